@@ -1,0 +1,39 @@
+"""Settings shared by every service; each service subclasses ``ServiceSettings``.
+
+Every value comes from a ``PACKYARD_*`` environment variable (OpenTelemetry keeps its own
+``OTEL_*`` variables). Settings are built once in the entry point and passed down.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PACKYARD_", extra="ignore")
+
+    # PACKYARD_LOG_LEVEL: DEBUG, INFO, WARNING, ...
+    log_level: str = "INFO"
+    # PACKYARD_LOG_FORMAT: "text" for people, "json" for log collectors.
+    log_format: str = "text"
+    # PACKYARD_SHUTDOWN_GRACE: seconds in-flight requests get to finish on SIGTERM.
+    shutdown_grace: float = 10.0
+
+
+class GrpcServiceSettings(ServiceSettings):
+    # Address the service's gRPC server binds, e.g. 127.0.0.1:50051.
+    listen_addr: str = "127.0.0.1:50051"
+
+
+def redact_url(url: str) -> str:
+    """Hide userinfo in a URL before it is logged: scheme://REDACTED:REDACTED@host/..."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    if not sep or "@" not in authority:
+        return url
+    host = authority.rsplit("@", 1)[1]
+    return f"{scheme}://REDACTED:REDACTED@{host}{slash}{tail}"
+
+
+__all__ = ["GrpcServiceSettings", "SecretStr", "ServiceSettings", "redact_url"]

@@ -1,0 +1,109 @@
+"""One engine child process: start with a log file, wait until ready, stop by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from packyard.engines.errors import EngineError
+
+
+class EngineProcess:
+    """A child process we started and therefore may stop.
+
+    Children run in their own session, so a Ctrl-C in the terminal reaches only the parent,
+    which then stops services before engines instead of everything dying at once.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log_path: Path,
+        *,
+        user: str | None = None,
+        env: dict[str, str] | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.user = user
+        self.env = env
+        self.stop_signal = stop_signal
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        try:
+            self._proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                user=self.user,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self._close_log()
+            raise EngineError(f"{self.name}: cannot run {self.argv[0]}: {exc}") from exc
+
+    def wait_ready(self, ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> None:
+        """Poll ``ready`` until it returns True; raise EngineError if the child dies or stalls."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.running():
+                code = self._proc.returncode if self._proc else None
+                raise EngineError(
+                    f"{self.name}: exited with code {code} while starting: {self.log_tail()}"
+                )
+            if ready():
+                return
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"{self.name}: not ready after {timeout:.0f}s (log: {self.log_path})"
+                )
+            time.sleep(interval)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the child to stop, then kill it (by its PID) if it has not within ``timeout``."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.kill(proc.pid, self.stop_signal)
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+            except ProcessLookupError:
+                pass
+        self._close_log()
+
+    def log_tail(self, lines: int = 1) -> str:
+        """The last non-empty line(s) of the log, for one-line error messages."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+        return " | ".join(tail) or "(empty log)"
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
