@@ -8,7 +8,9 @@ import socket
 def port_is_free(host: str, port: int) -> bool:
     """True when nothing listens on ``host:port`` and we may bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # No SO_REUSEADDR: a port in TIME_WAIT is fine for a server, but a bound one is not.
+        # Servers set SO_REUSEADDR, so a port with connections in TIME_WAIT is still usable
+        # for them; only a socket bound or listening there makes the bind fail.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

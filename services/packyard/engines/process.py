@@ -82,26 +82,46 @@ class EngineProcess:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the child to stop, then kill it (by its PID) if it has not within ``timeout``."""
+        self.request_stop()
+        self.wait_stopped(timeout)
+
+    def request_stop(self) -> None:
+        """Send the stop signal without waiting, so several children can stop at once."""
         proc = self._proc
         if proc is not None and proc.poll() is None:
             try:
                 os.kill(proc.pid, self.stop_signal)
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
             except ProcessLookupError:
                 pass
+
+    def wait_stopped(self, timeout: float) -> None:
+        """Wait for a child asked to stop; SIGKILL it (by its PID) after ``timeout``."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.kill(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
         self._close_log()
 
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
     def log_tail(self, lines: int = 1) -> str:
-        """The last non-empty line(s) of the log, for one-line error messages."""
+        """The last non-empty line(s) of the log, joined into one line for error messages."""
+        return " | ".join(self.log_lines(lines)) or "(empty log)"
+
+    def log_lines(self, lines: int) -> list[str]:
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:
-            return "(no log)"
-        tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-        return " | ".join(tail) or "(empty log)"
+            return []
+        return [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
 
     def _close_log(self) -> None:
         if self._log is not None:

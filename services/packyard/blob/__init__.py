@@ -1,0 +1,1 @@
+"""The blob service: owns the bucket; stores distributions content-addressed by sha256."""

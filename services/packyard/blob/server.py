@@ -1,0 +1,37 @@
+"""Lifecycle of the blob service: store, gRPC server with health, graceful stop."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from packyard.blob.service import BlobService
+from packyard.blob.servicer import BlobServicer
+from packyard.blob.settings import BlobSettings
+from packyard.blob.store import BlobStore
+from packyard.common.grpc import CHUNK_SIZE, new_server, start_server, stop_server
+from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
+
+SERVICE_NAME: str = blob_pb2.DESCRIPTOR.services_by_name["BlobService"].full_name
+
+
+@contextlib.asynccontextmanager
+async def running_server(
+    settings: BlobSettings, *, ensure_bucket: bool = True
+) -> AsyncIterator[int]:
+    """Serve until the block exits; yields the bound port.
+
+    ``ensure_bucket=False`` skips creating the bucket, so a server can start while storage
+    is down (the RPCs then answer UNAVAILABLE).
+    """
+    store = BlobStore.from_settings(settings)
+    if ensure_bucket:
+        await store.ensure_bucket()
+    service = BlobService(store, spool_dir=settings.spool_dir, chunk_size=CHUNK_SIZE)
+    server = new_server()
+    blob_pb2_grpc.add_BlobServiceServicer_to_server(BlobServicer(service), server)
+    port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
+    try:
+        yield port
+    finally:
+        await stop_server(server, health, settings.shutdown_grace)

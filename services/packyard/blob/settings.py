@@ -1,0 +1,35 @@
+"""Settings of the blob service."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from packyard.common.settings import GrpcServiceSettings
+
+
+class BlobSettings(GrpcServiceSettings):
+    # PACKYARD_LISTEN_ADDR: where the BlobService listens.
+    listen_addr: str = "127.0.0.1:50052"
+    # PACKYARD_S3_ENDPOINT: the S3 server as "host:port" (no scheme; see s3_secure).
+    s3_endpoint: str = "127.0.0.1:9000"
+    # PACKYARD_S3_ACCESS_KEY / PACKYARD_S3_SECRET_KEY: credentials of the service's S3 user.
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    # PACKYARD_S3_SECURE: talk HTTPS to the S3 server.
+    s3_secure: bool = False
+    # PACKYARD_S3_BUCKET: the bucket the service owns; created at startup when missing.
+    s3_bucket: str = "packyard"
+    # PACKYARD_S3_REGION: only needed for servers that insist on one (AWS).
+    s3_region: str | None = None
+    # PACKYARD_S3_CONNECT_TIMEOUT / PACKYARD_S3_READ_TIMEOUT: seconds before a storage call
+    # gives up and the RPC answers UNAVAILABLE.
+    s3_connect_timeout: float = 5.0
+    s3_read_timeout: float = 60.0
+    # PACKYARD_S3_PART_SIZE: multipart part size in bytes; also the most memory one upload
+    # holds at a time (S3 requires at least 5 MiB).
+    s3_part_size: int = 16 * 1024 * 1024
+    # PACKYARD_SPOOL_DIR: where in-flight uploads are written while they are hashed; None =
+    # the system temporary directory. Needs room for the largest concurrent uploads.
+    spool_dir: str | None = None
+    # PACKYARD_KEY_PREFIX: prefix of every object key (tests use it to share a bucket).
+    key_prefix: str = ""

@@ -1,0 +1,240 @@
+"""The bucket, behind the blocking ``minio`` client.
+
+This is the only module that calls minio, and every call runs in a worker thread
+(``asyncio.to_thread``) so the event loop never waits on S3. Storage failures come out as
+``Unavailable`` ("Storage temporarily unavailable"), a missing object as ``None`` or
+``NotFound``; nothing from minio or urllib3 leaks past this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import grpc
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+from urllib3.exceptions import HTTPError
+
+from packyard.blob.digests import Digests
+from packyard.blob.settings import BlobSettings
+from packyard.common.errors import NotFound, PackyardError, Unavailable
+from packyard.common.telemetry import tracer
+
+log = logging.getLogger(__name__)
+_tracer = tracer(__name__)
+
+T = TypeVar("T")
+
+STORAGE_UNAVAILABLE = "Storage temporarily unavailable"
+_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound"})
+_META_PREFIX = "x-amz-meta-packyard-"
+
+
+class BlobCorrupted(PackyardError):
+    """A stored object's bytes no longer hash to its key (bit rot, tampering)."""
+
+    code = grpc.StatusCode.DATA_LOSS
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    size: int
+    digests: Digests
+
+
+def object_key(prefix: str, sha256: str) -> str:
+    """Content-addressed key: ``{prefix}sha256/ab/cd/<sha256>`` (fan-out keeps listings short)."""
+    return f"{prefix}sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def _http_client(settings: BlobSettings) -> urllib3.PoolManager:
+    # minio's default retries a refused connection five times with backoff (~6 s) and waits
+    # up to five minutes on a silent server; a storage outage should fail fast as UNAVAILABLE.
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(
+            connect=settings.s3_connect_timeout, read=settings.s3_read_timeout
+        ),
+        maxsize=16,
+        retries=urllib3.Retry(
+            total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
+        ),
+    )
+
+
+class BlobStore:
+    """Objects keyed by sha256, with their size and digests as S3 user metadata."""
+
+    def __init__(self, client: Minio, bucket: str, *, prefix: str = "", part_size: int) -> None:
+        self._client = client
+        self.bucket = bucket
+        self.prefix = prefix
+        self._part_size = part_size
+
+    @classmethod
+    def from_settings(cls, settings: BlobSettings) -> BlobStore:
+        client = Minio(
+            settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+            http_client=_http_client(settings),
+        )
+        return cls(
+            client, settings.s3_bucket, prefix=settings.key_prefix, part_size=settings.s3_part_size
+        )
+
+    def key(self, sha256: str) -> str:
+        return object_key(self.prefix, sha256)
+
+    async def _call(self, op: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with _tracer.start_as_current_span(f"s3.{op}", attributes={"s3.bucket": self.bucket}):
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except (MinioException, HTTPError, OSError) as exc:
+                raise _translate(op, exc) from exc
+
+    async def ensure_bucket(self) -> None:
+        if not await self._call("bucket_exists", self._client.bucket_exists, self.bucket):
+            try:
+                await self._call("make_bucket", self._client.make_bucket, self.bucket)
+            except Unavailable:
+                # Another replica may have created it first.
+                if not await self._call("bucket_exists", self._client.bucket_exists, self.bucket):
+                    raise
+
+    async def stat(self, sha256: str) -> StoredBlob | None:
+        try:
+            obj = await self._call(
+                "stat_object", self._client.stat_object, self.bucket, self.key(sha256)
+            )
+        except NotFound:
+            return None
+        meta = obj.metadata or {}
+        return StoredBlob(
+            size=int(obj.size or 0),
+            digests=Digests(
+                sha256=sha256,
+                blake2b_256=meta.get(_META_PREFIX + "blake2b-256", ""),
+                md5=meta.get(_META_PREFIX + "md5", ""),
+            ),
+        )
+
+    async def put(self, blob: StoredBlob, source: Path | bytes) -> None:
+        """Store ``source`` (a file, or bytes) under the key of ``blob.digests.sha256``.
+
+        S3 makes an object visible only when its PUT (or multipart completion) succeeds, so
+        a failure here never leaves a partial object under the key.
+        """
+        metadata: dict[str, str | list[str] | tuple[str]] = {
+            _META_PREFIX + "sha256": blob.digests.sha256,
+            _META_PREFIX + "blake2b-256": blob.digests.blake2b_256,
+            _META_PREFIX + "md5": blob.digests.md5,
+            _META_PREFIX + "size": str(blob.size),
+        }
+        key = self.key(blob.digests.sha256)
+
+        def _put() -> None:
+            with _open(source) as data:
+                self._client.put_object(
+                    self.bucket,
+                    key,
+                    data,
+                    blob.size,
+                    metadata=metadata,
+                    part_size=self._part_size,
+                    # One part in flight bounds an upload's memory to one part.
+                    num_parallel_uploads=1,
+                )
+
+        await self._call("put_object", _put)
+
+    async def read(
+        self, sha256: str, offset: int, length: int, chunk_size: int, *, verify: bool
+    ) -> AsyncIterator[bytes]:
+        """The bytes ``[offset, offset+length)`` (``length`` 0: to the end) in chunks.
+
+        With ``verify`` (whole object only) the last chunk is held back until the bytes read
+        hash to ``sha256``; a mismatch raises BlobCorrupted instead of completing the stream.
+        """
+        response = await self._call(
+            "get_object",
+            self._client.get_object,
+            self.bucket,
+            self.key(sha256),
+            offset=offset,
+            length=length,
+        )
+        hasher = hashlib.sha256() if verify else None
+        try:
+            pending = await self._read_chunk(response, chunk_size, hasher)
+            while pending:
+                following = await self._read_chunk(response, chunk_size, hasher)
+                if not following and hasher is not None and hasher.hexdigest() != sha256:
+                    log.error("blob.corrupted", extra={"sha256": sha256})
+                    raise BlobCorrupted(f"Blob {sha256} failed its integrity check.")
+                yield pending
+                pending = following
+        finally:
+            await asyncio.to_thread(_release, response)
+
+    async def _read_chunk(
+        self, response: urllib3.BaseHTTPResponse, size: int, hasher: Any
+    ) -> bytes:
+        try:
+            return await asyncio.to_thread(_read_and_hash, response, size, hasher)
+        except (MinioException, HTTPError, OSError) as exc:
+            raise _translate("get_object.read", exc) from exc
+
+    async def delete(self, sha256: str) -> bool:
+        """Remove the object; False when there was none (S3 DELETE itself cannot tell)."""
+        if await self.stat(sha256) is None:
+            return False
+        await self._call("remove_object", self._client.remove_object, self.bucket, self.key(sha256))
+        return True
+
+    async def keys(self) -> list[str]:
+        """Every key under the prefix (for tests and operators; not used by RPCs)."""
+
+        def _list() -> list[str]:
+            objects = self._client.list_objects(self.bucket, prefix=self.prefix, recursive=True)
+            return [obj.object_name for obj in objects if obj.object_name]
+
+        return await self._call("list_objects", _list)
+
+
+def _open(source: Path | bytes) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _read_and_hash(response: urllib3.BaseHTTPResponse, size: int, hasher: Any) -> bytes:
+    data = response.read(size)
+    if hasher is not None:
+        hasher.update(data)
+    return data
+
+
+def _release(response: urllib3.BaseHTTPResponse) -> None:
+    response.close()
+    response.release_conn()
+
+
+def _translate(op: str, exc: BaseException) -> PackyardError:
+    if isinstance(exc, S3Error) and exc.code in _MISSING_CODES:
+        return NotFound("Blob not found.")
+    # Everything else (refused, timed out, 5xx, access denied, missing bucket) is an outage
+    # from the caller's point of view; the details go to the log, not to the user.
+    log.warning(
+        "storage.failed",
+        extra={"op": op, "error": type(exc).__name__, "detail": str(exc)[:300]},
+    )
+    return Unavailable(STORAGE_UNAVAILABLE)
+

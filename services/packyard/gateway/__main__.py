@@ -1,0 +1,33 @@
+"""`packyard gateway` / `python -m packyard.gateway`: serve HTTP until SIGTERM.
+
+uvicorn stops accepting on SIGTERM and lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import uvicorn
+
+from packyard.common.logging import setup_logging
+from packyard.common.telemetry import setup_telemetry
+from packyard.gateway.app import create_app
+from packyard.gateway.settings import GatewaySettings
+
+
+def main() -> int:
+    settings = GatewaySettings()
+    setup_logging("gateway", settings.log_level, settings.log_format)
+    setup_telemetry("gateway")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
+        proxy_headers=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Who is calling, and may they? Authentication goes to the metadata service; results are
+cached for a moment so a burst of pip requests costs one RPC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from fastapi import Request
+
+from packyard.common.errors import PermissionDenied, Unauthenticated
+from packyard.gateway.backends import Backends
+from packyard.gateway.credentials import can_publish, can_read, parse_basic_auth
+from packyard.rpc.v1 import metadata_pb2
+
+# Short enough that a revoked key stops working within a second.
+_AUTH_TTL = 1.0
+_MAX_CACHED = 10_000
+
+
+class Authenticator:
+    def __init__(self, backends: Backends) -> None:
+        self._backends = backends
+        self._cache: dict[bytes, tuple[float, metadata_pb2.Principal]] = {}
+
+    async def principal(self, request: Request) -> metadata_pb2.Principal | None:
+        header = request.headers.get("authorization")
+        creds = parse_basic_auth(header)
+        if creds is None:
+            return None
+        # Cache by a digest of the header, never by the secret itself.
+        key = hashlib.sha256(header.encode()).digest() if header else b""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        reply = await self._backends.metadata.Authenticate(
+            metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
+            timeout=self._backends.timeout,
+        )
+        if len(self._cache) >= _MAX_CACHED:
+            self._cache.clear()
+        self._cache[key] = (now + _AUTH_TTL, reply.principal)
+        return reply.principal
+
+    async def feed(self, name: str) -> metadata_pb2.Feed:
+        reply = await self._backends.metadata.GetFeed(
+            metadata_pb2.GetFeedRequest(name=name), timeout=self._backends.timeout
+        )
+        return reply.feed
+
+    async def readable_feed(self, request: Request, name: str) -> metadata_pb2.Feed:
+        """The feed, if the caller may read it: 401 without credentials, 403 without the right."""
+        feed = await self.feed(name)
+        if feed.anonymous_read:
+            return feed
+        principal = await self.principal(request)
+        if principal is None:
+            raise Unauthenticated(f"Feed '{name}' requires authentication.")
+        if not can_read(principal, feed):
+            raise PermissionDenied(f"'{principal.name}' may not read feed '{name}'.")
+        return feed
+
+    async def publishable_feed(
+        self, request: Request, name: str
+    ) -> tuple[metadata_pb2.Feed, metadata_pb2.Principal]:
+        """The feed and the caller, if the caller may publish to it (checked before the body)."""
+        principal = await self.principal(request)
+        if principal is None:
+            raise Unauthenticated("Uploading requires an API key: use -u api -p KEY.")
+        feed = await self.feed(name)
+        if not can_publish(principal, feed):
+            raise PermissionDenied(f"The given key isn't allowed to upload to '{name}'.")
+        return feed, principal
+

@@ -1,0 +1,62 @@
+"""The gateway application: create_app(settings) wires routers, backends and error handling."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from packyard.common.errors import PackyardError
+from packyard.gateway.access import Authenticator
+from packyard.gateway.backends import open_backends
+from packyard.gateway.responses import error_response, response_for_error
+from packyard.gateway.routes import files, health, simple, upload
+from packyard.gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        async with open_backends(settings) as backends:
+            yield {"backends": backends, "auth": Authenticator(backends), "settings": settings}
+
+    app = FastAPI(
+        title="Packyard",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    for module in (health, simple, files, upload):
+        app.include_router(module.router)
+
+    @app.exception_handler(PackyardError)
+    async def _domain_error(request: Request, exc: PackyardError) -> Response:
+        return response_for_error(exc, request)
+
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def _rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
+        return response_for_error(exc, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(exc.status_code, str(exc.detail), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(400, "Invalid request.", request)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app

@@ -1,0 +1,159 @@
+"""The upload flow: validate a parsed twine upload, store its bytes, register the file.
+
+Cheap checks run first; the bytes reach the blob service only once everything about them is
+known to be acceptable, and the file row is written only after the blob is stored, so a failure
+at any step leaves no visible file (at worst an unreferenced content-addressed object).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+
+from packyard.common.errors import AlreadyExists, InvalidArgument
+from packyard.common.grpc import CHUNK_SIZE
+from packyard.gateway.backends import Backends
+from packyard.gateway.upload_body import UploadBody
+from packyard.protocol.archives import inspect_distribution
+from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
+from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
+from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
+from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    file: common_pb2.FileInfo
+    created: bool
+
+
+async def publish(
+    backends: Backends,
+    feed: metadata_pb2.Feed,
+    uploader: str,
+    body: UploadBody,
+    *,
+    max_size: int,
+) -> PublishResult:
+    form = parse_upload_form(body.fields, file_fields=body.file_fields)
+    if body.file is None:
+        raise InvalidArgument("Upload payload does not have a file.")
+    upload = body.file
+    check_filename_safety(upload.filename)
+    if not upload.content_type or upload.content_type.startswith("image/"):
+        raise InvalidArgument("Invalid distribution file.")
+    dist = parse_distribution_filename(upload.filename)
+    verify_digests(form, upload.hashes)
+    contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
+    metadata = parse_core_metadata(
+        contents.metadata_bytes, allow_local_versions=feed.allow_local_versions
+    )
+    valid = validate_upload(form, dist, metadata, allow_local_versions=feed.allow_local_versions)
+
+    existing = await _existing_file(backends, feed.name, upload.filename)
+    if existing is not None:
+        if existing.hashes.sha256 == upload.hashes["sha256"]:
+            return PublishResult(existing, created=False)
+        raise AlreadyExists(
+            f"File already exists ('{upload.filename}', with sha256 hash "
+            f"'{existing.hashes.sha256}'). See https://pypi.org/help/#file-name-reuse "
+            "for more information."
+        )
+
+    stored = await backends.blob.PutBlob(
+        _blob_stream(upload.path, upload.filename, upload.hashes, max_size),
+        timeout=max(backends.timeout, 600.0),
+    )
+    info = common_pb2.FileInfo(
+        feed=feed.name,
+        project=valid.project,
+        version=valid.version,
+        filename=upload.filename,
+        size=stored.blob.size,
+        hashes=stored.blob.hashes,
+        requires_python=metadata.requires_python or "",
+        packagetype=dist.packagetype,
+        python_version=valid.python_version,
+        core_metadata_sha256=(
+            stored.core_metadata.hashes.sha256 if stored.HasField("core_metadata") else ""
+        ),
+        origin=common_pb2.ORIGIN_HOSTED,
+    )
+    reply = await backends.metadata.RegisterFile(
+        metadata_pb2.RegisterFileRequest(
+            feed=feed.name, file=info, metadata=core_metadata_pb(metadata), uploader=uploader
+        ),
+        timeout=backends.timeout,
+    )
+    log.info(
+        "upload.accepted",
+        extra={
+            "feed": feed.name,
+            "project": valid.project,
+            "filename": upload.filename,
+            "size": stored.blob.size,
+            "created": reply.created,
+        },
+    )
+    return PublishResult(reply.file, reply.created)
+
+
+async def _existing_file(
+    backends: Backends, feed: str, filename: str
+) -> common_pb2.FileInfo | None:
+    try:
+        reply = await backends.metadata.GetFile(
+            metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+    return reply.file
+
+
+async def _blob_stream(
+    path: str, filename: str, hashes: dict[str, str], max_size: int
+) -> AsyncIterator[blob_pb2.PutBlobRequest]:
+    yield blob_pb2.PutBlobRequest(
+        header=blob_pb2.PutBlobHeader(
+            expected=common_pb2.Hashes(**hashes), max_size=max_size, filename=filename
+        )
+    )
+    with open(path, "rb") as fh:  # noqa: ASYNC230 - local spool file, chunked reads
+        while chunk := await asyncio.to_thread(fh.read, CHUNK_SIZE):
+            yield blob_pb2.PutBlobRequest(chunk=chunk)
+
+
+def core_metadata_pb(meta: ParsedMetadata) -> common_pb2.CoreMetadata:
+    return common_pb2.CoreMetadata(
+        metadata_version=meta.metadata_version,
+        name=meta.name,
+        version=meta.version,
+        summary=meta.summary or "",
+        description=meta.description or "",
+        description_content_type=meta.description_content_type or "",
+        requires_python=meta.requires_python or "",
+        requires_dist=list(meta.requires_dist),
+        classifiers=list(meta.classifiers),
+        license=meta.license or "",
+        license_expression=meta.license_expression or "",
+        author=meta.author or "",
+        author_email=meta.author_email or "",
+        maintainer=meta.maintainer or "",
+        maintainer_email=meta.maintainer_email or "",
+        keywords=meta.keywords or "",
+        home_page=meta.home_page or "",
+        project_urls=list(meta.project_urls),
+        provides_extra=list(meta.provides_extra),
+        platforms=list(meta.platforms),
+        download_url=meta.download_url or "",
+        license_files=list(meta.license_files),
+        dynamic=list(meta.dynamic),
+    )

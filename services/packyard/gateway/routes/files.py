@@ -1,0 +1,134 @@
+"""Distribution files and their PEP 658 metadata, streamed from the blob service.
+
+Exact Content-Length, no Content-Encoding (an archive must arrive byte-for-byte), strong
+ETags (the sha256), single byte ranges (uv and poetry read wheel metadata that way), and HEAD
+with the same headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from packyard.common.errors import NotFound
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.responses import error_response
+from packyard.protocol.caching import if_none_match_matches
+from packyard.protocol.names import normalize
+from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range
+from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
+
+router = APIRouter()
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+METADATA_SUFFIX = ".metadata"
+
+
+@router.api_route("/pypi/{feed}/packages/{project}/{filename}", methods=["GET", "HEAD"])
+async def download(
+    feed: str,
+    project: str,
+    filename: str,
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+) -> Response:
+    await auth.readable_feed(request, feed)
+    is_metadata = filename.endswith(METADATA_SUFFIX)
+    dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
+    info = await _file(backends, feed, dist_name)
+    if info.project != normalize(project):
+        raise NotFound(f"File '{filename}' not found.")
+    if is_metadata:
+        if not info.core_metadata_sha256:
+            raise NotFound(f"'{dist_name}' has no metadata file.")
+        stat = await backends.blob.StatBlob(
+            blob_pb2.StatBlobRequest(sha256=info.core_metadata_sha256), timeout=backends.timeout
+        )
+        sha256, size, media_type = info.core_metadata_sha256, stat.blob.size, "text/plain"
+    else:
+        sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
+    return await _blob_response(request, backends, filename, sha256, size, media_type)
+
+
+async def _blob_response(
+    request: Request,
+    backends: BackendsDep,
+    filename: str,
+    sha256: str,
+    size: int,
+    media_type: str,
+) -> Response:
+    etag = f'"{sha256}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": IMMUTABLE,
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if if_none_match_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    try:
+        byte_range = parse_range(request.headers.get("range"), size)
+    except RangeNotSatisfiable:
+        return error_response(
+            416, "Requested range not satisfiable.", request, {"Content-Range": f"bytes */{size}"}
+        )
+    status, start, length = 200, 0, size
+    if byte_range is not None:
+        start, end = byte_range
+        status, length = 206, end - start + 1
+        headers["Content-Range"] = content_range(start, end, size)
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type)
+    return StreamingResponse(
+        await _primed(_chunks(backends, sha256, start, length)),
+        status_code=status,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+async def _chunks(
+    backends: BackendsDep, sha256: str, offset: int, length: int
+) -> AsyncIterator[bytes]:
+    if length == 0:
+        return
+    async for part in backends.blob.GetBlob(
+        blob_pb2.GetBlobRequest(sha256=sha256, offset=offset, length=length)
+    ):
+        yield part.chunk
+
+
+async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Pull the first chunk before the status line goes out, so a missing object or a store
+    that is down becomes a clean error status instead of a truncated 200."""
+    first = await anext(chunks, b"")
+
+    async def rest() -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest()
+
+
+async def _file(backends: BackendsDep, feed: str, filename: str) -> common_pb2.FileInfo:
+    reply = await backends.metadata.GetFile(
+        metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
+    )
+    return reply.file
+
+
+def _media_type(filename: str) -> str:
+    if filename.endswith(".whl"):
+        return "application/zip"
+    if filename.endswith(".tar.gz"):
+        # Not "application/gzip" with Content-Encoding: clients must get the archive as stored.
+        return "application/gzip"
+    return "application/octet-stream"

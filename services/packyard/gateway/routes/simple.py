@@ -1,0 +1,113 @@
+"""The simple repository API: /pypi/FEED/simple/ and /pypi/FEED/simple/PROJECT/ (PEP 503/691)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.pages import index_entries, project_page
+from packyard.gateway.responses import error_response
+from packyard.protocol.caching import etag_for, if_none_match_matches
+from packyard.protocol.names import normalize
+from packyard.protocol.negotiation import SimpleFormat, select_simple_format
+from packyard.protocol.simple import (
+    dumps_json,
+    render_index_html_chunks,
+    render_index_json_chunks,
+    render_project_html,
+    render_project_json,
+)
+from packyard.rpc.v1 import metadata_pb2
+
+router = APIRouter()
+
+# Pages must be revalidated on every use: pip 26.2+ obeys max-age, and a cached page would
+# hide a fresh upload. The ETag makes revalidation a cheap 304.
+PAGE_CACHE_CONTROL = "no-cache"
+NOT_ACCEPTABLE = "None of the requested formats is available: use text/html or application/vnd.pypi.simple.v1+json."
+
+
+def _format(request: Request) -> SimpleFormat | None:
+    return select_simple_format(request.headers.get("accept"), request.query_params.get("format"))
+
+
+def _content_type(fmt: SimpleFormat) -> str:
+    return fmt.content_type if fmt.is_json else f"{fmt.content_type}; charset=utf-8"
+
+
+@router.get("/pypi/{feed}/simple/")
+async def simple_index(
+    feed: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    await auth.readable_feed(request, feed)
+    fmt = _format(request)
+    if fmt is None:
+        return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
+    # The whole list is fetched before answering, so a failing backend is an error status
+    # and never a 200 with a truncated list; the page itself is rendered as a stream.
+    summaries: list[metadata_pb2.ProjectSummary] = []
+    async for batch in backends.metadata.ListProjects(
+        metadata_pb2.ListProjectsRequest(feed=feed), timeout=backends.timeout
+    ):
+        summaries.extend(batch.projects)
+    # Any change to a project bumps its serial; a new or removed project changes the count.
+    etag = etag_for(
+        "index", feed, len(summaries), max((p.serial for p in summaries), default=0), fmt.value
+    )
+    headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
+    if if_none_match_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    render = render_index_json_chunks if fmt.is_json else render_index_html_chunks
+    return StreamingResponse(
+        render(index_entries(summaries)), media_type=_content_type(fmt), headers=headers
+    )
+
+
+@router.get("/pypi/{feed}/simple/{project}/")
+async def simple_project(
+    feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    canonical = normalize(project)
+    if canonical != project:
+        return RedirectResponse(_same_query(request, f"/pypi/{feed}/simple/{canonical}/"), 301)
+    await auth.readable_feed(request, feed)
+    fmt = _format(request)
+    if fmt is None:
+        return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
+    reply = await backends.metadata.GetProject(
+        metadata_pb2.GetProjectRequest(feed=feed, project=canonical), timeout=backends.timeout
+    )
+    etag = etag_for("simple", feed, canonical, reply.project.serial, fmt.value)
+    headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
+    if if_none_match_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    page = project_page(reply.project)
+    content = (
+        dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
+    )
+    return Response(content, media_type=_content_type(fmt), headers=headers)
+
+
+@router.get("/pypi/{feed}/simple", include_in_schema=False)
+@router.get("/pypi/{feed}/simple/{project}", include_in_schema=False)
+async def add_slash(request: Request) -> Response:
+    # PEP 503: pages end in "/"; clients that forget it are sent there (and normalized).
+    parts = request.url.path.rstrip("/").split("/")
+    if len(parts) == 5:
+        parts[4] = normalize(parts[4])
+    return RedirectResponse(_same_query(request, "/".join(parts) + "/"), 301)
+
+
+@router.post("/pypi/{feed}/simple/", include_in_schema=False)
+@router.post("/pypi/{feed}/simple/{project}/", include_in_schema=False)
+async def post_to_simple(request: Request) -> Response:
+    # uv publish turns a 405 into "are you using the simple index URL?".
+    return error_response(
+        405, "Upload to the /legacy/ URL, not the simple index.", request, {"Allow": "GET, HEAD"}
+    )
+
+
+def _same_query(request: Request, path: str) -> str:
+    query = request.url.query
+    return f"{path}?{query}" if query else path

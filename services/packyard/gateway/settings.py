@@ -1,0 +1,21 @@
+"""Settings of the gateway (the only HTTP surface)."""
+
+from __future__ import annotations
+
+from packyard.common.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    # PACKYARD_HOST / PACKYARD_PORT: where the HTTP server listens.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # PACKYARD_METADATA_ADDR, PACKYARD_BLOB_ADDR, PACKYARD_CONNECTOR_ADDR: the gRPC services.
+    metadata_addr: str = "127.0.0.1:50051"
+    blob_addr: str = "127.0.0.1:50052"
+    connector_addr: str = "127.0.0.1:50053"
+    # PACKYARD_MAX_UPLOAD_SIZE: per-file limit in bytes, unless the feed sets its own.
+    max_upload_size: int = 100 * 1000 * 1000
+    # PACKYARD_SPOOL_DIR: where an upload body waits while it is validated ("" = system temp).
+    spool_dir: str = ""
+    # PACKYARD_RPC_TIMEOUT: seconds a unary call to another service may take.
+    rpc_timeout: float = 30.0

@@ -1,0 +1,1 @@
+"""The metadata service: feeds, projects, releases, files and API keys in PostgreSQL."""

@@ -1,0 +1,56 @@
+"""``python -m packyard.metadata`` / ``packyard metadata``: migrate, then serve until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from pydantic import ValidationError
+
+from packyard.common.errors import one_line
+from packyard.common.logging import setup_logging
+from packyard.common.settings import redact_url
+from packyard.common.telemetry import setup_telemetry
+from packyard.metadata.migrate import UnsupportedSchemaError, migrate
+from packyard.metadata.server import serve
+from packyard.metadata.settings import MetadataSettings
+
+log = logging.getLogger("packyard.metadata")
+
+
+async def _run(settings: MetadataSettings) -> None:
+    applied = await migrate(settings.database_url.get_secret_value())
+    if applied:
+        log.info("metadata.migrated", extra={"applied": applied})
+    await serve(settings)
+
+
+def main() -> int:
+    try:
+        settings = MetadataSettings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        setup_logging("metadata")
+        log.error("metadata.bad_settings", extra={"error": one_line(str(exc))})
+        return 2
+    setup_logging("metadata", settings.log_level, settings.log_format)
+    setup_telemetry("metadata")
+    database = redact_url(settings.database_url.get_secret_value())
+    try:
+        asyncio.run(_run(settings))
+    except UnsupportedSchemaError as exc:
+        log.error("metadata.unsupported_schema", extra={"error": str(exc)})
+        return 1
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.error(
+            "metadata.database_failed",
+            extra={"database": database, "error": one_line(f"{type(exc).__name__}: {exc}")},
+        )
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Lifecycle of the metadata service: pool, gRPC server with health, graceful stop.
+
+``running_server`` is the in-process shape tests use (listen on port 0, get the port back);
+``serve`` adds waiting for SIGTERM/SIGINT and is what ``packyard metadata`` runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import asyncpg
+
+from packyard.common.grpc import (
+    new_server,
+    start_server,
+    stop_server,
+    wait_for_termination_signal,
+)
+from packyard.common.settings import redact_url
+from packyard.metadata.service import MetadataService
+from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
+from packyard.metadata.settings import MetadataSettings
+from packyard.rpc.v1 import metadata_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+_POOL_CLOSE_TIMEOUT = 10.0
+
+
+async def create_pool(settings: MetadataSettings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        settings.database_url.get_secret_value(),
+        min_size=settings.db_pool_min_size,
+        max_size=max(settings.db_pool_max_size, settings.db_pool_min_size),
+        timeout=settings.db_connect_timeout,
+        command_timeout=settings.db_command_timeout,
+        server_settings={"application_name": "packyard-metadata"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def _close_pool(pool: asyncpg.Pool) -> None:
+    try:
+        await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT)
+    except TimeoutError:
+        pool.terminate()
+
+
+@asynccontextmanager
+async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
+    """Serve MetadataService until the block exits; yields the bound port."""
+    async with AsyncExitStack() as stack:
+        pool = await create_pool(settings)
+        stack.push_async_callback(_close_pool, pool)
+        server = new_server()
+        metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
+            MetadataServicer(MetadataService(pool, acquire_timeout=settings.db_connect_timeout)),
+            server,
+        )
+        port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
+        stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
+        log.info(
+            "metadata.serving",
+            extra={
+                "addr": settings.listen_addr,
+                "port": port,
+                "database": redact_url(settings.database_url.get_secret_value()),
+            },
+        )
+        yield port
+
+
+async def serve(settings: MetadataSettings) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully."""
+    async with running_server(settings):
+        await wait_for_termination_signal()
+    log.info("metadata.stopped")

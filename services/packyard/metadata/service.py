@@ -1,0 +1,407 @@
+"""The metadata domain: rules of feeds, uploads, yanks, statuses and API keys.
+
+Plain async Python over an asyncpg pool. Each operation owns its transaction; the SQL lives
+in repository.py and the proto conversion in servicer.py. Errors are PackyardError
+subclasses, and a database that cannot be reached is always ``Unavailable``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import asyncpg
+from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
+
+from packyard.common.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
+from packyard.metadata import keys
+from packyard.metadata import repository as repo
+from packyard.metadata.models import (
+    CoreMetadata,
+    Feed,
+    FileRecord,
+    IssuedKey,
+    NewApiKey,
+    PackageType,
+    Principal,
+    Project,
+    ProjectStatus,
+    ProjectSummary,
+    Registration,
+)
+
+log = logging.getLogger(__name__)
+
+LIST_BATCH_SIZE = 1000
+KEY_USERNAMES = frozenset({"api", "__token__"})
+AUTH_FAILED = "Invalid or non-existent authentication information."
+ONE_SDIST = "Only one sdist may be uploaded per release."
+FILENAME_REUSED = (
+    "This filename was previously used by a file that has since been deleted. "
+    "Use a different version."
+)
+_FEED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+# Failures that mean "the database is not there right now", as opposed to a bug or a
+# constraint: they become UNAVAILABLE so callers retry instead of reporting INTERNAL.
+_DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    OSError,  # includes TimeoutError and ConnectionError
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
+class _FileExists(Exception):
+    """Rolls back a registration that found the filename taken after taking the lock."""
+
+    def __init__(self, existing: FileRecord) -> None:
+        super().__init__(existing.filename)
+        self.existing = existing
+
+
+def file_exists_message(filename: str, sha256: str) -> str:
+    # twine --skip-existing, poetry and pdm look for "File already exists": keep the wording.
+    return (
+        f"File already exists ('{filename}', with sha256 hash '{sha256}'). "
+        "See https://pypi.org/help/#file-name-reuse for more information."
+    )
+
+
+def parse_version(version: str) -> Version:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        raise InvalidArgument(f"Invalid version: '{version}'.") from None
+
+
+def version_sort_key(version: str) -> tuple[int, Version | str]:
+    """PEP 440 order; a version that does not parse (never stored by uploads) sorts first."""
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+def _require(value: str, what: str) -> None:
+    if not value:
+        raise InvalidArgument(f"{what} must not be empty.")
+
+
+def _check_project_name(name: str) -> None:
+    _require(name, "Project name")
+    if canonicalize_name(name) != name:
+        raise InvalidArgument(f"Project name '{name}' is not normalized (PEP 503).")
+
+
+def _check_new_file(file: FileRecord) -> None:
+    _require(file.feed, "Feed name")
+    _check_project_name(file.project)
+    _require(file.filename, "Filename")
+    if "/" in file.filename or "\\" in file.filename:
+        raise InvalidArgument("Cannot upload a file with '/' or '\\' in the name.")
+    if not _SHA256.match(file.sha256):
+        raise InvalidArgument("The sha256 digest must be 64 lowercase hex characters.")
+    if file.size < 0:
+        raise InvalidArgument("The file size must not be negative.")
+    if file.packagetype not in (PackageType.SDIST, PackageType.WHEEL):
+        raise InvalidArgument(f"Unknown package type '{file.packagetype}'.")
+
+
+def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
+    if existing.sha256 != new.sha256:
+        return False
+    return not (
+        existing.blake2b_256 and new.blake2b_256 and existing.blake2b_256 != new.blake2b_256
+    )
+
+
+class MetadataService:
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+                yield conn
+        except _DATABASE_DOWN as exc:
+            log.warning("database.unavailable", extra={"error": type(exc).__name__})
+            raise Unavailable("Database unavailable") from exc
+
+    # Feeds.
+
+    async def create_feed(self, feed: Feed, *, if_not_exists: bool = False) -> tuple[Feed, bool]:
+        if not _FEED_NAME.match(feed.name):
+            raise InvalidArgument(
+                f"Invalid feed name '{feed.name}': use 1-64 letters, digits, '.', '_' or '-', "
+                "starting and ending with a letter or digit."
+            )
+        if feed.max_file_size < 0:
+            raise InvalidArgument("max_file_size must not be negative.")
+        async with self._connection() as conn:
+            created = await repo.insert_feed(conn, feed)
+            if created is not None:
+                log.info("feed.created", extra={"feed": feed.name})
+                return created, True
+            existing = await repo.get_feed(conn, feed.name)
+        if existing is None or not if_not_exists:
+            raise AlreadyExists(f"Feed '{feed.name}' already exists.")
+        return existing, False
+
+    async def get_feed(self, name: str) -> Feed:
+        async with self._connection() as conn:
+            feed = await repo.get_feed(conn, name)
+        if feed is None:
+            raise NotFound(f"Feed '{name}' does not exist.")
+        return feed
+
+    async def list_feeds(self) -> list[Feed]:
+        async with self._connection() as conn:
+            return await repo.list_feeds(conn)
+
+    # Projects and files.
+
+    async def list_projects(
+        self, feed: str, *, batch_size: int = LIST_BATCH_SIZE
+    ) -> AsyncIterator[list[ProjectSummary]]:
+        """Projects of the feed by name, in batches; no connection is held between batches."""
+        await self.get_feed(feed)
+        after = ""
+        while True:
+            async with self._connection() as conn:
+                page = await repo.list_projects_page(conn, feed, after, batch_size)
+            if page:
+                yield page
+            if len(page) < batch_size:
+                return
+            after = page[-1].name
+
+    async def get_project(self, feed: str, name: str) -> Project:
+        async with self._connection() as conn:
+            # One snapshot, so files, releases and serial agree with each other.
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                row = await repo.get_project(conn, feed, name)
+                if row is None:
+                    raise NotFound(f"Project '{name}' does not exist in feed '{feed}'.")
+                releases = await repo.list_releases(conn, row.id, row.display_name)
+                files = await repo.list_project_files(conn, row.id)
+        releases.sort(key=lambda r: version_sort_key(r.version))
+        files.sort(key=lambda f: (version_sort_key(f.version), f.filename))
+        return Project(
+            feed=row.feed,
+            name=row.name,
+            display_name=row.display_name,
+            status=row.status,
+            status_reason=row.status_reason,
+            serial=row.serial,
+            versions=tuple(r.version for r in releases),
+            files=tuple(files),
+            releases={r.version: r for r in releases},
+        )
+
+    async def get_file(self, feed: str, filename: str) -> FileRecord:
+        async with self._connection() as conn:
+            file = await repo.get_file(conn, feed, filename)
+        if file is None:
+            raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
+        return file
+
+    async def register_file(
+        self, file: FileRecord, metadata: CoreMetadata, uploader: str
+    ) -> Registration:
+        """Record an uploaded file, its release and its project in one transaction.
+
+        Same filename and bytes again is a no-op; other bytes, or a filename ever used in
+        the feed, is ALREADY_EXISTS (Warehouse's rules, which twine --skip-existing knows).
+        """
+        _check_new_file(file)
+        version = file.version or metadata.version
+        _require(version, "Version")
+        parsed = parse_version(version)
+        if metadata.version and canonicalize_version(metadata.version) != canonicalize_version(
+            parsed
+        ):
+            raise InvalidArgument(
+                f"Version in metadata '{metadata.version}' does not match '{version}'."
+            )
+        # A concurrent registration of the same filename can win between our check and our
+        # insert; then we decide again against the row it committed.
+        for _attempt in range(3):
+            try:
+                return await self._register(file, version, parsed, metadata, uploader)
+            except asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
+                    raise InvalidArgument(ONE_SDIST) from None
+                log.info("file.register_race", extra={"filename": file.filename})
+        raise Unavailable("Concurrent registrations of this filename; try again.")
+
+    async def _register(
+        self,
+        file: FileRecord,
+        version: str,
+        parsed: Version,
+        metadata: CoreMetadata,
+        uploader: str,
+    ) -> Registration:
+        async with self._connection() as conn:
+            try:
+                # Fast path without locks: a retried upload of a file that is already there.
+                existing = await repo.get_file(conn, file.feed, file.filename)
+                if existing is not None:
+                    raise _FileExists(existing)
+                async with conn.transaction():
+                    feed = await repo.get_feed(conn, file.feed)
+                    if feed is None:
+                        raise NotFound(f"Feed '{file.feed}' does not exist.")
+                    if parsed.local is not None and not feed.allow_local_versions:
+                        raise InvalidArgument(
+                            f"The use of local versions in '{version}' is not allowed."
+                        )
+                    project_id = await repo.lock_or_create_project(
+                        conn, file.feed, file.project, metadata.name or file.project
+                    )
+                    # Read again under the project lock: a registration that held it has
+                    # committed by now.
+                    existing = await repo.get_file(conn, file.feed, file.filename)
+                    if existing is not None:
+                        raise _FileExists(existing)
+                    if await repo.filename_registered(conn, file.feed, file.filename):
+                        raise AlreadyExists(FILENAME_REUSED)
+                    release_id, _ = await repo.get_or_create_release(
+                        conn, project_id, version, canonicalize_version(parsed), metadata
+                    )
+                    if file.packagetype == PackageType.SDIST and await repo.release_has_sdist(
+                        conn, release_id
+                    ):
+                        raise InvalidArgument(ONE_SDIST)
+                    await repo.insert_file(conn, file, project_id, release_id, uploader)
+                    await repo.bump_serial(conn, project_id)
+                    stored = await repo.get_file(conn, file.feed, file.filename)
+            except _FileExists as exists:
+                if _same_bytes(exists.existing, file):
+                    return Registration(exists.existing, created=False)
+                raise AlreadyExists(
+                    file_exists_message(file.filename, exists.existing.sha256)
+                ) from None
+        assert stored is not None
+        log.info(
+            "file.registered",
+            extra={"feed": file.feed, "project": file.project, "filename": file.filename},
+        )
+        return Registration(stored, created=True)
+
+    async def delete_file(self, feed: str, filename: str) -> None:
+        async with self._connection() as conn, conn.transaction():
+            project_id = await repo.delete_file(conn, feed, filename)
+            if project_id is None:
+                raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
+            await repo.bump_serial(conn, project_id)
+        log.info("file.deleted", extra={"feed": feed, "filename": filename})
+
+    async def set_release_yanked(
+        self, feed: str, project: str, version: str, *, yanked: bool, reason: str
+    ) -> int:
+        """Yank or unyank a release (PEP 592); returns how many files it has."""
+        not_found = NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
+        try:
+            canonical = canonicalize_version(Version(version))
+        except InvalidVersion:
+            raise not_found from None
+        async with self._connection() as conn, conn.transaction():
+            row = await repo.get_project(conn, feed, project)
+            if row is None:
+                raise not_found
+            release_id = await repo.set_release_yanked(
+                conn, row.id, canonical, yanked, reason if yanked else ""
+            )
+            if release_id is None:
+                raise not_found
+            await repo.bump_serial(conn, row.id)
+            count = await repo.count_release_files(conn, release_id)
+        log.info(
+            "release.yanked" if yanked else "release.unyanked",
+            extra={"feed": feed, "project": project, "version": version},
+        )
+        return count
+
+    async def set_project_status(
+        self, feed: str, project: str, status: ProjectStatus, reason: str
+    ) -> Project:
+        async with self._connection() as conn:
+            found = await repo.set_project_status(conn, feed, project, status, reason)
+        if not found:
+            raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
+        log.info("project.status", extra={"feed": feed, "project": project, "status": status})
+        return await self.get_project(feed, project)
+
+    # API keys.
+
+    async def create_api_key(self, new: NewApiKey) -> IssuedKey:
+        if not new.name.strip():
+            raise InvalidArgument("An API key needs a name.")
+        if new.key:
+            given = keys.parse_key(new.key)
+            if given is None:
+                raise InvalidArgument(
+                    f"An API key must look like {keys.SCHEME}_<{keys.PREFIX_LENGTH} characters>_"
+                    f"<secret of at least {keys.MIN_SECRET_LENGTH} url-safe characters>."
+                )
+            return await self._store_given_key(given, new)
+        for _attempt in range(5):
+            generated = keys.generate_key()
+            async with self._connection() as conn:
+                if await repo.insert_api_key(
+                    conn, generated.prefix, keys.hash_key(generated.key), new
+                ):
+                    log.info("api_key.created", extra={"prefix": generated.prefix})
+                    return IssuedKey(generated.key, generated.prefix, created=True)
+        raise Unavailable("Could not allocate an API key prefix; try again.")
+
+    async def _store_given_key(self, given: keys.ParsedKey, new: NewApiKey) -> IssuedKey:
+        async with self._connection() as conn:
+            if await repo.insert_api_key(conn, given.prefix, keys.hash_key(given.key), new):
+                log.info("api_key.created", extra={"prefix": given.prefix})
+                return IssuedKey(given.key, given.prefix, created=True)
+            stored = await repo.get_api_key(conn, given.prefix)
+        if stored is not None and keys.key_matches(given.key, stored.key_hash):
+            return IssuedKey(given.key, given.prefix, created=False)
+        raise AlreadyExists("An API key with this prefix already exists.")
+
+    async def authenticate(self, username: str, password: str) -> Principal:
+        """The principal behind Basic credentials; one message for every failure."""
+        if username not in KEY_USERNAMES:
+            raise Unauthenticated(AUTH_FAILED)
+        parsed = keys.parse_key(password)
+        if parsed is None:
+            raise Unauthenticated(AUTH_FAILED)
+        async with self._connection() as conn:
+            stored = await repo.get_api_key(conn, parsed.prefix)
+        # Hash and compare even for an unknown prefix, so it costs what a wrong secret costs.
+        matches = keys.key_matches(password, stored.key_hash if stored else keys.DUMMY_HASH)
+        if stored is None or not matches:
+            raise Unauthenticated(AUTH_FAILED)
+        if stored.revoked is not None or (
+            stored.expires is not None and stored.expires <= datetime.now(UTC)
+        ):
+            log.info("auth.key_inactive", extra={"prefix": stored.prefix})
+            raise Unauthenticated(AUTH_FAILED)
+        return Principal(
+            name=stored.name,
+            is_admin=stored.is_admin,
+            publish_feeds=stored.publish_feeds,
+            read_feeds=stored.read_feeds,
+        )

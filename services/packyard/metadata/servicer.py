@@ -1,0 +1,272 @@
+"""gRPC MetadataService: decode the request, make one domain call, encode the reply.
+
+Errors are PackyardError raised by the domain; the ErrorInterceptor turns them into statuses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from packyard.metadata.models import (
+    CoreMetadata,
+    Feed,
+    FileRecord,
+    NewApiKey,
+    Origin,
+    Principal,
+    Project,
+    ProjectStatus,
+    ProjectSummary,
+)
+from packyard.metadata.service import MetadataService
+from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
+
+SERVICE_NAME = "packyard.rpc.v1.MetadataService"
+
+_STATUS_TO_PB = {
+    ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
+    ProjectStatus.ARCHIVED: common_pb2.PROJECT_STATUS_ARCHIVED,
+    ProjectStatus.QUARANTINED: common_pb2.PROJECT_STATUS_QUARANTINED,
+    ProjectStatus.DEPRECATED: common_pb2.PROJECT_STATUS_DEPRECATED,
+}
+# UNSPECIFIED means active (common.proto).
+_STATUS_FROM_PB = {pb: status for status, pb in _STATUS_TO_PB.items()} | {
+    common_pb2.PROJECT_STATUS_UNSPECIFIED: ProjectStatus.ACTIVE
+}
+_ORIGIN_TO_PB = {
+    Origin.HOSTED: common_pb2.ORIGIN_HOSTED,
+    Origin.UPSTREAM: common_pb2.ORIGIN_UPSTREAM,
+}
+_ORIGIN_FROM_PB = {pb: origin for origin, pb in _ORIGIN_TO_PB.items()} | {
+    common_pb2.ORIGIN_UNSPECIFIED: Origin.HOSTED
+}
+_METADATA_FIELDS = [f.name for f in dataclasses.fields(CoreMetadata)]
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def _datetime(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def _feed_to_pb(feed: Feed) -> metadata_pb2.Feed:
+    return metadata_pb2.Feed(
+        name=feed.name,
+        description=feed.description,
+        anonymous_read=feed.anonymous_read,
+        allow_local_versions=feed.allow_local_versions,
+        max_file_size=feed.max_file_size,
+        created=_timestamp(feed.created),
+    )
+
+
+def _feed_from_pb(pb: metadata_pb2.Feed) -> Feed:
+    return Feed(
+        name=pb.name,
+        description=pb.description,
+        anonymous_read=pb.anonymous_read,
+        allow_local_versions=pb.allow_local_versions,
+        max_file_size=pb.max_file_size,
+    )
+
+
+def _file_to_pb(file: FileRecord) -> common_pb2.FileInfo:
+    return common_pb2.FileInfo(
+        feed=file.feed,
+        project=file.project,
+        version=file.version,
+        filename=file.filename,
+        size=file.size,
+        hashes=common_pb2.Hashes(sha256=file.sha256, blake2b_256=file.blake2b_256, md5=file.md5),
+        requires_python=file.requires_python,
+        yanked=file.yanked,
+        yanked_reason=file.yanked_reason,
+        upload_time=_timestamp(file.upload_time),
+        packagetype=file.packagetype,
+        python_version=file.python_version,
+        core_metadata_sha256=file.core_metadata_sha256,
+        origin=_ORIGIN_TO_PB[file.origin],
+        upstream_url=file.upstream_url,
+    )
+
+
+def _file_from_pb(feed: str, pb: common_pb2.FileInfo) -> FileRecord:
+    return FileRecord(
+        feed=feed,
+        project=pb.project,
+        version=pb.version,
+        filename=pb.filename,
+        size=pb.size,
+        sha256=pb.hashes.sha256,
+        blake2b_256=pb.hashes.blake2b_256,
+        md5=pb.hashes.md5,
+        requires_python=pb.requires_python,
+        packagetype=pb.packagetype,
+        python_version=pb.python_version,
+        core_metadata_sha256=pb.core_metadata_sha256,
+        origin=_ORIGIN_FROM_PB.get(pb.origin, Origin.HOSTED),
+        upstream_url=pb.upstream_url,
+    )
+
+
+def _metadata_to_pb(metadata: CoreMetadata) -> common_pb2.CoreMetadata:
+    return common_pb2.CoreMetadata(**{name: getattr(metadata, name) for name in _METADATA_FIELDS})
+
+
+def _metadata_from_pb(pb: common_pb2.CoreMetadata) -> CoreMetadata:
+    values: dict[str, Any] = {}
+    for name in _METADATA_FIELDS:
+        value = getattr(pb, name)
+        values[name] = value if isinstance(value, str) else tuple(value)
+    return CoreMetadata(**values)
+
+
+def _project_to_pb(project: Project) -> metadata_pb2.Project:
+    return metadata_pb2.Project(
+        feed=project.feed,
+        name=project.name,
+        display_name=project.display_name,
+        status=_STATUS_TO_PB[project.status],
+        status_reason=project.status_reason,
+        serial=project.serial,
+        versions=project.versions,
+        files=[_file_to_pb(f) for f in project.files],
+        releases={v: _metadata_to_pb(m) for v, m in project.releases.items()},
+    )
+
+
+def _summary_to_pb(summary: ProjectSummary) -> metadata_pb2.ProjectSummary:
+    return metadata_pb2.ProjectSummary(
+        name=summary.name, display_name=summary.display_name, serial=summary.serial
+    )
+
+
+def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
+    return metadata_pb2.Principal(
+        name=principal.name,
+        is_admin=principal.is_admin,
+        publish_feeds=principal.publish_feeds,
+        read_feeds=principal.read_feeds,
+    )
+
+
+def _new_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewApiKey:
+    return NewApiKey(
+        name=pb.name,
+        is_admin=pb.is_admin,
+        publish_feeds=tuple(pb.publish_feeds),
+        read_feeds=tuple(pb.read_feeds),
+        key=pb.key,
+        expires=_datetime(pb.expires) if pb.HasField("expires") else None,
+    )
+
+
+Context = grpc.aio.ServicerContext
+
+
+class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
+    def __init__(self, service: MetadataService) -> None:
+        self._service = service
+
+    async def CreateFeed(
+        self, request: metadata_pb2.CreateFeedRequest, context: Context
+    ) -> metadata_pb2.CreateFeedResponse:
+        feed, created = await self._service.create_feed(
+            _feed_from_pb(request.feed), if_not_exists=request.if_not_exists
+        )
+        return metadata_pb2.CreateFeedResponse(feed=_feed_to_pb(feed), created=created)
+
+    async def GetFeed(
+        self, request: metadata_pb2.GetFeedRequest, context: Context
+    ) -> metadata_pb2.GetFeedResponse:
+        feed = await self._service.get_feed(request.name)
+        return metadata_pb2.GetFeedResponse(feed=_feed_to_pb(feed))
+
+    async def ListFeeds(
+        self, request: metadata_pb2.ListFeedsRequest, context: Context
+    ) -> metadata_pb2.ListFeedsResponse:
+        feeds = await self._service.list_feeds()
+        return metadata_pb2.ListFeedsResponse(feeds=[_feed_to_pb(f) for f in feeds])
+
+    async def ListProjects(
+        self, request: metadata_pb2.ListProjectsRequest, context: Context
+    ) -> AsyncIterator[metadata_pb2.ListProjectsResponse]:
+        async for batch in self._service.list_projects(request.feed):
+            yield metadata_pb2.ListProjectsResponse(projects=[_summary_to_pb(p) for p in batch])
+
+    async def GetProject(
+        self, request: metadata_pb2.GetProjectRequest, context: Context
+    ) -> metadata_pb2.GetProjectResponse:
+        project = await self._service.get_project(request.feed, request.project)
+        return metadata_pb2.GetProjectResponse(project=_project_to_pb(project))
+
+    async def GetFile(
+        self, request: metadata_pb2.GetFileRequest, context: Context
+    ) -> metadata_pb2.GetFileResponse:
+        file = await self._service.get_file(request.feed, request.filename)
+        return metadata_pb2.GetFileResponse(file=_file_to_pb(file))
+
+    async def RegisterFile(
+        self, request: metadata_pb2.RegisterFileRequest, context: Context
+    ) -> metadata_pb2.RegisterFileResponse:
+        registration = await self._service.register_file(
+            _file_from_pb(request.feed, request.file),
+            _metadata_from_pb(request.metadata),
+            request.uploader,
+        )
+        return metadata_pb2.RegisterFileResponse(
+            file=_file_to_pb(registration.file), created=registration.created
+        )
+
+    async def SetReleaseYanked(
+        self, request: metadata_pb2.SetReleaseYankedRequest, context: Context
+    ) -> metadata_pb2.SetReleaseYankedResponse:
+        files = await self._service.set_release_yanked(
+            request.feed,
+            request.project,
+            request.version,
+            yanked=request.yanked,
+            reason=request.reason,
+        )
+        return metadata_pb2.SetReleaseYankedResponse(files=files)
+
+    async def SetProjectStatus(
+        self, request: metadata_pb2.SetProjectStatusRequest, context: Context
+    ) -> metadata_pb2.SetProjectStatusResponse:
+        status = _STATUS_FROM_PB.get(request.status, ProjectStatus.ACTIVE)
+        project = await self._service.set_project_status(
+            request.feed, request.project, status, request.reason
+        )
+        return metadata_pb2.SetProjectStatusResponse(project=_project_to_pb(project))
+
+    async def DeleteFile(
+        self, request: metadata_pb2.DeleteFileRequest, context: Context
+    ) -> metadata_pb2.DeleteFileResponse:
+        await self._service.delete_file(request.feed, request.filename)
+        return metadata_pb2.DeleteFileResponse()
+
+    async def CreateApiKey(
+        self, request: metadata_pb2.CreateApiKeyRequest, context: Context
+    ) -> metadata_pb2.CreateApiKeyResponse:
+        issued = await self._service.create_api_key(_new_key_from_pb(request))
+        return metadata_pb2.CreateApiKeyResponse(
+            key=issued.key, prefix=issued.prefix, created=issued.created
+        )
+
+    async def Authenticate(
+        self, request: metadata_pb2.AuthenticateRequest, context: Context
+    ) -> metadata_pb2.AuthenticateResponse:
+        principal = await self._service.authenticate(request.username, request.password)
+        return metadata_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))

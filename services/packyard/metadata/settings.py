@@ -1,0 +1,21 @@
+"""Settings of the metadata service (``PACKYARD_*`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from packyard.common.settings import GrpcServiceSettings
+
+
+class MetadataSettings(GrpcServiceSettings):
+    # PACKYARD_DATABASE_URL: postgresql://user:password@host:5432/db (a secret: log it only
+    # through redact_url).
+    database_url: SecretStr
+    # PACKYARD_DB_POOL_MIN_SIZE: connections opened at start and kept open.
+    db_pool_min_size: int = Field(default=1, ge=0)
+    # PACKYARD_DB_POOL_MAX_SIZE: upper bound of connections per replica.
+    db_pool_max_size: int = Field(default=10, ge=1)
+    # PACKYARD_DB_CONNECT_TIMEOUT: seconds to open one connection before answering UNAVAILABLE.
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
+    db_command_timeout: float = Field(default=30.0, gt=0)

@@ -1,0 +1,222 @@
+"""Core metadata (METADATA / PKG-INFO) parsed with ``packaging.metadata`` plus the index's rules.
+
+Warehouse layers its rules on ``packaging`` the same way (``warehouse/forklift/metadata.py``);
+every problem is collected and reported on one line, most fundamental field first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.metadata import (  # the private table is packaging's list of known fields
+    _EMAIL_TO_RAW_MAPPING,
+    InvalidMetadata,
+    Metadata,
+    RawMetadata,
+    parse_email,
+)
+from packaging.requirements import InvalidRequirement, Requirement
+
+from packyard.common.errors import InvalidArgument
+
+SUPPORTED_METADATA_VERSIONS = frozenset(
+    {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"}
+)
+MAX_SUMMARY_LENGTH = 512
+MAX_PROJECT_URL_LABEL = 32
+
+# The fields that shape every other error come first (Warehouse's ``_error_message_order``).
+_ERROR_ORDER = ("metadata-version", "name", "version")
+_SINGLE_USE = frozenset(
+    {
+        "metadata-version",
+        "name",
+        "version",
+        "summary",
+        "description",
+        "description-content-type",
+        "keywords",
+        "home-page",
+        "download-url",
+        "author",
+        "author-email",
+        "maintainer",
+        "maintainer-email",
+        "license",
+        "license-expression",
+        "requires-python",
+    }
+)
+# Metadata-Version before 2.4 has no License-File, yet setuptools 56-76 wrote it under 2.1/2.2
+# for years; those artifacts are valid in every other respect and installers ignore the field.
+_LICENSE_FILE_TOLERATED_BEFORE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
+
+
+class MetadataError(InvalidArgument):
+    """Core metadata that the index refuses; the message starts "Invalid metadata:"."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMetadata:
+    """The stored fields, as strings written in the artifact (not re-serialized objects)."""
+
+    metadata_version: str
+    name: str
+    version: str
+    summary: str | None = None
+    description: str | None = None
+    description_content_type: str | None = None
+    requires_python: str | None = None
+    requires_dist: tuple[str, ...] = ()
+    classifiers: tuple[str, ...] = ()
+    license: str | None = None
+    license_expression: str | None = None
+    author: str | None = None
+    author_email: str | None = None
+    maintainer: str | None = None
+    maintainer_email: str | None = None
+    keywords: str | None = None
+    home_page: str | None = None
+    project_urls: tuple[str, ...] = ()  # "Label, URL", as in the Project-URL header
+    provides_extra: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    download_url: str | None = None
+    license_files: tuple[str, ...] = ()
+    dynamic: tuple[str, ...] = ()
+
+
+def parse_core_metadata(raw: bytes, *, allow_local_versions: bool = True) -> ParsedMetadata:
+    """Parse and validate METADATA/PKG-INFO bytes; raise ``MetadataError`` on any problem."""
+    fields, unparsed = parse_email(raw)
+    errors: list[InvalidMetadata] = []
+    for key, values in unparsed.items():
+        if key in _SINGLE_USE and len(values) > 1:
+            errors.append(InvalidMetadata(key, f"{key!r} appears more than once"))
+        elif key in _EMAIL_TO_RAW_MAPPING:
+            errors.append(InvalidMetadata(key, f"{key!r} has invalid data"))
+        # Unknown headers are ignored: newer metadata versions and tools add fields.
+
+    tolerated_license_files: list[str] = []
+    if fields.get("metadata_version") in _LICENSE_FILE_TOLERATED_BEFORE:
+        tolerated_license_files = fields.pop("license_files", [])
+
+    meta: Metadata | None = None
+    try:
+        meta = Metadata.from_raw(fields, validate=True)
+    except ExceptionGroup as group:
+        errors.extend(_flatten(group))
+    if meta is not None:
+        errors.extend(_index_rules(meta, fields, allow_local_versions=allow_local_versions))
+    if errors:
+        raise MetadataError(_one_line(errors))
+    return _to_parsed(fields, tolerated_license_files)
+
+
+def _flatten(group: BaseExceptionGroup[Exception]) -> list[InvalidMetadata]:
+    found: list[InvalidMetadata] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found.extend(_flatten(exc))
+        elif isinstance(exc, InvalidMetadata):
+            found.append(exc)
+        else:
+            found.append(InvalidMetadata("metadata", str(exc)))
+    return found
+
+
+def _index_rules(
+    meta: Metadata, fields: RawMetadata, *, allow_local_versions: bool
+) -> list[InvalidMetadata]:
+    errors: list[InvalidMetadata] = []
+    if meta.metadata_version not in SUPPORTED_METADATA_VERSIONS:
+        errors.append(
+            InvalidMetadata(
+                "metadata-version", f"{meta.metadata_version!r} is not a valid metadata version"
+            )
+        )
+    if meta.version.local and not allow_local_versions:
+        errors.append(
+            InvalidMetadata(
+                "version", f"The use of local versions in {str(meta.version)!r} is not allowed."
+            )
+        )
+    if meta.summary is not None and len(meta.summary) > MAX_SUMMARY_LENGTH:
+        errors.append(
+            InvalidMetadata(
+                "summary", f"'summary' field must be {MAX_SUMMARY_LENGTH} characters or less."
+            )
+        )
+    if meta.license is not None and meta.license_expression is not None:
+        errors.append(
+            InvalidMetadata(
+                "license-expression",
+                "License and License-Expression cannot both be set (PEP 639).",
+            )
+        )
+    for req in meta.requires_dist or []:
+        if req.url is not None:
+            errors.append(InvalidMetadata("requires-dist", f"Can't have direct dependency: {req}"))
+    for key, email_key in (("provides_dist", "provides-dist"), ("obsoletes_dist", "obsoletes-dist")):
+        for req_str in fields.get(key, []) or []:
+            assert isinstance(req_str, str)
+            try:
+                parsed = Requirement(req_str)
+            except InvalidRequirement as exc:
+                errors.append(InvalidMetadata(email_key, f"{req_str!r} is invalid: {exc}"))
+                continue
+            if parsed.url is not None:
+                errors.append(
+                    InvalidMetadata(email_key, f"Can't have direct dependency: {req_str!r}")
+                )
+    for label, url in (meta.project_urls or {}).items():
+        if not label:
+            errors.append(InvalidMetadata("project-url", "Must have a label"))
+        elif len(label) > MAX_PROJECT_URL_LABEL:
+            errors.append(
+                InvalidMetadata(
+                    "project-url", f"{label!r} must be {MAX_PROJECT_URL_LABEL} characters or less."
+                )
+            )
+        elif not url:
+            errors.append(InvalidMetadata("project-url", "Must have a URL"))
+    return errors
+
+
+def _one_line(errors: list[InvalidMetadata]) -> str:
+    def rank(error: InvalidMetadata) -> tuple[int, str]:
+        field = error.field
+        return (_ERROR_ORDER.index(field) if field in _ERROR_ORDER else len(_ERROR_ORDER), field)
+
+    parts = [f"{e.field}: {e}" for e in sorted(errors, key=rank)]
+    return "Invalid metadata: " + "; ".join(parts)
+
+
+def _to_parsed(fields: RawMetadata, tolerated_license_files: list[str]) -> ParsedMetadata:
+    keywords = fields.get("keywords")
+    urls = fields.get("project_urls") or {}
+    return ParsedMetadata(
+        metadata_version=fields["metadata_version"],
+        name=fields["name"],
+        version=fields["version"],
+        summary=fields.get("summary"),
+        description=fields.get("description"),
+        description_content_type=fields.get("description_content_type"),
+        requires_python=fields.get("requires_python"),
+        requires_dist=tuple(fields.get("requires_dist") or ()),
+        classifiers=tuple(fields.get("classifiers") or ()),
+        license=fields.get("license"),
+        license_expression=fields.get("license_expression"),
+        author=fields.get("author"),
+        author_email=fields.get("author_email"),
+        maintainer=fields.get("maintainer"),
+        maintainer_email=fields.get("maintainer_email"),
+        # packaging splits Keywords on commas; this is the form twine sends it back in.
+        keywords=", ".join(keywords) if keywords else None,
+        home_page=fields.get("home_page"),
+        project_urls=tuple(f"{label}, {url}" for label, url in urls.items()),
+        provides_extra=tuple(fields.get("provides_extra") or ()),
+        platforms=tuple(fields.get("platforms") or ()),
+        download_url=fields.get("download_url"),
+        license_files=tuple(fields.get("license_files") or tolerated_license_files),
+        dynamic=tuple(fields.get("dynamic") or ()),
+    )

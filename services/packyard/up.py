@@ -1,0 +1,403 @@
+"""`packyard up`: the whole stack on one machine, from one data directory.
+
+Engines without a configured PACKYARD_* URL start embedded, migrations run, the four
+services start as child processes, and the first start creates the feed `main` and an
+admin API key. Ctrl-C or SIGTERM stops the services, then the engines, each by its PID.
+`Stack` is the same machinery for end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from pathlib import Path
+
+import packyard
+from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
+from packyard.engines.ports import free_port, port_is_free
+from packyard.engines.process import EngineProcess
+
+DEFAULT_DATA_DIR = "./packyard-data"
+DEFAULT_BUCKET = "packyard"
+DEFAULT_FEED = "main"
+READY_TIMEOUT = 60.0
+_GRPC_SERVICES = ("metadata", "blob", "connector")
+_LOG_TAIL_LINES = 15
+
+
+class StackError(RuntimeError):
+    """A part of the stack failed: a one-line message naming it, and its log's last lines."""
+
+    def __init__(self, message: str, log_tail: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.log_tail = log_tail or []
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _source_root() -> str:
+    # Children must import the same `packyard` as we do, installed or not.
+    return str(Path(packyard.__file__).resolve().parent.parent)
+
+
+class Stack:
+    """Engines, migrations and the four services, started and stopped as one.
+
+    ``env`` overrides the process environment for this stack: a PACKYARD_DATABASE_URL,
+    PACKYARD_NATS_URL or PACKYARD_S3_ENDPOINT in it (or in ``os.environ``) means that engine
+    is external and not started. ``port=0`` picks a free gateway port.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        env: Mapping[str, str] | None = None,
+        *,
+        durable: bool = True,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.host = host
+        self.port = port
+        self.env = {**os.environ, **(env or {})}
+        # Tests pass durable=False: PostgreSQL then skips fsync.
+        self.durable = durable
+        self.admin_key: str | None = None
+        self.admin_key_created = False
+        self.metadata_addr = ""
+        self.blob_addr = ""
+        self.connector_addr = ""
+        self._engines: list[PostgresEngine | NatsEngine | S3Engine] = []
+        self._engine_futures: list[Future[None]] = []
+        self._services: dict[str, EngineProcess] = {}
+        self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="packyard-engine")
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def admin_key_path(self) -> Path:
+        return self.data_dir / "admin-key"
+
+    def index_url(self, feed: str = DEFAULT_FEED) -> str:
+        return f"{self.base_url}/pypi/{feed}/simple/"
+
+    def upload_url(self, feed: str = DEFAULT_FEED) -> str:
+        return f"{self.base_url}/pypi/{feed}/legacy/"
+
+    async def start(self) -> None:
+        """Start everything and wait until the gateway is ready; on failure stop what started."""
+        try:
+            await self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_sync(self) -> None:
+        asyncio.run(self.start())
+
+    def stop(self) -> None:
+        """Stop the services (gateway first), then the engines. Safe to call twice."""
+        gateway = self._services.pop("gateway", None)
+        if gateway is not None:
+            gateway.stop(timeout=15.0)
+        services = list(self._services.values())
+        self._services.clear()
+        for service in services:
+            service.request_stop()
+        for service in services:
+            service.wait_stopped(timeout=15.0)
+        # An engine may still be starting in a worker thread (start was interrupted): let
+        # it finish so that its process exists and is stopped below, not orphaned.
+        wait_futures(self._engine_futures)
+        self._engine_futures.clear()
+        engines, self._engines = self._engines, []
+        list(self._executor.map(lambda engine: engine.stop(), engines))
+
+    def exited_service(self) -> EngineProcess | None:
+        """A service that has died since the stack became ready, if any."""
+        for service in self._services.values():
+            if not service.running():
+                return service
+        return None
+
+    # -- start ------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        if self.port == 0:
+            self.port = free_port(self.host)
+        elif not port_is_free(self.host, self.port):
+            raise StackError(f"gateway: port {self.host}:{self.port} is already in use")
+
+        await self._start_engines()
+        await self._migrate()
+        service_env = self._service_env()
+        for name in _GRPC_SERVICES:
+            self._start_service(name, service_env)
+        await asyncio.gather(
+            *(self._wait_serving(name, self._grpc_addr(name)) for name in _GRPC_SERVICES)
+        )
+        self._start_service("gateway", service_env)
+        await self._wait_gateway_ready()
+        await self._bootstrap()
+
+    async def _start_engines(self) -> None:
+        env = self.env
+        if not env.get("PACKYARD_DATABASE_URL"):
+            postgres = PostgresEngine(self.data_dir / "postgres", durable=self.durable)
+            self._engines.append(postgres)
+        if not env.get("PACKYARD_NATS_URL"):
+            self._engines.append(NatsEngine(self.data_dir / "nats"))
+        if not env.get("PACKYARD_S3_ENDPOINT"):
+            self._engines.append(S3Engine(self.data_dir / "s3"))
+        self._engine_futures = [self._executor.submit(engine.start) for engine in self._engines]
+        try:
+            for future in self._engine_futures:
+                await asyncio.wrap_future(future)
+        except EngineError as exc:
+            raise StackError(str(exc)) from exc
+        for engine in self._engines:
+            if isinstance(engine, PostgresEngine):
+                self.env["PACKYARD_DATABASE_URL"] = engine.url
+            elif isinstance(engine, NatsEngine):
+                self.env["PACKYARD_NATS_URL"] = engine.url
+            else:
+                self.env["PACKYARD_S3_ENDPOINT"] = engine.endpoint
+                self.env["PACKYARD_S3_ACCESS_KEY"] = engine.access_key
+                self.env["PACKYARD_S3_SECRET_KEY"] = engine.secret_key
+                self.env["PACKYARD_S3_SECURE"] = "false"
+
+    def _base_child_env(self) -> dict[str, str]:
+        env = dict(self.env)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_source_root(), env.get("PYTHONPATH", "")) if p
+        )
+        env.setdefault("PACKYARD_S3_BUCKET", DEFAULT_BUCKET)
+        env.setdefault("PACKYARD_S3_SECURE", "false")
+        return env
+
+    async def _migrate(self) -> None:
+        log_path = self.logs_dir / "migrate.log"
+        with log_path.open("ab") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "packyard.cli", "migrate",
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=self._base_child_env(), start_new_session=True,
+            )  # fmt: skip
+            try:
+                code = await asyncio.wait_for(proc.wait(), READY_TIMEOUT)
+            except (TimeoutError, asyncio.CancelledError):
+                proc.kill()
+                await proc.wait()
+                raise
+        if code != 0:
+            raise StackError(f"migrate: exited with code {code} (log: {log_path})", _tail(log_path))
+
+    def _service_env(self) -> dict[str, str]:
+        env = self._base_child_env()
+        self.metadata_addr = f"127.0.0.1:{free_port()}"
+        self.blob_addr = f"127.0.0.1:{free_port(exclude={_port(self.metadata_addr)})}"
+        taken = {_port(self.metadata_addr), _port(self.blob_addr)}
+        self.connector_addr = f"127.0.0.1:{free_port(exclude=taken)}"
+        env["PACKYARD_METADATA_ADDR"] = self.metadata_addr
+        env["PACKYARD_BLOB_ADDR"] = self.blob_addr
+        env["PACKYARD_CONNECTOR_ADDR"] = self.connector_addr
+        env["PACKYARD_HOST"] = self.host
+        env["PACKYARD_PORT"] = str(self.port)
+        return env
+
+    def _grpc_addr(self, name: str) -> str:
+        return {
+            "metadata": self.metadata_addr,
+            "blob": self.blob_addr,
+            "connector": self.connector_addr,
+        }[name]
+
+    def _start_service(self, name: str, env: dict[str, str]) -> None:
+        child_env = dict(env)
+        if name in _GRPC_SERVICES:
+            child_env["PACKYARD_LISTEN_ADDR"] = self._grpc_addr(name)
+        argv = [sys.executable, "-m", "packyard.cli", name]
+        service = EngineProcess(name, argv, self.logs_dir / f"{name}.log", env=child_env)
+        self._services[name] = service
+        try:
+            service.start()
+        except EngineError as exc:
+            raise StackError(str(exc)) from exc
+
+    async def _wait_serving(self, name: str, addr: str) -> None:
+        from packyard.common.grpc import check_health
+
+        await self._wait_until(name, lambda: check_health(addr, timeout=1.0))
+
+    async def _wait_gateway_ready(self) -> None:
+        import httpx
+
+        host = "127.0.0.1" if self.host in {"0.0.0.0", ""} else self.host
+        url = f"http://{host}:{self.port}/readyz"
+        async with httpx.AsyncClient(timeout=2.0) as client:
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get(url)).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await self._wait_until("gateway", ready)
+
+    async def _wait_until(self, name: str, probe: Callable[[], Awaitable[bool]]) -> None:
+        service = self._services[name]
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            if not service.running():
+                raise StackError(
+                    f"{name}: exited with code {service.returncode} while starting "
+                    f"(log: {service.log_path})",
+                    service.log_lines(_LOG_TAIL_LINES),
+                )
+            if await probe():
+                return
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{name}: not ready after {READY_TIMEOUT:.0f}s (log: {service.log_path})",
+                    service.log_lines(_LOG_TAIL_LINES),
+                )
+            await asyncio.sleep(0.1)
+
+    async def _bootstrap(self) -> None:
+        """First start: the feed `main` and an admin key. Later starts reuse the saved key."""
+        if self.admin_key_path.exists():
+            self.admin_key = self.admin_key_path.read_text().strip()
+            return
+        from packyard.common.grpc import insecure_channel
+        from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
+
+        async with insecure_channel(self.metadata_addr) as channel:
+            stub = metadata_pb2_grpc.MetadataServiceStub(channel)
+            await stub.CreateFeed(
+                metadata_pb2.CreateFeedRequest(
+                    feed=metadata_pb2.Feed(
+                        name=DEFAULT_FEED,
+                        description="Hosted packages",
+                        anonymous_read=True,
+                    ),
+                    if_not_exists=True,
+                ),
+                timeout=30,
+            )
+            reply = await stub.CreateApiKey(
+                metadata_pb2.CreateApiKeyRequest(
+                    name="admin",
+                    is_admin=True,
+                    key=self.env.get("PACKYARD_ADMIN_KEY", ""),
+                ),
+                timeout=30,
+            )
+        self.admin_key = reply.key or self.env.get("PACKYARD_ADMIN_KEY", "")
+        _write_secret(self.admin_key_path, self.admin_key)
+        self.admin_key_created = True
+
+
+def _port(addr: str) -> int:
+    return int(addr.rsplit(":", 1)[1])
+
+
+def _tail(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if line.strip()][-_LOG_TAIL_LINES:]
+
+
+def _write_secret(path: Path, value: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    os.replace(tmp, path)
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def run(data_dir: str | None, host: str, port: int) -> int:
+    """`packyard up`: returns the exit code."""
+    directory = data_dir or os.environ.get("PACKYARD_DATA_DIR") or DEFAULT_DATA_DIR
+    stack = Stack(directory, host=host, port=port)
+    try:
+        return asyncio.run(_serve(stack))
+    except KeyboardInterrupt:
+        stack.stop()
+        return 130
+
+
+async def _serve(stack: Stack) -> int:
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    starting = asyncio.ensure_future(stack.start())
+
+    def on_signal() -> None:
+        stopping.set()
+        starting.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        try:
+            await starting
+        except asyncio.CancelledError:
+            return 130
+        except StackError as exc:
+            print(f"packyard up: {exc}", file=sys.stderr)
+            for line in exc.log_tail:
+                print(f"    {line}", file=sys.stderr)
+            return 1
+        if stack.admin_key_created:
+            print(f"Admin API key (saved to {stack.admin_key_path}): {stack.admin_key}")
+        print(f"Packyard is ready: {stack.index_url()}", flush=True)
+        return await _until_stopped(stack, stopping)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await asyncio.to_thread(stack.stop)
+
+
+async def _until_stopped(stack: Stack, stopping: asyncio.Event) -> int:
+    """Wait for Ctrl-C/SIGTERM (exit 0); a service that dies on its own ends the run (exit 1)."""
+    while not stopping.is_set():
+        dead = stack.exited_service()
+        if dead is not None:
+            print(
+                f"packyard up: {dead.name} exited with code {dead.returncode} "
+                f"(log: {dead.log_path})",
+                file=sys.stderr,
+            )
+            for line in dead.log_lines(_LOG_TAIL_LINES):
+                print(f"    {line}", file=sys.stderr)
+            return 1
+        try:
+            await asyncio.wait_for(stopping.wait(), timeout=1.0)
+        except TimeoutError:
+            pass
+    return 0

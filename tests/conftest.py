@@ -1,0 +1,68 @@
+"""Shared fixtures. Engines start lazily: only tests that ask for them pay for them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from minio import Minio
+from packyard.engines import create_database, drop_database
+
+from tests.fixtures.engines import Engines, start_engines
+
+_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The directory is the layer (STYLE §10.18): mark each test so `-m "not e2e"` works.
+    for item in items:
+        layer = Path(str(item.fspath)).relative_to(_TESTS).parts[0]
+        if layer in {"service", "e2e"}:
+            item.add_marker(getattr(pytest.mark, layer))
+
+
+@pytest.fixture(scope="session")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+    """PostgreSQL, NATS and S3 for the whole session, from PACKYARD_* or embedded."""
+    started = start_engines(tmp_path_factory.mktemp("engines"))
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+async def database_url(engines: Engines) -> AsyncIterator[str]:
+    """DSN of a new, empty database, dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    url = await create_database(engines.database_url, name)
+    try:
+        yield url
+    finally:
+        await drop_database(engines.database_url, name)
+
+
+def s3_client(engines: Engines) -> Minio:
+    return Minio(
+        engines.s3_endpoint,
+        access_key=engines.s3_access_key,
+        secret_key=engines.s3_secret_key,
+        secure=engines.s3_secure,
+    )
+
+
+@pytest.fixture
+def s3_bucket(engines: Engines) -> Iterator[str]:
+    """Name of a new, empty bucket, emptied and removed after the test."""
+    client = s3_client(engines)
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    client.make_bucket(name)
+    try:
+        yield name
+    finally:
+        for obj in client.list_objects(name, recursive=True):
+            if obj.object_name is not None:
+                client.remove_object(name, obj.object_name)
+        client.remove_bucket(name)
