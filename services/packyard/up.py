@@ -9,6 +9,7 @@ admin API key. Ctrl-C or SIGTERM stops the services, then the engines, each by i
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import secrets
 import signal
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
+from typing import TextIO
 
 import packyard
 from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
@@ -81,6 +83,7 @@ class Stack:
         self._engines: list[PostgresEngine | NatsEngine | S3Engine] = []
         self._engine_futures: list[Future[None]] = []
         self._services: dict[str, EngineProcess] = {}
+        self._lock_file: TextIO | None = None
         self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="packyard-engine")
 
     # -- public API -------------------------------------------------------------------
@@ -131,6 +134,14 @@ class Stack:
         self._engine_futures.clear()
         engines, self._engines = self._engines, []
         list(self._executor.map(lambda engine: engine.stop(), engines))
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def pids(self) -> dict[str, int]:
+        """PIDs of the running children (services and embedded engines), by name."""
+        children = [*self._services.values(), *(e.process for e in self._engines)]
+        return {c.name: c.pid for c in children if c is not None and c.pid and c.running()}
 
     def exited_service(self) -> EngineProcess | None:
         """A service that has died since the stack became ready, if any."""
@@ -142,12 +153,13 @@ class Stack:
     # -- start ------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs_dir.mkdir(exist_ok=True)
         if self.port == 0:
             self.port = free_port(self.host)
         elif not port_is_free(self.host, self.port):
             raise StackError(f"gateway: port {self.host}:{self.port} is already in use")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_data_dir()
+        self.logs_dir.mkdir(exist_ok=True)
 
         await self._start_engines()
         await self._migrate()
@@ -160,6 +172,18 @@ class Stack:
         self._start_service("gateway", service_env)
         await self._wait_gateway_ready()
         await self._bootstrap()
+
+    def _lock_data_dir(self) -> None:
+        # Two stacks on one data directory would run two servers over the same files.
+        lock = (self.data_dir / ".lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise StackError(
+                f"data directory {self.data_dir} is in use by another `packyard up`"
+            ) from None
+        self._lock_file = lock
 
     async def _start_engines(self) -> None:
         env = self.env

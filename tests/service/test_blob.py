@@ -18,7 +18,6 @@ from typing import Any
 import grpc
 import pytest
 from minio import Minio
-
 from packyard.blob.server import SERVICE_NAME, running_server
 from packyard.blob.settings import BlobSettings
 from packyard.common.grpc import CHUNK_SIZE, check_health, insecure_channel
@@ -55,6 +54,11 @@ def hashes_of(data: bytes) -> common_pb2.Hashes:
         blake2b_256=hashlib.blake2b(data, digest_size=32).hexdigest(),
         md5=hashlib.md5(data).hexdigest(),
     )
+
+
+def leftovers(spool: Path) -> list[str]:
+    """Files in the spool directory (in-flight or leaked uploads)."""
+    return [p.name for p in spool.iterdir()]
 
 
 def key_of(sha256: str) -> str:
@@ -139,7 +143,7 @@ async def blob(engines: Any, s3_bucket: str, spool: Path) -> AsyncIterator[Blob]
     async with _open(settings_for(engines, s3_bucket, spool), engines) as opened:
         yield opened
     # Whatever a test did, no upload is left behind in the spool directory.
-    assert list(spool.iterdir()) == []
+    assert leftovers(spool) == []
 
 
 async def test_put_then_get_roundtrip_with_all_digests(blob: Blob) -> None:
@@ -360,9 +364,9 @@ async def test_large_upload_streams_in_bounded_memory(
         assert digest.hexdigest() == expected.sha256
         assert messages == 21
         # Bounded by the part size (client and server both in this process), not the file.
-        assert put_peak < 2 * part_size + 2 * MIB, put_peak
+        assert put_peak < 2 * part_size + 4 * MIB, put_peak
         assert get_peak < 8 * MIB, get_peak
-    assert list(spool.iterdir()) == []
+    assert leftovers(spool) == []
 
 
 def make_wheel(metadata: bytes) -> bytes:
@@ -406,7 +410,7 @@ async def test_a_wheel_that_is_not_a_zip_is_rejected(blob: Blob) -> None:
         await blob.stub.PutBlob(put_requests(data, filename="demo-1.0-py3-none-any.whl"))
 
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert info.value.details().startswith("Invalid distribution file.")
+    assert (info.value.details() or "").startswith("Invalid distribution file.")
     assert blob.keys() == []
 
 
@@ -420,18 +424,31 @@ async def test_client_cancel_removes_the_spooled_upload(blob: Blob) -> None:
 
     call = blob.stub.PutBlob(stalled())
     for _ in range(100):
-        if list(blob.spool.iterdir()):
+        if leftovers(blob.spool):
             break
         await asyncio.sleep(0.05)
-    assert len(list(blob.spool.iterdir())) == 1, "the upload should be spooling"
+    assert len(leftovers(blob.spool)) == 1, "the upload should be spooling"
 
     call.cancel()
     for _ in range(100):
-        if not list(blob.spool.iterdir()):
+        if not leftovers(blob.spool):
             break
         await asyncio.sleep(0.05)
-    assert list(blob.spool.iterdir()) == []
+    assert leftovers(blob.spool) == []
     assert blob.keys() == []
+
+
+async def test_a_download_abandoned_midway_leaves_the_service_working(blob: Blob) -> None:
+    data = os.urandom(4 * CHUNK_SIZE)
+    sha = (await blob.stub.PutBlob(put_requests(data))).blob.hashes.sha256
+
+    for _ in range(3):
+        call = blob.stub.GetBlob(blob_pb2.GetBlobRequest(sha256=sha))
+        first = await call.read()
+        assert first.chunk == data[:CHUNK_SIZE]
+        call.cancel()
+
+    assert await get_bytes(blob, sha) == data
 
 
 def closed_port() -> int:
@@ -457,4 +474,4 @@ async def test_storage_down_is_unavailable(spool: Path, engines: Any) -> None:
                 await call
             assert info.value.code() == grpc.StatusCode.UNAVAILABLE
             assert info.value.details() == "Storage temporarily unavailable"
-    assert list(spool.iterdir()) == []
+    assert leftovers(spool) == []

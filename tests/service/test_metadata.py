@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,6 @@ import asyncpg
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-
 from packyard.common.grpc import check_health, insecure_channel
 from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, migrate
 from packyard.metadata.server import running_server
@@ -39,7 +39,9 @@ def _settings(database_url: str, **overrides: object) -> MetadataSettings:
 
 
 @pytest.fixture
-async def stub(database_url: str) -> AsyncIterator[Stub]:
+async def stub(database_url: str, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Stub]:
+    # Log records are built only when enabled: INFO makes every log call really run.
+    caplog.set_level(logging.INFO)
     await migrate(database_url)
     async with (
         running_server(_settings(database_url)) as port,
@@ -233,7 +235,7 @@ async def test_deleted_filename_stays_reserved(stub: Stub, feed: str) -> None:
     for content in (b"wheel", b"other bytes"):
         error = await _rpc_error(stub.RegisterFile(_register(feed, "demo", "1.0", content=content)))
         assert error.code() == grpc.StatusCode.ALREADY_EXISTS
-        assert error.details().startswith(REUSED)
+        assert (error.details() or "").startswith(REUSED)
     twice = await _rpc_error(
         stub.DeleteFile(metadata_pb2.DeleteFileRequest(feed=feed, filename=filename))
     )
@@ -263,20 +265,27 @@ async def test_register_rejects_unknown_feed_and_empty_names(stub: Stub, feed: s
 
     empty = _register(feed, "demo", "1.0")
     empty.file.project = ""
-    assert (await _rpc_error(stub.RegisterFile(empty))).code() == (
-        grpc.StatusCode.INVALID_ARGUMENT
-    )
+    assert (await _rpc_error(stub.RegisterFile(empty))).code() == (grpc.StatusCode.INVALID_ARGUMENT)
     bad_version = _register(feed, "demo", "not a version", filename="demo-x.whl")
     assert (await _rpc_error(stub.RegisterFile(bad_version))).code() == (
         grpc.StatusCode.INVALID_ARGUMENT
     )
-    local = _register(feed, "demo", "1.0+local")
-    error = await _rpc_error(stub.RegisterFile(local))
+    # Local versions are refused only by a feed that says so.
+    await stub.CreateFeed(
+        metadata_pb2.CreateFeedRequest(
+            feed=metadata_pb2.Feed(name="strict", refuse_local_versions=True)
+        )
+    )
+    error = await _rpc_error(stub.RegisterFile(_register("strict", "demo", "1.0+local")))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "local versions" in error.details()
+    assert "local versions" in (error.details() or "")
     # Nothing was left behind by the refused registrations.
-    missing = await _rpc_error(stub.GetProject(metadata_pb2.GetProjectRequest(feed=feed, project="demo")))
+    missing = await _rpc_error(
+        stub.GetProject(metadata_pb2.GetProjectRequest(feed=feed, project="demo"))
+    )
     assert missing.code() == grpc.StatusCode.NOT_FOUND
+    accepted = await stub.RegisterFile(_register(feed, "demo", "1.0+cu124"))
+    assert accepted.created and accepted.file.version == "1.0+cu124"
 
 
 async def test_twenty_identical_registrations_at_once(stub: Stub, feed: str) -> None:
@@ -298,7 +307,7 @@ async def test_twenty_conflicting_registrations_at_once(stub: Stub, feed: str) -
     assert len(winners) == 1 and winners[0].created
     assert len(losers) == 19
     assert all(e.code() == grpc.StatusCode.ALREADY_EXISTS for e in losers)
-    assert all(e.details().startswith(FILE_EXISTS) for e in losers)
+    assert all((e.details() or "").startswith(FILE_EXISTS) for e in losers)
     project = await _project(stub, feed, "racer")
     assert [f.hashes.sha256 for f in project.files] == [winners[0].file.hashes.sha256]
 
@@ -430,9 +439,7 @@ async def test_yank_and_unyank_a_release(stub: Stub, feed: str) -> None:
         "demo-1.0.tar.gz": (True, "broken"),
         "demo-2.0-py3-none-any.whl": (False, ""),
     }
-    single = await stub.GetFile(
-        metadata_pb2.GetFileRequest(feed=feed, filename="demo-1.0.tar.gz")
-    )
+    single = await stub.GetFile(metadata_pb2.GetFileRequest(feed=feed, filename="demo-1.0.tar.gz"))
     assert single.file.yanked and single.file.yanked_reason == "broken"
 
     # "1.0.0" is the same release as "1.0" (PEP 440 equality).
@@ -519,9 +526,7 @@ async def test_api_key_create_and_authenticate(stub: Stub) -> None:
 async def test_expired_api_key_is_refused(stub: Stub) -> None:
     expires = Timestamp()
     expires.FromDatetime(datetime.now(UTC) - timedelta(seconds=1))
-    created = await stub.CreateApiKey(
-        metadata_pb2.CreateApiKeyRequest(name="old", expires=expires)
-    )
+    created = await stub.CreateApiKey(metadata_pb2.CreateApiKeyRequest(name="old", expires=expires))
     error = await _rpc_error(stub.Authenticate(_auth("api", created.key)))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error.details() == "Invalid or non-existent authentication information."

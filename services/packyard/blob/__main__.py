@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from packyard.blob.server import running_server
 from packyard.blob.settings import BlobSettings
@@ -16,6 +17,12 @@ log = logging.getLogger(__name__)
 
 
 async def _serve(settings: BlobSettings) -> None:
+    # Every S3 call runs in the default executor, and an upload holds a thread for its whole
+    # transfer; the stock pool (cores + 4 threads) would let a few large uploads stall every
+    # other request.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=settings.io_threads, thread_name_prefix="blob-io")
+    )
     async with running_server(settings) as port:
         log.info(
             "blob.serving",
@@ -33,7 +40,7 @@ def main() -> int:
         asyncio.run(_serve(settings))
     except Unavailable:
         # The bucket could not be checked or created at startup; the store logged why.
-        log.error("blob.storage_unreachable", extra={"s3_endpoint": settings.s3_endpoint})
+        log.error("blob.storage_check_failed", extra={"s3_endpoint": settings.s3_endpoint})
         return 1
     return 0
 

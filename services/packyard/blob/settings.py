@@ -28,6 +28,8 @@ class BlobSettings(GrpcServiceSettings):
     # PACKYARD_S3_PART_SIZE: multipart part size in bytes; also the most memory one upload
     # holds at a time (S3 requires at least 5 MiB).
     s3_part_size: int = 16 * 1024 * 1024
+    # PACKYARD_IO_THREADS: worker threads for S3 calls and hashing; bounds concurrent transfers.
+    io_threads: int = 64
     # PACKYARD_SPOOL_DIR: where in-flight uploads are written while they are hashed; None =
     # the system temporary directory. Needs room for the largest concurrent uploads.
     spool_dir: str | None = None

@@ -57,6 +57,10 @@ class NatsEngine:
             self._process.stop()
             raise
 
+    @property
+    def process(self) -> EngineProcess | None:
+        return self._process
+
     def stop(self, timeout: float = 10.0) -> None:
         if self._process is not None:
             self._process.stop(timeout)

@@ -119,6 +119,10 @@ class PostgresEngine:
             self._process.stop()
             raise
 
+    @property
+    def process(self) -> EngineProcess | None:
+        return self._process
+
     def stop(self, timeout: float = 15.0) -> None:
         if self._process is not None:
             self._process.stop(timeout)

@@ -133,6 +133,10 @@ class S3Engine:
             self._process.stop()
             raise
 
+    @property
+    def process(self) -> EngineProcess | None:
+        return self._process
+
     def stop(self, timeout: float = 3.0) -> None:
         # weed's filer never finishes its graceful gRPC stop while its own S3 gateway holds a
         # metadata subscription open, so SIGTERM alone hangs. Everything it acknowledged is

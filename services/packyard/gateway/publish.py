@@ -52,9 +52,9 @@ async def publish(
     verify_digests(form, upload.hashes)
     contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
     metadata = parse_core_metadata(
-        contents.metadata_bytes, allow_local_versions=feed.allow_local_versions
+        contents.metadata_bytes, allow_local_versions=not feed.refuse_local_versions
     )
-    valid = validate_upload(form, dist, metadata, allow_local_versions=feed.allow_local_versions)
+    valid = validate_upload(form, dist, metadata, allow_local_versions=not feed.refuse_local_versions)
 
     existing = await _existing_file(backends, feed.name, upload.filename)
     if existing is not None:

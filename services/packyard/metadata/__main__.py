@@ -14,7 +14,7 @@ from packyard.common.settings import redact_url
 from packyard.common.telemetry import setup_telemetry
 from packyard.metadata.migrate import UnsupportedSchemaError, migrate
 from packyard.metadata.server import serve
-from packyard.metadata.settings import MetadataSettings
+from packyard.metadata.settings import MetadataSettings, settings_errors
 
 log = logging.getLogger("packyard.metadata")
 
@@ -31,7 +31,7 @@ def main() -> int:
         settings = MetadataSettings()  # type: ignore[call-arg]
     except ValidationError as exc:
         setup_logging("metadata")
-        log.error("metadata.bad_settings", extra={"error": one_line(str(exc))})
+        log.error("metadata.bad_settings", extra={"error": settings_errors(exc)})
         return 2
     setup_logging("metadata", settings.log_level, settings.log_format)
     setup_telemetry("metadata")

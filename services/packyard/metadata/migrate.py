@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from packyard.common.errors import one_line
 from packyard.common.logging import setup_logging
 from packyard.common.settings import redact_url
+from packyard.metadata.settings import settings_errors
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def main() -> int:
         settings = _MigrateSettings()  # type: ignore[call-arg]
     except ValidationError as exc:
         setup_logging("migrate")
-        log.error("migrate.bad_settings", extra={"error": str(exc).splitlines()[0]})
+        log.error("migrate.bad_settings", extra={"error": settings_errors(exc)})
         return 2
     setup_logging("migrate", settings.log_level, settings.log_format)
     url = settings.database_url.get_secret_value()

@@ -31,7 +31,7 @@ class Feed:
     name: str
     description: str = ""
     anonymous_read: bool = False
-    allow_local_versions: bool = False
+    refuse_local_versions: bool = False
     max_file_size: int = 0
     created: datetime | None = None
 

@@ -34,17 +34,17 @@ FILES_FILENAME_CONSTRAINT = "files_feed_filename_key"
 ONE_SDIST_CONSTRAINT = "files_one_sdist_per_release"
 
 INSERT_FEED = """
-INSERT INTO feeds (name, description, anonymous_read, allow_local_versions, max_file_size)
+INSERT INTO feeds (name, description, anonymous_read, refuse_local_versions, max_file_size)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (name) DO NOTHING
-RETURNING name, description, anonymous_read, allow_local_versions, max_file_size, created
+RETURNING name, description, anonymous_read, refuse_local_versions, max_file_size, created
 """
 SELECT_FEED = """
-SELECT name, description, anonymous_read, allow_local_versions, max_file_size, created
+SELECT name, description, anonymous_read, refuse_local_versions, max_file_size, created
 FROM feeds WHERE name = $1
 """
 SELECT_FEEDS = """
-SELECT name, description, anonymous_read, allow_local_versions, max_file_size, created
+SELECT name, description, anonymous_read, refuse_local_versions, max_file_size, created
 FROM feeds ORDER BY name
 """
 
@@ -125,7 +125,7 @@ def _feed(row: asyncpg.Record) -> Feed:
         name=row["name"],
         description=row["description"],
         anonymous_read=row["anonymous_read"],
-        allow_local_versions=row["allow_local_versions"],
+        refuse_local_versions=row["refuse_local_versions"],
         max_file_size=row["max_file_size"],
         created=row["created"],
     )
@@ -168,7 +168,7 @@ async def insert_feed(conn: asyncpg.Connection, feed: Feed) -> Feed | None:
         feed.name,
         feed.description,
         feed.anonymous_read,
-        feed.allow_local_versions,
+        feed.refuse_local_versions,
         feed.max_file_size,
     )
     return None if row is None else _feed(row)

@@ -246,7 +246,7 @@ class MetadataService:
             except asyncpg.UniqueViolationError as exc:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
-                log.info("file.register_race", extra={"filename": file.filename})
+                log.info("file.register_race", extra={"file": file.filename})
         raise Unavailable("Concurrent registrations of this filename; try again.")
 
     async def _register(
@@ -267,7 +267,7 @@ class MetadataService:
                     feed = await repo.get_feed(conn, file.feed)
                     if feed is None:
                         raise NotFound(f"Feed '{file.feed}' does not exist.")
-                    if parsed.local is not None and not feed.allow_local_versions:
+                    if parsed.local is not None and feed.refuse_local_versions:
                         raise InvalidArgument(
                             f"The use of local versions in '{version}' is not allowed."
                         )
@@ -300,7 +300,7 @@ class MetadataService:
         assert stored is not None
         log.info(
             "file.registered",
-            extra={"feed": file.feed, "project": file.project, "filename": file.filename},
+            extra={"feed": file.feed, "project": file.project, "file": file.filename},
         )
         return Registration(stored, created=True)
 
@@ -310,7 +310,7 @@ class MetadataService:
             if project_id is None:
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
-        log.info("file.deleted", extra={"feed": feed, "filename": filename})
+        log.info("file.deleted", extra={"feed": feed, "file": filename})
 
     async def set_release_yanked(
         self, feed: str, project: str, version: str, *, yanked: bool, reason: str

@@ -66,7 +66,7 @@ def _feed_to_pb(feed: Feed) -> metadata_pb2.Feed:
         name=feed.name,
         description=feed.description,
         anonymous_read=feed.anonymous_read,
-        allow_local_versions=feed.allow_local_versions,
+        refuse_local_versions=feed.refuse_local_versions,
         max_file_size=feed.max_file_size,
         created=_timestamp(feed.created),
     )
@@ -77,7 +77,7 @@ def _feed_from_pb(pb: metadata_pb2.Feed) -> Feed:
         name=pb.name,
         description=pb.description,
         anonymous_read=pb.anonymous_read,
-        allow_local_versions=pb.allow_local_versions,
+        refuse_local_versions=pb.refuse_local_versions,
         max_file_size=pb.max_file_size,
     )
 

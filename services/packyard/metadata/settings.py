@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 
 from packyard.common.settings import GrpcServiceSettings
 
@@ -19,3 +19,11 @@ class MetadataSettings(GrpcServiceSettings):
     db_connect_timeout: float = Field(default=5.0, gt=0)
     # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
     db_command_timeout: float = Field(default=30.0, gt=0)
+
+
+def settings_errors(exc: ValidationError) -> str:
+    """Which settings are wrong, without echoing their values (they may be secrets)."""
+    return "; ".join(
+        f"PACKYARD_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+        for error in exc.errors()
+    )

@@ -113,9 +113,7 @@ def inspect_distribution(
     """
     with ExitStack() as stack:
         fp: IO[bytes] = (
-            stack.enter_context(open(source, "rb"))  # noqa: SIM115 - closed by the stack
-            if isinstance(source, str | Path)
-            else source
+            stack.enter_context(open(source, "rb")) if isinstance(source, str | Path) else source
         )
         fp.seek(0)
         if dist.kind == "wheel":
@@ -207,7 +205,9 @@ def _inspect_wheel(fp: IO[bytes], dist: DistributionRef, max_metadata: int) -> D
     return DistributionContents(metadata_bytes=data, metadata_path=member)
 
 
-def _check_zip_framing(fp: IO[bytes], zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], size: int) -> None:
+def _check_zip_framing(
+    fp: IO[bytes], zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], size: int
+) -> None:
     """Refuse zips that a central-directory reader and a local-header streamer see differently.
 
     The "ZIP confusion" class (uv CVE-2025-54368, Warehouse 2025-08): every byte of the file
@@ -220,9 +220,7 @@ def _check_zip_framing(fp: IO[bytes], zf: zipfile.ZipFile, infos: list[zipfile.Z
     eocd = fp.read(22)
     if len(eocd) != 22 or eocd[:4] != _SIG_EOCD:
         raise _zip_refused("Trailing data")
-    disk, cd_disk, entries_disk, entries, cd_size, cd_offset, _ = struct.unpack(
-        "<4xHHHHLLH", eocd
-    )
+    disk, cd_disk, entries_disk, entries, cd_size, cd_offset, _ = struct.unpack("<4xHHHHLLH", eocd)
     cd_end = size - 22
     if disk != 0 or cd_disk != 0 or entries_disk != entries:
         raise _zip_refused("Multi-disk archives are not supported")
@@ -339,9 +337,10 @@ def _dist_info_matches(directory: str, dist: DistributionRef) -> bool:
     # filename is normalized; installers match the directory by canonical name and version.
     name, _, version = directory[: -len(".dist-info")].rpartition("-")
     try:
-        return canonicalize_name(name) == canonicalize_name(dist.project) and Version(
-            version
-        ) == dist.version
+        return (
+            canonicalize_name(name) == canonicalize_name(dist.project)
+            and Version(version) == dist.version
+        )
     except InvalidVersion:
         return False
 

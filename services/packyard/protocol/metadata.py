@@ -19,9 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from packyard.common.errors import InvalidArgument
 
-SUPPORTED_METADATA_VERSIONS = frozenset(
-    {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"}
-)
+SUPPORTED_METADATA_VERSIONS = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"})
 MAX_SUMMARY_LENGTH = 512
 MAX_PROJECT_URL_LABEL = 32
 
@@ -104,7 +102,9 @@ def parse_core_metadata(raw: bytes, *, allow_local_versions: bool = True) -> Par
     try:
         meta = Metadata.from_raw(fields, validate=True)
     except ExceptionGroup as group:
-        errors.extend(_flatten(group))
+        # A field dropped as unparseable also shows up as "required"; one error per field.
+        already = {error.field for error in errors}
+        errors.extend(e for e in _flatten(group) if e.field not in already)
     if meta is not None:
         errors.extend(_index_rules(meta, fields, allow_local_versions=allow_local_versions))
     if errors:
@@ -156,9 +156,12 @@ def _index_rules(
     for req in meta.requires_dist or []:
         if req.url is not None:
             errors.append(InvalidMetadata("requires-dist", f"Can't have direct dependency: {req}"))
-    for key, email_key in (("provides_dist", "provides-dist"), ("obsoletes_dist", "obsoletes-dist")):
-        for req_str in fields.get(key, []) or []:
-            assert isinstance(req_str, str)
+    other_dists = {
+        "provides-dist": fields.get("provides_dist") or [],
+        "obsoletes-dist": fields.get("obsoletes_dist") or [],
+    }
+    for email_key, values in other_dists.items():
+        for req_str in values:
             try:
                 parsed = Requirement(req_str)
             except InvalidRequirement as exc:

@@ -165,8 +165,9 @@ def parse_upload_form(
     if action != "file_upload":
         raise UploadRejected("Invalid value for :action. Error: Use 'file_upload'.")
     # distutils sent "UNKNOWN" for every unset field; it never means the literal string.
+    # An empty value is no value either (an empty requires_python must not become "any").
     cleaned = {
-        key: [v for v in values if v.strip() != "UNKNOWN"]
+        key: [v for v in values if v.strip() not in ("UNKNOWN", "")]
         for key, values in fields.items()
         if key in UPLOAD_FIELDS
     }
@@ -175,8 +176,9 @@ def parse_upload_form(
     if protocol_version != "1":
         raise UploadRejected("Unknown protocol version.")
 
-    for key in sorted(set(file_fields) - FILE_FIELDS):
-        raise UploadRejected(f"{key}: Should not be a tuple.")
+    as_files = sorted(set(file_fields) - FILE_FIELDS)
+    if as_files:
+        raise UploadRejected(f"{as_files[0]}: Should not be a tuple.")
     for key in sorted(SCALAR_FIELDS & cleaned.keys()):
         if len(cleaned[key]) > 1:
             raise UploadRejected(f"{key}: Should not be a tuple.")
@@ -303,9 +305,7 @@ def validate_upload(
 
     meta_version = _parse_version(metadata.version)
     if meta_version.local and not allow_local_versions:
-        raise UploadRejected(
-            f"The use of local versions in {str(meta_version)!r} is not allowed."
-        )
+        raise UploadRejected(f"The use of local versions in {str(meta_version)!r} is not allowed.")
     if dist.kind == "wheel":
         if dist.name_part != expected_name:
             raise UploadRejected(

@@ -9,7 +9,7 @@ CREATE TABLE feeds (
     name text PRIMARY KEY CHECK (name <> ''),
     description text NOT NULL DEFAULT '',
     anonymous_read boolean NOT NULL DEFAULT false,
-    allow_local_versions boolean NOT NULL DEFAULT false,
+    refuse_local_versions boolean NOT NULL DEFAULT false,
     -- Bytes; 0 means the service default.
     max_file_size bigint NOT NULL DEFAULT 0 CHECK (max_file_size >= 0),
     created timestamptz NOT NULL DEFAULT now()

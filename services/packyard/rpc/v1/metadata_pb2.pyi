@@ -11,20 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Feed(_message.Message):
-    __slots__ = ("name", "description", "anonymous_read", "allow_local_versions", "max_file_size", "created")
+    __slots__ = ("name", "description", "anonymous_read", "refuse_local_versions", "max_file_size", "created")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ANONYMOUS_READ_FIELD_NUMBER: _ClassVar[int]
-    ALLOW_LOCAL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    REFUSE_LOCAL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     MAX_FILE_SIZE_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     anonymous_read: bool
-    allow_local_versions: bool
+    refuse_local_versions: bool
     max_file_size: int
     created: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., anonymous_read: _Optional[bool] = ..., allow_local_versions: _Optional[bool] = ..., max_file_size: _Optional[int] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., anonymous_read: _Optional[bool] = ..., refuse_local_versions: _Optional[bool] = ..., max_file_size: _Optional[int] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateFeedRequest(_message.Message):
     __slots__ = ("feed", "if_not_exists")

@@ -1,0 +1,109 @@
+"""`packyard up`: ready line, admin key, restart with data kept, clean stop, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import packyard
+from minio import Minio
+from packyard.up import Stack, StackError
+
+_SOURCE_ROOT = str(Path(packyard.__file__).resolve().parent.parent)
+# Every engine embedded, whatever the outer environment points at.
+_EMBEDDED = {"PACKYARD_DATABASE_URL": "", "PACKYARD_NATS_URL": "", "PACKYARD_S3_ENDPOINT": ""}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A child we no longer wait for may linger as a zombie for a moment.
+    status = Path(f"/proc/{pid}/stat")
+    return not status.exists() or status.read_text().split()[2] == "Z"
+
+
+async def _start(stack: Stack) -> None:
+    try:
+        await stack.start()
+    except StackError as exc:
+        raise AssertionError("\n".join([str(exc), *exc.log_tail])) from exc
+
+
+async def test_shared_stack_serves_feed_main(stack: Stack) -> None:
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(stack.index_url("main"))).status_code == 200
+        assert (await client.get(stack.index_url("no-such-feed"))).status_code == 404
+    assert stack.admin_key
+    assert stack.admin_key_path.read_text().strip() == stack.admin_key
+    assert stat.S_IMODE(stack.admin_key_path.stat().st_mode) == 0o600
+
+
+async def test_restart_keeps_data_and_admin_key(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = Stack(data_dir, env=_EMBEDDED, durable=False)
+    await _start(first)
+    try:
+        key = first.admin_key
+        assert key and first.admin_key_created
+        s3 = Minio(
+            first.env["PACKYARD_S3_ENDPOINT"],
+            access_key=first.env["PACKYARD_S3_ACCESS_KEY"],
+            secret_key=first.env["PACKYARD_S3_SECRET_KEY"],
+            secure=False,
+        )
+        await asyncio.to_thread(s3.put_object, "packyard", "restart-check", io.BytesIO(b"kept"), 4)
+        pids = first.pids()
+        assert set(pids) == {
+            "postgres", "nats", "s3", "metadata", "blob", "connector", "gateway",
+        }  # fmt: skip
+    finally:
+        await asyncio.to_thread(first.stop)
+    assert all(_gone(pid) for pid in pids.values()), pids
+
+    second = Stack(data_dir, env=_EMBEDDED, durable=False)
+    await _start(second)
+    try:
+        assert second.admin_key == key
+        assert not second.admin_key_created
+        async with httpx.AsyncClient() as client:
+            # Only the first start creates `main`: seeing it now proves PostgreSQL kept it.
+            assert (await client.get(second.index_url("main"))).status_code == 200
+        s3 = Minio(
+            second.env["PACKYARD_S3_ENDPOINT"],
+            access_key=second.env["PACKYARD_S3_ACCESS_KEY"],
+            secret_key=second.env["PACKYARD_S3_SECRET_KEY"],
+            secure=False,
+        )
+        reply = await asyncio.to_thread(s3.get_object, "packyard", "restart-check")
+        assert reply.read() == b"kept"
+        reply.close()
+    finally:
+        await asyncio.to_thread(second.stop)
+
+
+def test_cli_refuses_a_taken_port_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": _SOURCE_ROOT}
+        result = subprocess.run(
+            [sys.executable, "-m", "packyard.cli", "up", "--data-dir", str(tmp_path / "d"),
+             "--port", str(port)],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"packyard up: gateway: port 127.0.0.1:{port} is already in use"
+    ]
+    assert not (tmp_path / "d").exists()
