@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,7 +9,6 @@ from pathlib import Path
 import pytest
 from minio import Minio
 from packyard.engines import create_database, drop_database
-from packyard.up import Stack, StackError
 
 from tests.fixtures.engines import Engines, start_engines
 
@@ -69,34 +66,3 @@ def s3_bucket(engines: Engines) -> Iterator[str]:
             if obj.object_name is not None:
                 client.remove_object(name, obj.object_name)
         client.remove_bucket(name)
-
-
-@pytest.fixture(scope="session")
-async def stack(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The whole stack (`packyard up` machinery) for e2e tests, started once per session.
-
-    It shares PostgreSQL (its own database) and S3 (its own bucket) with the other tests, and
-    runs its own NATS unless PACKYARD_NATS_URL names one, so service tests' consumers and
-    the stack's never share a stream.
-    """
-    suffix = uuid.uuid4().hex[:12]
-    database = f"stack_{suffix}"
-    env = {
-        "PACKYARD_DATABASE_URL": await create_database(engines.database_url, database),
-        "PACKYARD_NATS_URL": os.environ.get("PACKYARD_NATS_URL", ""),
-        "PACKYARD_S3_ENDPOINT": engines.s3_endpoint,
-        "PACKYARD_S3_ACCESS_KEY": engines.s3_access_key,
-        "PACKYARD_S3_SECRET_KEY": engines.s3_secret_key,
-        "PACKYARD_S3_SECURE": "true" if engines.s3_secure else "false",
-        "PACKYARD_S3_BUCKET": f"stack-{suffix}",
-    }
-    running = Stack(tmp_path_factory.mktemp("stack"), env=env, durable=False)
-    try:
-        await running.start()
-    except StackError as exc:
-        pytest.fail("\n".join([str(exc), *exc.log_tail]), pytrace=False)
-    try:
-        yield running
-    finally:
-        await asyncio.to_thread(running.stop)
-        await drop_database(engines.database_url, database)

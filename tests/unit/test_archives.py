@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from packyard.protocol.archives import (
     DistributionContents,
     InvalidDistribution,
@@ -354,8 +353,11 @@ def test_tar_device_node_is_refused(kind: bytes) -> None:
     node = tarfile.TarInfo("demo-1.0/dev")
     node.type = kind
     data = sdist_bytes(
-        [(dir_info("demo-1.0"), b""), (file_info("demo-1.0/PKG-INFO", METADATA), METADATA)]
-        + [(node, b"")]
+        [
+            (dir_info("demo-1.0"), b""),
+            (file_info("demo-1.0/PKG-INFO", METADATA), METADATA),
+            (node, b""),
+        ]
     )
     assert refused(data, SDIST) == (
         "Invalid distribution file. Unsafe member path 'demo-1.0/dev' (device or FIFO member)"
@@ -439,8 +441,7 @@ def test_wheel_without_dist_info_names_the_expected_path() -> None:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("demo/__init__.py", b"")
     assert refused(buf.getvalue()) == (
-        f"Wheel '{WHEEL}' does not contain the required METADATA file: "
-        "demo-1.0.dist-info/METADATA"
+        f"Wheel '{WHEEL}' does not contain the required METADATA file: demo-1.0.dist-info/METADATA"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from packyard.protocol.metadata import MetadataError, ParsedMetadata, parse_core_metadata
 
 FULL = b"""\

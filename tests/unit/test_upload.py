@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import replace
 
 import pytest
-
 from packyard.protocol.filenames import parse_distribution_filename
 from packyard.protocol.metadata import ParsedMetadata
 from packyard.protocol.upload import (
@@ -161,7 +160,8 @@ def test_required_field_missing_is_refused(field: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["requеsts", "ｆｏｏ", "foó", "foo\n", "-foo", "foo.", "foo bar", "_"],
+    # Cyrillic e, fullwidth foo, a combining acute accent, then ASCII tricks.
+    ["requ\u0435sts", "\uff46\uff4f\uff4f", "foo\u0301", "foo\n", "-foo", "foo.", "foo bar", "_"],
 )
 def test_invalid_project_name_is_refused(name: str) -> None:
     assert rejected(twine_fields(name=[name])) == (

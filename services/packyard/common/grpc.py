@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from packyard.common.errors import PackyardError, one_line
 
@@ -105,7 +106,7 @@ class HealthReporter:
     """The standard grpc.health.v1 service, set for the whole server and each named service."""
 
     def __init__(self, server: grpc.aio.Server, services: list[str]) -> None:
-        self.servicer = health.aio.HealthServicer()
+        self.servicer = health_aio.HealthServicer()
         self.services = ["", *services]
         health_pb2_grpc.add_HealthServicer_to_server(self.servicer, server)
 
