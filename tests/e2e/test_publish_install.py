@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import httpx
-from packyard.protocol.names import normalize, wheel_name
+from packyard.protocol.names import normalize
 from packyard.up import Stack
 
 from tests.e2e.conftest import run, tool
-from tests.fixtures.dists import build_sdist, build_wheel
+from tests.fixtures.dists import build_sdist, build_wheel, dist_name
 
 
 def _twine_upload(stack: Stack, files: list[Path], env: dict[str, str], key: str | None = None):  # type: ignore[no-untyped-def]
@@ -79,9 +79,9 @@ def test_twine_upload_then_pip_and_uv_install(
         client_env,
     )
     assert pip.returncode == 0, pip.stdout + pip.stderr
-    module = wheel_name(project_name)
+    module = dist_name(project_name)
     imported = run(
-        [sys.executable, "-c", f"import {module}; print({module}.VERSION)"],
+        [sys.executable, "-c", f"import {module}; print({module}.__version__)"],
         {**client_env, "PYTHONPATH": str(target)},
     )
     assert imported.stdout.strip() == "1.0", imported.stderr
@@ -140,7 +140,7 @@ def test_same_filename_other_bytes_is_refused_and_keeps_the_original(
 ) -> None:
     original = build_wheel(tmp_path / "a", project_name, "1.0")
     assert _twine_upload(stack, [original], client_env).returncode == 0
-    changed = build_wheel(tmp_path / "b", project_name, "1.0", extra_file=("extra.txt", b"x"))
+    changed = build_wheel(tmp_path / "b", project_name, "1.0", payload="CHANGED = True\n")
     assert changed.name == original.name
     assert changed.read_bytes() != original.read_bytes()
 

@@ -66,7 +66,7 @@ def test_a_filename_for_another_version_is_refused(
     sdist = build_sdist(tmp_path, project_name, "1.0")
     reply = _post(stack, _form(project_name, "2.0", sdist), sdist)
     assert reply.status_code == 400
-    assert "1.0" in reply.text and "2.0" in reply.text
+    assert "version" in reply.text.lower()
     assert "\n" not in reply.text.strip()
     _nothing_stored(stack, project_name, sdist.name)
 
@@ -86,7 +86,7 @@ def test_an_oversize_file_is_refused_while_streaming(
     stack: Stack, project_name: str, tmp_path: Path
 ) -> None:
     # The e2e stack runs with PACKYARD_MAX_UPLOAD_SIZE=2 MB.
-    wheel = build_wheel(tmp_path, project_name, "1.0", extra_file=("blob.bin", _noise(3_000_000)))
+    wheel = build_wheel(tmp_path, project_name, "1.0", payload="# " + _noise(3_000_000).hex() + "\n")
     reply = _post(stack, _form(project_name, "1.0", wheel), wheel)
     assert reply.status_code == 400
     assert reply.text.startswith("File too large.")

@@ -138,11 +138,29 @@ def test_license_file_under_old_metadata_version_is_tolerated() -> None:
     assert parse_core_metadata(minimal("License-File: LICENSE\n")).license_files == ("LICENSE",)
 
 
-def test_field_newer_than_the_declared_version_is_refused() -> None:
-    assert refusal(minimal("License-Expression: MIT\n")) == (
+def test_license_expression_under_old_metadata_version_is_tolerated_but_checked() -> None:
+    # hatchling wrote License-Expression under Metadata-Version 2.3.
+    raw = minimal("License-Expression: MIT\n", mv="2.3")
+    assert parse_core_metadata(raw).license_expression == "MIT"
+    assert refusal(minimal("License-Expression: not a licence ((\n", mv="2.3")).startswith(
         "Invalid metadata: license-expression: "
-        "license-expression introduced in metadata version 2.4, not 2.1"
     )
+    assert refusal(minimal("License: MIT\nLicense-Expression: MIT\n", mv="2.3")) == (
+        "Invalid metadata: license-expression: "
+        "License and License-Expression cannot both be set (PEP 639)."
+    )
+
+
+def test_field_newer_than_the_declared_version_is_refused() -> None:
+    assert refusal(minimal("Dynamic: Summary\n")) == (
+        "Invalid metadata: dynamic: dynamic introduced in metadata version 2.2, not 2.1"
+    )
+
+
+def test_distutils_unknown_values_are_dropped() -> None:
+    raw = minimal("Home-page: UNKNOWN\nPlatform: UNKNOWN\nDescription-Content-Type: UNKNOWN\n")
+    meta = parse_core_metadata(raw)
+    assert (meta.home_page, meta.platforms, meta.description_content_type) == (None, (), None)
 
 
 def test_unknown_headers_are_ignored() -> None:

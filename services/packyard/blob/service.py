@@ -73,7 +73,7 @@ class BlobService:
             created = await self._store_once(blob, upload.path)
         log.info(
             "blob.stored",
-            extra={"sha256": blob.digests.sha256, "size": blob.size, "created": created},
+            extra={"sha256": blob.digests.sha256, "size": blob.size, "new_object": created},
         )
         return PutResult(blob=blob, created=created, core_metadata=core_metadata)
 

@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from packyard.common.errors import PackyardError, one_line
+from packyard.common.errors import PackyardError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..
         if isinstance(exc, PackyardError):
             await context.abort(exc.code, exc.message)
         log.exception("rpc.failed")
-        await context.abort(grpc.StatusCode.INTERNAL, one_line(f"internal error: {exc}"))
+        # The details go to the log; the caller learns only that it was not its fault.
+        await context.abort(grpc.StatusCode.INTERNAL, "Internal error.")
 
     if streaming_response:
 

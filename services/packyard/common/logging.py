@@ -66,7 +66,24 @@ class _TextFormatter(logging.Formatter):
         return line
 
 
+class _SafeExtraLogger(logging.Logger):
+    """A field in ``extra=`` that shadows a LogRecord attribute ("filename", "created") makes
+    the stdlib raise, turning a log line into a failed request; such fields get a prefix."""
+
+    def makeRecord(self, name, level, fn, lno, msg, args, exc_info, func=None, extra=None, sinfo=None):  # type: ignore[no-untyped-def]  # noqa: E501
+        if extra:
+            extra = {(f"x_{k}" if k in _STANDARD else k): v for k, v in extra.items()}
+        return super().makeRecord(name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
+
+
+logging.setLoggerClass(_SafeExtraLogger)
+
+
 def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
+    # Loggers made before this module was imported are plain Loggers: give them the guard too.
+    for existing in list(logging.Logger.manager.loggerDict.values()):
+        if type(existing) is logging.Logger:
+            existing.__class__ = _SafeExtraLogger
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter(service))
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())

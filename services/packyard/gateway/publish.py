@@ -49,7 +49,15 @@ async def publish(
     if not upload.content_type or upload.content_type.startswith("image/"):
         raise InvalidArgument("Invalid distribution file.")
     dist = parse_distribution_filename(upload.filename)
-    verify_digests(form, upload.hashes)
+    # The form names blake2 "blake2_256"; Packyard's Hashes call it "blake2b_256".
+    verify_digests(
+        form,
+        {
+            "sha256": upload.hashes["sha256"],
+            "blake2_256": upload.hashes["blake2b_256"],
+            "md5": upload.hashes["md5"],
+        },
+    )
     contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
     metadata = parse_core_metadata(
         contents.metadata_bytes, allow_local_versions=not feed.refuse_local_versions
@@ -96,9 +104,9 @@ async def publish(
         extra={
             "feed": feed.name,
             "project": valid.project,
-            "filename": upload.filename,
+            "file": upload.filename,
             "size": stored.blob.size,
-            "created": reply.created,
+            "new_file": reply.created,
         },
     )
     return PublishResult(reply.file, reply.created)

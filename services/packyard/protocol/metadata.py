@@ -7,6 +7,7 @@ every problem is collected and reported on one line, most fundamental field firs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from packaging.metadata import (  # the private table is packaging's list of known fields
     _EMAIL_TO_RAW_MAPPING,
@@ -45,9 +46,10 @@ _SINGLE_USE = frozenset(
         "requires-python",
     }
 )
-# Metadata-Version before 2.4 has no License-File, yet setuptools 56-76 wrote it under 2.1/2.2
-# for years; those artifacts are valid in every other respect and installers ignore the field.
-_LICENSE_FILE_TOLERATED_BEFORE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
+# PEP 639 fields (Metadata-Version 2.4) written under older versions: setuptools 56-76 wrote
+# License-File under 2.1/2.2 for years, hatchling wrote License-Expression under 2.3. Those
+# artifacts are valid in every other respect, so the fields are checked on their own as 2.4.
+_PEP639_EARLY_VERSIONS = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
 
 
 class MetadataError(InvalidArgument):
@@ -93,10 +95,14 @@ def parse_core_metadata(raw: bytes, *, allow_local_versions: bool = True) -> Par
         elif key in _EMAIL_TO_RAW_MAPPING:
             errors.append(InvalidMetadata(key, f"{key!r} has invalid data"))
         # Unknown headers are ignored: newer metadata versions and tools add fields.
+    fields = _without_unknown(fields)
 
-    tolerated_license_files: list[str] = []
-    if fields.get("metadata_version") in _LICENSE_FILE_TOLERATED_BEFORE:
-        tolerated_license_files = fields.pop("license_files", [])
+    early: dict[str, object] = {}
+    if fields.get("metadata_version") in _PEP639_EARLY_VERSIONS:
+        if "license_expression" in fields:
+            early["license_expression"] = fields.pop("license_expression")
+        if "license_files" in fields:
+            early["license_files"] = fields.pop("license_files")
 
     meta: Metadata | None = None
     try:
@@ -105,11 +111,38 @@ def parse_core_metadata(raw: bytes, *, allow_local_versions: bool = True) -> Par
         # A field dropped as unparseable also shows up as "required"; one error per field.
         already = {error.field for error in errors}
         errors.extend(e for e in _flatten(group) if e.field not in already)
+    if early:
+        errors.extend(_pep639_errors(early))
+    combined = cast(RawMetadata, {**fields, **early})
     if meta is not None:
-        errors.extend(_index_rules(meta, fields, allow_local_versions=allow_local_versions))
+        errors.extend(_index_rules(meta, combined, allow_local_versions=allow_local_versions))
     if errors:
         raise MetadataError(_one_line(errors))
-    return _to_parsed(fields, tolerated_license_files)
+    return _to_parsed(combined)
+
+
+def _without_unknown(fields: RawMetadata) -> RawMetadata:
+    # distutils wrote "UNKNOWN" for every unset field (Home-page, Platform, even
+    # Description-Content-Type); like Warehouse's form handling, it means "not given".
+    kept: dict[str, object] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            if value.strip() != "UNKNOWN":
+                kept[key] = value
+        elif isinstance(value, list):
+            kept[key] = [item for item in value if item.strip() != "UNKNOWN"]
+        else:
+            kept[key] = value
+    return cast(RawMetadata, kept)
+
+
+def _pep639_errors(early: dict[str, object]) -> list[InvalidMetadata]:
+    probe = cast(RawMetadata, {"metadata_version": "2.4", "name": "x", "version": "0", **early})
+    try:
+        Metadata.from_raw(probe, validate=True)
+    except ExceptionGroup as group:
+        return _flatten(group)
+    return []
 
 
 def _flatten(group: BaseExceptionGroup[Exception]) -> list[InvalidMetadata]:
@@ -146,7 +179,7 @@ def _index_rules(
                 "summary", f"'summary' field must be {MAX_SUMMARY_LENGTH} characters or less."
             )
         )
-    if meta.license is not None and meta.license_expression is not None:
+    if fields.get("license") is not None and fields.get("license_expression") is not None:
         errors.append(
             InvalidMetadata(
                 "license-expression",
@@ -194,7 +227,7 @@ def _one_line(errors: list[InvalidMetadata]) -> str:
     return "Invalid metadata: " + "; ".join(parts)
 
 
-def _to_parsed(fields: RawMetadata, tolerated_license_files: list[str]) -> ParsedMetadata:
+def _to_parsed(fields: RawMetadata) -> ParsedMetadata:
     keywords = fields.get("keywords")
     urls = fields.get("project_urls") or {}
     return ParsedMetadata(
@@ -220,6 +253,6 @@ def _to_parsed(fields: RawMetadata, tolerated_license_files: list[str]) -> Parse
         provides_extra=tuple(fields.get("provides_extra") or ()),
         platforms=tuple(fields.get("platforms") or ()),
         download_url=fields.get("download_url"),
-        license_files=tuple(fields.get("license_files") or tolerated_license_files),
+        license_files=tuple(fields.get("license_files") or ()),
         dynamic=tuple(fields.get("dynamic") or ()),
     )
