@@ -14,6 +14,8 @@ class PackyardError(Exception):
     """Base class: ``message`` is a one-line reason shown to the user."""
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    # An HTTP status with no gRPC equivalent (410 Gone); None = derive it from ``code``.
+    http_status: int | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -16,7 +16,7 @@ from packyard.common.errors import PackyardError
 from packyard.gateway.access import Authenticator
 from packyard.gateway.backends import open_backends
 from packyard.gateway.responses import error_response, response_for_error
-from packyard.gateway.routes import files, health, simple, upload
+from packyard.gateway.routes import files, health, json_api, simple, upload
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -34,7 +34,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    for module in (health, simple, files, upload):
+    for module in (health, simple, files, upload, json_api):
         app.include_router(module.router)
 
     @app.exception_handler(PackyardError)

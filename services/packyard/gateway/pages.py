@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from packyard.protocol.json_api import JsonApiFile, JsonApiRelease
 from packyard.protocol.names import NormalizedName
 from packyard.protocol.simple import SimpleFile, SimpleIndexEntry, SimpleProjectPage
 from packyard.rpc.v1 import common_pb2, metadata_pb2
@@ -66,3 +67,60 @@ def index_entries(summaries: list[metadata_pb2.ProjectSummary]) -> list[SimpleIn
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _project_urls(values: list[str]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for value in values:
+        label, sep, url = value.partition(",")
+        if sep:
+            urls[label.strip()] = url.strip()
+    return urls
+
+
+def json_api_releases(project: metadata_pb2.Project, base_url: str) -> list[JsonApiRelease]:
+    """Releases of a project with absolute file URLs (PyPI's JSON API uses absolute ones)."""
+    by_version: dict[str, list[JsonApiFile]] = {v: [] for v in project.versions}
+    for info in project.files:
+        url = base_url.rstrip("/") + file_path(info.feed or project.feed, project.name, info.filename)
+        by_version.setdefault(info.version, []).append(
+            JsonApiFile(
+                file=simple_file(info, url),
+                packagetype=info.packagetype,
+                python_version=info.python_version,
+                md5_digest=info.hashes.md5 or None,
+                blake2b_256_digest=info.hashes.blake2b_256 or None,
+            )
+        )
+    releases = []
+    for version, files in by_version.items():
+        meta = project.releases.get(version, common_pb2.CoreMetadata())
+        yanked = bool(files) and all(f.file.is_yanked for f in files)
+        releases.append(
+            JsonApiRelease(
+                version=version,
+                files=files,
+                summary=meta.summary or None,
+                description=meta.description or None,
+                description_content_type=meta.description_content_type or None,
+                author=meta.author or None,
+                author_email=meta.author_email or None,
+                maintainer=meta.maintainer or None,
+                maintainer_email=meta.maintainer_email or None,
+                license=meta.license or None,
+                license_expression=meta.license_expression or None,
+                keywords=meta.keywords or None,
+                classifiers=list(meta.classifiers),
+                requires_dist=list(meta.requires_dist),
+                requires_python=meta.requires_python or None,
+                project_urls=_project_urls(list(meta.project_urls)),
+                home_page=meta.home_page or None,
+                download_url=meta.download_url or None,
+                platform=", ".join(meta.platforms) or None,
+                provides_extra=list(meta.provides_extra),
+                dynamic=list(meta.dynamic),
+                yanked=yanked,
+                yanked_reason=(files[0].file.yanked_reason if yanked else None),
+            )
+        )
+    return releases

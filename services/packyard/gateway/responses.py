@@ -37,7 +37,7 @@ def error_response(
 def response_for_error(exc: Exception, request: Request | None = None) -> Response:
     """Map a domain error or a failed RPC to the HTTP answer; log what the user does not see."""
     if isinstance(exc, PackyardError):
-        status, message = http_status_for(exc.code), exc.message
+        status, message = exc.http_status or http_status_for(exc.code), exc.message
     elif isinstance(exc, grpc.aio.AioRpcError):
         status = http_status_for(exc.code())
         message = exc.details() or exc.code().name

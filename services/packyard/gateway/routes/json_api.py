@@ -1,0 +1,81 @@
+"""PyPI's JSON API: /pypi/FEED/pypi/PROJECT/json and /pypi/FEED/pypi/PROJECT/VERSION/json."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from packaging.version import InvalidVersion, Version
+
+from packyard.common.errors import NotFound
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.pages import json_api_releases
+from packyard.protocol.caching import etag_for, if_none_match_matches
+from packyard.protocol.json_api import render_project_json_api, render_release_json_api
+from packyard.protocol.names import normalize
+from packyard.protocol.simple import dumps_json
+from packyard.rpc.v1 import common_pb2, metadata_pb2
+
+router = APIRouter()
+
+
+@router.get("/pypi/{feed}/pypi/{project}/json")
+async def project_json(
+    feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    return await _answer(feed, project, None, request, backends, auth)
+
+
+@router.get("/pypi/{feed}/pypi/{project}/{version}/json")
+async def release_json(
+    feed: str, project: str, version: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    return await _answer(feed, project, version, request, backends, auth)
+
+
+async def _answer(
+    feed: str,
+    project: str,
+    version: str | None,
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+) -> Response:
+    canonical = normalize(project)
+    if canonical != project:
+        tail = f"{version}/json" if version else "json"
+        return RedirectResponse(f"/pypi/{feed}/pypi/{canonical}/{tail}", 301)
+    await auth.readable_feed(request, feed)
+    reply = await backends.metadata.GetProject(
+        metadata_pb2.GetProjectRequest(feed=feed, project=canonical), timeout=backends.timeout
+    )
+    found = reply.project
+    # PEP 792: a quarantined project is not offered at all, as on PyPI.
+    if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
+        raise NotFound(f"Project '{canonical}' not found.")
+    etag = etag_for("json", feed, canonical, version or "", found.serial)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
+    if if_none_match_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    base = str(request.base_url)
+    releases = json_api_releases(found, base)
+    project_url = f"{base.rstrip('/')}/pypi/{feed}/simple/{canonical}/"
+    display = found.display_name or canonical
+    if version is None:
+        body = render_project_json_api(
+            display, releases, last_serial=found.serial, project_url=project_url
+        )
+    else:
+        release = next((r for r in releases if _same_version(r.version, version)), None)
+        if release is None:
+            raise NotFound(f"Release '{version}' of '{canonical}' not found.")
+        body = render_release_json_api(
+            display, release, last_serial=found.serial, project_url=project_url
+        )
+    return Response(dumps_json(body), media_type="application/json", headers=headers)
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
