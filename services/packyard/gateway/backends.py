@@ -44,4 +44,4 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
         )
     finally:
         for channel in channels.values():
-            await channel.close()
+            await channel.close(grace=None)

@@ -82,7 +82,8 @@ def json_api_releases(project: metadata_pb2.Project, base_url: str) -> list[Json
     """Releases of a project with absolute file URLs (PyPI's JSON API uses absolute ones)."""
     by_version: dict[str, list[JsonApiFile]] = {v: [] for v in project.versions}
     for info in project.files:
-        url = base_url.rstrip("/") + file_path(info.feed or project.feed, project.name, info.filename)
+        path = file_path(info.feed or project.feed, project.name, info.filename)
+        url = base_url.rstrip("/") + path
         by_version.setdefault(info.version, []).append(
             JsonApiFile(
                 file=simple_file(info, url),

@@ -59,10 +59,9 @@ async def publish(
         },
     )
     contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
-    metadata = parse_core_metadata(
-        contents.metadata_bytes, allow_local_versions=not feed.refuse_local_versions
-    )
-    valid = validate_upload(form, dist, metadata, allow_local_versions=not feed.refuse_local_versions)
+    allow_local = not feed.refuse_local_versions
+    metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
+    valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
 
     existing = await _existing_file(backends, feed.name, upload.filename)
     if existing is not None:

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
@@ -72,7 +72,7 @@ class _Collector:
         self._path = ""
         self._size = 0
         self._field_total = 0
-        self._hashers: dict[str, hashlib._Hash] = {}
+        self._hashers: dict[str, Any] = {}
 
     def on_part_begin(self) -> None:
         self.headers = {}

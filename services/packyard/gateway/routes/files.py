@@ -13,12 +13,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from packyard.common.errors import NotFound
+from packyard.gateway.catalog import file_chunks, load_file
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
 from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range
-from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
+from packyard.rpc.v1 import blob_pb2, common_pb2
 
 router = APIRouter()
 
@@ -38,7 +39,7 @@ async def download(
     await auth.readable_feed(request, feed)
     is_metadata = filename.endswith(METADATA_SUFFIX)
     dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
-    info = await _file(backends, feed, dist_name)
+    info = await load_file(backends, feed, dist_name)
     if info.project != normalize(project):
         raise NotFound(f"File '{filename}' not found.")
     if is_metadata:
@@ -50,12 +51,13 @@ async def download(
         sha256, size, media_type = info.core_metadata_sha256, stat.blob.size, "text/plain"
     else:
         sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
-    return await _blob_response(request, backends, filename, sha256, size, media_type)
+    return await _blob_response(request, backends, info, filename, sha256, size, media_type)
 
 
 async def _blob_response(
     request: Request,
     backends: BackendsDep,
+    info: common_pb2.FileInfo,
     filename: str,
     sha256: str,
     size: int,
@@ -86,22 +88,11 @@ async def _blob_response(
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
     return StreamingResponse(
-        await _primed(_chunks(backends, sha256, start, length)),
+        await _primed(file_chunks(backends, info, sha256, start, length)),
         status_code=status,
         headers=headers,
         media_type=media_type,
     )
-
-
-async def _chunks(
-    backends: BackendsDep, sha256: str, offset: int, length: int
-) -> AsyncIterator[bytes]:
-    if length == 0:
-        return
-    async for part in backends.blob.GetBlob(
-        blob_pb2.GetBlobRequest(sha256=sha256, offset=offset, length=length)
-    ):
-        yield part.chunk
 
 
 async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -116,13 +107,6 @@ async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield chunk
 
     return rest()
-
-
-async def _file(backends: BackendsDep, feed: str, filename: str) -> common_pb2.FileInfo:
-    reply = await backends.metadata.GetFile(
-        metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
-    )
-    return reply.file
 
 
 def _media_type(filename: str) -> str:

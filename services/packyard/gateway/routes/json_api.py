@@ -7,13 +7,14 @@ from fastapi.responses import RedirectResponse, Response
 from packaging.version import InvalidVersion, Version
 
 from packyard.common.errors import NotFound
+from packyard.gateway.catalog import load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pages import json_api_releases
 from packyard.protocol.caching import etag_for, if_none_match_matches
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
 from packyard.protocol.names import normalize
 from packyard.protocol.simple import dumps_json
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard.rpc.v1 import common_pb2
 
 router = APIRouter()
 
@@ -45,10 +46,7 @@ async def _answer(
         tail = f"{version}/json" if version else "json"
         return RedirectResponse(f"/pypi/{feed}/pypi/{canonical}/{tail}", 301)
     await auth.readable_feed(request, feed)
-    reply = await backends.metadata.GetProject(
-        metadata_pb2.GetProjectRequest(feed=feed, project=canonical), timeout=backends.timeout
-    )
-    found = reply.project
+    found = await load_project(backends, feed, canonical)
     # PEP 792: a quarantined project is not offered at all, as on PyPI.
     if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
         raise NotFound(f"Project '{canonical}' not found.")

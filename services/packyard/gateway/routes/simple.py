@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from packyard.gateway.catalog import list_projects, load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
@@ -18,14 +19,16 @@ from packyard.protocol.simple import (
     render_project_html,
     render_project_json,
 )
-from packyard.rpc.v1 import metadata_pb2
 
 router = APIRouter()
 
 # Pages must be revalidated on every use: pip 26.2+ obeys max-age, and a cached page would
 # hide a fresh upload. The ETag makes revalidation a cheap 304.
 PAGE_CACHE_CONTROL = "no-cache"
-NOT_ACCEPTABLE = "None of the requested formats is available: use text/html or application/vnd.pypi.simple.v1+json."
+NOT_ACCEPTABLE = (
+    "None of the requested formats is available: "
+    "use text/html or application/vnd.pypi.simple.v1+json."
+)
 
 
 def _format(request: Request) -> SimpleFormat | None:
@@ -46,11 +49,7 @@ async def simple_index(
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
     # The whole list is fetched before answering, so a failing backend is an error status
     # and never a 200 with a truncated list; the page itself is rendered as a stream.
-    summaries: list[metadata_pb2.ProjectSummary] = []
-    async for batch in backends.metadata.ListProjects(
-        metadata_pb2.ListProjectsRequest(feed=feed), timeout=backends.timeout
-    ):
-        summaries.extend(batch.projects)
+    summaries = await list_projects(backends, feed)
     # Any change to a project bumps its serial; a new or removed project changes the count.
     etag = etag_for(
         "index", feed, len(summaries), max((p.serial for p in summaries), default=0), fmt.value
@@ -75,14 +74,12 @@ async def simple_project(
     fmt = _format(request)
     if fmt is None:
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
-    reply = await backends.metadata.GetProject(
-        metadata_pb2.GetProjectRequest(feed=feed, project=canonical), timeout=backends.timeout
-    )
-    etag = etag_for("simple", feed, canonical, reply.project.serial, fmt.value)
+    found = await load_project(backends, feed, canonical)
+    etag = etag_for("simple", feed, canonical, found.serial, fmt.value)
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
     if if_none_match_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    page = project_page(reply.project)
+    page = project_page(found)
     content = (
         dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
     )
