@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,13 +26,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+def engines() -> Iterator[Engines]:
     """PostgreSQL, NATS and S3 for the whole session, from PACKYARD_* or embedded."""
-    started = start_engines(tmp_path_factory.mktemp("engines"))
+    # Not under pytest's basetemp: pytest deletes all but the newest three basetemps, so a
+    # concurrent session (another terminal, an editor) could remove a running server's files.
+    data_dir = Path(tempfile.mkdtemp(prefix="packyard-engines-"))
     try:
-        yield started
+        started = start_engines(data_dir)
+        try:
+            yield started
+        finally:
+            started.stop()
     finally:
-        started.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
+from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
+from packyard.cli_connector import add_connector_actions, is_connector_command, run_connector
+
 # Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
 _SERVICES = {
     "gateway": "the HTTP gateway (PEP 503/691 simple API, uploads, downloads)",
@@ -34,13 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=8080, help="gateway port (default: 8080)")
 
     for name, summary in _SERVICES.items():
-        commands.add_parser(name, help=f"run {summary}; settings from PACKYARD_* variables")
+        help_text = f"run {summary}; settings from PACKYARD_* variables"
+        service = commands.add_parser(name, help=help_text)
+        if name == "connector":
+            add_connector_actions(service)  # `packyard connector add|list|update|remove`
     commands.add_parser("migrate", help="apply pending database migrations and exit")
+    add_admin_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if is_admin_command(args):
+        return run_admin(args)
+    if is_connector_command(args):
+        return run_connector(args)
     # Import only what the command needs: a service must not pay for the others' imports.
     if args.command == "up":
         from packyard.up import run

@@ -115,7 +115,13 @@ class Stack:
             raise
 
     def start_sync(self) -> None:
-        asyncio.run(self.start())
+        """``start()`` for synchronous callers (fixtures, scripts).
+
+        It runs on a loop in a thread of its own, so it neither needs nor disturbs an event
+        loop the caller's thread may have (pytest-asyncio keeps one for the session).
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="packyard-start") as pool:
+            pool.submit(asyncio.run, self.start()).result()
 
     def stop(self) -> None:
         """Stop the services (gateway first), then the engines. Safe to call twice."""

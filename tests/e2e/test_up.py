@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -47,8 +48,13 @@ async def test_shared_stack_serves_feed_main(stack: Stack) -> None:
     assert stat.S_IMODE(stack.admin_key_path.stat().st_mode) == 0o600
 
 
-async def test_restart_keeps_data_and_admin_key(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+async def test_restart_keeps_data_and_admin_key() -> None:
+    # Outside pytest's basetemp, which a concurrent pytest session may prune (see conftest).
+    with tempfile.TemporaryDirectory(prefix="packyard-up-") as tmp:
+        await _restart_keeps_data_and_admin_key(Path(tmp) / "data")
+
+
+async def _restart_keeps_data_and_admin_key(data_dir: Path) -> None:
     first = Stack(data_dir, env=_EMBEDDED, durable=False)
     await _start(first)
     try:

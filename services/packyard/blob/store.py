@@ -21,6 +21,7 @@ import grpc
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from opentelemetry.trace import StatusCode
 from urllib3.exceptions import HTTPError
 
 from packyard.blob.digests import Digests
@@ -96,11 +97,21 @@ class BlobStore:
         return object_key(self.prefix, sha256)
 
     async def _call(self, op: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with _tracer.start_as_current_span(f"s3.{op}", attributes={"s3.bucket": self.bucket}):
+        with _tracer.start_as_current_span(
+            f"s3.{op}",
+            attributes={"s3.bucket": self.bucket},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
             try:
                 return await asyncio.to_thread(fn, *args, **kwargs)
             except (MinioException, HTTPError, OSError) as exc:
-                raise _translate(op, exc) from exc
+                error = _translate(op, exc)
+                # A missing object is an answer (stat before put), not a failed call.
+                if not isinstance(error, NotFound):
+                    span.record_exception(exc)
+                    span.set_status(StatusCode.ERROR, type(exc).__name__)
+                raise error from exc
 
     async def ensure_bucket(self) -> None:
         if not await self._call("bucket_exists", self._client.bucket_exists, self.bucket):

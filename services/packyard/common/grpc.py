@@ -16,6 +16,7 @@ from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from packyard.common.errors import PackyardError
+from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
 
 
 def new_server() -> grpc.aio.Server:
-    return grpc.aio.server(interceptors=[ErrorInterceptor()], options=_CHANNEL_OPTIONS)
+    # Telemetry first: it must see the status ErrorInterceptor aborts with.
+    return grpc.aio.server(
+        interceptors=[*grpc_server_interceptors(), ErrorInterceptor()], options=_CHANNEL_OPTIONS
+    )
 
 
 class HealthReporter:
@@ -154,7 +158,9 @@ async def stop_server(server: grpc.aio.Server, reporter: HealthReporter, grace: 
 
 
 def insecure_channel(addr: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(addr, options=_CHANNEL_OPTIONS)
+    return grpc.aio.insecure_channel(
+        addr, options=_CHANNEL_OPTIONS, interceptors=grpc_client_interceptors()
+    )
 
 
 async def check_health(addr: str, service: str = "", timeout: float = 2.0) -> bool:

@@ -1,36 +1,309 @@
-"""The only place that sets up OpenTelemetry.
+"""The only place that sets up OpenTelemetry (traces and metrics) and instruments libraries.
 
-The exporter, endpoint and sampler come from the standard ``OTEL_*`` variables. Without
-``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_TRACES_EXPORTER``) no exporter is installed, so a
-laptop run sends nothing anywhere.
+Configuration comes from the standard ``OTEL_*`` variables:
+
+- ``OTEL_SERVICE_NAME`` (default ``packyard-<service>``), ``OTEL_RESOURCE_ATTRIBUTES``;
+- ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``..._TRACES_ENDPOINT`` / ``..._METRICS_ENDPOINT``):
+  with an endpoint, spans and metrics go there over OTLP/gRPC;
+- ``OTEL_TRACES_EXPORTER`` / ``OTEL_METRICS_EXPORTER``: ``otlp``, ``console`` or ``none``
+  (default: ``otlp`` when an endpoint is set, else nothing is exported, so a laptop run
+  sends nothing anywhere);
+- ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``, ``OTEL_BSP_*``,
+  ``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_SDK_DISABLED`` — read by the SDK itself.
+
+Exporting runs in background threads with bounded queues: a collector that is down costs
+dropped spans, never a failed or slower request.
+
+Instrumentation hooks for the services: ``grpc_server_interceptors()``,
+``grpc_client_interceptors()``, ``instrument_fastapi(app)``, ``instrument_asyncpg()``,
+``instrument_httpx(client)``; and for NATS, ``inject_headers()`` / ``extract_context()`` /
+``consumer_span()`` (the aio-pika pattern: the trace context travels in message headers).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+
+if TYPE_CHECKING:
+    import grpc
+    import httpx
+    from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+# Probes run every few seconds; as spans they would drown the traces people look for.
+HTTP_EXCLUDED_URLS = "/healthz,/readyz"
+# Request fields copied onto gRPC spans. Only these names: a request may carry an API key.
+SPAN_FIELDS = ("feed", "project", "filename")
+# Sub-messages searched for those fields too (RegisterFileRequest.file is a FileInfo).
+SPAN_NESTED = ("file",)
 
 
-def setup_telemetry(service: str) -> None:
-    if isinstance(trace.get_tracer_provider(), TracerProvider):
-        return
+def _exporter_names(kind: str) -> list[str]:
+    """Exporters for ``kind`` ("traces"/"metrics") from OTEL_<KIND>_EXPORTER and endpoints."""
+    configured = os.environ.get(f"OTEL_{kind.upper()}_EXPORTER", "").strip().lower()
+    if configured:
+        return [n.strip() for n in configured.split(",") if n.strip() and n.strip() != "none"]
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+        f"OTEL_EXPORTER_OTLP_{kind.upper()}_ENDPOINT"
+    )
+    return ["otlp"] if endpoint else []
+
+
+def _resource(service: str) -> Resource:
     name = os.environ.get("OTEL_SERVICE_NAME") or f"packyard-{service}"
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    exporter_name = os.environ.get("OTEL_TRACES_EXPORTER", "")
-    if exporter_name != "none" and (
-        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        or exporter_name == "otlp"
-    ):
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    # Resource.create also merges OTEL_RESOURCE_ATTRIBUTES; the explicit name wins.
+    return Resource.create({SERVICE_NAME: name, "service.namespace": "packyard"})
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
+
+def build_tracer_provider(service: str, exporter: SpanExporter | None = None) -> TracerProvider:
+    """A provider for ``service``: the given exporter (tests, synchronous) or the configured ones.
+
+    The sampler comes from OTEL_TRACES_SAMPLER (default: parent-based, always on).
+    """
+    provider = TracerProvider(resource=_resource(service))
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return provider
+    for name in _exporter_names("traces"):
+        if name == "otlp":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        elif name == "console":
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        else:
+            log.warning("telemetry.unknown_exporter", extra={"kind": "traces", "exporter": name})
+    return provider
+
+
+def build_meter_provider(service: str, reader: MetricReader | None = None) -> MeterProvider:
+    """A provider for ``service`` with the given reader (tests) or the configured exporters."""
+    readers: list[MetricReader] = []
+    if reader is not None:
+        readers.append(reader)
+    else:
+        for name in _exporter_names("metrics"):
+            if name == "otlp":
+                from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+                    OTLPMetricExporter,
+                )
+
+                readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+            elif name == "console":
+                readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
+            else:
+                log.warning(
+                    "telemetry.unknown_exporter", extra={"kind": "metrics", "exporter": name}
+                )
+    return MeterProvider(resource=_resource(service), metric_readers=readers)
+
+
+def _sdk_disabled() -> bool:
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+
+
+def setup_telemetry(
+    service: str,
+    *,
+    exporter: SpanExporter | None = None,
+    metric_reader: MetricReader | None = None,
+) -> None:
+    """Install the global tracer and meter providers for this process (once; later calls no-op).
+
+    ``exporter`` / ``metric_reader`` replace the configured exporters (in-process tests).
+    """
+    if _sdk_disabled() or isinstance(trace.get_tracer_provider(), TracerProvider):
+        return
+    trace.set_tracer_provider(build_tracer_provider(service, exporter))
+    metrics.set_meter_provider(build_meter_provider(service, metric_reader))
 
 
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+def meter(name: str) -> metrics.Meter:
+    return metrics.get_meter(name)
+
+
+def shutdown_telemetry() -> None:
+    """Flush what is queued and stop the exporters (also done at interpreter exit)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()
+    meter_provider = metrics.get_meter_provider()
+    if isinstance(meter_provider, MeterProvider):
+        meter_provider.shutdown()
+
+
+# -- span attributes -------------------------------------------------------------------
+
+
+def set_span_fields(span: trace.Span, message: Any) -> None:
+    """Copy the non-empty ``feed``/``project``/``filename`` string fields of a protobuf
+    message (and of its ``file`` sub-message) onto ``span`` as ``packyard.<field>``."""
+    descriptor = getattr(message, "DESCRIPTOR", None)
+    if descriptor is None or not span.is_recording():
+        return
+    for field in SPAN_FIELDS:
+        if field in descriptor.fields_by_name:
+            value = getattr(message, field, "")
+            if isinstance(value, str) and value:
+                span.set_attribute(f"packyard.{field}", value)
+    for nested in SPAN_NESTED:
+        if nested in descriptor.fields_by_name and message.HasField(nested):
+            set_span_fields(span, getattr(message, nested))
+
+
+# -- gRPC ------------------------------------------------------------------------------
+
+
+def _not_health() -> Any:
+    from opentelemetry.instrumentation.grpc import filters
+
+    return filters.negate(filters.health_check())
+
+
+def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """Tracing (outermost, so it sees the status the error interceptor aborts with) and RPC
+    metrics. Health checks are neither traced nor counted."""
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+    from packyard.common.metrics import RpcMetricsInterceptor
+
+    return [aio_server_interceptor(filter_=_not_health()), RpcMetricsInterceptor()]
+
+
+def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
+    """CLIENT spans that carry the trace context in the call metadata; health checks skipped.
+
+    Ours rather than opentelemetry-instrumentation-grpc's: those await the whole call inside
+    the interceptor, so cancelling a client-streaming call (an aborted upload) never reaches
+    the server.
+    """
+    from packyard.common.grpc_tracing import client_interceptors
+
+    return client_interceptors()
+
+
+# -- HTTP, SQL -------------------------------------------------------------------------
+
+
+def _stable_http_conventions() -> None:
+    # The stable HTTP conventions put the route template in metrics as http.route (the old
+    # ones only as http.target). Read once, when the first HTTP instrumentation starts.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+
+
+def instrument_fastapi(app: FastAPI) -> None:
+    """Server spans and request metrics per route, bytes served and upload outcomes; probes
+    excluded. The per-chunk
+    receive/send spans of the ASGI instrumentation are left out: an upload has thousands."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    from packyard.common.metrics import GatewayObserver
+
+    _stable_http_conventions()
+    app.add_middleware(GatewayObserver)
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls=HTTP_EXCLUDED_URLS, exclude_spans=["receive", "send"]
+    )
+
+
+def instrument_asyncpg() -> None:
+    """Spans for every asyncpg statement (SQL text only: parameters are never captured)."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor(capture_parameters=False)
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
+def instrument_httpx(client: httpx.AsyncClient) -> None:
+    """Client spans for one owned client (URLs are recorded with credentials redacted)."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    _stable_http_conventions()
+    HTTPXClientInstrumentor.instrument_client(client)
+
+
+# -- NATS ------------------------------------------------------------------------------
+
+
+def inject_headers(
+    headers: MutableMapping[str, str] | None = None,
+    context: otel_context.Context | None = None,
+) -> MutableMapping[str, str]:
+    """Add the current (or given) trace context to message headers; returns the headers.
+
+    Call inside the PRODUCER span so the consumer continues from it.
+    """
+    carrier: MutableMapping[str, str] = {} if headers is None else headers
+    propagate.inject(carrier, context=context)
+    return carrier
+
+
+def extract_context(headers: Mapping[str, str] | None) -> otel_context.Context:
+    """The trace context a publisher put into message headers (empty when there is none)."""
+    return propagate.extract(dict(headers or {}))
+
+
+@contextlib.contextmanager
+def producer_span(subject: str) -> Iterator[trace.Span]:
+    """A PRODUCER span for publishing to ``subject``; inject headers inside it."""
+    with tracer(__name__).start_as_current_span(
+        f"{subject} publish",
+        kind=trace.SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "nats",
+            "messaging.destination.name": subject,
+            "messaging.operation": "publish",
+        },
+    ) as span:
+        yield span
+
+
+@contextlib.contextmanager
+def consumer_span(subject: str, headers: Mapping[str, str] | None) -> Iterator[trace.Span]:
+    """A CONSUMER span for handling one message: a child of the publisher's span (the trace
+    continues) that also links to it, with the extracted context attached meanwhile."""
+    parent = extract_context(headers)
+    producer = trace.get_current_span(parent).get_span_context()
+    links = [trace.Link(producer)] if producer.is_valid else []
+    token = otel_context.attach(parent)
+    try:
+        with tracer(__name__).start_as_current_span(
+            f"{subject} process",
+            kind=trace.SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": subject,
+                "messaging.operation": "process",
+            },
+        ) as span:
+            yield span
+    finally:
+        otel_context.detach(token)

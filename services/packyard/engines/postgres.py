@@ -155,7 +155,9 @@ class PostgresEngine:
             )
         if result.returncode != 0:
             lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-            raise EngineError(f"postgres: initdb failed: {lines[-1] if lines else '(no output)'}")
+            # initdb's last words are about cleaning up; its first error line says why.
+            errors = [line for line in lines if "error" in line.lower()] or lines
+            raise EngineError(f"postgres: initdb failed: {errors[0] if errors else '(no output)'}")
 
     def _ready(self) -> bool:
         # postmaster.pid's 8th line turns to "ready" once the server accepts connections.

@@ -7,38 +7,69 @@ from __future__ import annotations
 import hashlib
 import time
 
+import grpc
 from fastapi import Request
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
+from packyard.gateway.auth_limits import FailureLimiter
 from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import can_publish, can_read, parse_basic_auth
+from packyard.gateway.credentials import (
+    BAD_CREDENTIALS,
+    can_publish,
+    can_read,
+    parse_basic_auth,
+)
 from packyard.rpc.v1 import metadata_pb2
 
-# Short enough that a revoked key stops working within a second.
-_AUTH_TTL = 1.0
+# A revoked key or a removed permission must stop working on every gateway within one second;
+# a cache entry lives half of that so the RPC and clock slack fit in the rest.
+_AUTH_TTL = 0.5
 _MAX_CACHED = 10_000
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as this process sees it (uvicorn applies trusted proxy headers)."""
+    return request.client.host if request.client is not None else ""
+
+
 class Authenticator:
-    def __init__(self, backends: Backends) -> None:
+    def __init__(self, backends: Backends, limiter: FailureLimiter | None = None) -> None:
         self._backends = backends
+        self._limiter = limiter or FailureLimiter()
         self._cache: dict[bytes, tuple[float, metadata_pb2.Principal]] = {}
+
+    def forget(self) -> None:
+        """Drop every cached authentication (after a change of keys or permissions)."""
+        self._cache.clear()
 
     async def principal(self, request: Request) -> metadata_pb2.Principal | None:
         header = request.headers.get("authorization")
-        creds = parse_basic_auth(header)
-        if creds is None:
+        if not header:
             return None
+        address = client_address(request)
+        self._limiter.check(address)
+        try:
+            creds = parse_basic_auth(header)
+        except Unauthenticated:
+            self._limiter.record_failure(address)
+            raise
+        assert creds is not None
         # Cache by a digest of the header, never by the secret itself.
-        key = hashlib.sha256(header.encode()).digest() if header else b""
+        key = hashlib.sha256(header.encode()).digest()
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit and hit[0] > now:
             return hit[1]
-        reply = await self._backends.metadata.Authenticate(
-            metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
-            timeout=self._backends.timeout,
-        )
+        try:
+            reply = await self._backends.metadata.Authenticate(
+                metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
+                timeout=self._backends.timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                raise
+            self._limiter.record_failure(address)
+            raise Unauthenticated(BAD_CREDENTIALS) from None
         if len(self._cache) >= _MAX_CACHED:
             self._cache.clear()
         self._cache[key] = (now + _AUTH_TTL, reply.principal)
@@ -73,4 +104,3 @@ class Authenticator:
         if not can_publish(principal, feed):
             raise PermissionDenied(f"The given key isn't allowed to upload to '{name}'.")
         return feed, principal
-

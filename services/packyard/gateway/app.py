@@ -13,10 +13,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from packyard.common.errors import PackyardError
+from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway.access import Authenticator
+from packyard.gateway.auth_limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.responses import error_response, response_for_error
-from packyard.gateway.routes import files, health, json_api, simple, upload
+from packyard.gateway.routes import admin, admin_connectors, files, health, json_api, simple, upload
+from packyard.gateway.routes import ui
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -24,7 +27,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
-            yield {"backends": backends, "auth": Authenticator(backends), "settings": settings}
+            limiter = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window)
+            auth = Authenticator(backends, limiter)
+            yield {"backends": backends, "auth": auth, "settings": settings}
 
     app = FastAPI(
         title="Packyard",
@@ -36,6 +41,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     for module in (health, simple, files, upload, json_api):
         app.include_router(module.router)
+    app.include_router(admin.router)
+    app.include_router(admin_connectors.router)
+    app.include_router(ui.router)
 
     @app.exception_handler(PackyardError)
     async def _domain_error(request: Request, exc: PackyardError) -> Response:
@@ -59,4 +67,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    instrument_fastapi(app)
     return app

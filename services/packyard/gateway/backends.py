@@ -10,7 +10,13 @@ import grpc
 
 from packyard.common.grpc import check_health, insecure_channel
 from packyard.gateway.settings import GatewaySettings
-from packyard.rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, metadata_pb2_grpc
+from packyard.rpc.v1 import (
+    access_pb2_grpc,
+    blob_pb2_grpc,
+    connector_pb2_grpc,
+    metadata_pb2_grpc,
+    upstream_pb2_grpc,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,10 @@ class Backends:
     connector: connector_pb2_grpc.ConnectorServiceStub
     addrs: dict[str, str]
     timeout: float
+    # Served by the metadata process, on the metadata channel.
+    access: access_pb2_grpc.AccessServiceStub
+    # UpstreamService (connectors, upstream cache, origin controls), also on the metadata channel.
+    upstream: upstream_pb2_grpc.UpstreamServiceStub | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -41,6 +51,8 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             connector=connector_pb2_grpc.ConnectorServiceStub(channels["connector"]),
             addrs=addrs,
             timeout=settings.rpc_timeout,
+            access=access_pb2_grpc.AccessServiceStub(channels["metadata"]),
+            upstream=upstream_pb2_grpc.UpstreamServiceStub(channels["metadata"]),
         )
     finally:
         for channel in channels.values():

@@ -1,23 +1,146 @@
 """What a feed offers: the one place routes ask for a project's files or for one file.
 
-Hosted data comes from the metadata service. Connectors (upstream indexes) plug in here, so
-the simple pages, the JSON API and the file routes all see the same merged view.
+Hosted data comes from the metadata service, upstream data from the connector service, and
+they merge here, so the simple pages, the JSON API and the file routes all see one view.
+The dependency-confusion rules decide the merge (the connector and the metadata service's
+origin controls enforce them too; this is the last line):
+
+- a project with hosted files shows only hosted files, unless the origin controls allow
+  merging (``merge_with_hosted``);
+- when both are shown, a hosted file wins over an upstream file of the same filename;
+- an upstream failure never hides hosted files: a hosted project is served without upstream
+  files then, an upstream-only project gets 502/503/504;
+- a listing served from cache because its upstream failed carries ``X-Packyard-Stale: true``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 
+import grpc
+
+from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
-from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
+from packyard.rpc.v1 import (
+    blob_pb2,
+    common_pb2,
+    connector_pb2,
+    metadata_pb2,
+    upstream_pb2,
+)
+
+log = logging.getLogger(__name__)
+
+STALE_HEADER = "X-Packyard-Stale"
+
+
+class BadGateway(PackyardError):
+    """The upstream answered something that must not be served (the connector's DATA_LOSS)."""
+
+    code = grpc.StatusCode.DATA_LOSS
+    http_status = 502
+
+
+def _upstream_error(exc: grpc.aio.AioRpcError) -> Exception:
+    if exc.code() == grpc.StatusCode.DATA_LOSS:
+        return BadGateway(exc.details() or "Bad upstream response.")
+    return exc
+
+
+async def _hosted_project(
+    backends: Backends, feed: str, project: str
+) -> metadata_pb2.Project | None:
+    try:
+        reply = await backends.metadata.GetProject(
+            metadata_pb2.GetProjectRequest(feed=feed, project=project), timeout=backends.timeout
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+    return reply.project
+
+
+async def _upstream_project(
+    backends: Backends, feed: str, project: str
+) -> connector_pb2.GetUpstreamProjectResponse | None:
+    try:
+        return await backends.connector.GetUpstreamProject(
+            connector_pb2.GetUpstreamProjectRequest(feed=feed, project=project),
+            timeout=backends.timeout,
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise _upstream_error(exc) from None
+
+
+def _from_upstream(
+    feed: str, project: str, upstream: connector_pb2.GetUpstreamProjectResponse
+) -> metadata_pb2.Project:
+    return metadata_pb2.Project(
+        feed=feed,
+        name=project,
+        display_name=project,
+        status=upstream.status or common_pb2.PROJECT_STATUS_ACTIVE,
+        serial=upstream.serial,
+        versions=upstream.versions,
+        files=upstream.files,
+    )
+
+
+def _merged(
+    hosted: metadata_pb2.Project, upstream: connector_pb2.GetUpstreamProjectResponse
+) -> metadata_pb2.Project:
+    merged = metadata_pb2.Project()
+    merged.CopyFrom(hosted)
+    taken = {f.filename for f in hosted.files}
+    merged.files.extend(f for f in upstream.files if f.filename not in taken)
+    known = set(hosted.versions)
+    merged.versions.extend(v for v in upstream.versions if v not in known)
+    # Both serials only grow or change with content: their sum changes when either does.
+    merged.serial = hosted.serial + upstream.serial
+    return merged
+
+
+async def load_project_with_headers(
+    backends: Backends, feed: str, project: str
+) -> tuple[metadata_pb2.Project, dict[str, str]]:
+    """The project with every file the feed offers for it, and response headers to add."""
+    hosted_call = asyncio.ensure_future(_hosted_project(backends, feed, project))
+    upstream_call = asyncio.ensure_future(_upstream_project(backends, feed, project))
+    try:
+        hosted = await hosted_call
+    except BaseException:
+        upstream_call.cancel()
+        raise
+    try:
+        upstream = await upstream_call
+    except Exception as exc:
+        if hosted is None:
+            raise
+        # Upstream trouble never hides hosted files.
+        log.warning(
+            "catalog.upstream_failed",
+            extra={"feed": feed, "project": project, "error": type(exc).__name__},
+        )
+        upstream = None
+    if hosted is not None and (upstream is None or not upstream.merge_with_hosted):
+        return hosted, {}
+    if upstream is None:
+        raise NotFound(f"Project '{project}' not found.")
+    headers = {STALE_HEADER: "true"} if upstream.stale else {}
+    if hosted is not None:
+        return _merged(hosted, upstream), headers
+    return _from_upstream(feed, project, upstream), headers
 
 
 async def load_project(backends: Backends, feed: str, project: str) -> metadata_pb2.Project:
-    """The project with every file the feed offers for it; NotFound (gRPC) if none."""
-    reply = await backends.metadata.GetProject(
-        metadata_pb2.GetProjectRequest(feed=feed, project=project), timeout=backends.timeout
-    )
-    return reply.project
+    """The project with every file the feed offers for it; NotFound if none."""
+    found, _ = await load_project_with_headers(backends, feed, project)
+    return found
 
 
 async def list_projects(backends: Backends, feed: str) -> list[metadata_pb2.ProjectSummary]:
@@ -29,12 +152,124 @@ async def list_projects(backends: Backends, feed: str) -> list[metadata_pb2.Proj
     return summaries
 
 
-async def load_file(backends: Backends, feed: str, filename: str) -> common_pb2.FileInfo:
-    """One file of the feed by its filename; NotFound (gRPC) if the feed has no such file."""
-    reply = await backends.metadata.GetFile(
-        metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
+async def load_file(
+    backends: Backends, feed: str, filename: str, project: str | None = None
+) -> common_pb2.FileInfo:
+    """One file of the feed by its filename: hosted, else cached from upstream, else (with
+    ``project``) offered by the project's upstream listing. NotFound if none."""
+    try:
+        reply = await backends.metadata.GetFile(
+            metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
+        )
+        return reply.file
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+    if backends.upstream is not None:
+        try:
+            cached = await backends.upstream.GetCachedFile(
+                upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename),
+                timeout=backends.timeout,
+            )
+            return cached.file
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED):
+                raise
+    if project:
+        upstream = await _upstream_project(backends, feed, project)
+        for info in upstream.files if upstream is not None else ():
+            if info.filename == filename:
+                return info
+    raise NotFound(f"File '{filename}' not found.")
+
+
+def is_uncached_upstream(info: common_pb2.FileInfo) -> bool:
+    return info.origin == common_pb2.ORIGIN_UPSTREAM and bool(info.upstream_url)
+
+
+async def open_upstream_file(
+    backends: Backends, info: common_pb2.FileInfo
+) -> tuple[common_pb2.FileInfo, AsyncIterator[bytes]]:
+    """Start streaming an upstream file through the connector (which caches it meanwhile).
+
+    The file's description and its first chunk arrive before this returns, so a refusal (hash
+    mismatch of a small file, disallowed redirect, upstream down) is still a clean error
+    status. A failure later aborts the response: the client sees a broken transfer, never a
+    complete wrong file.
+    """
+    call = backends.connector.FetchFile(
+        connector_pb2.FetchFileRequest(feed=info.feed, project=info.project, filename=info.filename)
     )
-    return reply.file
+    parts = call.__aiter__()
+    try:
+        head = await anext(parts)
+        first = await anext(parts, None)
+    except grpc.aio.AioRpcError as exc:
+        raise _upstream_error(exc) from None
+
+    async def chunks() -> AsyncIterator[bytes]:
+        if first is not None:
+            yield first.chunk
+        try:
+            async for part in parts:
+                yield part.chunk
+        except grpc.aio.AioRpcError as exc:
+            log.warning(
+                "catalog.upstream_stream_aborted",
+                extra={"feed": info.feed, "file": info.filename, "reason": exc.details()},
+            )
+            raise
+
+    return head.file, chunks()
+
+
+async def cache_upstream_file(backends: Backends, info: common_pb2.FileInfo) -> common_pb2.FileInfo:
+    """Fetch an upstream file into the cache without serving it; returns the cached file."""
+    try:
+        async for _ in backends.connector.FetchFile(
+            connector_pb2.FetchFileRequest(
+                feed=info.feed, project=info.project, filename=info.filename
+            )
+        ):
+            pass
+    except grpc.aio.AioRpcError as exc:
+        raise _upstream_error(exc) from None
+    return await load_file(backends, info.feed, info.filename, project=info.project)
+
+
+async def upstream_metadata(
+    backends: Backends, info: common_pb2.FileInfo
+) -> tuple[common_pb2.FileInfo, int]:
+    """An upstream file's PEP 658 metadata, fetched or backfilled into the blob service once;
+    returns the file (with core_metadata_sha256) and the metadata's size."""
+    try:
+        reply = await backends.connector.FetchMetadata(
+            connector_pb2.FetchMetadataRequest(
+                feed=info.feed, project=info.project, filename=info.filename
+            ),
+            timeout=max(backends.timeout, 600.0),
+        )
+    except grpc.aio.AioRpcError as exc:
+        raise _upstream_error(exc) from None
+    return reply.file, reply.metadata_size
+
+
+async def check_publish_allowed(backends: Backends, feed: str, project: str) -> None:
+    """PermissionDenied when the origin controls refuse a local upload of ``project`` (a name
+    first pulled from upstream, unless an administrator allowed publishing it)."""
+    if backends.upstream is None:
+        return
+    try:
+        reply = await backends.upstream.GetOriginPolicy(
+            upstream_pb2.GetOriginPolicyRequest(feed=feed, project=project),
+            timeout=backends.timeout,
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return
+        raise
+    if not reply.policy.publish_allowed:
+        raise PermissionDenied(reply.policy.publish_reason)
 
 
 def file_chunks(

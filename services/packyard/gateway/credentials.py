@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packyard.common.errors import Unauthenticated
@@ -35,21 +37,41 @@ def parse_basic_auth(header: str | None) -> BasicCredentials | None:
     return BasicCredentials(username, password)
 
 
-def _grants(feeds: list[str] | tuple[str, ...], feed: str) -> bool:
-    return "*" in feeds or feed in feeds
+class Right(enum.IntEnum):
+    """Rights on a feed; each includes the ones below it (access.proto ``Right``)."""
+
+    READ = 1
+    PUBLISH = 2
+    YANK = 3  # yank, unyank, delete files and releases
+    ADMIN = 4  # settings, permissions, project status, the feed's audit log
+
+
+def _grants(feeds: Iterable[str], feed: str) -> bool:
+    return any(granted in ("*", feed) for granted in feeds)
+
+
+def _feeds_with(principal: metadata_pb2.Principal, right: Right) -> list[str]:
+    # Each list names the feeds with at least that right; the lower lists are kept complete
+    # by the metadata service, but a higher grant counts here too in case they are not.
+    lists = {
+        Right.READ: principal.read_feeds,
+        Right.PUBLISH: principal.publish_feeds,
+        Right.YANK: principal.yank_feeds,
+        Right.ADMIN: principal.admin_feeds,
+    }
+    return [feed for level, feeds in lists.items() if level >= right for feed in feeds]
+
+
+def has_right(principal: metadata_pb2.Principal | None, feed: str, right: Right) -> bool:
+    """Whether the principal holds ``right`` (or more) on the feed named ``feed``."""
+    if principal is None:
+        return False
+    return principal.is_admin or _grants(_feeds_with(principal, right), feed)
 
 
 def can_read(principal: metadata_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
-    if feed.anonymous_read:
-        return True
-    if principal is None:
-        return False
-    return principal.is_admin or _grants(
-        list(principal.read_feeds), feed.name
-    ) or _grants(list(principal.publish_feeds), feed.name)
+    return feed.anonymous_read or has_right(principal, feed.name, Right.READ)
 
 
 def can_publish(principal: metadata_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
-    if principal is None:
-        return False
-    return principal.is_admin or _grants(list(principal.publish_feeds), feed.name)
+    return has_right(principal, feed.name, Right.PUBLISH)

@@ -91,6 +91,7 @@ def json_api_releases(project: metadata_pb2.Project, base_url: str) -> list[Json
                 python_version=info.python_version,
                 md5_digest=info.hashes.md5 or None,
                 blake2b_256_digest=info.hashes.blake2b_256 or None,
+                origin="upstream" if info.origin == common_pb2.ORIGIN_UPSTREAM else "local",
             )
         )
     releases = []

@@ -17,6 +17,7 @@ import grpc
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.gateway.backends import Backends
+from packyard.gateway.catalog import check_publish_allowed
 from packyard.gateway.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
@@ -40,6 +41,7 @@ async def publish(
     body: UploadBody,
     *,
     max_size: int,
+    audit: metadata_pb2.AuditContext | None = None,
 ) -> PublishResult:
     form = parse_upload_form(body.fields, file_fields=body.file_fields)
     if body.file is None:
@@ -62,6 +64,7 @@ async def publish(
     allow_local = not feed.refuse_local_versions
     metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
     valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
+    await check_publish_allowed(backends, feed.name, valid.project)
 
     existing = await _existing_file(backends, feed.name, upload.filename)
     if existing is not None:
@@ -94,7 +97,11 @@ async def publish(
     )
     reply = await backends.metadata.RegisterFile(
         metadata_pb2.RegisterFileRequest(
-            feed=feed.name, file=info, metadata=core_metadata_pb(metadata), uploader=uploader
+            feed=feed.name,
+            file=info,
+            metadata=core_metadata_pb(metadata),
+            uploader=uploader,
+            audit=audit,
         ),
         timeout=backends.timeout,
     )

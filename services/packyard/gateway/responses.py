@@ -48,4 +48,5 @@ def response_for_error(exc: Exception, request: Request | None = None) -> Respon
         status, message = 500, "Internal server error."
     if status >= 500:
         log.warning("gateway.backend_error", extra={"status": status, "reason": message})
-    return error_response(status, message, request)
+    # An error may carry headers of its own (Retry-After of a rate limit).
+    return error_response(status, message, request, getattr(exc, "headers", None))

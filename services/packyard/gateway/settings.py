@@ -19,3 +19,7 @@ class GatewaySettings(ServiceSettings):
     spool_dir: str = ""
     # PACKYARD_RPC_TIMEOUT: seconds a unary call to another service may take.
     rpc_timeout: float = 30.0
+    # PACKYARD_AUTH_FAILURE_LIMIT / PACKYARD_AUTH_FAILURE_WINDOW: failed authentications one
+    # source address may make within the window (seconds) before it gets 429 (0 = no limit).
+    auth_failure_limit: int = 10
+    auth_failure_window: float = 60.0

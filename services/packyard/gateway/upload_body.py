@@ -132,7 +132,8 @@ class _Collector:
             self._sink = None
             self.body.file = UploadedFile(
                 filename=self._filename,
-                content_type=self.headers.get("content-type", ""),
+                # RFC 7578 §4.4: a part without Content-Type is text/plain (uv sends none).
+                content_type=self.headers.get("content-type", "text/plain"),
                 path=self._path,
                 size=self._size,
                 hashes={k: h.hexdigest() for k, h in self._hashers.items()},

@@ -97,6 +97,7 @@ class ProjectSummary:
     name: str
     display_name: str
     serial: int
+    status: ProjectStatus = ProjectStatus.ACTIVE
 
 
 @dataclass(frozen=True)
@@ -143,20 +144,14 @@ class IssuedKey:
 
 
 @dataclass(frozen=True)
-class StoredKey:
-    prefix: str
-    key_hash: bytes
-    name: str
-    is_admin: bool
-    publish_feeds: tuple[str, ...]
-    read_feeds: tuple[str, ...]
-    expires: datetime | None
-    revoked: datetime | None
-
-
-@dataclass(frozen=True)
 class Principal:
+    """Who a credential stands for; each feed list includes the feeds of the lists after it."""
+
     name: str
     is_admin: bool = False
     publish_feeds: tuple[str, ...] = ()
     read_feeds: tuple[str, ...] = ()
+    yank_feeds: tuple[str, ...] = ()
+    admin_feeds: tuple[str, ...] = ()
+    user: str = ""  # the user behind the credential; "" for a standalone key
+    key_prefix: str = ""  # the key used; "" for a password

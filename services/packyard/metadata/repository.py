@@ -13,12 +13,10 @@ from packyard.metadata.models import (
     CoreMetadata,
     Feed,
     FileRecord,
-    NewApiKey,
     Origin,
     ProjectRow,
     ProjectStatus,
     ProjectSummary,
-    StoredKey,
 )
 
 # Release columns named like CoreMetadata fields; name and version come from the project and
@@ -43,6 +41,7 @@ SELECT_FEED = """
 SELECT name, description, anonymous_read, refuse_local_versions, max_file_size, created
 FROM feeds WHERE name = $1
 """
+DELETE_FEED = "DELETE FROM feeds WHERE name = $1 RETURNING name"
 SELECT_FEEDS = """
 SELECT name, description, anonymous_read, refuse_local_versions, max_file_size, created
 FROM feeds ORDER BY name
@@ -64,7 +63,7 @@ WHERE feed = $1 AND name = $2
 """
 # Keyset pagination: each page is an index range scan on (feed, name), however deep.
 LIST_PROJECTS_PAGE = """
-SELECT name, display_name, serial FROM projects
+SELECT name, display_name, serial, status FROM projects
 WHERE feed = $1 AND name > $2 ORDER BY name LIMIT $3
 """
 
@@ -105,19 +104,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 RELEASE_HAS_SDIST = "SELECT 1 FROM files WHERE release_id = $1 AND packagetype = 'sdist'"
 COUNT_RELEASE_FILES = "SELECT count(*) FROM files WHERE release_id = $1"
 DELETE_FILE = "DELETE FROM files WHERE feed = $1 AND filename = $2 RETURNING project_id"
+DELETE_RELEASE_FILES = "DELETE FROM files WHERE release_id = $1"
 FILENAME_REGISTERED = "SELECT 1 FROM filename_registry WHERE feed = $1 AND filename = $2"
 REGISTER_FILENAME = "INSERT INTO filename_registry (feed, filename) VALUES ($1, $2)"
-
-INSERT_API_KEY = """
-INSERT INTO api_keys (prefix, key_hash, name, is_admin, publish_feeds, read_feeds, expires)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (prefix) DO NOTHING
-RETURNING id
-"""
-SELECT_API_KEY = """
-SELECT prefix, key_hash, name, is_admin, publish_feeds, read_feeds, expires, revoked
-FROM api_keys WHERE prefix = $1
-"""
 
 
 def _feed(row: asyncpg.Record) -> Feed:
@@ -222,7 +211,12 @@ async def list_projects_page(
     conn: asyncpg.Connection, feed: str, after: str, limit: int
 ) -> list[ProjectSummary]:
     rows = await conn.fetch(LIST_PROJECTS_PAGE, feed, after, limit)
-    return [ProjectSummary(row["name"], row["display_name"], row["serial"]) for row in rows]
+    return [
+        ProjectSummary(
+            row["name"], row["display_name"], row["serial"], ProjectStatus(row["status"])
+        )
+        for row in rows
+    ]
 
 
 async def get_or_create_release(
@@ -323,34 +317,35 @@ async def delete_file(conn: asyncpg.Connection, feed: str, filename: str) -> int
     return project_id
 
 
-async def insert_api_key(
-    conn: asyncpg.Connection, prefix: str, key_hash: bytes, new: NewApiKey
-) -> bool:
-    """False when a key with this prefix is already stored."""
-    inserted = await conn.fetchval(
-        INSERT_API_KEY,
-        prefix,
-        key_hash,
-        new.name,
-        new.is_admin,
-        list(new.publish_feeds),
-        list(new.read_feeds),
-        new.expires,
-    )
-    return inserted is not None
+async def delete_release(conn: asyncpg.Connection, release_id: int) -> int:
+    """Delete the files of a release (their names stay registered); returns how many."""
+    result: str = await conn.execute(DELETE_RELEASE_FILES, release_id)
+    return int(result.split()[-1])
 
 
-async def get_api_key(conn: asyncpg.Connection, prefix: str) -> StoredKey | None:
-    row = await conn.fetchrow(SELECT_API_KEY, prefix)
-    if row is None:
-        return None
-    return StoredKey(
-        prefix=row["prefix"],
-        key_hash=bytes(row["key_hash"]),
-        name=row["name"],
-        is_admin=row["is_admin"],
-        publish_feeds=tuple(row["publish_feeds"]),
-        read_feeds=tuple(row["read_feeds"]),
-        expires=row["expires"],
-        revoked=row["revoked"],
+_FEED_COLUMNS = frozenset(
+    {"description", "anonymous_read", "refuse_local_versions", "max_file_size"}
+)
+
+
+async def update_feed(
+    conn: asyncpg.Connection, name: str, changes: dict[str, object]
+) -> Feed | None:
+    """The updated feed, or None when it does not exist. Keys of ``changes`` are columns."""
+    columns = sorted(changes)
+    if not set(columns) <= _FEED_COLUMNS:
+        raise ValueError(f"not feed columns: {columns}")
+    # Column names come from the fixed set above, never from the caller.
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE feeds SET {assignments} WHERE name = $1 "
+        "RETURNING name, description, anonymous_read, refuse_local_versions, max_file_size, "
+        "created",
+        name,
+        *(changes[column] for column in columns),
     )
+    return None if row is None else _feed(row)
+
+
+async def delete_feed(conn: asyncpg.Connection, name: str) -> bool:
+    return await conn.fetchval(DELETE_FEED, name) is not None

@@ -20,10 +20,16 @@ from packyard.common.grpc import (
     wait_for_termination_signal,
 )
 from packyard.common.settings import redact_url
+from packyard.common.telemetry import instrument_asyncpg
+from packyard.metadata.access_service import AccessService
+from packyard.metadata.access_servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
+from packyard.metadata.access_servicer import AccessServicer
+from packyard.metadata.catalog_servicer import add_catalog_service
 from packyard.metadata.service import MetadataService
 from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import metadata_pb2_grpc
+from packyard.metadata.upstream_server import start_upstream
+from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ _POOL_CLOSE_TIMEOUT = 10.0
 
 
 async def create_pool(settings: MetadataSettings) -> asyncpg.Pool:
+    instrument_asyncpg()
     pool = await asyncpg.create_pool(
         settings.database_url.get_secret_value(),
         min_size=settings.db_pool_min_size,
@@ -57,11 +64,19 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         pool = await create_pool(settings)
         stack.push_async_callback(_close_pool, pool)
         server = new_server()
+        access = AccessService(pool, acquire_timeout=settings.db_connect_timeout)
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
-            MetadataServicer(MetadataService(pool, acquire_timeout=settings.db_connect_timeout)),
+            MetadataServicer(
+                MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)
+            ),
             server,
         )
-        port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
+        access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(access), server)
+        catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
+        upstream = await start_upstream(stack, server, pool, settings)
+        port, health = await start_server(
+            server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
+        )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
         log.info(
             "metadata.serving",

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import asyncpg
 from packaging.utils import canonicalize_name, canonicalize_version
@@ -21,11 +20,12 @@ from packyard.common.errors import (
     AlreadyExists,
     InvalidArgument,
     NotFound,
-    Unauthenticated,
     Unavailable,
 )
-from packyard.metadata import keys
+from packyard.metadata import access_repository as audit_repo
 from packyard.metadata import repository as repo
+from packyard.metadata.access_models import AuditContext, NewKey, Right
+from packyard.metadata.access_service import AccessService
 from packyard.metadata.models import (
     CoreMetadata,
     Feed,
@@ -43,12 +43,13 @@ from packyard.metadata.models import (
 log = logging.getLogger(__name__)
 
 LIST_BATCH_SIZE = 1000
-KEY_USERNAMES = frozenset({"api", "__token__"})
-AUTH_FAILED = "Invalid or non-existent authentication information."
 ONE_SDIST = "Only one sdist may be uploaded per release."
 FILENAME_REUSED = (
     "This filename was previously used by a file that has since been deleted. "
     "Use a different version."
+)
+FEED_UPDATABLE = frozenset(
+    {"description", "anonymous_read", "refuse_local_versions", "max_file_size"}
 )
 _FEED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -129,9 +130,16 @@ def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
 
 
 class MetadataService:
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        acquire_timeout: float = 5.0,
+        access: AccessService | None = None,
+    ) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
+        self._access = access or AccessService(pool, acquire_timeout=acquire_timeout)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -144,7 +152,9 @@ class MetadataService:
 
     # Feeds.
 
-    async def create_feed(self, feed: Feed, *, if_not_exists: bool = False) -> tuple[Feed, bool]:
+    async def create_feed(
+        self, feed: Feed, *, if_not_exists: bool = False, audit: AuditContext | None = None
+    ) -> tuple[Feed, bool]:
         if not _FEED_NAME.match(feed.name):
             raise InvalidArgument(
                 f"Invalid feed name '{feed.name}': use 1-64 letters, digits, '.', '_' or '-', "
@@ -153,7 +163,12 @@ class MetadataService:
         if feed.max_file_size < 0:
             raise InvalidArgument("max_file_size must not be negative.")
         async with self._connection() as conn:
-            created = await repo.insert_feed(conn, feed)
+            async with conn.transaction():
+                created = await repo.insert_feed(conn, feed)
+                if created is not None:
+                    await audit_repo.insert_audit(
+                        conn, audit, "feed.created", feed=feed.name, target=feed.name
+                    )
             if created is not None:
                 log.info("feed.created", extra={"feed": feed.name})
                 return created, True
@@ -172,6 +187,37 @@ class MetadataService:
     async def list_feeds(self) -> list[Feed]:
         async with self._connection() as conn:
             return await repo.list_feeds(conn)
+
+    async def update_feed(
+        self, feed: Feed, fields: Sequence[str], *, audit: AuditContext | None = None
+    ) -> Feed:
+        unknown = set(fields) - FEED_UPDATABLE
+        if unknown or not fields:
+            raise InvalidArgument(
+                f"Feed fields that can change: {', '.join(sorted(FEED_UPDATABLE))}."
+            )
+        if feed.max_file_size < 0:
+            raise InvalidArgument("max_file_size must not be negative.")
+        changes = {name: getattr(feed, name) for name in fields}
+        async with self._connection() as conn, conn.transaction():
+            updated = await repo.update_feed(conn, feed.name, changes)
+            if updated is None:
+                raise NotFound(f"Feed '{feed.name}' does not exist.")
+            detail = ", ".join(f"{name}={value!r}" for name, value in sorted(changes.items()))
+            await audit_repo.insert_audit(
+                conn, audit, "feed.updated", feed=feed.name, target=feed.name, detail=detail
+            )
+        log.info("feed.updated", extra={"feed": feed.name})
+        return updated
+
+    async def delete_feed(self, name: str, *, audit: AuditContext | None = None) -> None:
+        """Delete the feed with its projects, files and permissions (blobs stay, shared)."""
+        async with self._connection() as conn, conn.transaction():
+            if not await repo.delete_feed(conn, name):
+                raise NotFound(f"Feed '{name}' does not exist.")
+            await audit_repo.delete_feed_permissions(conn, name)
+            await audit_repo.insert_audit(conn, audit, "feed.deleted", feed=name, target=name)
+        log.info("feed.deleted", extra={"feed": name})
 
     # Projects and files.
 
@@ -221,7 +267,11 @@ class MetadataService:
         return file
 
     async def register_file(
-        self, file: FileRecord, metadata: CoreMetadata, uploader: str
+        self,
+        file: FileRecord,
+        metadata: CoreMetadata,
+        uploader: str,
+        audit: AuditContext | None = None,
     ) -> Registration:
         """Record an uploaded file, its release and its project in one transaction.
 
@@ -242,7 +292,7 @@ class MetadataService:
         # insert; then we decide again against the row it committed.
         for _attempt in range(3):
             try:
-                return await self._register(file, version, parsed, metadata, uploader)
+                return await self._register(file, version, parsed, metadata, uploader, audit)
             except asyncpg.UniqueViolationError as exc:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
@@ -256,6 +306,7 @@ class MetadataService:
         parsed: Version,
         metadata: CoreMetadata,
         uploader: str,
+        audit: AuditContext | None,
     ) -> Registration:
         async with self._connection() as conn:
             try:
@@ -281,6 +332,16 @@ class MetadataService:
                         raise _FileExists(existing)
                     if await repo.filename_registered(conn, file.feed, file.filename):
                         raise AlreadyExists(FILENAME_REUSED)
+                    # PEP 792: archived and quarantined projects take no new files.
+                    current = await repo.get_project(conn, file.feed, file.project)
+                    if current is not None and current.status in (
+                        ProjectStatus.ARCHIVED,
+                        ProjectStatus.QUARANTINED,
+                    ):
+                        raise InvalidArgument(
+                            f"Project '{file.project}' is {current.status.value} and does not "
+                            "accept new uploads."
+                        )
                     release_id, _ = await repo.get_or_create_release(
                         conn, project_id, version, canonicalize_version(parsed), metadata
                     )
@@ -290,6 +351,14 @@ class MetadataService:
                         raise InvalidArgument(ONE_SDIST)
                     await repo.insert_file(conn, file, project_id, release_id, uploader)
                     await repo.bump_serial(conn, project_id)
+                    await audit_repo.insert_audit(
+                        conn,
+                        audit or AuditContext(actor=uploader),
+                        "file.uploaded",
+                        feed=file.feed,
+                        target=file.filename,
+                        detail=f"{file.project}=={version} sha256={file.sha256}",
+                    )
                     stored = await repo.get_file(conn, file.feed, file.filename)
             except _FileExists as exists:
                 if _same_bytes(exists.existing, file):
@@ -304,16 +373,51 @@ class MetadataService:
         )
         return Registration(stored, created=True)
 
-    async def delete_file(self, feed: str, filename: str) -> None:
+    async def delete_file(
+        self, feed: str, filename: str, *, audit: AuditContext | None = None
+    ) -> None:
         async with self._connection() as conn, conn.transaction():
             project_id = await repo.delete_file(conn, feed, filename)
             if project_id is None:
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
+            await audit_repo.insert_audit(conn, audit, "file.deleted", feed=feed, target=filename)
         log.info("file.deleted", extra={"feed": feed, "file": filename})
 
+    async def delete_release(
+        self, feed: str, project: str, version: str, *, audit: AuditContext | None = None
+    ) -> int:
+        """Delete every file of a release (their names stay reserved); returns how many."""
+        not_found = NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
+        try:
+            canonical = canonicalize_version(Version(version))
+        except InvalidVersion:
+            raise not_found from None
+        async with self._connection() as conn, conn.transaction():
+            row = await repo.get_project(conn, feed, project)
+            if row is None:
+                raise not_found
+            release_id = await repo.get_release_id(conn, row.id, canonical)
+            if release_id is None:
+                raise not_found
+            count = await repo.delete_release(conn, release_id)
+            await repo.bump_serial(conn, row.id)
+            await audit_repo.insert_audit(
+                conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
+                detail=f"{count} files",
+            )  # fmt: skip
+        log.info("release.deleted", extra={"feed": feed, "project": project, "version": version})
+        return count
+
     async def set_release_yanked(
-        self, feed: str, project: str, version: str, *, yanked: bool, reason: str
+        self,
+        feed: str,
+        project: str,
+        version: str,
+        *,
+        yanked: bool,
+        reason: str,
+        audit: AuditContext | None = None,
     ) -> int:
         """Yank or unyank a release (PEP 592); returns how many files it has."""
         not_found = NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
@@ -332,6 +436,14 @@ class MetadataService:
                 raise not_found
             await repo.bump_serial(conn, row.id)
             count = await repo.count_release_files(conn, release_id)
+            await audit_repo.insert_audit(
+                conn,
+                audit,
+                "release.yanked" if yanked else "release.unyanked",
+                feed=feed,
+                target=f"{project}=={version}",
+                detail=reason if yanked else "",
+            )
         log.info(
             "release.yanked" if yanked else "release.unyanked",
             extra={"feed": feed, "project": project, "version": version},
@@ -339,69 +451,44 @@ class MetadataService:
         return count
 
     async def set_project_status(
-        self, feed: str, project: str, status: ProjectStatus, reason: str
+        self,
+        feed: str,
+        project: str,
+        status: ProjectStatus,
+        reason: str,
+        *,
+        audit: AuditContext | None = None,
     ) -> Project:
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             found = await repo.set_project_status(conn, feed, project, status, reason)
+            if found:
+                await audit_repo.insert_audit(
+                    conn, audit, "project.status", feed=feed, target=project,
+                    detail=f"{status.value}: {reason}" if reason else status.value,
+                )  # fmt: skip
         if not found:
             raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
         log.info("project.status", extra={"feed": feed, "project": project, "status": status})
         return await self.get_project(feed, project)
 
-    # API keys.
+    # API keys and authentication live in AccessService; these keep MetadataService's RPCs.
 
     async def create_api_key(self, new: NewApiKey) -> IssuedKey:
-        if not new.name.strip():
-            raise InvalidArgument("An API key needs a name.")
-        if new.key:
-            given = keys.parse_key(new.key)
-            if given is None:
-                raise InvalidArgument(
-                    f"An API key must look like {keys.SCHEME}_<{keys.PREFIX_LENGTH} characters>_"
-                    f"<secret of at least {keys.MIN_SECRET_LENGTH} url-safe characters>."
-                )
-            return await self._store_given_key(given, new)
-        for _attempt in range(5):
-            generated = keys.generate_key()
-            async with self._connection() as conn:
-                if await repo.insert_api_key(
-                    conn, generated.prefix, keys.hash_key(generated.key), new
-                ):
-                    log.info("api_key.created", extra={"prefix": generated.prefix})
-                    return IssuedKey(generated.key, generated.prefix, created=True)
-        raise Unavailable("Could not allocate an API key prefix; try again.")
-
-    async def _store_given_key(self, given: keys.ParsedKey, new: NewApiKey) -> IssuedKey:
-        async with self._connection() as conn:
-            if await repo.insert_api_key(conn, given.prefix, keys.hash_key(given.key), new):
-                log.info("api_key.created", extra={"prefix": given.prefix})
-                return IssuedKey(given.key, given.prefix, created=True)
-            stored = await repo.get_api_key(conn, given.prefix)
-        if stored is not None and keys.key_matches(given.key, stored.key_hash):
-            return IssuedKey(given.key, given.prefix, created=False)
-        raise AlreadyExists("An API key with this prefix already exists.")
+        grants = tuple((feed, Right.PUBLISH) for feed in new.publish_feeds) + tuple(
+            (feed, Right.READ) for feed in new.read_feeds if feed not in new.publish_feeds
+        )
+        issued = await self._access.create_key(
+            NewKey(
+                name=new.name,
+                is_admin=new.is_admin,
+                grants=grants,
+                expires=new.expires,
+                key=new.key,
+            ),
+            audit=None,
+            check_feeds=False,
+        )
+        return IssuedKey(issued.key, issued.info.prefix, created=issued.created)
 
     async def authenticate(self, username: str, password: str) -> Principal:
-        """The principal behind Basic credentials; one message for every failure."""
-        if username not in KEY_USERNAMES:
-            raise Unauthenticated(AUTH_FAILED)
-        parsed = keys.parse_key(password)
-        if parsed is None:
-            raise Unauthenticated(AUTH_FAILED)
-        async with self._connection() as conn:
-            stored = await repo.get_api_key(conn, parsed.prefix)
-        # Hash and compare even for an unknown prefix, so it costs what a wrong secret costs.
-        matches = keys.key_matches(password, stored.key_hash if stored else keys.DUMMY_HASH)
-        if stored is None or not matches:
-            raise Unauthenticated(AUTH_FAILED)
-        if stored.revoked is not None or (
-            stored.expires is not None and stored.expires <= datetime.now(UTC)
-        ):
-            log.info("auth.key_inactive", extra={"prefix": stored.prefix})
-            raise Unauthenticated(AUTH_FAILED)
-        return Principal(
-            name=stored.name,
-            is_admin=stored.is_admin,
-            publish_feeds=stored.publish_feeds,
-            read_feeds=stored.read_feeds,
-        )
+        return await self._access.authenticate(username, password)

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from packyard.metadata.access_models import AuditContext
 from packyard.metadata.models import (
     CoreMetadata,
     Feed,
@@ -149,7 +150,10 @@ def _project_to_pb(project: Project) -> metadata_pb2.Project:
 
 def _summary_to_pb(summary: ProjectSummary) -> metadata_pb2.ProjectSummary:
     return metadata_pb2.ProjectSummary(
-        name=summary.name, display_name=summary.display_name, serial=summary.serial
+        name=summary.name,
+        display_name=summary.display_name,
+        serial=summary.serial,
+        status=_STATUS_TO_PB[summary.status],
     )
 
 
@@ -159,7 +163,15 @@ def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
         is_admin=principal.is_admin,
         publish_feeds=principal.publish_feeds,
         read_feeds=principal.read_feeds,
+        yank_feeds=principal.yank_feeds,
+        admin_feeds=principal.admin_feeds,
+        user=principal.user,
+        key_prefix=principal.key_prefix,
     )
+
+
+def audit_from_pb(pb: metadata_pb2.AuditContext) -> AuditContext:
+    return AuditContext(actor=pb.actor, actor_key=pb.actor_key, client_address=pb.client_address)
 
 
 def _new_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewApiKey:
@@ -184,7 +196,9 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
         self, request: metadata_pb2.CreateFeedRequest, context: Context
     ) -> metadata_pb2.CreateFeedResponse:
         feed, created = await self._service.create_feed(
-            _feed_from_pb(request.feed), if_not_exists=request.if_not_exists
+            _feed_from_pb(request.feed),
+            if_not_exists=request.if_not_exists,
+            audit=audit_from_pb(request.audit),
         )
         return metadata_pb2.CreateFeedResponse(feed=_feed_to_pb(feed), created=created)
 
@@ -225,6 +239,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
             _file_from_pb(request.feed, request.file),
             _metadata_from_pb(request.metadata),
             request.uploader,
+            audit_from_pb(request.audit) if request.HasField("audit") else None,
         )
         return metadata_pb2.RegisterFileResponse(
             file=_file_to_pb(registration.file), created=registration.created
@@ -239,6 +254,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
             request.version,
             yanked=request.yanked,
             reason=request.reason,
+            audit=audit_from_pb(request.audit),
         )
         return metadata_pb2.SetReleaseYankedResponse(files=files)
 
@@ -247,14 +263,20 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     ) -> metadata_pb2.SetProjectStatusResponse:
         status = _STATUS_FROM_PB.get(request.status, ProjectStatus.ACTIVE)
         project = await self._service.set_project_status(
-            request.feed, request.project, status, request.reason
+            request.feed,
+            request.project,
+            status,
+            request.reason,
+            audit=audit_from_pb(request.audit),
         )
         return metadata_pb2.SetProjectStatusResponse(project=_project_to_pb(project))
 
     async def DeleteFile(
         self, request: metadata_pb2.DeleteFileRequest, context: Context
     ) -> metadata_pb2.DeleteFileResponse:
-        await self._service.delete_file(request.feed, request.filename)
+        await self._service.delete_file(
+            request.feed, request.filename, audit=audit_from_pb(request.audit)
+        )
         return metadata_pb2.DeleteFileResponse()
 
     async def CreateApiKey(
@@ -270,3 +292,27 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     ) -> metadata_pb2.AuthenticateResponse:
         principal = await self._service.authenticate(request.username, request.password)
         return metadata_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+
+    async def UpdateFeed(
+        self, request: metadata_pb2.UpdateFeedRequest, context: Context
+    ) -> metadata_pb2.UpdateFeedResponse:
+        feed = await self._service.update_feed(
+            _feed_from_pb(request.feed),
+            list(request.update_mask),
+            audit=audit_from_pb(request.audit),
+        )
+        return metadata_pb2.UpdateFeedResponse(feed=_feed_to_pb(feed))
+
+    async def DeleteFeed(
+        self, request: metadata_pb2.DeleteFeedRequest, context: Context
+    ) -> metadata_pb2.DeleteFeedResponse:
+        await self._service.delete_feed(request.name, audit=audit_from_pb(request.audit))
+        return metadata_pb2.DeleteFeedResponse()
+
+    async def DeleteRelease(
+        self, request: metadata_pb2.DeleteReleaseRequest, context: Context
+    ) -> metadata_pb2.DeleteReleaseResponse:
+        files = await self._service.delete_release(
+            request.feed, request.project, request.version, audit=audit_from_pb(request.audit)
+        )
+        return metadata_pb2.DeleteReleaseResponse(files=files)

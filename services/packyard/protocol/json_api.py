@@ -28,6 +28,8 @@ class JsonApiFile:
     python_version: str  # wheel python tag(s), "source" for sdists
     md5_digest: str | None = None
     blake2b_256_digest: str | None = None
+    # Packyard's extension: "local" (uploaded here) or "upstream" (from a connector).
+    origin: str | None = None
 
     @classmethod
     def from_simple(
@@ -144,7 +146,7 @@ def _file_json(item: JsonApiFile) -> dict[str, Any]:
         "url": file.url,
         "yanked": file.is_yanked,
         "yanked_reason": file.yanked_reason,
-    }
+    } | ({"origin": item.origin} if item.origin else {})
 
 
 def _info(display_name: str, release: JsonApiRelease, project_url: str) -> dict[str, Any]:

@@ -13,9 +13,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import file_chunks, load_file
+from packyard.gateway.catalog import (
+    cache_upstream_file,
+    file_chunks,
+    is_uncached_upstream,
+    load_file,
+    open_upstream_file,
+    upstream_metadata,
+)
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.responses import error_response
+from packyard.gateway.ui_context import count_download
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
 from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range
@@ -39,10 +47,14 @@ async def download(
     await auth.readable_feed(request, feed)
     is_metadata = filename.endswith(METADATA_SUFFIX)
     dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
-    info = await load_file(backends, feed, dist_name)
+    info = await load_file(backends, feed, dist_name, project=normalize(project))
     if info.project != normalize(project):
         raise NotFound(f"File '{filename}' not found.")
-    if is_metadata:
+    if is_metadata and info.origin == common_pb2.ORIGIN_UPSTREAM:
+        # Fetched from the upstream (or taken from the cached wheel) on first use.
+        info, metadata_size = await upstream_metadata(backends, info)
+        sha256, size, media_type = info.core_metadata_sha256, metadata_size, "text/plain"
+    elif is_metadata:
         if not info.core_metadata_sha256:
             raise NotFound(f"'{dist_name}' has no metadata file.")
         stat = await backends.blob.StatBlob(
@@ -50,6 +62,10 @@ async def download(
         )
         sha256, size, media_type = info.core_metadata_sha256, stat.blob.size, "text/plain"
     else:
+        if is_uncached_upstream(info):
+            if request.method == "GET" and "range" not in request.headers:
+                return await _upstream_response(backends, info, filename)
+            info = await cache_upstream_file(backends, info)
         sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
     return await _blob_response(request, backends, info, filename, sha256, size, media_type)
 
@@ -87,12 +103,29 @@ async def _blob_response(
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
+    count_download(request, info, sha256, status)
     return StreamingResponse(
         await _primed(file_chunks(backends, info, sha256, start, length)),
         status_code=status,
         headers=headers,
         media_type=media_type,
     )
+
+
+async def _upstream_response(
+    backends: BackendsDep, info: common_pb2.FileInfo, filename: str
+) -> Response:
+    """A first download: streamed from the upstream through the connector while it caches."""
+    described, chunks = await open_upstream_file(backends, info)
+    headers = {
+        "ETag": f'"{described.hashes.sha256}"',
+        "Cache-Control": IMMUTABLE,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if described.size:
+        headers["Content-Length"] = str(described.size)
+    return StreamingResponse(chunks, headers=headers, media_type=_media_type(filename))
 
 
 async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from packyard.gateway.catalog import list_projects, load_project
+from packyard.gateway.catalog import list_projects, load_project_with_headers
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
@@ -19,6 +19,7 @@ from packyard.protocol.simple import (
     render_project_html,
     render_project_json,
 )
+from packyard.rpc.v1 import common_pb2
 
 router = APIRouter()
 
@@ -58,8 +59,11 @@ async def simple_index(
     if if_none_match_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     render = render_index_json_chunks if fmt.is_json else render_index_html_chunks
+    # PEP 792: a quarantined project is not offered at all (its status change bumped the
+    # serial, so the ETag above already moved).
+    listed = [s for s in summaries if s.status != common_pb2.PROJECT_STATUS_QUARANTINED]
     return StreamingResponse(
-        render(index_entries(summaries)), media_type=_content_type(fmt), headers=headers
+        render(index_entries(listed)), media_type=_content_type(fmt), headers=headers
     )
 
 
@@ -74,9 +78,10 @@ async def simple_project(
     fmt = _format(request)
     if fmt is None:
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
-    found = await load_project(backends, feed, canonical)
+    found, extra_headers = await load_project_with_headers(backends, feed, canonical)
     etag = etag_for("simple", feed, canonical, found.serial, fmt.value)
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
+    headers.update(extra_headers)
     if if_none_match_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     page = project_page(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from packyard.gateway.admin_auth import audit_context
 from packyard.gateway.deps import AuthDep, BackendsDep, SettingsDep
 from packyard.gateway.publish import publish
 from packyard.gateway.upload_body import read_upload_body
@@ -32,7 +33,14 @@ async def upload(
             max_size=max_size,
             spool_dir=settings.spool_dir or None,
         )
-        result = await publish(backends, feed_info, principal.name, body, max_size=max_size)
+        result = await publish(
+            backends,
+            feed_info,
+            principal.name,
+            body,
+            max_size=max_size,
+            audit=audit_context(request, principal),
+        )
     finally:
         if body is not None:
             body.discard()

@@ -22,24 +22,29 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from packyard.rpc.v1 import common_pb2 as packyard_dot_rpc_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fpackyard/rpc/v1/connector.proto\x12\x0fpackyard.rpc.v1\x1a\x1cpackyard/rpc/v1/common.proto\":\n\x19GetUpstreamProjectRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"z\n\x1aGetUpstreamProjectResponse\x12(\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x19.packyard.rpc.v1.FileInfo\x12\x10\n\x08versions\x18\x02 \x03(\t\x12\r\n\x05stale\x18\x03 \x01(\x08\x12\x11\n\tconnector\x18\x04 \x01(\t\"2\n\x10\x46\x65tchFileRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\"W\n\x11\x46\x65tchFileResponse\x12)\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.FileInfoH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part2\xd7\x01\n\x10\x43onnectorService\x12m\n\x12GetUpstreamProject\x12*.packyard.rpc.v1.GetUpstreamProjectRequest\x1a+.packyard.rpc.v1.GetUpstreamProjectResponse\x12T\n\tFetchFile\x12!.packyard.rpc.v1.FetchFileRequest\x1a\".packyard.rpc.v1.FetchFileResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fpackyard/rpc/v1/connector.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\":\n\x19GetUpstreamProjectRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"\x82\x02\n\x1aGetUpstreamProjectResponse\x12(\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x19.packyard.rpc.v1.FileInfo\x12\x10\n\x08versions\x18\x02 \x03(\t\x12\r\n\x05stale\x18\x03 \x01(\x08\x12\x11\n\tconnector\x18\x04 \x01(\t\x12\x0e\n\x06serial\x18\x05 \x01(\x03\x12\x19\n\x11merge_with_hosted\x18\x06 \x01(\x08\x12+\n\x07\x66\x65tched\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x06status\x18\x08 \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\"C\n\x10\x46\x65tchFileRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0f\n\x07project\x18\x03 \x01(\t\"W\n\x11\x46\x65tchFileResponse\x12)\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.FileInfoH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"G\n\x14\x46\x65tchMetadataRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x0f\n\x07project\x18\x03 \x01(\t\"W\n\x15\x46\x65tchMetadataResponse\x12\'\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.FileInfo\x12\x15\n\rmetadata_size\x18\x02 \x01(\x03\x32\xb7\x02\n\x10\x43onnectorService\x12m\n\x12GetUpstreamProject\x12*.packyard.rpc.v1.GetUpstreamProjectRequest\x1a+.packyard.rpc.v1.GetUpstreamProjectResponse\x12T\n\tFetchFile\x12!.packyard.rpc.v1.FetchFileRequest\x1a\".packyard.rpc.v1.FetchFileResponse0\x01\x12^\n\rFetchMetadata\x12%.packyard.rpc.v1.FetchMetadataRequest\x1a&.packyard.rpc.v1.FetchMetadataResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'packyard.rpc.v1.connector_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETUPSTREAMPROJECTREQUEST']._serialized_start=82
-  _globals['_GETUPSTREAMPROJECTREQUEST']._serialized_end=140
-  _globals['_GETUPSTREAMPROJECTRESPONSE']._serialized_start=142
-  _globals['_GETUPSTREAMPROJECTRESPONSE']._serialized_end=264
-  _globals['_FETCHFILEREQUEST']._serialized_start=266
-  _globals['_FETCHFILEREQUEST']._serialized_end=316
-  _globals['_FETCHFILERESPONSE']._serialized_start=318
-  _globals['_FETCHFILERESPONSE']._serialized_end=405
-  _globals['_CONNECTORSERVICE']._serialized_start=408
-  _globals['_CONNECTORSERVICE']._serialized_end=623
+  _globals['_GETUPSTREAMPROJECTREQUEST']._serialized_start=115
+  _globals['_GETUPSTREAMPROJECTREQUEST']._serialized_end=173
+  _globals['_GETUPSTREAMPROJECTRESPONSE']._serialized_start=176
+  _globals['_GETUPSTREAMPROJECTRESPONSE']._serialized_end=434
+  _globals['_FETCHFILEREQUEST']._serialized_start=436
+  _globals['_FETCHFILEREQUEST']._serialized_end=503
+  _globals['_FETCHFILERESPONSE']._serialized_start=505
+  _globals['_FETCHFILERESPONSE']._serialized_end=592
+  _globals['_FETCHMETADATAREQUEST']._serialized_start=594
+  _globals['_FETCHMETADATAREQUEST']._serialized_end=665
+  _globals['_FETCHMETADATARESPONSE']._serialized_start=667
+  _globals['_FETCHMETADATARESPONSE']._serialized_end=754
+  _globals['_CONNECTORSERVICE']._serialized_start=757
+  _globals['_CONNECTORSERVICE']._serialized_end=1068
 # @@protoc_insertion_point(module_scope)

@@ -44,21 +44,37 @@ class ConnectorServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileResponse.FromString,
                 _registered_method=True)
+        self.FetchMetadata = channel.unary_unary(
+                '/packyard.rpc.v1.ConnectorService/FetchMetadata',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectorServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetUpstreamProject(self, request, context):
-        """The upstream files of a project, merged over the feed's connectors in priority order.
-        NOT_FOUND when no connector knows the project (or the feed has none).
+        """The upstream files of a project, from the first connector (in priority order) that
+        knows it. Files carry the upstream hashes; cached ones have an empty upstream_url.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def FetchFile(self, request, context):
-        """Stream an upstream file, caching it in the blob service once its hash is verified.
+        """Stream an upstream file: the first message is its FileInfo (size = the upstream's length
+        when known), then chunks. The file is cached in the blob service and registered only when
+        its sha256 matches the index; on a mismatch the stream ends with DATA_LOSS before its
+        last chunk, so a client never receives the complete wrong file as a success.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FetchMetadata(self, request, context):
+        """Make sure a file's PEP 658 metadata is in the blob service (fetched from the upstream's
+        .metadata URL, or taken from the cached wheel); returns the file with core_metadata_sha256.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -76,6 +92,11 @@ def add_ConnectorServiceServicer_to_server(servicer, server):
                     servicer.FetchFile,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileResponse.SerializeToString,
+            ),
+            'FetchMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.FetchMetadata,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +153,33 @@ class ConnectorService:
             '/packyard.rpc.v1.ConnectorService/FetchFile',
             packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.ConnectorService/FetchMetadata',
+            packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_connector__pb2.FetchMetadataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,6 +10,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AuditContext(_message.Message):
+    __slots__ = ("actor", "actor_key", "client_address")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_KEY_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    actor: str
+    actor_key: str
+    client_address: str
+    def __init__(self, actor: _Optional[str] = ..., actor_key: _Optional[str] = ..., client_address: _Optional[str] = ...) -> None: ...
+
 class Feed(_message.Message):
     __slots__ = ("name", "description", "anonymous_read", "refuse_local_versions", "max_file_size", "created")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -27,12 +37,14 @@ class Feed(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., anonymous_read: _Optional[bool] = ..., refuse_local_versions: _Optional[bool] = ..., max_file_size: _Optional[int] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateFeedRequest(_message.Message):
-    __slots__ = ("feed", "if_not_exists")
+    __slots__ = ("feed", "if_not_exists", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
     IF_NOT_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: Feed
     if_not_exists: bool
-    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., if_not_exists: _Optional[bool] = ...) -> None: ...
+    audit: AuditContext
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., if_not_exists: _Optional[bool] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
 
 class CreateFeedResponse(_message.Message):
     __slots__ = ("feed", "created")
@@ -65,14 +77,16 @@ class ListFeedsResponse(_message.Message):
     def __init__(self, feeds: _Optional[_Iterable[_Union[Feed, _Mapping]]] = ...) -> None: ...
 
 class ProjectSummary(_message.Message):
-    __slots__ = ("name", "display_name", "serial")
+    __slots__ = ("name", "display_name", "serial", "status")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     SERIAL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     serial: int
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., serial: _Optional[int] = ...) -> None: ...
+    status: _common_pb2.ProjectStatus
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., serial: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ...) -> None: ...
 
 class ListProjectsRequest(_message.Message):
     __slots__ = ("feed",)
@@ -144,16 +158,18 @@ class GetFileResponse(_message.Message):
     def __init__(self, file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ...) -> None: ...
 
 class RegisterFileRequest(_message.Message):
-    __slots__ = ("feed", "file", "metadata", "uploader")
+    __slots__ = ("feed", "file", "metadata", "uploader", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
     FILE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     UPLOADER_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     file: _common_pb2.FileInfo
     metadata: _common_pb2.CoreMetadata
     uploader: str
-    def __init__(self, feed: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.CoreMetadata, _Mapping]] = ..., uploader: _Optional[str] = ...) -> None: ...
+    audit: AuditContext
+    def __init__(self, feed: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.CoreMetadata, _Mapping]] = ..., uploader: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
 
 class RegisterFileResponse(_message.Message):
     __slots__ = ("file", "created")
@@ -164,18 +180,20 @@ class RegisterFileResponse(_message.Message):
     def __init__(self, file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class SetReleaseYankedRequest(_message.Message):
-    __slots__ = ("feed", "project", "version", "yanked", "reason")
+    __slots__ = ("feed", "project", "version", "yanked", "reason", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     YANKED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     project: str
     version: str
     yanked: bool
     reason: str
-    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., yanked: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    audit: AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., yanked: _Optional[bool] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
 
 class SetReleaseYankedResponse(_message.Message):
     __slots__ = ("files",)
@@ -184,16 +202,18 @@ class SetReleaseYankedResponse(_message.Message):
     def __init__(self, files: _Optional[int] = ...) -> None: ...
 
 class SetProjectStatusRequest(_message.Message):
-    __slots__ = ("feed", "project", "status", "reason")
+    __slots__ = ("feed", "project", "status", "reason", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     project: str
     status: _common_pb2.ProjectStatus
     reason: str
-    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    audit: AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
 
 class SetProjectStatusResponse(_message.Message):
     __slots__ = ("project",)
@@ -202,28 +222,38 @@ class SetProjectStatusResponse(_message.Message):
     def __init__(self, project: _Optional[_Union[Project, _Mapping]] = ...) -> None: ...
 
 class DeleteFileRequest(_message.Message):
-    __slots__ = ("feed", "filename")
+    __slots__ = ("feed", "filename", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     filename: str
-    def __init__(self, feed: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...
+    audit: AuditContext
+    def __init__(self, feed: _Optional[str] = ..., filename: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeleteFileResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class Principal(_message.Message):
-    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds")
+    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix")
     NAME_FIELD_NUMBER: _ClassVar[int]
     IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_FEEDS_FIELD_NUMBER: _ClassVar[int]
     READ_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    YANK_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
     name: str
     is_admin: bool
     publish_feeds: _containers.RepeatedScalarFieldContainer[str]
     read_feeds: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ...) -> None: ...
+    yank_feeds: _containers.RepeatedScalarFieldContainer[str]
+    admin_feeds: _containers.RepeatedScalarFieldContainer[str]
+    user: str
+    key_prefix: str
+    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "key", "expires")
@@ -264,3 +294,49 @@ class AuthenticateResponse(_message.Message):
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     principal: Principal
     def __init__(self, principal: _Optional[_Union[Principal, _Mapping]] = ...) -> None: ...
+
+class UpdateFeedRequest(_message.Message):
+    __slots__ = ("feed", "update_mask", "audit")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
+    feed: Feed
+    update_mask: _containers.RepeatedScalarFieldContainer[str]
+    audit: AuditContext
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+
+class UpdateFeedResponse(_message.Message):
+    __slots__ = ("feed",)
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    feed: Feed
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ...) -> None: ...
+
+class DeleteFeedRequest(_message.Message):
+    __slots__ = ("name", "audit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    audit: AuditContext
+    def __init__(self, name: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+
+class DeleteFeedResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeleteReleaseRequest(_message.Message):
+    __slots__ = ("feed", "project", "version", "audit")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    version: str
+    audit: AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+
+class DeleteReleaseResponse(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: int
+    def __init__(self, files: _Optional[int] = ...) -> None: ...

@@ -94,6 +94,21 @@ class MetadataServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.FromString,
                 _registered_method=True)
+        self.UpdateFeed = channel.unary_unary(
+                '/packyard.rpc.v1.MetadataService/UpdateFeed',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedResponse.FromString,
+                _registered_method=True)
+        self.DeleteFeed = channel.unary_unary(
+                '/packyard.rpc.v1.MetadataService/DeleteFeed',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedResponse.FromString,
+                _registered_method=True)
+        self.DeleteRelease = channel.unary_unary(
+                '/packyard.rpc.v1.MetadataService/DeleteRelease',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseResponse.FromString,
+                _registered_method=True)
 
 
 class MetadataServiceServicer:
@@ -183,6 +198,27 @@ class MetadataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateFeed(self, request, context):
+        """Change a feed's settings (only the fields named in update_mask), or delete it with
+        everything in it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFeed(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRelease(self, request, context):
+        """Delete every file of a release; the filenames stay reserved in the feed forever.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MetadataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -245,6 +281,21 @@ def add_MetadataServiceServicer_to_server(servicer, server):
                     servicer.Authenticate,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.SerializeToString,
+            ),
+            'UpdateFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateFeed,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedResponse.SerializeToString,
+            ),
+            'DeleteFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFeed,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedResponse.SerializeToString,
+            ),
+            'DeleteRelease': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRelease,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -571,6 +622,87 @@ class MetadataService:
             '/packyard.rpc.v1.MetadataService/Authenticate',
             packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.MetadataService/UpdateFeed',
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.UpdateFeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.MetadataService/DeleteFeed',
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteFeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRelease(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.MetadataService/DeleteRelease',
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_metadata__pb2.DeleteReleaseResponse.FromString,
             options,
             channel_credentials,
             insecure,

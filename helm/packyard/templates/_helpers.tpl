@@ -1,0 +1,97 @@
+{{/*
+Names, labels and the pieces every workload shares.
+*/}}
+
+{{- define "packyard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "packyard.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "packyard.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels of every object. */}}
+{{- define "packyard.labels" -}}
+helm.sh/chart: {{ include "packyard.chart" . }}
+{{ include "packyard.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: packyard
+{{- end -}}
+
+{{/* Labels that never change, for selectors. */}}
+{{- define "packyard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "packyard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Object name of one component: packyard.componentName (dict "root" $ "component" "gateway"). */}}
+{{- define "packyard.componentName" -}}
+{{- printf "%s-%s" (include "packyard.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "packyard.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "packyard.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "packyard.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret that holds the database URL: the chart's own or postgres.existingSecret. */}}
+{{- define "packyard.postgresSecretName" -}}
+{{- default (include "packyard.fullname" .) .Values.postgres.existingSecret -}}
+{{- end -}}
+
+{{- define "packyard.postgresSecretKey" -}}
+{{- if .Values.postgres.existingSecret -}}{{ .Values.postgres.existingSecretKey }}{{- else -}}database-url{{- end -}}
+{{- end -}}
+
+{{- define "packyard.s3SecretName" -}}
+{{- default (include "packyard.fullname" .) .Values.s3.existingSecret -}}
+{{- end -}}
+
+{{- define "packyard.s3AccessKeyKey" -}}
+{{- if .Values.s3.existingSecret -}}{{ .Values.s3.existingSecretAccessKeyKey }}{{- else -}}s3-access-key{{- end -}}
+{{- end -}}
+
+{{- define "packyard.s3SecretKeyKey" -}}
+{{- if .Values.s3.existingSecret -}}{{ .Values.s3.existingSecretSecretKeyKey }}{{- else -}}s3-secret-key{{- end -}}
+{{- end -}}
+
+{{/* Whether the chart creates a Secret at all. */}}
+{{- define "packyard.createSecret" -}}
+{{- if or (not .Values.postgres.existingSecret) (not .Values.s3.existingSecret) -}}true{{- end -}}
+{{- end -}}
+
+{{/* env entry for the database URL. */}}
+{{- define "packyard.databaseUrlEnv" -}}
+- name: PACKYARD_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "packyard.postgresSecretName" . }}
+      key: {{ include "packyard.postgresSecretKey" . }}
+{{- end -}}
+
+{{/* Pod annotations that roll the pods when settings or credentials change. */}}
+{{- define "packyard.checksums" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end -}}

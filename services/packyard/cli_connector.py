@@ -1,0 +1,155 @@
+"""`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API.
+
+``packyard connector`` without an action runs the connector service (cli.py). Upstream
+passwords are read from an environment variable (``--password-env VAR``), never from the
+command line, and never printed: listings show only whether a connector has credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
+
+from packyard.cli_admin import DEFAULT_URL, Api, CliError, render_table
+
+if TYPE_CHECKING:
+    import httpx
+
+COLUMNS = (
+    "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
+    "has_credentials",
+)  # fmt: skip
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--url", default=None, help=f"Packyard base URL (default: $PACKYARD_URL or {DEFAULT_URL})"
+    )
+    common.add_argument("--key", default=None, help="API key (default: $PACKYARD_KEY)")
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return common
+
+
+def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
+    parser.add_argument(
+        "--simple-path",
+        default="/simple" if adding else None,
+        help='path of the simple index under the URL (default: /simple; "/" for an index '
+        "served at the root, such as a PyTorch wheel index)",
+    )
+    parser.add_argument("--priority", type=int, default=100 if adding else None,
+                        help="lower is consulted first (default: 100)")  # fmt: skip
+    parser.add_argument("--ttl", type=int, default=1800 if adding else None, metavar="SECONDS",
+                        help="how long a project listing stays fresh (default: 1800)")  # fmt: skip
+    parser.add_argument("--username", default=None, help="upstream basic-auth user")
+    parser.add_argument(
+        "--password-env", default=None, metavar="VAR",
+        help="environment variable holding the upstream password",
+    )  # fmt: skip
+    parser.add_argument("--include", action="append", default=None, metavar="PATTERN",
+                        help="only names matching this fnmatch pattern (repeatable)")  # fmt: skip
+    parser.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
+                        help="never names matching this pattern (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--file-host", action="append", default=None, metavar="URL", dest="file_hosts",
+        help="another origin files may be downloaded from, e.g. https://files.pythonhosted.org",
+    )  # fmt: skip
+
+
+def add_connector_actions(parser: argparse.ArgumentParser) -> None:
+    """Add the admin actions to the existing `packyard connector` (service) parser."""
+    common = _common()
+    actions = parser.add_subparsers(dest="connector_action", metavar="ACTION")
+    add = actions.add_parser("add", parents=[common], help="add an upstream index to a feed")
+    add.add_argument("feed")
+    add.add_argument("upstream_url", metavar="URL")
+    _settings(add, adding=True)
+    listing = actions.add_parser("list", parents=[common], help="list a feed's connectors")
+    listing.add_argument("feed")
+    update = actions.add_parser("update", parents=[common], help="change a connector")
+    update.add_argument("feed")
+    update.add_argument("id")
+    update.add_argument("--upstream-url", default=None, metavar="URL")
+    _settings(update, adding=False)
+    remove = actions.add_parser("remove", parents=[common], help="remove a connector")
+    remove.add_argument("feed")
+    remove.add_argument("id")
+
+
+def is_connector_command(args: argparse.Namespace) -> bool:
+    return getattr(args, "connector_action", None) is not None
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.password_env is None:
+        return None
+    value = os.environ.get(args.password_env)
+    if value is None:
+        raise CliError(f"environment variable {args.password_env} is not set")
+    return value
+
+
+def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "simple_path": args.simple_path,
+        "priority": args.priority,
+        "ttl_seconds": args.ttl,
+        "include": args.include,
+        "exclude": args.exclude,
+        "file_hosts": args.file_hosts,
+    }
+    password = _password(args)
+    if args.username is not None or password is not None:
+        if not args.username or password is None:
+            raise CliError("--username and --password-env go together")
+        body["username"], body["password"] = args.username, password
+    if adding:
+        body["url"] = args.upstream_url
+    elif args.upstream_url is not None:
+        body["url"] = args.upstream_url
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _call(api: Api, args: argparse.Namespace) -> Any:
+    base = f"/feeds/{quote(args.feed, safe='')}/connectors"
+    if args.connector_action == "add":
+        return api.call("POST", base, _body(args, adding=True))
+    if args.connector_action == "list":
+        return api.call("GET", base)
+    if args.connector_action == "update":
+        return api.call("PATCH", f"{base}/{quote(args.id, safe='')}", _body(args, adding=False))
+    api.call("DELETE", f"{base}/{quote(args.id, safe='')}")
+    return {"removed": args.id}
+
+
+def run_connector(
+    args: argparse.Namespace,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    url = args.url or os.environ.get("PACKYARD_URL") or DEFAULT_URL
+    api = Api(url, args.key or os.environ.get("PACKYARD_KEY", ""), transport)
+    try:
+        result = _call(api, args)
+    except CliError as exc:
+        err.write(f"packyard connector {args.connector_action}: {exc}\n")
+        return exc.code
+    finally:
+        api.close()
+    if args.json:
+        out.write(json.dumps(result, indent=2) + "\n")
+    elif args.connector_action == "remove":
+        out.write(f"removed {args.id}\n")
+    else:
+        rows = result if isinstance(result, list) else [result]
+        out.write(render_table(rows, COLUMNS) + "\n")
+    return 0

@@ -1,0 +1,94 @@
+"""The JetStream event stream every service shares: its name, subjects and declaration.
+
+One stream, ``PACKYARD``, holds every ``packyard.>`` subject (STYLE §10.12): subjects are
+``packyard.<entity>.<past-tense-verb>.<feed>``, payloads are protobuf messages from
+``events.proto``, and each message carries a deterministic ``Nats-Msg-Id`` so JetStream stores
+a retried publish once (within ``DUPLICATE_WINDOW``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+STREAM = "PACKYARD"
+SUBJECTS = ["packyard.>"]
+DUPLICATE_WINDOW = 120.0  # seconds
+MSG_ID_HEADER = "Nats-Msg-Id"
+
+UPSTREAM_REFRESHED = "packyard.upstream.refreshed"
+FILE_CACHED = "packyard.file.cached"
+INDEX_CHANGED = "packyard.index.changed"
+
+
+def subject(kind: str, feed: str) -> str:
+    """``kind.FEED``; feed names are tokens already ([A-Za-z0-9._-]); dots would split them."""
+    return f"{kind}.{feed.replace('.', '_')}"
+
+
+async def ensure_stream(js: JetStreamContext) -> None:
+    """Declare the stream if it does not exist (idempotent: several services race on start)."""
+    try:
+        await js.stream_info(STREAM)
+        return
+    except NotFoundError:
+        pass
+    try:
+        await js.add_stream(
+            StreamConfig(name=STREAM, subjects=SUBJECTS, duplicate_window=DUPLICATE_WINDOW)
+        )
+    except BadRequestError:
+        # Someone created it meanwhile; anything else is a real error.
+        await js.stream_info(STREAM)
+
+
+async def connect(url: str, name: str) -> NATS:
+    """A client that, once connected, reconnects forever (a NATS outage is a pause, not a crash).
+
+    The first connection is the caller's to retry: nats-py gives up on it when no server answers.
+    """
+    # With unlimited attempts nats-py would also retry the *first* connection forever inside
+    # connect(); so connect with one retry, then allow unlimited reconnects.
+    nc = await nats.connect(
+        url,
+        name=name,
+        connect_timeout=2,
+        reconnect_time_wait=0.5,
+        max_reconnect_attempts=1,
+        allow_reconnect=True,
+        error_cb=_quiet_error,
+        disconnected_cb=_disconnected,
+    )
+    nc.options["max_reconnect_attempts"] = -1
+    return nc
+
+
+async def _quiet_error(exc: Exception) -> None:
+    log.debug("nats.error", extra={"error": f"{type(exc).__name__}: {exc}"})
+
+
+async def _disconnected() -> None:
+    log.info("nats.disconnected")
+
+
+async def connect_with_retry(url: str, name: str, stop: asyncio.Event) -> NATS | None:
+    """Connect, retrying with backoff until connected or ``stop`` is set (then None)."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            return await connect(url, name)
+        except Exception as exc:  # nats-py raises several unrelated types here
+            log.debug("nats.connect_failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except TimeoutError:
+            delay = min(delay * 2, 5.0)
+    return None

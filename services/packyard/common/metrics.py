@@ -1,0 +1,236 @@
+"""Packyard's own OpenTelemetry metrics, and the two observers that record them.
+
+Request rate, latency and errors per HTTP route come from the FastAPI instrumentation
+(``http.server.*``); per RPC from ``RpcMetricsInterceptor`` (``rpc.server.duration``,
+milliseconds, by service, method and status code — the span instrumentation has no metrics).
+``GatewayObserver`` counts bytes served and uploads accepted/refused, and puts the
+feed/project/filename of the matched route on the gateway's server span.
+
+The connector records cache lookups, upstream fetches and consumer lag through the
+``record_*`` functions. Instruments are made from the global (proxy) meter, so they start
+exporting once ``setup_telemetry`` has installed a provider and cost nothing before.
+Attribute values are low-cardinality (feed, kind, outcome): never a project or filename.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+import grpc
+from opentelemetry import metrics, trace
+
+_meter = metrics.get_meter("packyard")
+
+rpc_duration = _meter.create_histogram(
+    "rpc.server.duration", unit="ms", description="Duration of inbound RPCs."
+)
+bytes_served = _meter.create_counter(
+    "packyard.bytes_served", unit="By", description="Bytes of distribution files sent to clients."
+)
+uploads = _meter.create_counter(
+    "packyard.uploads", unit="{upload}", description="Upload requests by outcome."
+)
+cache_lookups = _meter.create_counter(
+    "packyard.cache.lookups",
+    unit="{lookup}",
+    description="Cache lookups of upstream listings and files, by result (hit or miss).",
+)
+upstream_fetch_duration = _meter.create_histogram(
+    "packyard.upstream.fetch.duration",
+    unit="s",
+    description="Duration of requests to upstream indexes, by outcome.",
+)
+consumer_lag = _meter.create_gauge(
+    "packyard.events.consumer.lag",
+    unit="{message}",
+    description="Messages a JetStream consumer has not yet processed.",
+)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_FILES_ROUTE = "/pypi/{feed}/packages/{project}/{filename}"
+_UPLOAD_ROUTE_PREFIX = "/pypi/{feed}/legacy"
+
+
+# -- for the connector -----------------------------------------------------------------
+
+
+def record_cache_lookup(kind: str, hit: bool, feed: str = "") -> None:
+    """``kind``: "listing" or "file"."""
+    cache_lookups.add(1, {"kind": kind, "result": "hit" if hit else "miss", "feed": feed})
+
+
+def record_upstream_fetch(seconds: float, outcome: str, upstream: str = "") -> None:
+    """``outcome``: "ok", "not_modified", "not_found", "error"; ``upstream``: a host name."""
+    upstream_fetch_duration.record(seconds, {"outcome": outcome, "upstream": upstream})
+
+
+def record_consumer_lag(consumer: str, pending: int) -> None:
+    consumer_lag.set(pending, {"consumer": consumer})
+
+
+# -- gRPC ------------------------------------------------------------------------------
+
+
+def _split_method(full_method: str) -> tuple[str, str]:
+    service, _, method = full_method.lstrip("/").rpartition("/")
+    return service, method
+
+
+def _status(context: grpc.aio.ServicerContext, failed: BaseException | None) -> int:
+    code = context.code()
+    if code is None:
+        # An exception that was not an abort reaches the client as UNKNOWN.
+        code = grpc.StatusCode.UNKNOWN if failed is not None else grpc.StatusCode.OK
+    if isinstance(code, grpc.StatusCode):
+        return int(code.value[0])
+    return int(code)
+
+
+class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Duration and status of every RPC except health checks; also copies the request's
+    feed/project/filename onto the (already started) server span."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith("/grpc.health.v1.Health/"):
+            return handler
+        service, name = _split_method(method)
+        attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
+
+        def record(start: float, context: grpc.aio.ServicerContext, failed: Any) -> None:
+            rpc_duration.record(
+                (time.monotonic() - start) * 1000,
+                {**attributes, "rpc.grpc.status_code": _status(context, failed)},
+            )
+
+        def unary(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
+            async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                if annotate:
+                    from packyard.common.telemetry import set_span_fields
+
+                    set_span_fields(trace.get_current_span(), request)
+                start, failed = time.monotonic(), None
+                try:
+                    return await behavior(request, context)
+                except BaseException as exc:
+                    failed = exc
+                    raise
+                finally:
+                    record(start, context, failed)
+
+            return call
+
+        def streaming(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
+            async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                if annotate:
+                    from packyard.common.telemetry import set_span_fields
+
+                    set_span_fields(trace.get_current_span(), request)
+                start, failed = time.monotonic(), None
+                try:
+                    async for item in behavior(request, context):
+                        yield item
+                except BaseException as exc:
+                    failed = exc
+                    raise
+                finally:
+                    record(start, context, failed)
+
+            return call
+
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                unary(handler.unary_unary, True),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                streaming(handler.unary_stream, True),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                unary(handler.stream_unary, False),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        if handler.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                streaming(handler.stream_stream, False),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        return handler
+
+
+# -- HTTP ------------------------------------------------------------------------------
+
+
+class GatewayObserver:
+    """ASGI middleware: bytes served, upload outcomes, and route fields on the server span."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = {"route": "", "status": 0}
+
+        async def observed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Routing has happened by now: the route and its path parameters are known.
+                route = scope.get("route")
+                state["route"] = getattr(route, "path", "")
+                state["status"] = int(message.get("status", 0))
+                _annotate_span(scope.get("path_params") or {})
+            elif message["type"] == "http.response.body" and state["route"] == _FILES_ROUTE:
+                size = len(message.get("body", b""))
+                if size and 200 <= state["status"] < 300:
+                    params = scope.get("path_params") or {}
+                    kind = (
+                        "metadata"
+                        if str(params.get("filename", "")).endswith(".metadata")
+                        else "file"
+                    )
+                    bytes_served.add(size, {"feed": str(params.get("feed", "")), "kind": kind})
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            if scope.get("method") == "POST" and state["route"].startswith(_UPLOAD_ROUTE_PREFIX):
+                status = state["status"] or 500
+                uploads.add(
+                    1,
+                    {
+                        "feed": str((scope.get("path_params") or {}).get("feed", "")),
+                        "outcome": "accepted" if 200 <= status < 300 else "refused",
+                        "http.response.status_code": status,
+                    },
+                )
+
+
+def _annotate_span(path_params: dict[str, Any]) -> None:
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    for field in ("feed", "project", "filename"):
+        value = path_params.get(field)
+        if isinstance(value, str) and value:
+            span.set_attribute(f"packyard.{field}", value)

@@ -1,0 +1,269 @@
+"""Admin API for connectors and origin controls.
+
+``/api/v1/feeds/{feed}/connectors`` (list, add, update, remove; global administrators only,
+because an upstream URL makes the server fetch from the network) and
+``/api/v1/feeds/{feed}/origin`` plus ``/api/v1/feeds/{feed}/projects/{project}/origin``
+(dependency-confusion controls; feed administrators). Upstream credentials are write-only:
+replies say ``has_credentials`` and nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from packyard.common.errors import Unavailable
+from packyard.common.settings import redact_url
+from packyard.gateway.admin_auth import AdminDep, FeedAdminDep
+from packyard.gateway.backends import Backends
+from packyard.gateway.deps import BackendsDep
+from packyard.protocol.names import normalize
+from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["connectors"])
+
+Setting = Literal["allow", "block", "default"]
+_SETTING_TO_PB = {
+    "allow": upstream_pb2.ORIGIN_SETTING_ALLOW,
+    "block": upstream_pb2.ORIGIN_SETTING_BLOCK,
+    "default": upstream_pb2.ORIGIN_SETTING_UNSET,
+}
+
+
+class ConnectorIn(BaseModel):
+    url: str = Field(description="Base URL of the upstream index (credentials here are moved out)")
+    simple_path: str = Field(default="/simple", description='"/" for indexes served at the root')
+    priority: int = 100
+    ttl_seconds: int = Field(default=1800, ge=0)
+    username: str | None = None
+    password: str | None = None
+    include: list[str] = []
+    exclude: list[str] = []
+    file_hosts: list[str] = []
+
+
+class ConnectorPatch(BaseModel):
+    url: str | None = None
+    simple_path: str | None = None
+    priority: int | None = None
+    ttl_seconds: int | None = Field(default=None, ge=0)
+    # Set both to rotate the credentials, username "" to remove them.
+    username: str | None = None
+    password: str | None = None
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    file_hosts: list[str] | None = None
+
+
+class ConnectorOut(BaseModel):
+    id: str
+    feed: str
+    url: str
+    simple_path: str
+    priority: int
+    ttl_seconds: int
+    include: list[str]
+    exclude: list[str]
+    file_hosts: list[str]
+    has_credentials: bool
+
+
+class FeedOriginBody(BaseModel):
+    reserved_prefixes: list[str] = []
+    merge_upstream: bool = False
+
+
+class ProjectOriginBody(BaseModel):
+    upstream: Setting = "default"
+    publish: Setting = "default"
+
+
+class OriginPolicyOut(BaseModel):
+    upstream_allowed: bool
+    merge_with_hosted: bool
+    publish_allowed: bool
+    upstream_reason: str
+    publish_reason: str
+    first_from_upstream: bool
+
+
+def _stub(backends: Backends) -> upstream_pb2_grpc.UpstreamServiceStub:
+    if backends.upstream is None:
+        raise Unavailable("Connectors are not available on this gateway.")
+    return backends.upstream
+
+
+def _out(c: upstream_pb2.Connector) -> ConnectorOut:
+    return ConnectorOut(
+        id=c.id,
+        feed=c.feed,
+        url=redact_url(c.url),
+        simple_path=c.simple_path,
+        priority=c.priority,
+        ttl_seconds=c.ttl_seconds,
+        include=list(c.include),
+        exclude=list(c.exclude),
+        file_hosts=list(c.file_hosts),
+        has_credentials=c.has_credentials,
+    )
+
+
+def _policy_out(p: upstream_pb2.OriginPolicy) -> OriginPolicyOut:
+    return OriginPolicyOut(
+        upstream_allowed=p.upstream_allowed,
+        merge_with_hosted=p.merge_with_hosted,
+        publish_allowed=p.publish_allowed,
+        upstream_reason=p.upstream_reason,
+        publish_reason=p.publish_reason,
+        first_from_upstream=p.first_from_upstream,
+    )
+
+
+@router.get("/feeds/{feed}/connectors", summary="Connectors of a feed, in priority order")
+async def list_connectors(feed: str, caller: AdminDep, backends: BackendsDep) -> list[ConnectorOut]:
+    reply = await _stub(backends).ListConnectors(
+        upstream_pb2.ListConnectorsRequest(feed=feed), timeout=backends.timeout
+    )
+    return [_out(c) for c in reply.connectors]
+
+
+@router.post("/feeds/{feed}/connectors", status_code=201, summary="Add a connector")
+async def add_connector(
+    feed: str, body: ConnectorIn, caller: AdminDep, backends: BackendsDep
+) -> ConnectorOut:
+    reply = await _stub(backends).AddConnector(
+        upstream_pb2.AddConnectorRequest(
+            connector=upstream_pb2.Connector(
+                feed=feed,
+                url=body.url,
+                simple_path=body.simple_path,
+                priority=body.priority,
+                ttl_seconds=body.ttl_seconds,
+                include=body.include,
+                exclude=body.exclude,
+                file_hosts=body.file_hosts,
+                username=body.username or "",
+                password=body.password or "",
+            )
+        ),
+        timeout=backends.timeout,
+    )
+    log.info(
+        "admin.connector_added",
+        extra={"feed": feed, "connector": reply.connector.id, "actor": caller.name},
+    )
+    return _out(reply.connector)
+
+
+@router.patch("/feeds/{feed}/connectors/{connector_id}", summary="Change a connector")
+async def update_connector(
+    feed: str, connector_id: str, body: ConnectorPatch, caller: AdminDep, backends: BackendsDep
+) -> ConnectorOut:
+    values = body.model_dump(exclude_unset=True)
+    mask = [k for k in values if k not in {"username", "password"}]
+    connector = upstream_pb2.Connector(id=connector_id, feed=feed)
+    for key in mask:
+        value = values[key]
+        if isinstance(value, list):
+            getattr(connector, key).extend(value)
+        else:
+            setattr(connector, key, value)
+    if "username" in values or "password" in values:
+        mask.append("credentials")
+        connector.username = body.username or ""
+        connector.password = body.password or ""
+    reply = await _stub(backends).UpdateConnector(
+        upstream_pb2.UpdateConnectorRequest(connector=connector, update_mask=mask),
+        timeout=backends.timeout,
+    )
+    log.info(
+        "admin.connector_updated",
+        extra={"feed": feed, "connector": connector_id, "fields": mask, "actor": caller.name},
+    )
+    return _out(reply.connector)
+
+
+@router.delete(
+    "/feeds/{feed}/connectors/{connector_id}", status_code=204, summary="Remove a connector"
+)
+async def remove_connector(
+    feed: str, connector_id: str, caller: AdminDep, backends: BackendsDep
+) -> Response:
+    await _stub(backends).RemoveConnector(
+        upstream_pb2.RemoveConnectorRequest(feed=feed, id=connector_id), timeout=backends.timeout
+    )
+    log.info(
+        "admin.connector_removed",
+        extra={"feed": feed, "connector": connector_id, "actor": caller.name},
+    )
+    return Response(status_code=204)
+
+
+@router.get("/feeds/{feed}/origin", summary="Feed-wide origin controls")
+async def get_feed_origin(feed: str, caller: FeedAdminDep, backends: BackendsDep) -> FeedOriginBody:
+    reply = await _stub(backends).GetFeedOrigin(
+        upstream_pb2.GetFeedOriginRequest(feed=feed), timeout=backends.timeout
+    )
+    return FeedOriginBody(
+        reserved_prefixes=list(reply.origin.reserved_prefixes),
+        merge_upstream=reply.origin.merge_upstream,
+    )
+
+
+@router.put("/feeds/{feed}/origin", summary="Set reserved prefixes and merging for a feed")
+async def set_feed_origin(
+    feed: str, body: FeedOriginBody, caller: FeedAdminDep, backends: BackendsDep
+) -> FeedOriginBody:
+    reply = await _stub(backends).SetFeedOrigin(
+        upstream_pb2.SetFeedOriginRequest(
+            origin=upstream_pb2.FeedOrigin(
+                feed=feed,
+                reserved_prefixes=body.reserved_prefixes,
+                merge_upstream=body.merge_upstream,
+            )
+        ),
+        timeout=backends.timeout,
+    )
+    return FeedOriginBody(
+        reserved_prefixes=list(reply.origin.reserved_prefixes),
+        merge_upstream=reply.origin.merge_upstream,
+    )
+
+
+@router.get("/feeds/{feed}/projects/{project}/origin", summary="A project's origin policy")
+async def get_project_origin(
+    feed: str, project: str, caller: FeedAdminDep, backends: BackendsDep
+) -> OriginPolicyOut:
+    reply = await _stub(backends).GetOriginPolicy(
+        upstream_pb2.GetOriginPolicyRequest(feed=feed, project=normalize(project)),
+        timeout=backends.timeout,
+    )
+    return _policy_out(reply.policy)
+
+
+@router.put(
+    "/feeds/{feed}/projects/{project}/origin",
+    summary="Allow or block upstream files and local publishing for a project",
+)
+async def set_project_origin(
+    feed: str, project: str, body: ProjectOriginBody, caller: FeedAdminDep, backends: BackendsDep
+) -> OriginPolicyOut:
+    reply = await _stub(backends).SetProjectOrigin(
+        upstream_pb2.SetProjectOriginRequest(
+            feed=feed,
+            project=normalize(project),
+            upstream=_SETTING_TO_PB[body.upstream],
+            publish=_SETTING_TO_PB[body.publish],
+        ),
+        timeout=backends.timeout,
+    )
+    log.warning(
+        "admin.project_origin_set",
+        extra={"feed": feed, "project": normalize(project), "upstream": body.upstream,
+               "publish": body.publish, "actor": caller.name},
+    )  # fmt: skip
+    return _policy_out(reply.policy)

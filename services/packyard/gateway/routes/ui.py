@@ -1,0 +1,311 @@
+"""The web UI: feeds, a feed's projects, project and version pages, search, sign-in.
+
+Server-rendered HTML (templates/, autoescaped) with one stylesheet and one small script.
+Every page carries the CSP and nosniff headers, errors included (HtmlRoute). The JSON search
+API, XML-RPC search, RSS and the admin forms are routers of their own, included here so the
+app factory registers the whole UI with one line.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from packyard.common.errors import NotFound
+from packyard.gateway.catalog import load_project
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.routes import ui_actions, ui_api, ui_rss, ui_xmlrpc
+from packyard.gateway.ui_access import may_yank, readable_feeds, visible_feed
+from packyard.gateway.ui_context import ui_context, ui_lifespan
+from packyard.gateway.ui_csrf import form_token
+from packyard.gateway.ui_project import (
+    STATUS_TEXT,
+    file_rows,
+    find_version,
+    index_url,
+    install_lines,
+    latest_version,
+    project_links,
+    version_rows,
+)
+from packyard.gateway.ui_readme import render_readme
+from packyard.gateway.ui_render import SECURITY_HEADERS, render_page
+from packyard.gateway.ui_routing import SIGN_IN, HtmlRoute, error_page
+from packyard.protocol.names import normalize
+from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
+
+SORTS = [("name", "name"), ("updated", "last upload"), ("downloads", "downloads")]
+SORT_ORDER = {
+    "name": catalog_pb2.PROJECT_ORDER_NAME,
+    "updated": catalog_pb2.PROJECT_ORDER_LAST_UPLOAD,
+    "downloads": catalog_pb2.PROJECT_ORDER_DOWNLOADS,
+}
+PAGE_SIZE = 50
+SEARCH_LIMIT = 50
+_STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; charset=utf-8"}
+
+
+router = APIRouter(route_class=HtmlRoute, lifespan=ui_lifespan)
+for _module in (ui_api, ui_xmlrpc, ui_rss, ui_actions):
+    router.include_router(_module.router)
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1_000_000))
+    except ValueError:
+        return 1
+
+
+@router.get("/", include_in_schema=False)
+async def feeds_page(request: Request, backends: BackendsDep, auth: AuthDep) -> Response:
+    principal = await auth.principal(request)
+    feeds = await readable_feeds(backends, principal)
+    stats = (
+        await ui_context(request)
+        .catalog(request)
+        .GetFeedStats(
+            catalog_pb2.GetFeedStatsRequest(feeds=[f.name for f in feeds]), timeout=backends.timeout
+        )
+    )
+    by_feed = {s.feed: s for s in stats.stats}
+    rows = [
+        {
+            "name": feed.name,
+            "description": feed.description,
+            "public": feed.anonymous_read,
+            "projects": by_feed[feed.name].projects if feed.name in by_feed else 0,
+            "downloads": by_feed[feed.name].downloads if feed.name in by_feed else 0,
+            "last_upload": by_feed[feed.name].last_upload
+            if feed.name in by_feed and by_feed[feed.name].HasField("last_upload")
+            else None,
+        }
+        for feed in feeds
+    ]
+    return render_page(
+        request,
+        "feeds.html",
+        feeds=rows,
+        principal=principal.name if principal else "",
+        query="",
+        search_feed="",
+    )
+
+
+@router.get("/login", include_in_schema=False)
+async def login(request: Request, auth: AuthDep) -> Response:
+    # HTTP Basic: the browser asks for a name and password (or "api" and a key) and then sends
+    # them with every request to this site.
+    principal = await auth.principal(request)
+    if principal is None:
+        return _challenge(request)
+    return RedirectResponse("/", 303)
+
+
+def _challenge(request: Request) -> Response:
+    return error_page(request, 401, SIGN_IN)
+
+
+@router.get("/search", include_in_schema=False)
+async def search_page(
+    request: Request, backends: BackendsDep, auth: AuthDep, q: str = "", feed: str = ""
+) -> Response:
+    principal = await auth.principal(request)
+    if feed:
+        names = [(await visible_feed(auth, feed, principal)).name]
+    else:
+        names = [f.name for f in await readable_feeds(backends, principal)]
+    results: list[catalog_pb2.CatalogProject] = []
+    if q.strip():
+        reply = (
+            await ui_context(request)
+            .catalog(request)
+            .Search(
+                catalog_pb2.SearchRequest(query=q, feeds=names, limit=SEARCH_LIMIT),
+                timeout=backends.timeout,
+            )
+        )
+        results = list(reply.projects)
+    return render_page(
+        request,
+        "search.html",
+        results=results,
+        principal=principal.name if principal else "",
+        query=q,
+        search_feed=feed,
+    )
+
+
+@router.get("/feeds/{feed}", include_in_schema=False)
+async def feed_no_slash(feed: str) -> Response:
+    return RedirectResponse(f"/feeds/{feed}/", 301)
+
+
+@router.get("/feeds/{feed}/", include_in_schema=False)
+async def feed_page(
+    feed: str,
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+    sort: str = "name",
+    page: str = "1",
+) -> Response:
+    principal = await auth.principal(request)
+    found = await visible_feed(auth, feed, principal)
+    sort = sort if sort in SORT_ORDER else "name"
+    number = _page_number(page)
+    reply = (
+        await ui_context(request)
+        .catalog(request)
+        .ListFeedProjects(
+            catalog_pb2.ListFeedProjectsRequest(
+                feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
+            ),
+            timeout=backends.timeout,
+        )
+    )
+    projects = [
+        {
+            "name": p.name,
+            "display_name": p.display_name,
+            "latest_version": p.latest_version,
+            "summary": p.summary,
+            "last_upload": p.last_upload if p.HasField("last_upload") else None,
+            "downloads": p.downloads,
+            "status_text": STATUS_TEXT.get(p.status, ""),
+        }
+        for p in reply.projects
+    ]
+    return render_page(
+        request,
+        "feed.html",
+        feed=found,
+        projects=projects,
+        total=reply.total,
+        page=number,
+        pages=max(1, math.ceil(reply.total / PAGE_SIZE)),
+        sort=sort,
+        sorts=SORTS,
+        index_url=index_url(str(request.base_url), found),
+        principal=principal.name if principal else "",
+        query="",
+        search_feed=feed,
+    )
+
+
+@router.get("/feeds/{feed}/projects/{project}/", include_in_schema=False)
+async def project_page(
+    feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    return await _project_page(feed, project, None, request, backends, auth)
+
+
+@router.get("/feeds/{feed}/projects/{project}/{version}/", include_in_schema=False)
+async def version_page(
+    feed: str, project: str, version: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> Response:
+    return await _project_page(feed, project, version, request, backends, auth)
+
+
+async def _downloads(
+    request: Request, backends: BackendsDep, feed: str, project: str
+) -> catalog_pb2.GetDownloadCountsResponse:
+    try:
+        return (
+            await ui_context(request)
+            .catalog(request)
+            .GetDownloadCounts(
+                catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project),
+                timeout=backends.timeout,
+            )
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        return catalog_pb2.GetDownloadCountsResponse()
+
+
+async def _project_page(
+    feed: str,
+    project: str,
+    version: str | None,
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+) -> Response:
+    canonical = normalize(project)
+    if canonical != project:
+        tail = f"{version}/" if version else ""
+        return RedirectResponse(f"/feeds/{feed}/projects/{canonical}/{tail}", 301)
+    principal = await auth.principal(request)
+    found_feed = await visible_feed(auth, feed, principal)
+    found: metadata_pb2.Project = await load_project(backends, feed, canonical)
+    rows = version_rows(found)
+    if not rows:
+        raise NotFound(f"Project '{canonical}' not found.")
+    latest = latest_version(rows)
+    shown = latest if version is None else find_version(rows, version)
+    if shown is None:
+        raise NotFound(f"Release '{version}' of '{canonical}' not found.")
+    if version is not None and shown != version:
+        return RedirectResponse(f"/feeds/{feed}/projects/{canonical}/{shown}/", 301)
+    meta = found.releases.get(shown, common_pb2.CoreMetadata())
+    counts = await _downloads(request, backends, feed, canonical)
+    files = file_rows(found, shown, dict(counts.files))
+    row = next(r for r in rows if r.version == shown)
+    pip_line, uv_line = install_lines(
+        index_url(str(request.base_url), found_feed), canonical, version and shown
+    )
+    yanked_reason = next((f.yanked_reason for f in found.files if f.version == shown), "")
+    can_yank = may_yank(principal, feed)
+    return render_page(
+        request,
+        "project.html",
+        feed=found_feed,
+        project=found,
+        display_name=found.display_name or found.name,
+        version=shown,
+        latest=latest,
+        is_latest=shown == latest,
+        meta=meta,
+        author=meta.author or meta.maintainer,
+        readme=render_readme(meta.description, meta.description_content_type),
+        links=project_links(meta),
+        versions=rows,
+        files=files,
+        downloads_total=counts.project,
+        release_yanked=row.yanked,
+        yanked_reason=yanked_reason if row.yanked else "",
+        status_text=STATUS_TEXT.get(found.status, ""),
+        status_reason=found.status_reason,
+        install_pip=pip_line,
+        install_uv=uv_line,
+        can_yank=can_yank,
+        token=form_token(request) if can_yank else "",
+        principal=principal.name if principal else "",
+        query="",
+        search_feed=feed,
+    )
+
+
+def _static_files() -> dict[str, bytes]:
+    folder = resources.files("packyard.gateway") / "static"
+    return {name: (folder / name).read_bytes() for name in _STATIC}
+
+
+_STATIC_CONTENT = _static_files()
+
+
+@router.get("/static/{name}", include_in_schema=False)
+async def static(name: str) -> Response:
+    if name not in _STATIC:
+        raise NotFound("Not found.")
+    return Response(
+        _STATIC_CONTENT[name],
+        media_type=_STATIC[name],
+        headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=300"},
+    )

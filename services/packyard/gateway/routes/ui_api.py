@@ -1,0 +1,127 @@
+"""JSON behind the UI: search across readable feeds, a feed's project listing, download
+counts. Errors are the gateway's usual JSON/text answers (gateway/responses.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.ui_access import readable_feeds, visible_feed
+from packyard.gateway.ui_context import ui_context
+from packyard.gateway.ui_project import STATUS_TEXT
+from packyard.gateway.ui_render import path_part
+from packyard.protocol.names import normalize
+from packyard.rpc.v1 import catalog_pb2
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+SORT_ORDER = {
+    "name": catalog_pb2.PROJECT_ORDER_NAME,
+    "updated": catalog_pb2.PROJECT_ORDER_LAST_UPLOAD,
+    "downloads": catalog_pb2.PROJECT_ORDER_DOWNLOADS,
+}
+
+
+def _iso(ts: Timestamp, present: bool) -> str | None:
+    if not present:
+        return None
+    return ts.ToDatetime().isoformat(timespec="seconds") + "Z"
+
+
+def _project_json(base: str, p: catalog_pb2.CatalogProject) -> dict[str, Any]:
+    return {
+        "feed": p.feed,
+        "name": p.name,
+        "display_name": p.display_name,
+        "version": p.latest_version,
+        "summary": p.summary,
+        "last_upload": _iso(p.last_upload, p.HasField("last_upload")),
+        "downloads": p.downloads,
+        "status": STATUS_TEXT.get(p.status, "active"),
+        "url": f"{base}/feeds/{path_part(p.feed)}/projects/{path_part(p.name)}/",
+        "index_url": f"{base}/pypi/{path_part(p.feed)}/simple/",
+    }
+
+
+@router.get("/search", summary="Search the projects of every feed the caller may read")
+async def search(
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+    q: str = "",
+    feed: str = "",
+    limit: int = 20,
+) -> dict[str, Any]:
+    principal = await auth.principal(request)
+    if feed:
+        feeds = [(await visible_feed(auth, feed, principal)).name]
+    else:
+        feeds = [f.name for f in await readable_feeds(backends, principal)]
+    reply = (
+        await ui_context(request)
+        .catalog(request)
+        .Search(
+            catalog_pb2.SearchRequest(query=q, feeds=feeds, limit=max(1, min(limit, 100))),
+            timeout=backends.timeout,
+        )
+    )
+    base = str(request.base_url).rstrip("/")
+    return {"query": q, "results": [_project_json(base, p) for p in reply.projects]}
+
+
+@router.get("/feeds/{feed}/catalog", summary="A page of a feed's projects, sorted")
+async def feed_catalog(
+    feed: str,
+    request: Request,
+    backends: BackendsDep,
+    auth: AuthDep,
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any]:
+    principal = await auth.principal(request)
+    await visible_feed(auth, feed, principal)
+    reply = (
+        await ui_context(request)
+        .catalog(request)
+        .ListFeedProjects(
+            catalog_pb2.ListFeedProjectsRequest(
+                feed=feed,
+                order=SORT_ORDER.get(sort, catalog_pb2.PROJECT_ORDER_NAME),
+                page=max(1, page),
+                page_size=max(1, min(per_page, 200)),
+            ),
+            timeout=backends.timeout,
+        )
+    )
+    base = str(request.base_url).rstrip("/")
+    return {
+        "feed": feed,
+        "total": reply.total,
+        "page": max(1, page),
+        "projects": [_project_json(base, p) for p in reply.projects],
+    }
+
+
+@router.get(
+    "/feeds/{feed}/projects/{project}/downloads",
+    summary="Downloads of a project and of each of its files",
+)
+async def downloads(
+    feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
+) -> dict[str, Any]:
+    principal = await auth.principal(request)
+    await visible_feed(auth, feed, principal)
+    name = normalize(project)
+    reply = (
+        await ui_context(request)
+        .catalog(request)
+        .GetDownloadCounts(
+            catalog_pb2.GetDownloadCountsRequest(feed=feed, project=name), timeout=backends.timeout
+        )
+    )
+    return {"feed": feed, "project": name, "downloads": reply.project, "files": dict(reply.files)}

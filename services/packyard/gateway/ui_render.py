@@ -1,0 +1,87 @@
+"""HTML pages of the web UI: Jinja2 templates with autoescaping, and the headers every page
+carries (a strict CSP, nosniff, no framing, no caching of pages that may show private data).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from google.protobuf.timestamp_pb2 import Timestamp
+
+# No inline script or style at all: whatever slips into a page cannot run or restyle it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def path_part(value: str) -> str:
+    """One URL path segment, percent-encoded (names and versions are safe, but never trust)."""
+    return quote(value, safe="")
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def timestamp_text(value: Timestamp | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Timestamp):
+        if value.seconds == 0 and value.nanos == 0:
+            return ""
+        value = value.ToDatetime(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    folder = resources.files("packyard.gateway") / "templates"
+    templates = {
+        entry.name: entry.read_text("utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".html")
+    }
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["seg"] = path_part
+    env.filters["size"] = human_size
+    env.filters["when"] = timestamp_text
+    return env
+
+
+def render_page(
+    request: Request, template: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    html = _environment().get_template(template).render(request_path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def with_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

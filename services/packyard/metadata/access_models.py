@@ -1,0 +1,109 @@
+"""Domain records of access control: users, keys, permissions, audit events. No proto, no SQL."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class Right(enum.IntEnum):
+    """Rights on a feed; each includes the ones below it. Stored by name."""
+
+    READ = 1
+    PUBLISH = 2
+    YANK = 3
+    ADMIN = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> Right:
+        return cls[label.upper()]
+
+
+KEY_SUBJECT_PREFIX = "key:"
+ALL_FEEDS = "*"
+
+
+def key_subject(prefix: str) -> str:
+    return f"{KEY_SUBJECT_PREFIX}{prefix}"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who asked for a change and from where."""
+
+    actor: str = ""
+    actor_key: str = ""
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    is_admin: bool = False
+    disabled: bool = False
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    prefix: str
+    name: str
+    owner: str = ""
+    is_admin: bool = False
+    created: datetime | None = None
+    expires: datetime | None = None
+    revoked: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    key: str  # the only time the secret is available
+    info: ApiKeyInfo
+    created: bool  # false: the given key was already stored
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    info: ApiKeyInfo
+    key_hash: bytes
+
+
+@dataclass(frozen=True)
+class Permission:
+    subject: str
+    feed: str
+    right: Right
+
+
+@dataclass(frozen=True)
+class NewKey:
+    name: str
+    owner: str = ""
+    is_admin: bool = False
+    grants: tuple[tuple[str, Right], ...] = ()  # (feed, right) for the key itself
+    expires: datetime | None = None
+    key: str = ""  # empty: generate one
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    time: datetime
+    actor: str
+    actor_key: str
+    client_address: str
+    action: str
+    feed: str
+    target: str
+    detail: str

@@ -1,0 +1,215 @@
+"""gRPC AccessService: decode the request, make one domain call, encode the reply.
+
+Errors are PackyardError raised by the domain; the ErrorInterceptor turns them into statuses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from packyard.common.errors import InvalidArgument
+from packyard.metadata.access_models import (
+    ApiKeyInfo,
+    AuditEvent,
+    NewKey,
+    Permission,
+    Right,
+    User,
+)
+from packyard.metadata.access_service import AccessService
+from packyard.metadata.servicer import audit_from_pb
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc
+
+SERVICE_NAME = "packyard.rpc.v1.AccessService"
+
+Context = grpc.aio.ServicerContext
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def _right_from_pb(value: int) -> Right:
+    try:
+        return Right(value)
+    except ValueError:
+        raise InvalidArgument("A permission needs a right: read, publish, yank or admin.") from None
+
+
+def _user_to_pb(user: User) -> access_pb2.User:
+    return access_pb2.User(
+        name=user.name,
+        is_admin=user.is_admin,
+        disabled=user.disabled,
+        created=_timestamp(user.created),
+    )
+
+
+def _key_to_pb(key: ApiKeyInfo) -> access_pb2.ApiKey:
+    return access_pb2.ApiKey(
+        prefix=key.prefix,
+        name=key.name,
+        owner=key.owner,
+        is_admin=key.is_admin,
+        created=_timestamp(key.created),
+        expires=_timestamp(key.expires),
+        revoked=_timestamp(key.revoked),
+    )
+
+
+def _permission_to_pb(permission: Permission) -> access_pb2.Permission:
+    return access_pb2.Permission(
+        subject=permission.subject,
+        feed=permission.feed,
+        right=f"RIGHT_{permission.right.name}",
+    )
+
+
+def _permission_from_pb(pb: access_pb2.Permission) -> Permission:
+    if not pb.feed:
+        raise InvalidArgument("A permission needs a feed.")
+    if not pb.subject:
+        raise InvalidArgument("A permission needs a subject: a user name or key:<prefix>.")
+    return Permission(pb.subject, pb.feed, _right_from_pb(pb.right))
+
+
+def _event_to_pb(event: AuditEvent) -> access_pb2.AuditEvent:
+    return access_pb2.AuditEvent(
+        id=event.id,
+        time=_timestamp(event.time),
+        actor=event.actor,
+        actor_key=event.actor_key,
+        client_address=event.client_address,
+        action=event.action,
+        feed=event.feed,
+        target=event.target,
+        detail=event.detail,
+    )
+
+
+def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
+    grants = []
+    for grant in pb.permissions:
+        if not grant.feed:
+            raise InvalidArgument("A key's permission needs a feed.")
+        grants.append((grant.feed, _right_from_pb(grant.right)))
+    return NewKey(
+        name=pb.name,
+        owner=pb.owner,
+        is_admin=pb.is_admin,
+        grants=tuple(grants),
+        expires=pb.expires.ToDatetime(tzinfo=UTC) if pb.HasField("expires") else None,
+    )
+
+
+class AccessServicer(access_pb2_grpc.AccessServiceServicer):
+    def __init__(self, service: AccessService) -> None:
+        self._service = service
+
+    async def CreateUser(
+        self, request: access_pb2.CreateUserRequest, context: Context
+    ) -> access_pb2.CreateUserResponse:
+        user = await self._service.create_user(
+            request.name,
+            request.password,
+            is_admin=request.is_admin,
+            audit=audit_from_pb(request.audit),
+        )
+        return access_pb2.CreateUserResponse(user=_user_to_pb(user))
+
+    async def GetUser(
+        self, request: access_pb2.GetUserRequest, context: Context
+    ) -> access_pb2.GetUserResponse:
+        return access_pb2.GetUserResponse(
+            user=_user_to_pb(await self._service.get_user(request.name))
+        )
+
+    async def ListUsers(
+        self, request: access_pb2.ListUsersRequest, context: Context
+    ) -> access_pb2.ListUsersResponse:
+        users = await self._service.list_users()
+        return access_pb2.ListUsersResponse(users=[_user_to_pb(u) for u in users])
+
+    async def UpdateUser(
+        self, request: access_pb2.UpdateUserRequest, context: Context
+    ) -> access_pb2.UpdateUserResponse:
+        user = await self._service.update_user(
+            request.name,
+            password=request.password if request.HasField("password") else None,
+            is_admin=request.is_admin if request.HasField("is_admin") else None,
+            disabled=request.disabled if request.HasField("disabled") else None,
+            audit=audit_from_pb(request.audit),
+        )
+        return access_pb2.UpdateUserResponse(user=_user_to_pb(user))
+
+    async def DeleteUser(
+        self, request: access_pb2.DeleteUserRequest, context: Context
+    ) -> access_pb2.DeleteUserResponse:
+        await self._service.delete_user(request.name, audit=audit_from_pb(request.audit))
+        return access_pb2.DeleteUserResponse()
+
+    async def CreateKey(
+        self, request: access_pb2.CreateKeyRequest, context: Context
+    ) -> access_pb2.CreateKeyResponse:
+        issued = await self._service.create_key(
+            _new_key_from_pb(request), audit=audit_from_pb(request.audit)
+        )
+        return access_pb2.CreateKeyResponse(key=issued.key, info=_key_to_pb(issued.info))
+
+    async def ListKeys(
+        self, request: access_pb2.ListKeysRequest, context: Context
+    ) -> access_pb2.ListKeysResponse:
+        found = await self._service.list_keys(
+            owner=request.owner,
+            standalone=request.standalone,
+            include_revoked=request.include_revoked,
+            prefix=request.prefix,
+        )
+        return access_pb2.ListKeysResponse(keys=[_key_to_pb(k) for k in found])
+
+    async def RevokeKey(
+        self, request: access_pb2.RevokeKeyRequest, context: Context
+    ) -> access_pb2.RevokeKeyResponse:
+        info = await self._service.revoke_key(request.prefix, audit=audit_from_pb(request.audit))
+        return access_pb2.RevokeKeyResponse(key=_key_to_pb(info))
+
+    async def SetPermission(
+        self, request: access_pb2.SetPermissionRequest, context: Context
+    ) -> access_pb2.SetPermissionResponse:
+        permission = await self._service.set_permission(
+            _permission_from_pb(request.permission), audit=audit_from_pb(request.audit)
+        )
+        return access_pb2.SetPermissionResponse(permission=_permission_to_pb(permission))
+
+    async def DeletePermission(
+        self, request: access_pb2.DeletePermissionRequest, context: Context
+    ) -> access_pb2.DeletePermissionResponse:
+        await self._service.delete_permission(
+            request.subject, request.feed, audit=audit_from_pb(request.audit)
+        )
+        return access_pb2.DeletePermissionResponse()
+
+    async def ListPermissions(
+        self, request: access_pb2.ListPermissionsRequest, context: Context
+    ) -> access_pb2.ListPermissionsResponse:
+        found = await self._service.list_permissions(feed=request.feed, subject=request.subject)
+        return access_pb2.ListPermissionsResponse(permissions=[_permission_to_pb(p) for p in found])
+
+    async def ListAuditEvents(
+        self, request: access_pb2.ListAuditEventsRequest, context: Context
+    ) -> access_pb2.ListAuditEventsResponse:
+        events = await self._service.list_audit_events(
+            feed=request.feed,
+            actor=request.actor,
+            action=request.action,
+            before_id=request.before_id,
+            limit=request.limit,
+        )
+        return access_pb2.ListAuditEventsResponse(events=[_event_to_pb(e) for e in events])

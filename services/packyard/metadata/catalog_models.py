@@ -1,0 +1,59 @@
+"""Records of the catalog (search, listings, download counts, recent releases)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from packyard.metadata.models import ProjectStatus
+
+
+class ProjectOrder(enum.StrEnum):
+    NAME = "name"
+    LAST_UPLOAD = "last_upload"
+    DOWNLOADS = "downloads"
+
+
+@dataclass(frozen=True)
+class CatalogProject:
+    feed: str
+    name: str
+    display_name: str
+    latest_version: str = ""
+    summary: str = ""
+    last_upload: datetime | None = None
+    downloads: int = 0
+    status: ProjectStatus = ProjectStatus.ACTIVE
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    projects: tuple[CatalogProject, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    feed: str
+    projects: int = 0
+    downloads: int = 0
+    last_upload: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DownloadCounts:
+    project: int = 0
+    files: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleaseEntry:
+    feed: str
+    project: str
+    display_name: str
+    version: str
+    summary: str
+    uploaded: datetime | None
+    author: str = ""

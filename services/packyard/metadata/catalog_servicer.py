@@ -1,0 +1,137 @@
+"""gRPC CatalogService: decode the request, make one domain call, encode the reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from packyard.metadata.catalog_models import (
+    CatalogProject,
+    FeedStats,
+    ProjectOrder,
+    ReleaseEntry,
+)
+from packyard.metadata.catalog_service import CatalogService
+from packyard.metadata.models import ProjectStatus
+from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
+
+CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
+
+_STATUS_TO_PB = {
+    ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
+    ProjectStatus.ARCHIVED: common_pb2.PROJECT_STATUS_ARCHIVED,
+    ProjectStatus.QUARANTINED: common_pb2.PROJECT_STATUS_QUARANTINED,
+    ProjectStatus.DEPRECATED: common_pb2.PROJECT_STATUS_DEPRECATED,
+}
+_ORDER_FROM_PB = {
+    catalog_pb2.PROJECT_ORDER_UNSPECIFIED: ProjectOrder.NAME,
+    catalog_pb2.PROJECT_ORDER_NAME: ProjectOrder.NAME,
+    catalog_pb2.PROJECT_ORDER_LAST_UPLOAD: ProjectOrder.LAST_UPLOAD,
+    catalog_pb2.PROJECT_ORDER_DOWNLOADS: ProjectOrder.DOWNLOADS,
+}
+
+Context = grpc.aio.ServicerContext
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
+    return catalog_pb2.CatalogProject(
+        feed=project.feed,
+        name=project.name,
+        display_name=project.display_name,
+        latest_version=project.latest_version,
+        summary=project.summary,
+        last_upload=_timestamp(project.last_upload),
+        downloads=project.downloads,
+        status=_STATUS_TO_PB[project.status],
+        score=project.score,
+    )
+
+
+def _stats_to_pb(stats: FeedStats) -> catalog_pb2.FeedStats:
+    return catalog_pb2.FeedStats(
+        feed=stats.feed,
+        projects=stats.projects,
+        downloads=stats.downloads,
+        last_upload=_timestamp(stats.last_upload),
+    )
+
+
+def _release_to_pb(entry: ReleaseEntry) -> catalog_pb2.ReleaseEntry:
+    return catalog_pb2.ReleaseEntry(
+        feed=entry.feed,
+        project=entry.project,
+        display_name=entry.display_name,
+        version=entry.version,
+        summary=entry.summary,
+        uploaded=_timestamp(entry.uploaded),
+        author=entry.author,
+    )
+
+
+class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self, service: CatalogService) -> None:
+        self._service = service
+
+    async def Search(
+        self, request: catalog_pb2.SearchRequest, context: Context
+    ) -> catalog_pb2.SearchResponse:
+        found = await self._service.search(request.query, list(request.feeds), request.limit)
+        return catalog_pb2.SearchResponse(projects=[_project_to_pb(p) for p in found])
+
+    async def ListFeedProjects(
+        self, request: catalog_pb2.ListFeedProjectsRequest, context: Context
+    ) -> catalog_pb2.ListFeedProjectsResponse:
+        page = await self._service.list_projects(
+            request.feed,
+            _ORDER_FROM_PB.get(request.order, ProjectOrder.NAME),
+            request.page,
+            request.page_size,
+        )
+        return catalog_pb2.ListFeedProjectsResponse(
+            projects=[_project_to_pb(p) for p in page.projects], total=page.total
+        )
+
+    async def GetFeedStats(
+        self, request: catalog_pb2.GetFeedStatsRequest, context: Context
+    ) -> catalog_pb2.GetFeedStatsResponse:
+        stats = await self._service.feed_stats(list(request.feeds))
+        return catalog_pb2.GetFeedStatsResponse(stats=[_stats_to_pb(s) for s in stats])
+
+    async def RecordDownloads(
+        self, request: catalog_pb2.RecordDownloadsRequest, context: Context
+    ) -> catalog_pb2.RecordDownloadsResponse:
+        recorded = await self._service.record_downloads(
+            [(c.feed, c.filename, c.count) for c in request.counts]
+        )
+        return catalog_pb2.RecordDownloadsResponse(recorded=recorded)
+
+    async def GetDownloadCounts(
+        self, request: catalog_pb2.GetDownloadCountsRequest, context: Context
+    ) -> catalog_pb2.GetDownloadCountsResponse:
+        counts = await self._service.download_counts(request.feed, request.project)
+        return catalog_pb2.GetDownloadCountsResponse(project=counts.project, files=counts.files)
+
+    async def ListRecentReleases(
+        self, request: catalog_pb2.ListRecentReleasesRequest, context: Context
+    ) -> catalog_pb2.ListRecentReleasesResponse:
+        entries = await self._service.recent_releases(request.feed, request.project, request.limit)
+        return catalog_pb2.ListRecentReleasesResponse(releases=[_release_to_pb(e) for e in entries])
+
+
+def add_catalog_service(server: grpc.aio.Server, pool: asyncpg.Pool, acquire_timeout: float) -> str:
+    """Serve CatalogService on ``server``; returns its name for the health service."""
+    catalog_pb2_grpc.add_CatalogServiceServicer_to_server(
+        CatalogServicer(CatalogService(pool, acquire_timeout=acquire_timeout)), server
+    )
+    return CATALOG_SERVICE_NAME

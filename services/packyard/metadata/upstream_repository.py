@@ -1,0 +1,275 @@
+"""SQL of the upstream tables (migration 0003). Functions take a connection; callers own
+transactions."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from packyard.metadata.upstream_models import (
+    CachedFile,
+    Connector,
+    Credentials,
+    FeedOrigin,
+    Listing,
+    ProjectOrigin,
+)
+
+_CONNECTOR_COLUMNS = """
+    c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds, c.include_patterns,
+    c.exclude_patterns, c.file_hosts, c.created, (cc.connector_id IS NOT NULL) AS has_credentials
+"""
+
+_SELECT_CONNECTORS = f"""
+SELECT {_CONNECTOR_COLUMNS}
+FROM connectors c LEFT JOIN connector_credentials cc ON cc.connector_id = c.id
+WHERE c.feed = $1 ORDER BY c.priority, c.created, c.id
+"""
+_SELECT_CONNECTORS_WITH_SECRETS = f"""
+SELECT {_CONNECTOR_COLUMNS}, cc.username, cc.password
+FROM connectors c LEFT JOIN connector_credentials cc ON cc.connector_id = c.id
+WHERE c.feed = $1 ORDER BY c.priority, c.created, c.id
+"""
+_SELECT_CONNECTOR = f"""
+SELECT {_CONNECTOR_COLUMNS}
+FROM connectors c LEFT JOIN connector_credentials cc ON cc.connector_id = c.id
+WHERE c.feed = $1 AND c.id = $2
+"""
+_INSERT_CONNECTOR = """
+INSERT INTO connectors (id, feed, url, simple_path, priority, ttl_seconds, include_patterns,
+                        exclude_patterns, file_hosts)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+"""
+_UPDATE_CONNECTOR = """
+UPDATE connectors SET url = $3, simple_path = $4, priority = $5, ttl_seconds = $6,
+    include_patterns = $7, exclude_patterns = $8, file_hosts = $9
+WHERE id = $1 AND feed = $2
+"""
+_UPSERT_CREDENTIALS = """
+INSERT INTO connector_credentials (connector_id, username, password) VALUES ($1, $2, $3)
+ON CONFLICT (connector_id) DO UPDATE
+SET username = EXCLUDED.username, password = EXCLUDED.password, updated = now()
+"""
+_DELETE_CREDENTIALS = "DELETE FROM connector_credentials WHERE connector_id = $1"
+_DELETE_CONNECTOR = "DELETE FROM connectors WHERE feed = $1 AND id = $2"
+
+_SELECT_LISTINGS = """
+SELECT l.connector_id, l.found, l.listing, l.etag, l.last_modified, l.upstream_serial,
+       l.fetched, l.serial
+FROM upstream_listings l JOIN connectors c ON c.id = l.connector_id
+WHERE l.feed = $1 AND l.project = $2
+"""
+# Only a newer fetch replaces a row: replaying the stream, or an event that arrives late,
+# changes nothing. A connector removed meanwhile makes the insert select no row.
+_UPSERT_LISTING = """
+INSERT INTO upstream_listings (feed, project, connector_id, found, listing, etag, last_modified,
+                               upstream_serial, fetched, serial)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $3 AND feed = $1)
+ON CONFLICT (feed, project, connector_id) DO UPDATE
+SET found = EXCLUDED.found, listing = EXCLUDED.listing, etag = EXCLUDED.etag,
+    last_modified = EXCLUDED.last_modified, upstream_serial = EXCLUDED.upstream_serial,
+    fetched = EXCLUDED.fetched, serial = EXCLUDED.serial
+WHERE upstream_listings.serial < EXCLUDED.serial
+"""
+
+_SELECT_CACHED_FILES = """
+SELECT feed, filename, project, sha256, info, connector_id
+FROM upstream_files WHERE feed = $1 AND project = $2 ORDER BY filename
+"""
+_SELECT_CACHED_FILE = """
+SELECT feed, filename, project, sha256, info, connector_id
+FROM upstream_files WHERE feed = $1 AND filename = $2
+"""
+# Immutable: the first verified bytes of a filename stay.
+_INSERT_CACHED_FILE = """
+INSERT INTO upstream_files (feed, filename, project, sha256, info, connector_id)
+SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM feeds WHERE name = $1)
+ON CONFLICT (feed, filename) DO NOTHING
+"""
+
+_HAS_HOSTED = "SELECT EXISTS (SELECT 1 FROM projects WHERE feed = $1 AND name = $2)"
+_SELECT_PROJECT_ORIGIN = """
+SELECT first_origin, allow_upstream, allow_publish FROM project_origins
+WHERE feed = $1 AND project = $2
+"""
+# A name is "first from upstream" only if no hosted project existed when it was first served.
+_MARK_FROM_UPSTREAM = """
+INSERT INTO project_origins (feed, project, first_origin)
+SELECT $1, $2, 'upstream'
+WHERE NOT EXISTS (SELECT 1 FROM projects WHERE feed = $1 AND name = $2)
+  AND EXISTS (SELECT 1 FROM feeds WHERE name = $1)
+ON CONFLICT (feed, project) DO UPDATE SET first_origin = 'upstream', updated = now()
+WHERE project_origins.first_origin = ''
+"""
+_SET_PROJECT_ORIGIN = """
+INSERT INTO project_origins (feed, project, allow_upstream, allow_publish)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (feed, project) DO UPDATE
+SET allow_upstream = EXCLUDED.allow_upstream, allow_publish = EXCLUDED.allow_publish,
+    updated = now()
+"""
+_SELECT_FEED_ORIGIN = "SELECT reserved_prefixes, merge_upstream FROM feed_origins WHERE feed = $1"
+_UPSERT_FEED_ORIGIN = """
+INSERT INTO feed_origins (feed, reserved_prefixes, merge_upstream) VALUES ($1, $2, $3)
+ON CONFLICT (feed) DO UPDATE
+SET reserved_prefixes = EXCLUDED.reserved_prefixes, merge_upstream = EXCLUDED.merge_upstream
+"""
+_FEED_EXISTS = "SELECT EXISTS (SELECT 1 FROM feeds WHERE name = $1)"
+
+
+def _connector(row: asyncpg.Record, with_secrets: bool = False) -> Connector:
+    credentials = None
+    if with_secrets and row["username"] is not None:
+        credentials = Credentials(row["username"], row["password"])
+    return Connector(
+        id=row["id"],
+        feed=row["feed"],
+        url=row["url"],
+        simple_path=row["simple_path"],
+        priority=row["priority"],
+        ttl_seconds=row["ttl_seconds"],
+        include=tuple(row["include_patterns"]),
+        exclude=tuple(row["exclude_patterns"]),
+        file_hosts=tuple(row["file_hosts"]),
+        has_credentials=row["has_credentials"],
+        credentials=credentials,
+        created=row["created"],
+    )
+
+
+async def feed_exists(conn: asyncpg.Connection, feed: str) -> bool:
+    return bool(await conn.fetchval(_FEED_EXISTS, feed))
+
+
+async def list_connectors(
+    conn: asyncpg.Connection, feed: str, *, with_secrets: bool = False
+) -> list[Connector]:
+    sql = _SELECT_CONNECTORS_WITH_SECRETS if with_secrets else _SELECT_CONNECTORS
+    return [_connector(r, with_secrets) for r in await conn.fetch(sql, feed)]
+
+
+async def get_connector(conn: asyncpg.Connection, feed: str, id: str) -> Connector | None:
+    row = await conn.fetchrow(_SELECT_CONNECTOR, feed, id)
+    return _connector(row) if row is not None else None
+
+
+def _connector_args(c: Connector) -> tuple[object, ...]:
+    return (
+        c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds,
+        list(c.include), list(c.exclude), list(c.file_hosts),
+    )  # fmt: skip
+
+
+async def insert_connector(conn: asyncpg.Connection, c: Connector) -> None:
+    await conn.execute(_INSERT_CONNECTOR, *_connector_args(c))
+
+
+async def update_connector(conn: asyncpg.Connection, c: Connector) -> None:
+    await conn.execute(_UPDATE_CONNECTOR, *_connector_args(c))
+
+
+async def set_credentials(
+    conn: asyncpg.Connection, connector_id: str, credentials: Credentials | None
+) -> None:
+    if credentials is None:
+        await conn.execute(_DELETE_CREDENTIALS, connector_id)
+    else:
+        await conn.execute(
+            _UPSERT_CREDENTIALS, connector_id, credentials.username, credentials.password
+        )
+
+
+async def delete_connector(conn: asyncpg.Connection, feed: str, id: str) -> bool:
+    return await conn.execute(_DELETE_CONNECTOR, feed, id) != "DELETE 0"
+
+
+async def listings(conn: asyncpg.Connection, feed: str, project: str) -> list[Listing]:
+    return [
+        Listing(
+            connector_id=r["connector_id"],
+            found=r["found"],
+            payload=bytes(r["listing"]),
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            upstream_serial=r["upstream_serial"],
+            fetched=r["fetched"],
+            serial=r["serial"],
+        )
+        for r in await conn.fetch(_SELECT_LISTINGS, feed, project)
+    ]
+
+
+async def upsert_listing(
+    conn: asyncpg.Connection, feed: str, project: str, listing: Listing
+) -> bool:
+    status = await conn.execute(
+        _UPSERT_LISTING,
+        feed, project, listing.connector_id, listing.found, listing.payload, listing.etag,
+        listing.last_modified, listing.upstream_serial, listing.fetched, listing.serial,
+    )  # fmt: skip
+    return status != "INSERT 0 0"
+
+
+def _cached(row: asyncpg.Record) -> CachedFile:
+    return CachedFile(
+        feed=row["feed"],
+        filename=row["filename"],
+        project=row["project"],
+        sha256=row["sha256"],
+        payload=bytes(row["info"]),
+        connector_id=row["connector_id"],
+    )
+
+
+async def cached_files(conn: asyncpg.Connection, feed: str, project: str) -> list[CachedFile]:
+    return [_cached(r) for r in await conn.fetch(_SELECT_CACHED_FILES, feed, project)]
+
+
+async def cached_file(conn: asyncpg.Connection, feed: str, filename: str) -> CachedFile | None:
+    row = await conn.fetchrow(_SELECT_CACHED_FILE, feed, filename)
+    return _cached(row) if row is not None else None
+
+
+async def insert_cached_file(conn: asyncpg.Connection, f: CachedFile) -> bool:
+    status = await conn.execute(
+        _INSERT_CACHED_FILE, f.feed, f.filename, f.project, f.sha256, f.payload, f.connector_id
+    )
+    return status != "INSERT 0 0"
+
+
+async def has_hosted(conn: asyncpg.Connection, feed: str, project: str) -> bool:
+    return bool(await conn.fetchval(_HAS_HOSTED, feed, project))
+
+
+async def project_origin(conn: asyncpg.Connection, feed: str, project: str) -> ProjectOrigin:
+    row = await conn.fetchrow(_SELECT_PROJECT_ORIGIN, feed, project)
+    if row is None:
+        return ProjectOrigin()
+    return ProjectOrigin(row["first_origin"], row["allow_upstream"], row["allow_publish"])
+
+
+async def mark_from_upstream(conn: asyncpg.Connection, feed: str, project: str) -> None:
+    await conn.execute(_MARK_FROM_UPSTREAM, feed, project)
+
+
+async def set_project_origin(
+    conn: asyncpg.Connection,
+    feed: str,
+    project: str,
+    allow_upstream: bool | None,
+    allow_publish: bool | None,
+) -> None:
+    await conn.execute(_SET_PROJECT_ORIGIN, feed, project, allow_upstream, allow_publish)
+
+
+async def feed_origin(conn: asyncpg.Connection, feed: str) -> FeedOrigin:
+    row = await conn.fetchrow(_SELECT_FEED_ORIGIN, feed)
+    if row is None:
+        return FeedOrigin(feed)
+    return FeedOrigin(feed, tuple(row["reserved_prefixes"]), row["merge_upstream"])
+
+
+async def set_feed_origin(conn: asyncpg.Connection, origin: FeedOrigin) -> None:
+    await conn.execute(
+        _UPSERT_FEED_ORIGIN, origin.feed, list(origin.reserved_prefixes), origin.merge_upstream
+    )

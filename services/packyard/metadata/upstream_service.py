@@ -1,0 +1,259 @@
+"""The upstream domain of the metadata service: connectors, cached listings and files, and the
+origin controls. Plain async Python over the pool; SQL in upstream_repository.py."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import asyncpg
+from packaging.utils import canonicalize_name
+
+from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
+from packyard.common.settings import redact_url
+from packyard.metadata import upstream_repository as repo
+from packyard.metadata.upstream_models import (
+    CachedFile,
+    Connector,
+    Credentials,
+    FeedOrigin,
+    Listing,
+    OriginPolicy,
+    UpstreamState,
+)
+from packyard.metadata.upstream_policy import decide
+from packyard.protocol.upstream_parse import origin_of
+
+log = logging.getLogger(__name__)
+
+UPDATABLE = frozenset(
+    {"url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts",
+     "credentials"}
+)  # fmt: skip
+_DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
+def split_credentials(url: str) -> tuple[str, Credentials | None]:
+    """``https://u:p@host/x`` -> (``https://host/x``, Credentials): secrets never stay in URLs."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidArgument("The upstream URL must be an absolute http(s) URL.")
+    if parts.query or parts.fragment:
+        raise InvalidArgument("The upstream URL must not have a query or fragment.")
+    credentials = None
+    if parts.username is not None:
+        credentials = Credentials(unquote(parts.username), unquote(parts.password or ""))
+    netloc = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    if ":" in parts.hostname:  # IPv6 literal
+        netloc = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), credentials
+
+
+def _check(connector: Connector) -> Connector:
+    url, embedded = split_credentials(connector.url)
+    path = connector.simple_path or "/simple"
+    if not path.startswith("/") or ".." in path.split("/"):
+        raise InvalidArgument("The simple path must start with '/' and not contain '..'.")
+    if connector.ttl_seconds < 0:
+        raise InvalidArgument("The TTL must not be negative.")
+    hosts = []
+    for host in connector.file_hosts:
+        origin = origin_of(host if "://" in host else f"https://{host}")
+        scheme, _, rest = origin.partition("://")
+        if scheme not in {"http", "https"} or rest.startswith(":"):
+            raise InvalidArgument(f"Invalid file host '{host}'.")
+        hosts.append(origin)
+    for pattern in (*connector.include, *connector.exclude):
+        if not pattern or len(pattern) > 200:
+            raise InvalidArgument("Name patterns must be 1 to 200 characters.")
+    return replace(
+        connector,
+        url=url,
+        simple_path=path,
+        file_hosts=tuple(dict.fromkeys(hosts)),
+        credentials=connector.credentials or embedded,
+    )
+
+
+def name_selected(connector: Connector, project: str) -> bool:
+    """Include/exclude patterns (fnmatch on normalized names); exclude wins."""
+    if any(fnmatch.fnmatchcase(project, p) for p in connector.exclude):
+        return False
+    return not connector.include or any(fnmatch.fnmatchcase(project, p) for p in connector.include)
+
+
+class UpstreamStore:
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+                yield conn
+        except _DATABASE_DOWN as exc:
+            raise Unavailable("Database unavailable") from exc
+
+    # -- connectors ----------------------------------------------------------------------
+
+    async def add_connector(self, connector: Connector) -> Connector:
+        checked = replace(_check(connector), id="c" + secrets.token_hex(6))
+        async with self._connection() as conn, conn.transaction():
+            if not await repo.feed_exists(conn, checked.feed):
+                raise NotFound(f"Feed '{checked.feed}' not found.")
+            try:
+                await repo.insert_connector(conn, checked)
+            except asyncpg.UniqueViolationError:
+                raise AlreadyExists(
+                    f"Feed '{checked.feed}' already has a connector for {checked.url}"
+                    f"{checked.simple_path}."
+                ) from None
+            await repo.set_credentials(conn, checked.id, checked.credentials)
+            stored = await repo.get_connector(conn, checked.feed, checked.id)
+        assert stored is not None
+        log.info(
+            "upstream.connector_added",
+            extra={"feed": checked.feed, "connector": checked.id, "url": redact_url(checked.url)},
+        )
+        return stored
+
+    async def update_connector(self, connector: Connector, mask: Iterable[str]) -> Connector:
+        fields = set(mask)
+        unknown = fields - UPDATABLE
+        if unknown:
+            raise InvalidArgument(f"Cannot update: {', '.join(sorted(unknown))}.")
+        async with self._connection() as conn, conn.transaction():
+            current = await repo.get_connector(conn, connector.feed, connector.id)
+            if current is None:
+                raise NotFound(f"Connector '{connector.id}' not found in feed '{connector.feed}'.")
+            merged = replace(
+                current, **{f: getattr(connector, f) for f in fields if f != "credentials"}
+            )
+            checked = _check(replace(merged, credentials=None))
+            try:
+                await repo.update_connector(conn, checked)
+            except asyncpg.UniqueViolationError:
+                raise AlreadyExists("Another connector of the feed has that URL.") from None
+            if "credentials" in fields:
+                creds = connector.credentials
+                keep = creds if creds is not None and creds.username else None
+                await repo.set_credentials(conn, current.id, keep)
+            stored = await repo.get_connector(conn, connector.feed, connector.id)
+        assert stored is not None
+        return stored
+
+    async def remove_connector(self, feed: str, id: str) -> None:
+        async with self._connection() as conn:
+            if not await repo.delete_connector(conn, feed, id):
+                raise NotFound(f"Connector '{id}' not found in feed '{feed}'.")
+
+    async def list_connectors(self, feed: str, *, with_secrets: bool = False) -> list[Connector]:
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            return await repo.list_connectors(conn, feed, with_secrets=with_secrets)
+
+    # -- cache ---------------------------------------------------------------------------
+
+    async def state(self, feed: str, project: str) -> UpstreamState:
+        async with self._connection() as conn:
+            policy = await self._policy(conn, feed, project)
+            listings = await repo.listings(conn, feed, project)
+            cached = await repo.cached_files(conn, feed, project)
+        return UpstreamState(policy, listings, cached)
+
+    async def cached_file(self, feed: str, filename: str) -> CachedFile:
+        async with self._connection() as conn:
+            found = await repo.cached_file(conn, feed, filename)
+        if found is None:
+            raise NotFound(f"'{filename}' is not cached in feed '{feed}'.")
+        return found
+
+    async def record_listing(
+        self, feed: str, project: str, listing: Listing, *, has_files: bool
+    ) -> bool:
+        """Apply an UpstreamRefreshed event; True if it changed the cache. Idempotent."""
+        async with self._connection() as conn, conn.transaction():
+            changed = await repo.upsert_listing(conn, feed, project, listing)
+            if changed and listing.found and has_files:
+                await repo.mark_from_upstream(conn, feed, project)
+        return changed
+
+    async def record_cached_file(self, cached: CachedFile) -> bool:
+        """Apply a FileCached event; True if the file is new. A filename already cached with
+        other bytes keeps its first bytes (cached files are immutable) and is logged."""
+        async with self._connection() as conn:
+            created = await repo.insert_cached_file(conn, cached)
+            if created:
+                return True
+            existing = await repo.cached_file(conn, cached.feed, cached.filename)
+        if existing is not None and existing.sha256 != cached.sha256:
+            log.warning(
+                "upstream.cached_file_conflict",
+                extra={
+                    "feed": cached.feed,
+                    "file": cached.filename,
+                    "kept_sha256": existing.sha256,
+                    "offered_sha256": cached.sha256,
+                },
+            )
+        return False
+
+    # -- origin controls -----------------------------------------------------------------
+
+    async def _policy(self, conn: asyncpg.Connection, feed: str, project: str) -> OriginPolicy:
+        return decide(
+            project,
+            has_hosted=await repo.has_hosted(conn, feed, project),
+            origin=await repo.project_origin(conn, feed, project),
+            feed=await repo.feed_origin(conn, feed),
+        )
+
+    async def policy(self, feed: str, project: str) -> OriginPolicy:
+        async with self._connection() as conn:
+            return await self._policy(conn, feed, canonicalize_name(project))
+
+    async def set_project_origin(
+        self, feed: str, project: str, allow_upstream: bool | None, allow_publish: bool | None
+    ) -> OriginPolicy:
+        name = canonicalize_name(project)
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            await repo.set_project_origin(conn, feed, name, allow_upstream, allow_publish)
+            policy = await self._policy(conn, feed, name)
+        log.info(
+            "upstream.project_origin_set",
+            extra={"feed": feed, "project": name, "upstream": allow_upstream,
+                   "publish": allow_publish},
+        )  # fmt: skip
+        return policy
+
+    async def feed_origin(self, feed: str) -> FeedOrigin:
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            return await repo.feed_origin(conn, feed)
+
+    async def set_feed_origin(self, origin: FeedOrigin) -> FeedOrigin:
+        prefixes = tuple(dict.fromkeys(p.strip().lower() for p in origin.reserved_prefixes))
+        if any(not p for p in prefixes):
+            raise InvalidArgument("Reserved prefixes must not be empty.")
+        clean = replace(origin, reserved_prefixes=prefixes)
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, origin.feed):
+                raise NotFound(f"Feed '{origin.feed}' not found.")
+            await repo.set_feed_origin(conn, clean)
+        return clean

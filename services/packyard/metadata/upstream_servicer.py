@@ -1,0 +1,183 @@
+"""gRPC UpstreamService: proto <-> domain for connectors, the upstream cache and origin rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from packyard.metadata.upstream_models import (
+    CachedFile,
+    Connector,
+    Credentials,
+    FeedOrigin,
+    Listing,
+    OriginPolicy,
+)
+from packyard.metadata.upstream_service import UpstreamStore
+from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
+
+SERVICE_NAME = "packyard.rpc.v1.UpstreamService"
+
+_SETTING = {
+    upstream_pb2.ORIGIN_SETTING_UNSET: None,
+    upstream_pb2.ORIGIN_SETTING_ALLOW: True,
+    upstream_pb2.ORIGIN_SETTING_BLOCK: False,
+}
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def connector_to_pb(c: Connector, *, with_secrets: bool = False) -> upstream_pb2.Connector:
+    pb = upstream_pb2.Connector(
+        id=c.id,
+        feed=c.feed,
+        url=c.url,
+        simple_path=c.simple_path,
+        priority=c.priority,
+        ttl_seconds=c.ttl_seconds,
+        include=list(c.include),
+        exclude=list(c.exclude),
+        file_hosts=list(c.file_hosts),
+        has_credentials=c.has_credentials,
+    )
+    if c.created is not None:
+        pb.created.CopyFrom(_timestamp(c.created))
+    if with_secrets and c.credentials is not None:
+        pb.username, pb.password = c.credentials.username, c.credentials.password
+    return pb
+
+
+def connector_from_pb(pb: upstream_pb2.Connector) -> Connector:
+    return Connector(
+        id=pb.id,
+        feed=pb.feed,
+        url=pb.url,
+        simple_path=pb.simple_path or "/simple",
+        priority=pb.priority,
+        ttl_seconds=pb.ttl_seconds,
+        include=tuple(pb.include),
+        exclude=tuple(pb.exclude),
+        file_hosts=tuple(pb.file_hosts),
+        credentials=Credentials(pb.username, pb.password) if pb.username else None,
+    )
+
+
+def policy_to_pb(p: OriginPolicy) -> upstream_pb2.OriginPolicy:
+    return upstream_pb2.OriginPolicy(
+        upstream_allowed=p.upstream_allowed,
+        merge_with_hosted=p.merge_with_hosted,
+        publish_allowed=p.publish_allowed,
+        upstream_reason=p.upstream_reason,
+        publish_reason=p.publish_reason,
+        has_hosted=p.has_hosted,
+        first_from_upstream=p.first_from_upstream,
+    )
+
+
+def listing_to_pb(row: Listing) -> upstream_pb2.UpstreamListing:
+    pb = upstream_pb2.UpstreamListing.FromString(row.payload)
+    pb.connector, pb.found = row.connector_id, row.found
+    pb.etag, pb.last_modified = row.etag, row.last_modified
+    pb.serial, pb.upstream_serial = row.serial, row.upstream_serial
+    pb.fetched.CopyFrom(_timestamp(row.fetched))
+    return pb
+
+
+def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
+    return common_pb2.FileInfo.FromString(row.payload)
+
+
+def _feed_origin_pb(o: FeedOrigin) -> upstream_pb2.FeedOrigin:
+    return upstream_pb2.FeedOrigin(
+        feed=o.feed, reserved_prefixes=list(o.reserved_prefixes), merge_upstream=o.merge_upstream
+    )
+
+
+class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
+    def __init__(self, store: UpstreamStore) -> None:
+        self._store = store
+
+    async def AddConnector(
+        self, request: upstream_pb2.AddConnectorRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.AddConnectorResponse:
+        added = await self._store.add_connector(connector_from_pb(request.connector))
+        return upstream_pb2.AddConnectorResponse(connector=connector_to_pb(added))
+
+    async def UpdateConnector(
+        self, request: upstream_pb2.UpdateConnectorRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.UpdateConnectorResponse:
+        updated = await self._store.update_connector(
+            connector_from_pb(request.connector), request.update_mask
+        )
+        return upstream_pb2.UpdateConnectorResponse(connector=connector_to_pb(updated))
+
+    async def RemoveConnector(
+        self, request: upstream_pb2.RemoveConnectorRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.RemoveConnectorResponse:
+        await self._store.remove_connector(request.feed, request.id)
+        return upstream_pb2.RemoveConnectorResponse()
+
+    async def ListConnectors(
+        self, request: upstream_pb2.ListConnectorsRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.ListConnectorsResponse:
+        found = await self._store.list_connectors(
+            request.feed, with_secrets=request.include_credentials
+        )
+        return upstream_pb2.ListConnectorsResponse(
+            connectors=[connector_to_pb(c, with_secrets=request.include_credentials) for c in found]
+        )
+
+    async def GetUpstreamState(
+        self, request: upstream_pb2.GetUpstreamStateRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetUpstreamStateResponse:
+        state = await self._store.state(request.feed, request.project)
+        return upstream_pb2.GetUpstreamStateResponse(
+            policy=policy_to_pb(state.policy),
+            listings=[listing_to_pb(row) for row in state.listings],
+            cached_files=[cached_to_pb(row) for row in state.cached_files],
+        )
+
+    async def GetCachedFile(
+        self, request: upstream_pb2.GetCachedFileRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetCachedFileResponse:
+        found = await self._store.cached_file(request.feed, request.filename)
+        return upstream_pb2.GetCachedFileResponse(file=cached_to_pb(found))
+
+    async def GetOriginPolicy(
+        self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetOriginPolicyResponse:
+        policy = await self._store.policy(request.feed, request.project)
+        return upstream_pb2.GetOriginPolicyResponse(policy=policy_to_pb(policy))
+
+    async def SetProjectOrigin(
+        self, request: upstream_pb2.SetProjectOriginRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.SetProjectOriginResponse:
+        policy = await self._store.set_project_origin(
+            request.feed, request.project, _SETTING[request.upstream], _SETTING[request.publish]
+        )
+        return upstream_pb2.SetProjectOriginResponse(policy=policy_to_pb(policy))
+
+    async def SetFeedOrigin(
+        self, request: upstream_pb2.SetFeedOriginRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.SetFeedOriginResponse:
+        o = request.origin
+        stored = await self._store.set_feed_origin(
+            FeedOrigin(o.feed, tuple(o.reserved_prefixes), o.merge_upstream)
+        )
+        return upstream_pb2.SetFeedOriginResponse(origin=_feed_origin_pb(stored))
+
+    async def GetFeedOrigin(
+        self, request: upstream_pb2.GetFeedOriginRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetFeedOriginResponse:
+        stored = await self._store.feed_origin(request.feed)
+        return upstream_pb2.GetFeedOriginResponse(origin=_feed_origin_pb(stored))
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
