@@ -37,10 +37,13 @@ class Authenticator:
         self._backends = backends
         self._limiter = limiter or FailureLimiter()
         self._cache: dict[bytes, tuple[float, metadata_pb2.Principal]] = {}
+        # Feed settings decide access too (a feed made private), so they share the short TTL.
+        self._feeds: dict[str, tuple[float, metadata_pb2.Feed]] = {}
 
     def forget(self) -> None:
         """Drop every cached authentication (after a change of keys or permissions)."""
         self._cache.clear()
+        self._feeds.clear()
 
     async def principal(self, request: Request) -> metadata_pb2.Principal | None:
         header = request.headers.get("authorization")
@@ -76,9 +79,16 @@ class Authenticator:
         return reply.principal
 
     async def feed(self, name: str) -> metadata_pb2.Feed:
+        now = time.monotonic()
+        hit = self._feeds.get(name)
+        if hit and hit[0] > now:
+            return hit[1]
         reply = await self._backends.metadata.GetFeed(
             metadata_pb2.GetFeedRequest(name=name), timeout=self._backends.timeout
         )
+        if len(self._feeds) >= _MAX_CACHED:
+            self._feeds.clear()
+        self._feeds[name] = (now + _AUTH_TTL, reply.feed)
         return reply.feed
 
     async def readable_feed(self, request: Request, name: str) -> metadata_pb2.Feed:
