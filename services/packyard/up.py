@@ -278,7 +278,7 @@ class Stack:
     async def _wait_serving(self, name: str, addr: str) -> None:
         from packyard.common.grpc import check_health
 
-        await self._wait_until(name, lambda: check_health(addr, timeout=1.0))
+        await self._wait_until(name, lambda: check_health(addr, deadline=1.0))
 
     async def _wait_gateway_ready(self) -> None:
         import httpx

@@ -89,5 +89,9 @@ def client_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )

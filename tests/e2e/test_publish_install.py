@@ -160,9 +160,7 @@ def test_upload_without_or_with_a_wrong_key_is_refused(
     stack: Stack, project_name: str, client_env: dict[str, str], tmp_path: Path
 ) -> None:
     wheel = build_wheel(tmp_path / "dist", project_name, "1.0")
-    anonymous = httpx.post(
-        stack.upload_url(), files={"content": (wheel.name, wheel.read_bytes())}
-    )
+    anonymous = httpx.post(stack.upload_url(), files={"content": (wheel.name, wheel.read_bytes())})
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"].startswith("Basic")
     assert anonymous.text.strip()

@@ -33,7 +33,9 @@ def _form(name: str, version: str, path: Path, **overrides: str) -> dict[str, st
     return fields
 
 
-def _post(stack: Stack, fields: dict[str, str], path: Path, filename: str | None = None) -> httpx.Response:
+def _post(
+    stack: Stack, fields: dict[str, str], path: Path, filename: str | None = None
+) -> httpx.Response:
     return httpx.post(
         stack.upload_url(),
         data=fields,
@@ -86,7 +88,9 @@ def test_an_oversize_file_is_refused_while_streaming(
     stack: Stack, project_name: str, tmp_path: Path
 ) -> None:
     # The e2e stack runs with PACKYARD_MAX_UPLOAD_SIZE=2 MB.
-    wheel = build_wheel(tmp_path, project_name, "1.0", payload="# " + _noise(3_000_000).hex() + "\n")
+    wheel = build_wheel(
+        tmp_path, project_name, "1.0", payload="# " + _noise(3_000_000).hex() + "\n"
+    )
     reply = _post(stack, _form(project_name, "1.0", wheel), wheel)
     assert reply.status_code == 400
     assert reply.text.startswith("File too large.")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from packyard.common.errors import Unauthenticated
 from packyard.gateway.credentials import can_publish, can_read, parse_basic_auth
 from packyard.rpc.v1 import metadata_pb2

@@ -3,9 +3,9 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-
 from packyard.common.errors import InvalidArgument
 from packyard.gateway.upload_body import FileTooLarge, read_upload_body
 
@@ -13,19 +13,25 @@ BOUNDARY = "xYzZY"
 CTYPE = f"multipart/form-data; boundary={BOUNDARY}"
 
 
-def _body(fields: list[tuple[str, str]], content: bytes | None, filename: str = "a-1.0.tar.gz") -> bytes:
+def _body(
+    fields: list[tuple[str, str]], content: bytes | None, filename: str = "a-1.0.tar.gz"
+) -> bytes:
     out = b""
     for name, value in fields:
         out += (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
             + value.encode()
             + b"\r\n"
         )
     if content is not None:
         out += (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"content\"; "
-            f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        ).encode() + content + b"\r\n"
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="content"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + content
+            + b"\r\n"
+        )
     return out + f"--{BOUNDARY}--\r\n".encode()
 
 
@@ -44,9 +50,10 @@ async def test_fields_and_file_are_parsed_and_hashed(tmp_path) -> None:  # type:
         assert body.file.size == len(content)
         assert body.file.hashes["sha256"] == hashlib.sha256(content).hexdigest()
         assert body.file.hashes["md5"] == hashlib.md5(content).hexdigest()
-        assert body.file.hashes["blake2b_256"] == hashlib.blake2b(content, digest_size=32).hexdigest()
-        with open(body.file.path, "rb") as fh:
-            assert fh.read() == content
+        assert (
+            body.file.hashes["blake2b_256"] == hashlib.blake2b(content, digest_size=32).hexdigest()
+        )
+        assert Path(body.file.path).read_bytes() == content
     finally:
         body.discard()
     assert list(tmp_path.iterdir()) == []
@@ -75,7 +82,7 @@ async def test_truncated_body_is_malformed(tmp_path) -> None:  # type: ignore[no
 
 async def test_invalid_utf8_field() -> None:
     raw = (
-        f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"summary\"\r\n\r\n".encode()
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="summary"\r\n\r\n'.encode()
         + b"\xff\xfe\r\n"
         + f"--{BOUNDARY}--\r\n".encode()
     )

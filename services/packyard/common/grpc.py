@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
-from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from packyard.common.errors import PackyardError
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
@@ -163,12 +163,14 @@ def insecure_channel(addr: str) -> grpc.aio.Channel:
     )
 
 
-async def check_health(addr: str, service: str = "", timeout: float = 2.0) -> bool:
+async def check_health(addr: str, service: str = "", deadline: float = 2.0) -> bool:
     """True when the gRPC server at ``addr`` reports SERVING."""
     async with insecure_channel(addr) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+            reply = await stub.Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=deadline
+            )
         except grpc.aio.AioRpcError:
             return False
         return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)

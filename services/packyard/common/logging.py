@@ -70,7 +70,9 @@ class _SafeExtraLogger(logging.Logger):
     """A field in ``extra=`` that shadows a LogRecord attribute ("filename", "created") makes
     the stdlib raise, turning a log line into a failed request; such fields get a prefix."""
 
-    def makeRecord(self, name, level, fn, lno, msg, args, exc_info, func=None, extra=None, sinfo=None):  # type: ignore[no-untyped-def]  # noqa: E501
+    def makeRecord(
+        self, name, level, fn, lno, msg, args, exc_info, func=None, extra=None, sinfo=None
+    ):  # type: ignore[no-untyped-def]
         if extra:
             extra = {(f"x_{k}" if k in _STANDARD else k): v for k, v in extra.items()}
         return super().makeRecord(name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)

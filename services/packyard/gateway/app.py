@@ -18,8 +18,16 @@ from packyard.gateway.access import Authenticator
 from packyard.gateway.auth_limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.responses import error_response, response_for_error
-from packyard.gateway.routes import admin, admin_connectors, files, health, json_api, simple, upload
-from packyard.gateway.routes import ui
+from packyard.gateway.routes import (
+    admin,
+    admin_connectors,
+    files,
+    health,
+    json_api,
+    simple,
+    ui,
+    upload,
+)
 from packyard.gateway.settings import GatewaySettings
 
 
