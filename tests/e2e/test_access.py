@@ -14,7 +14,6 @@ import json
 import os
 import random
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -26,13 +25,13 @@ from pathlib import Path
 import httpx
 import pytest
 from packyard.common.grpc import insecure_channel
-from packyard.engines.ports import free_port
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
 from packyard.up import Stack
 
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel
+from tests.fixtures.gateways import extra_gateway
 
 # PEP 691 for index pages, JSON error bodies ({"code", "message"}) everywhere.
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json, application/json"}
@@ -410,40 +409,8 @@ def test_pip_uv_twine_with_keys_on_a_private_feed(
 @pytest.fixture
 def second_gateway(stack: Stack) -> Iterator[str]:
     """Another gateway process on the stack's metadata and blob services."""
-    port = free_port()
-    env = {
-        **stack.env,
-        "PACKYARD_METADATA_ADDR": stack.metadata_addr,
-        "PACKYARD_BLOB_ADDR": stack.blob_addr,
-        "PACKYARD_CONNECTOR_ADDR": stack.connector_addr,
-        "PACKYARD_PORT": str(port),
-        "PACKYARD_HOST": "127.0.0.1",
-    }
-    log = (stack.logs_dir / f"gateway-{port}.log").open("ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "packyard.cli", "gateway"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "gateway did not start"
-            time.sleep(0.1)
+    with extra_gateway(stack) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_revocation_reaches_every_gateway_within_a_second(

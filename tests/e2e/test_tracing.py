@@ -8,25 +8,31 @@ away the services keep serving.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from minio import Minio
-from packyard.engines import create_database
 from packyard.protocol.names import normalize
 from packyard.up import Stack
 
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.engines import Engines
-from tests.fixtures.otlp import OtlpReceiver, Span, render_tree
+from tests.fixtures.otlp import (
+    OtlpReceiver,
+    Span,
+    assert_no_secret,
+    descends,
+    exporting_stack,
+    is_whole,
+    one_span,
+    render_tree,
+    stack_secrets,
+    trace_of,
+)
 
 _UPLOAD_ROUTE = "/pypi/{feed}/legacy/"
 _FILE_ROUTE = "/pypi/{feed}/packages/{project}/{filename}"
@@ -47,35 +53,8 @@ def traced_stack(
     engines: Engines, receiver: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """A stack of its own (new database and bucket) exporting to ``receiver``."""
-    database = asyncio.run(create_database(engines.database_url, f"otel_{uuid.uuid4().hex[:12]}"))
-    bucket = f"otel-{uuid.uuid4().hex[:12]}"
-    Minio(
-        engines.s3_endpoint,
-        access_key=engines.s3_access_key,
-        secret_key=engines.s3_secret_key,
-        secure=engines.s3_secure,
-    ).make_bucket(bucket)
-    env = {
-        "PACKYARD_DATABASE_URL": database,
-        "PACKYARD_NATS_URL": engines.nats_url,
-        "PACKYARD_S3_ENDPOINT": engines.s3_endpoint,
-        "PACKYARD_S3_ACCESS_KEY": engines.s3_access_key,
-        "PACKYARD_S3_SECRET_KEY": engines.s3_secret_key,
-        "PACKYARD_S3_SECURE": "true" if engines.s3_secure else "false",
-        "PACKYARD_S3_BUCKET": bucket,
-        "PACKYARD_LOG_FORMAT": "json",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-        "OTEL_METRIC_EXPORT_INTERVAL": "300",
-        # A collector that is gone must not hold a stopping service for long.
-        "OTEL_EXPORTER_OTLP_TIMEOUT": "2",
-    }
-    running = Stack(tmp_path_factory.mktemp("traced-stack"), env=env, durable=False)
-    running.start_sync()
-    try:
+    with exporting_stack(engines, receiver, tmp_path_factory.mktemp("traced-stack")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def _upload(stack: Stack, wheel: Path, env: dict[str, str]) -> None:
@@ -90,46 +69,12 @@ def _upload(stack: Stack, wheel: Path, env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _trace_of(spans: list[Span], root: Span) -> list[Span]:
-    return [s for s in spans if s.trace_id == root.trace_id]
-
-
-def _matches(span: Span, key: str, value: str) -> bool:
-    # The server instrumentation names spans "/pkg.Service/Method", the client "pkg.Service/Method".
-    got = getattr(span, key)
-    return (got.lstrip("/") if key == "name" else got) == value
-
-
-def _one(spans: list[Span], **want: str) -> Span:
-    found = [s for s in spans if all(_matches(s, k, v) for k, v in want.items())]
-    assert len(found) == 1, f"expected one span with {want}, got {[s.name for s in found]}"
-    return found[0]
-
-
-def _descends(span: Span, ancestor: Span, trace: list[Span]) -> bool:
-    by_id = {s.span_id: s for s in trace}
-    current: Span | None = span
-    while current is not None and current.parent_id:
-        if current.parent_id == ancestor.span_id:
-            return True
-        current = by_id.get(current.parent_id)
-    return False
-
-
 def _json_lines(path: Path) -> list[dict[str, Any]]:
     lines = []
     for text in path.read_text().splitlines():
         if text.startswith("{"):
             lines.append(json.loads(text))
     return lines
-
-
-def _secrets(stack: Stack) -> list[str]:
-    values = [str(stack.admin_key), stack.env["PACKYARD_S3_SECRET_KEY"]]
-    password = urlsplit(stack.env["PACKYARD_DATABASE_URL"]).password
-    if password:
-        values.append(password)
-    return [v for v in values if v]
 
 
 def test_an_upload_is_one_trace_across_services(
@@ -152,39 +97,37 @@ def test_an_upload_is_one_trace_across_services(
             and s.attributes.get("http.response.status_code") == 200
         ]
         for root in roots:
-            trace = _trace_of(r.spans, root)
+            trace = trace_of(r.spans, root)
             servers = {s.name.lstrip("/") for s in trace if s.kind == "SERVER"}
-            # Each process exports in its own batches: wait for every span's parent too.
-            ids = {s.span_id for s in trace}
             if {
                 "packyard.rpc.v1.BlobService/PutBlob",
                 "packyard.rpc.v1.MetadataService/RegisterFile",
-            } <= servers and all(s.parent_id in ids for s in trace if s is not root):
+            } <= servers and is_whole(trace, root):
                 return trace
         return None
 
     trace = receiver.wait_for(complete_upload_trace)
     print("\nupload trace:\n" + render_tree(trace))
 
-    root = _one(trace, kind="SERVER", service="packyard-gateway")
+    root = one_span(trace, kind="SERVER", service="packyard-gateway")
     assert root.parent_id == ""
     assert root.attributes["packyard.feed"] == "main"
 
     # gateway -> blob: client span, server span in the blob process, its S3 write below.
-    put_client = _one(trace, name="packyard.rpc.v1.BlobService/PutBlob", kind="CLIENT")
-    put_server = _one(trace, name="packyard.rpc.v1.BlobService/PutBlob", kind="SERVER")
-    assert put_client.service == "packyard-gateway" and _descends(put_client, root, trace)
+    put_client = one_span(trace, name="packyard.rpc.v1.BlobService/PutBlob", kind="CLIENT")
+    put_server = one_span(trace, name="packyard.rpc.v1.BlobService/PutBlob", kind="SERVER")
+    assert put_client.service == "packyard-gateway" and descends(put_client, root, trace)
     assert put_server.service == "packyard-blob"
     assert put_server.parent_id == put_client.span_id
     # The wheel and its METADATA (PEP 658) are two objects.
     s3_puts = [s for s in trace if s.name == "s3.put_object"]
     assert len(s3_puts) == 2
-    assert all(s.service == "packyard-blob" and _descends(s, put_server, trace) for s in s3_puts)
+    assert all(s.service == "packyard-blob" and descends(s, put_server, trace) for s in s3_puts)
 
     # gateway -> metadata: RegisterFile with feed, project and filename, and its SQL.
     register = "packyard.rpc.v1.MetadataService/RegisterFile"
-    register_client = _one(trace, name=register, kind="CLIENT")
-    register_server = _one(trace, name=register, kind="SERVER")
+    register_client = one_span(trace, name=register, kind="CLIENT")
+    register_server = one_span(trace, name=register, kind="SERVER")
     assert register_server.service == "packyard-metadata"
     assert register_server.parent_id == register_client.span_id
     for span in (register_client, register_server):
@@ -194,7 +137,7 @@ def test_an_upload_is_one_trace_across_services(
     sql = [s for s in trace if s.attributes.get("db.system") == "postgresql"]
     assert sql, "no asyncpg span in the upload trace"
     assert all(s.service == "packyard-metadata" for s in sql)
-    assert any(_descends(s, register_server, trace) for s in sql)
+    assert any(descends(s, register_server, trace) for s in sql)
 
     # The gateway's log line for the upload carries the same trace id (logs <-> traces).
     accepted = [
@@ -228,11 +171,7 @@ def test_no_secret_in_any_span_and_no_probe_is_traced(
     )
 
     spans = receiver.spans
-    secrets = _secrets(traced_stack)
-    for span in spans:
-        text = repr(span.attributes) + span.name
-        for secret in secrets:
-            assert secret not in text, f"a secret is in span {span.service}: {span.name}"
+    assert_no_secret(spans, stack_secrets(traced_stack))
     assert not [s for s in spans if "grpc.health" in s.name or "/readyz" in repr(s.attributes)]
     assert not [s for s in spans if "/healthz" in repr(s.attributes)]
 

@@ -261,6 +261,33 @@ async def test_identical_put_is_stored_once(blob: Blob) -> None:
     assert blob.keys() == [key_of(first.blob.hashes.sha256)]
 
 
+async def test_concurrent_identical_puts_store_one_object(blob: Blob) -> None:
+    data = os.urandom(30_000)
+
+    replies = await asyncio.gather(*(blob.stub.PutBlob(put_requests(data)) for _ in range(8)))
+
+    assert {r.blob.SerializeToString() for r in replies} == {replies[0].blob.SerializeToString()}
+    assert any(r.created for r in replies)
+    assert blob.keys() == [key_of(hashlib.sha256(data).hexdigest())]
+    assert await get_bytes(blob, hashlib.sha256(data).hexdigest()) == data
+
+
+async def test_identical_multipart_put_is_stored_once(
+    engines: Any, s3_bucket: str, spool: Path
+) -> None:
+    # Larger than one part: looked up first, then stored in parts.
+    settings = settings_for(engines, s3_bucket, spool, s3_part_size=5 * MIB)
+    data = os.urandom(5 * MIB + 1)
+    async with _open(settings, engines) as blob:
+        first = await blob.stub.PutBlob(put_requests(data, hashes_of(data)))
+        second = await blob.stub.PutBlob(put_requests(data))
+
+        assert first.created and not second.created
+        assert second.blob == first.blob
+        assert blob.keys() == [key_of(first.blob.hashes.sha256)]
+        assert await get_bytes(blob, first.blob.hashes.sha256) == data
+
+
 async def test_empty_blob(blob: Blob) -> None:
     reply = await blob.stub.PutBlob(put_requests(b""))
     assert reply.blob.size == 0

@@ -328,6 +328,39 @@ async def test_racing_for_one_filename_from_different_projects(stub: Stub, feed:
     assert {e.code() for e in losers} == {grpc.StatusCode.ALREADY_EXISTS}
 
 
+async def test_a_closed_project_answers_for_its_existing_files_first(
+    stub: Stub, feed: str
+) -> None:
+    first = await stub.RegisterFile(_register(feed, "demo", "1.0", content=b"one"))
+    gone = await stub.RegisterFile(_register(feed, "demo", "1.1", content=b"two"))
+    await stub.DeleteFile(
+        metadata_pb2.DeleteFileRequest(feed=feed, filename=gone.file.filename)
+    )
+    await stub.SetProjectStatus(
+        metadata_pb2.SetProjectStatusRequest(
+            feed=feed, project="demo", status=common_pb2.PROJECT_STATUS_ARCHIVED
+        )
+    )
+    serial = (await _project(stub, feed, "demo")).serial
+
+    # The same file again is still a no-op, other bytes still "File already exists", a
+    # deleted filename still reserved; only a new file meets the project's status.
+    again = await stub.RegisterFile(_register(feed, "demo", "1.0", content=b"one"))
+    assert not again.created and again.file == first.file
+    other = await _rpc_error(stub.RegisterFile(_register(feed, "demo", "1.0", content=b"x")))
+    assert other.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert (other.details() or "").startswith(FILE_EXISTS)
+    reused = await _rpc_error(stub.RegisterFile(_register(feed, "demo", "1.1", content=b"y")))
+    assert reused.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert (reused.details() or "").startswith(REUSED)
+    new = await _rpc_error(stub.RegisterFile(_register(feed, "demo", "2.0")))
+    assert new.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert new.details() == "Project 'demo' is archived and does not accept new uploads."
+    project = await _project(stub, feed, "demo")
+    assert project.serial == serial
+    assert [f.filename for f in project.files] == [first.file.filename]
+
+
 # GetProject.
 
 

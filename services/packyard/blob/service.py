@@ -87,10 +87,7 @@ class BlobService:
 
     async def _store_once(self, blob: StoredBlob, source: Path | bytes) -> bool:
         # Content addressing makes an existing object under the key identical to ours.
-        if await self._store.stat(blob.digests.sha256) is not None:
-            return False
-        await self._store.put(blob, source)
-        return True
+        return await self._store.put_new(blob, source)
 
     async def stat(self, sha256: str) -> StoredBlob:
         digest = checked_sha256(sha256)

@@ -139,18 +139,51 @@ class BlobStore:
             ),
         )
 
+    async def put_new(self, blob: StoredBlob, source: Path | bytes) -> bool:
+        """Store ``source`` under its key unless an object is there; False when one was.
+
+        Content addressing makes an object under the key identical to ours. An object that
+        fits in one part goes up in one conditional PUT (``If-None-Match: *``), so the common
+        small upload costs one request instead of a HEAD and a PUT; a larger one is looked up
+        first, then streamed in parts. A server that ignores the condition overwrites the key
+        with the same bytes and reports it as new, which is harmless.
+        """
+        if blob.size <= self._part_size:
+            return await self._call("put_object", self._put_if_absent, blob, source)
+        if await self.stat(blob.digests.sha256) is not None:
+            return False
+        await self.put(blob, source)
+        return True
+
+    def _put_if_absent(self, blob: StoredBlob, source: Path | bytes) -> bool:
+        # Runs in a worker thread. At most one part is read into memory, as put_object would.
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        if len(data) != blob.size:
+            raise OSError(f"spooled upload changed size: {len(data)} != {blob.size}")
+        key = self.key(blob.digests.sha256)
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            "Content-Type": "application/octet-stream",
+            **_metadata_headers(blob),
+        }
+        try:
+            # minio's public put_object cannot send a precondition header.
+            self._client._put_object(self.bucket, key, data, {**headers, "If-None-Match": "*"})
+        except S3Error as exc:
+            if exc.code == "PreconditionFailed":
+                return False
+            if exc.code != "ConditionalRequestConflict":
+                raise
+            # Another PUT of the same key is in flight and may yet fail: write ours too.
+            self._client._put_object(self.bucket, key, data, headers)
+        return True
+
     async def put(self, blob: StoredBlob, source: Path | bytes) -> None:
         """Store ``source`` (a file, or bytes) under the key of ``blob.digests.sha256``.
 
         S3 makes an object visible only when its PUT (or multipart completion) succeeds, so
         a failure here never leaves a partial object under the key.
         """
-        metadata: dict[str, str | list[str] | tuple[str]] = {
-            _META_PREFIX + "sha256": blob.digests.sha256,
-            _META_PREFIX + "blake2b-256": blob.digests.blake2b_256,
-            _META_PREFIX + "md5": blob.digests.md5,
-            _META_PREFIX + "size": str(blob.size),
-        }
+        metadata = _metadata_headers(blob)
         key = self.key(blob.digests.sha256)
 
         def _put() -> None:
@@ -220,6 +253,15 @@ class BlobStore:
             return [obj.object_name for obj in objects if obj.object_name]
 
         return await self._call("list_objects", _list)
+
+
+def _metadata_headers(blob: StoredBlob) -> dict[str, str | list[str] | tuple[str]]:
+    return {
+        _META_PREFIX + "sha256": blob.digests.sha256,
+        _META_PREFIX + "blake2b-256": blob.digests.blake2b_256,
+        _META_PREFIX + "md5": blob.digests.md5,
+        _META_PREFIX + "size": str(blob.size),
+    }
 
 
 def _open(source: Path | bytes) -> BinaryIO:

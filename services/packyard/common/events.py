@@ -4,12 +4,19 @@ One stream, ``PACKYARD``, holds every ``packyard.>`` subject (STYLE §10.12): su
 ``packyard.<entity>.<past-tense-verb>.<feed>``, payloads are protobuf messages from
 ``events.proto``, and each message carries a deterministic ``Nats-Msg-Id`` so JetStream stores
 a retried publish once (within ``DUPLICATE_WINDOW``).
+
+Two subjects are for caches rather than for the record: ``packyard.index.changed.FEED``
+(``IndexChanged``; an empty project means every page of the feed) and
+``packyard.access.changed`` (no payload: keys, permissions, users or feed access changed).
+The metadata service publishes both after its commit, on core NATS; gateways subscribe with
+core NATS and drop their page and authentication caches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import nats
 from nats.aio.client import Client as NATS
@@ -27,6 +34,9 @@ MSG_ID_HEADER = "Nats-Msg-Id"
 UPSTREAM_REFRESHED = "packyard.upstream.refreshed"
 FILE_CACHED = "packyard.file.cached"
 INDEX_CHANGED = "packyard.index.changed"
+ACCESS_CHANGED = "packyard.access.changed"
+# What a gateway subscribes to for index changes of every feed.
+INDEX_CHANGED_ANY_FEED = f"{INDEX_CHANGED}.>"
 
 
 def subject(kind: str, feed: str) -> str:
@@ -50,10 +60,21 @@ async def ensure_stream(js: JetStreamContext) -> None:
         await js.stream_info(STREAM)
 
 
-async def connect(url: str, name: str) -> NATS:
+Callback = Callable[[], Awaitable[None]]
+
+
+async def connect(
+    url: str,
+    name: str,
+    *,
+    disconnected_cb: Callback | None = None,
+    reconnected_cb: Callback | None = None,
+    closed_cb: Callback | None = None,
+) -> NATS:
     """A client that, once connected, reconnects forever (a NATS outage is a pause, not a crash).
 
     The first connection is the caller's to retry: nats-py gives up on it when no server answers.
+    ``reconnected_cb`` runs once the subscriptions are registered again on the server.
     """
     # With unlimited attempts nats-py would also retry the *first* connection forever inside
     # connect(); so connect with one retry, then allow unlimited reconnects.
@@ -65,7 +86,9 @@ async def connect(url: str, name: str) -> NATS:
         max_reconnect_attempts=1,
         allow_reconnect=True,
         error_cb=_quiet_error,
-        disconnected_cb=_disconnected,
+        disconnected_cb=_also(_disconnected, disconnected_cb),
+        reconnected_cb=reconnected_cb,
+        closed_cb=closed_cb,
     )
     nc.options["max_reconnect_attempts"] = -1
     return nc
@@ -79,12 +102,37 @@ async def _disconnected() -> None:
     log.info("nats.disconnected")
 
 
-async def connect_with_retry(url: str, name: str, stop: asyncio.Event) -> NATS | None:
+def _also(first: Callback, then: Callback | None) -> Callback:
+    if then is None:
+        return first
+
+    async def both() -> None:
+        await first()
+        await then()
+
+    return both
+
+
+async def connect_with_retry(
+    url: str,
+    name: str,
+    stop: asyncio.Event,
+    *,
+    disconnected_cb: Callback | None = None,
+    reconnected_cb: Callback | None = None,
+    closed_cb: Callback | None = None,
+) -> NATS | None:
     """Connect, retrying with backoff until connected or ``stop`` is set (then None)."""
     delay = 0.2
     while not stop.is_set():
         try:
-            return await connect(url, name)
+            return await connect(
+                url,
+                name,
+                disconnected_cb=disconnected_cb,
+                reconnected_cb=reconnected_cb,
+                closed_cb=closed_cb,
+            )
         except Exception as exc:  # nats-py raises several unrelated types here
             log.debug("nats.connect_failed", extra={"error": f"{type(exc).__name__}: {exc}"})
         try:

@@ -100,10 +100,13 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-def new_server() -> grpc.aio.Server:
+def new_server(*inner: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
+    """A server with telemetry and the error table; ``inner`` interceptors sit closest to the
+    servicer, so they see its PackyardError before it becomes a status."""
     # Telemetry first: it must see the status ErrorInterceptor aborts with.
     return grpc.aio.server(
-        interceptors=[*grpc_server_interceptors(), ErrorInterceptor()], options=_CHANNEL_OPTIONS
+        interceptors=[*grpc_server_interceptors(), ErrorInterceptor(), *inner],
+        options=_CHANNEL_OPTIONS,
     )
 
 

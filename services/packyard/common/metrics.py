@@ -6,9 +6,10 @@ milliseconds, by service, method and status code — the span instrumentation ha
 ``GatewayObserver`` counts bytes served and uploads accepted/refused, and puts the
 feed/project/filename of the matched route on the gateway's server span.
 
-The connector records cache lookups, upstream fetches and consumer lag through the
-``record_*`` functions. Instruments are made from the global (proxy) meter, so they start
-exporting once ``setup_telemetry`` has installed a provider and cost nothing before.
+The connector records cache lookups and upstream fetches, and the metadata service's event
+consumer its lag, through the ``record_*`` functions. Instruments are made from the global
+(proxy) meter, so they start exporting once ``setup_telemetry`` has installed a provider and
+cost nothing before.
 Attribute values are low-cardinality (feed, kind, outcome): never a project or filename.
 """
 
@@ -58,7 +59,7 @@ _FILES_ROUTE = "/pypi/{feed}/packages/{project}/{filename}"
 _UPLOAD_ROUTE_PREFIX = "/pypi/{feed}/legacy"
 
 
-# -- for the connector -----------------------------------------------------------------
+# -- for the connector and the event consumer ------------------------------------------
 
 
 def record_cache_lookup(kind: str, hit: bool, feed: str = "") -> None:

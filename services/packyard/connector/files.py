@@ -23,6 +23,7 @@ import httpx
 from packyard.common.errors import NotFound, Unavailable
 from packyard.common.events import FILE_CACHED, subject
 from packyard.common.grpc import CHUNK_SIZE
+from packyard.common.metrics import record_cache_lookup
 from packyard.common.settings import redact_url
 from packyard.connector.errors import UpstreamFailed, UpstreamTimeout
 from packyard.connector.http import UpstreamDown, UpstreamHttp
@@ -63,12 +64,14 @@ class FileFetcher:
         """The file's FileInfo, then its bytes; cached on the way when not cached yet."""
         connector, entry = await self._listings.find_file(feed, project, filename)
         if not entry.upstream_url:
+            record_cache_lookup("file", True, feed)
             async for part in self._from_blob(entry):
                 yield part
             return
         lock = self._locks.setdefault((feed, filename), asyncio.Lock())
         async with lock:
             cached = self._listings.cached_in_memory(feed, filename)
+            record_cache_lookup("file", cached is not None, feed)
             if cached is not None:
                 async for part in self._from_blob(cached):
                     yield part

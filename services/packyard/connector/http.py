@@ -9,13 +9,15 @@ requests CVE-2018-18074 and Artifactory's "lenient host authentication").
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 import packyard
+from packyard.common.metrics import record_upstream_fetch
 from packyard.common.settings import redact_url
 from packyard.connector.errors import UpstreamFailed
 from packyard.protocol.upstream_parse import ACCEPT, origin_of
@@ -42,6 +44,21 @@ class ListingResponse:
     etag: str = ""
     last_modified: str = ""
     last_serial: int = 0
+
+
+class _Fetch:
+    """Latency and outcome of one upstream request, recorded once (by ``finish``)."""
+
+    def __init__(self, url: str) -> None:
+        # The host only: never the path (cardinality) nor userinfo (credentials).
+        self._host = urlsplit(url).hostname or ""
+        self._started = time.monotonic()
+        self._done = False
+
+    def finish(self, outcome: str) -> None:
+        if not self._done:
+            self._done = True
+            record_upstream_fetch(time.monotonic() - self._started, outcome, self._host)
 
 
 def project_url(connector: upstream_pb2.Connector, project: str) -> str:
@@ -117,39 +134,53 @@ class UpstreamHttp:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         url = project_url(connector, project)
-        async with self._open(connector, url, headers) as response:
-            status = response.status_code
-            if status == 304 or status in {404, 410}:
-                return ListingResponse(304 if status == 304 else 404, str(response.url))
-            if status >= 500 or status == 429:
-                raise UpstreamDown(f"HTTP {status}")
-            if status != 200:
-                raise UpstreamFailed(f"Upstream answered HTTP {status} for the project page.")
-            body = await _read_bounded(response, max_bytes)
-            serial = response.headers.get("x-pypi-last-serial", "")
-            return ListingResponse(
-                status=200,
-                url=str(response.url),
-                body=body,
-                content_type=response.headers.get("content-type", ""),
-                etag=response.headers.get("etag", ""),
-                last_modified=response.headers.get("last-modified", ""),
-                last_serial=int(serial) if serial.isdigit() else 0,
-            )
+        fetch = _Fetch(url)
+        try:
+            async with self._open(connector, url, headers) as response:
+                status = response.status_code
+                if status == 304 or status in {404, 410}:
+                    fetch.finish("not_modified" if status == 304 else "not_found")
+                    return ListingResponse(304 if status == 304 else 404, str(response.url))
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                if status != 200:
+                    raise UpstreamFailed(f"Upstream answered HTTP {status} for the project page.")
+                body = await _read_bounded(response, max_bytes)
+                serial = response.headers.get("x-pypi-last-serial", "")
+                fetch.finish("ok")
+                return ListingResponse(
+                    status=200,
+                    url=str(response.url),
+                    body=body,
+                    content_type=response.headers.get("content-type", ""),
+                    etag=response.headers.get("etag", ""),
+                    last_modified=response.headers.get("last-modified", ""),
+                    last_serial=int(serial) if serial.isdigit() else 0,
+                )
+        finally:
+            fetch.finish("error")  # whatever did not finish above failed (or was cancelled)
 
     @contextlib.asynccontextmanager
     async def open_file(
         self, connector: upstream_pb2.Connector, url: str
     ) -> AsyncIterator[httpx.Response]:
-        # Archives must arrive byte for byte: no compression negotiated.
-        async with self._open(connector, url, {"Accept-Encoding": "identity"}) as response:
-            if response.status_code >= 500 or response.status_code == 429:
-                raise UpstreamDown(f"HTTP {response.status_code}")
-            if response.status_code != 200:
-                raise UpstreamFailed(
-                    f"Upstream answered HTTP {response.status_code} for {redact_url(url)}."
-                )
-            yield response
+        # Latency here is up to the response headers: the body streams at the caller's pace.
+        fetch = _Fetch(url)
+        try:
+            # Archives must arrive byte for byte: no compression negotiated.
+            async with self._open(connector, url, {"Accept-Encoding": "identity"}) as response:
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise UpstreamDown(f"HTTP {response.status_code}")
+                if response.status_code != 200:
+                    if response.status_code in {404, 410}:
+                        fetch.finish("not_found")
+                    raise UpstreamFailed(
+                        f"Upstream answered HTTP {response.status_code} for {redact_url(url)}."
+                    )
+                fetch.finish("ok")
+                yield response
+        finally:
+            fetch.finish("error")
 
 
 async def _read_bounded(response: httpx.Response, max_bytes: int) -> bytes:

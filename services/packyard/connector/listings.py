@@ -30,6 +30,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.common.errors import NotFound, Unavailable
 from packyard.common.events import INDEX_CHANGED, UPSTREAM_REFRESHED, subject
+from packyard.common.metrics import record_cache_lookup
 from packyard.common.settings import redact_url
 from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.directory import Directory
@@ -230,7 +231,10 @@ class Listings:
     ) -> tuple[upstream_pb2.UpstreamListing, bool]:
         key = (feed, project, connector.id)
         known = self._known(key, stored)
-        if known is not None and self._fresh(known, connector):
+        # A hit is a listing answered without asking the upstream because it is fresh.
+        fresh = known is not None and self._fresh(known, connector)
+        record_cache_lookup("listing", fresh, feed)
+        if known is not None and fresh:
             return known, False
         if not self._breakers.allow(connector.id):
             return self._stale_or_raise(known, connector, Unavailable(

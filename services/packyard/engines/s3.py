@@ -69,6 +69,7 @@ class S3Engine:
         self.port = port
         self.credentials: S3Credentials | None = None
         self._process: EngineProcess | None = None
+        self._master_port = 0
 
     @property
     def endpoint(self) -> str:
@@ -95,6 +96,7 @@ class S3Engine:
         if self.port == 0:
             self.port = ports["s3"]
         s3_grpc, master, master_grpc = ports["s3_grpc"], ports["master"], ports["master_grpc"]
+        self._master_port = master
         volume, volume_grpc = ports["volume"], ports["volume_grpc"]
         filer, filer_grpc = ports["filer"], ports["filer_grpc"]
         argv = [
@@ -187,4 +189,26 @@ class S3Engine:
             client.list_buckets()
         except Exception:
             return False
-        return True
+        # The S3 gateway answers before the volume server has joined the master (its first
+        # heartbeat can hit a master still electing itself, and the next comes 5 s later);
+        # until then every write stalls in retries. Ready means objects can be stored.
+        return self._volume_server_joined()
+
+    def _volume_server_joined(self) -> bool:
+        import urllib3
+
+        try:
+            response = urllib3.request(
+                "GET",
+                f"http://{self.host}:{self._master_port}/dir/status",
+                timeout=urllib3.Timeout(connect=0.5, read=2.0),
+                retries=False,
+            )
+            topology = json.loads(response.data).get("Topology") or {}
+        except (urllib3.exceptions.HTTPError, ValueError, AttributeError):
+            return False
+        return any(
+            rack.get("DataNodes")
+            for center in topology.get("DataCenters") or []
+            for rack in center.get("Racks") or []
+        )

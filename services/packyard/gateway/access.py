@@ -1,11 +1,17 @@
 """Who is calling, and may they? Authentication goes to the metadata service; results are
 cached for a moment so a burst of pip requests costs one RPC.
+
+A revoked key or a removed permission must stop working on every gateway within one second.
+While the gateway's NATS subscription is connected, ``packyard.access.changed`` empties the
+cache (``forget``) and entries may live ``ttl`` seconds (a few); while it is not, they live
+at most ``DISCONNECTED_TTL`` so the bound holds without the event.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from datetime import UTC, datetime
 
 import grpc
 from fastapi import Request
@@ -19,11 +25,11 @@ from packyard.gateway.credentials import (
     can_read,
     parse_basic_auth,
 )
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import access_pb2, metadata_pb2
 
-# A revoked key or a removed permission must stop working on every gateway within one second;
-# a cache entry lives half of that so the RPC and clock slack fit in the rest.
-_AUTH_TTL = 0.5
+# Without the event, a cache entry lives half of the one-second bound so the RPC and clock
+# slack fit in the rest.
+DISCONNECTED_TTL = 0.5
 _MAX_CACHED = 10_000
 
 
@@ -32,16 +38,47 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
+def forget_authentications(request: Request) -> None:
+    """After this gateway changed keys, users, permissions or feed access: forget here at once;
+    the metadata service's event does it on the other gateways."""
+    authenticator: Authenticator = request.state.auth
+    authenticator.forget()
+
+
 class Authenticator:
-    def __init__(self, backends: Backends, limiter: FailureLimiter | None = None) -> None:
+    def __init__(
+        self,
+        backends: Backends,
+        limiter: FailureLimiter | None = None,
+        *,
+        ttl: float = DISCONNECTED_TTL,
+    ) -> None:
         self._backends = backends
         self._limiter = limiter or FailureLimiter()
         self._cache: dict[bytes, tuple[float, metadata_pb2.Principal]] = {}
-        # Feed settings decide access too (a feed made private), so they share the short TTL.
+        # Feed settings decide access too (a feed made private), so they share the TTL.
         self._feeds: dict[str, tuple[float, metadata_pb2.Feed]] = {}
+        self._connected_ttl = ttl
+        self._live = False
+        # Bumped by forget(): an answer whose RPC began before a forget() may predate the
+        # change, so it is used once but not cached.
+        self._generation = 0
+
+    @property
+    def ttl(self) -> float:
+        """How long an answer is reused now: longer only while change events arrive."""
+        if self._live:
+            return self._connected_ttl
+        return min(self._connected_ttl, DISCONNECTED_TTL)
+
+    def set_live(self, live: bool) -> None:
+        """Whether ``packyard.access.changed`` events arrive; the cache starts over either way."""
+        self._live = live
+        self.forget()
 
     def forget(self) -> None:
         """Drop every cached authentication (after a change of keys or permissions)."""
+        self._generation += 1
         self._cache.clear()
         self._feeds.clear()
 
@@ -63,6 +100,7 @@ class Authenticator:
         hit = self._cache.get(key)
         if hit and hit[0] > now:
             return hit[1]
+        generation = self._generation
         try:
             reply = await self._backends.metadata.Authenticate(
                 metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
@@ -73,22 +111,48 @@ class Authenticator:
                 raise
             self._limiter.record_failure(address)
             raise Unauthenticated(BAD_CREDENTIALS) from None
-        if len(self._cache) >= _MAX_CACHED:
-            self._cache.clear()
-        self._cache[key] = (now + _AUTH_TTL, reply.principal)
+        lifetime = await self._lifetime(reply.principal)
+        if generation == self._generation:
+            if len(self._cache) >= _MAX_CACHED:
+                self._cache.clear()
+            self._cache[key] = (now + lifetime, reply.principal)
         return reply.principal
+
+    async def _lifetime(self, principal: metadata_pb2.Principal) -> float:
+        """How long this answer may be reused: the TTL, but never past the key's expiry.
+
+        Expiry sends no event, and a Principal does not carry it; a TTL longer than the
+        disconnected one is only safe once the key's expiry is known.
+        """
+        ttl = self.ttl
+        if not principal.key_prefix or ttl <= DISCONNECTED_TTL:
+            return ttl
+        try:
+            reply = await self._backends.access.ListKeys(
+                access_pb2.ListKeysRequest(prefix=principal.key_prefix),
+                timeout=self._backends.timeout,
+            )
+        except grpc.aio.AioRpcError:
+            return DISCONNECTED_TTL
+        for key in reply.keys:
+            if key.HasField("expires"):
+                left = (key.expires.ToDatetime(tzinfo=UTC) - datetime.now(UTC)).total_seconds()
+                ttl = max(0.0, min(ttl, left))
+        return ttl
 
     async def feed(self, name: str) -> metadata_pb2.Feed:
         now = time.monotonic()
         hit = self._feeds.get(name)
         if hit and hit[0] > now:
             return hit[1]
+        generation = self._generation
         reply = await self._backends.metadata.GetFeed(
             metadata_pb2.GetFeedRequest(name=name), timeout=self._backends.timeout
         )
-        if len(self._feeds) >= _MAX_CACHED:
-            self._feeds.clear()
-        self._feeds[name] = (now + _AUTH_TTL, reply.feed)
+        if generation == self._generation:
+            if len(self._feeds) >= _MAX_CACHED:
+                self._feeds.clear()
+            self._feeds[name] = (now + self.ttl, reply.feed)
         return reply.feed
 
     async def readable_feed(self, request: Request, name: str) -> metadata_pb2.Feed:

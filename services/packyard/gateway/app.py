@@ -17,6 +17,8 @@ from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway.access import Authenticator
 from packyard.gateway.auth_limits import FailureLimiter
 from packyard.gateway.backends import open_backends
+from packyard.gateway.change_listener import ChangeListener
+from packyard.gateway.page_cache import PageCache
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.routes import (
     admin,
@@ -36,8 +38,21 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
             limiter = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window)
-            auth = Authenticator(backends, limiter)
-            yield {"backends": backends, "auth": auth, "settings": settings}
+            auth = Authenticator(backends, limiter, ttl=settings.auth_cache_ttl)
+            pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
+            # Connects in the background: the gateway serves at once, NATS or not.
+            listener = ChangeListener(settings.nats_url, pages, auth)
+            listener.start()
+            try:
+                yield {
+                    "backends": backends,
+                    "auth": auth,
+                    "settings": settings,
+                    "pages": pages,
+                    "changes": listener,
+                }
+            finally:
+                await listener.stop()
 
     app = FastAPI(
         title="Packyard",

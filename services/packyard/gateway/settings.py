@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from packyard.common.settings import ServiceSettings
 
 
@@ -23,3 +25,14 @@ class GatewaySettings(ServiceSettings):
     # source address may make within the window (seconds) before it gets 429 (0 = no limit).
     auth_failure_limit: int = 10
     auth_failure_window: float = 60.0
+    # PACKYARD_NATS_URL: where change events come from (core NATS). Without a connection the
+    # gateway serves as usual, with no page cache and authentications cached for at most 0.5 s,
+    # and keeps reconnecting in the background ("" = never connect).
+    nats_url: str = "nats://127.0.0.1:4222"
+    # PACKYARD_PAGE_CACHE_TTL: seconds a rendered page may be reused at most, even if its change
+    # event is lost (0 = no page cache). PACKYARD_PAGE_CACHE_MAX_BYTES: memory the cache may use.
+    page_cache_ttl: float = Field(default=5.0, ge=0)
+    page_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # PACKYARD_AUTH_CACHE_TTL: seconds an authentication is reused while change events arrive
+    # (revocation then takes effect on the event); at most 0.5 s while they do not.
+    auth_cache_ttl: float = Field(default=3.0, ge=0)

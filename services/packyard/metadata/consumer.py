@@ -18,8 +18,10 @@ from datetime import UTC
 from google.protobuf.message import DecodeError
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
 
 from packyard.common.errors import Unavailable
 from packyard.common.events import (
@@ -29,7 +31,8 @@ from packyard.common.events import (
     connect_with_retry,
     ensure_stream,
 )
-from packyard.common.telemetry import consumer_span
+from packyard.common.metrics import record_consumer_lag
+from packyard.common.telemetry import consumer_span, set_span_fields
 from packyard.metadata.upstream_models import CachedFile, Listing
 from packyard.metadata.upstream_service import UpstreamStore
 from packyard.rpc.v1 import events_pb2, upstream_pb2
@@ -47,6 +50,7 @@ async def apply_event(store: UpstreamStore, subject: str, data: bytes) -> bool:
     """Apply one event to the store; True if it changed something. DecodeError if garbage."""
     if subject.startswith(UPSTREAM_REFRESHED + "."):
         event = events_pb2.UpstreamRefreshed.FromString(data)
+        set_span_fields(trace.get_current_span(), event)
         payload = upstream_pb2.UpstreamListing(
             files=event.files, versions=event.versions, status=event.status
         ).SerializeToString(deterministic=True)
@@ -65,6 +69,7 @@ async def apply_event(store: UpstreamStore, subject: str, data: bytes) -> bool:
         )
     if subject.startswith(FILE_CACHED + "."):
         cached = events_pb2.FileCached.FromString(data)
+        set_span_fields(trace.get_current_span(), cached)
         info = cached.file
         return await store.record_cached_file(
             CachedFile(
@@ -138,9 +143,12 @@ class EventConsumer:
             try:
                 messages = await sub.fetch(_BATCH, timeout=1.0)
             except NatsTimeout:
+                # Nothing was waiting for a whole second: the consumer is caught up.
+                record_consumer_lag(self._durable, 0)
                 continue
             for msg in messages:
                 await self._handle(msg)
+                record_consumer_lag(self._durable, _pending(msg))
 
     async def _handle(self, msg: Msg) -> None:
         with consumer_span(msg.subject, msg.headers):
@@ -159,3 +167,11 @@ class EventConsumer:
                 await msg.nak(delay=_RETRY_DELAY)
                 return
             await msg.ack()
+
+
+def _pending(msg: Msg) -> int:
+    """Messages of the stream this consumer has not been given yet, as of ``msg``."""
+    try:
+        return msg.metadata.num_pending
+    except (ValueError, IndexError, NatsError):  # no JetStream reply subject to read it from
+        return 0

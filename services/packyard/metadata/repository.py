@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from packyard.metadata.access_models import AuditContext
 from packyard.metadata.models import (
     CoreMetadata,
     Feed,
@@ -25,7 +26,6 @@ _METADATA_FIELDS = tuple(
     f.name for f in dataclasses.fields(CoreMetadata) if f.name not in ("name", "version")
 )
 _METADATA_COLUMNS = ", ".join(_METADATA_FIELDS)
-_METADATA_PARAMS = ", ".join(f"${i}" for i in range(4, 4 + len(_METADATA_FIELDS)))
 
 # Constraint names the domain tells apart after a unique violation.
 FILES_FILENAME_CONSTRAINT = "files_feed_filename_key"
@@ -48,12 +48,22 @@ FROM feeds ORDER BY name
 """
 
 _PROJECT_COLUMNS = "id, feed, name, display_name, status, status_reason, serial"
-# DO UPDATE (not DO NOTHING) so the row is locked whether it was just made or already there:
-# registrations of one project then run one after the other.
-UPSERT_PROJECT_LOCKED = """
-INSERT INTO projects (feed, name, display_name) VALUES ($1, $2, $3)
-ON CONFLICT (feed, name) DO UPDATE SET display_name = projects.display_name
-RETURNING id
+# The first statement of a registration: the feed's rule on local versions, and the project,
+# made if missing. DO UPDATE (not DO NOTHING) locks the row whether it was just made or already
+# there, so registrations of one project run one after the other; the update is the serial bump
+# the new file needs (a refused registration rolls it back). RETURNING reads the row as locked,
+# so the status is the latest committed one. No row: the feed does not exist.
+LOCK_PROJECT_FOR_FILE = """
+WITH feed AS (
+    SELECT name, refuse_local_versions FROM feeds WHERE name = $1
+), project AS (
+    INSERT INTO projects (feed, name, display_name)
+    SELECT name, $2, $3 FROM feed
+    ON CONFLICT (feed, name) DO UPDATE SET serial = nextval('project_serial')
+    RETURNING id, status
+)
+SELECT feed.refuse_local_versions, project.id, project.status
+FROM feed JOIN project ON true
 """
 SELECT_PROJECT = f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE feed = $1 AND name = $2"
 BUMP_SERIAL = "UPDATE projects SET serial = nextval('project_serial') WHERE id = $1"
@@ -67,12 +77,6 @@ SELECT name, display_name, serial, status FROM projects
 WHERE feed = $1 AND name > $2 ORDER BY name LIMIT $3
 """
 
-INSERT_RELEASE = f"""
-INSERT INTO releases (project_id, version, canonical_version, {_METADATA_COLUMNS})
-VALUES ($1, $2, $3, {_METADATA_PARAMS})
-ON CONFLICT (project_id, canonical_version) DO NOTHING
-RETURNING id, version
-"""
 SELECT_RELEASE = """
 SELECT id, version FROM releases WHERE project_id = $1 AND canonical_version = $2
 """
@@ -95,18 +99,55 @@ JOIN projects p ON p.id = f.project_id
 """
 SELECT_FILE = _FILE_SELECT + "WHERE f.feed = $1 AND f.filename = $2"
 SELECT_PROJECT_FILES = _FILE_SELECT + "WHERE f.project_id = $1"
-INSERT_FILE = """
-INSERT INTO files (feed, project_id, release_id, filename, size, sha256, blake2b_256, md5,
-                   requires_python, packagetype, python_version, core_metadata_sha256,
-                   origin, upstream_url, uploader)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+# The second statement of a registration, run under the project lock (so its snapshot sees
+# every registration of the project committed before): reserve the filename, make the release
+# if missing, insert the file and its audit record, and return the file as SELECT_FILE would.
+# Each step feeds on the one before, so a filename already reserved (a file there now or
+# deleted) inserts nothing and returns reserved = false. files_one_sdist_per_release refuses a
+# second sdist of a release with a unique violation.
+_REGISTER_PARAMS = 21  # $1..$21 below; the release's metadata follows
+_RELEASE_METADATA_PARAMS = ", ".join(
+    f"${i}" for i in range(_REGISTER_PARAMS + 1, _REGISTER_PARAMS + 1 + len(_METADATA_FIELDS))
+)
+REGISTER_NEW_FILE = f"""
+WITH registered AS (
+    INSERT INTO filename_registry (feed, filename) VALUES ($1, $2)
+    ON CONFLICT DO NOTHING
+    RETURNING feed
+), new_release AS (
+    INSERT INTO releases (project_id, version, canonical_version, {_METADATA_COLUMNS})
+    SELECT $3, $4, $5, {_RELEASE_METADATA_PARAMS}
+    FROM registered
+    ON CONFLICT (project_id, canonical_version) DO NOTHING
+    RETURNING id, version, yanked, yanked_reason
+), release AS (
+    SELECT id, version, yanked, yanked_reason FROM new_release
+    UNION ALL
+    SELECT id, version, yanked, yanked_reason FROM releases
+    WHERE project_id = $3 AND canonical_version = $5 AND EXISTS (SELECT 1 FROM registered)
+    LIMIT 1
+), file AS (
+    INSERT INTO files (feed, project_id, release_id, filename, size, sha256, blake2b_256, md5,
+                       requires_python, packagetype, python_version, core_metadata_sha256,
+                       origin, upstream_url, uploader)
+    SELECT $1, $3, release.id, $2, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
+    FROM release
+    RETURNING *
+), audit AS (
+    INSERT INTO audit_log (actor, actor_key, client_address, action, feed, target, detail)
+    SELECT $17, $18, $19, 'file.uploaded', file.feed, file.filename, $20 FROM file
+)
+SELECT EXISTS (SELECT 1 FROM registered) AS reserved,
+       f.feed, $21::text AS project, r.version, f.filename, f.size, f.sha256, f.blake2b_256,
+       f.md5, f.requires_python, r.yanked, r.yanked_reason, f.upload_time, f.packagetype,
+       f.python_version, f.core_metadata_sha256, f.origin, f.upstream_url
+FROM (SELECT 1) one
+LEFT JOIN (file f JOIN release r ON r.id = f.release_id) ON true
 """
-RELEASE_HAS_SDIST = "SELECT 1 FROM files WHERE release_id = $1 AND packagetype = 'sdist'"
 COUNT_RELEASE_FILES = "SELECT count(*) FROM files WHERE release_id = $1"
 DELETE_FILE = "DELETE FROM files WHERE feed = $1 AND filename = $2 RETURNING project_id"
 DELETE_RELEASE_FILES = "DELETE FROM files WHERE release_id = $1"
 FILENAME_REGISTERED = "SELECT 1 FROM filename_registry WHERE feed = $1 AND filename = $2"
-REGISTER_FILENAME = "INSERT INTO filename_registry (feed, filename) VALUES ($1, $2)"
 
 
 def _feed(row: asyncpg.Record) -> Feed:
@@ -172,12 +213,30 @@ async def list_feeds(conn: asyncpg.Connection) -> list[Feed]:
     return [_feed(row) for row in await conn.fetch(SELECT_FEEDS)]
 
 
-async def lock_or_create_project(
+class RegistrationRace(Exception):
+    """A registration lost a race it cannot settle inside its transaction; retry it whole."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LockedProject:
+    id: int
+    status: ProjectStatus
+    refuse_local_versions: bool  # the feed's rule
+
+
+async def lock_project_for_file(
     conn: asyncpg.Connection, feed: str, name: str, display_name: str
-) -> int:
-    """Id of the project, made if missing; the row stays locked until the transaction ends."""
-    project_id: int = await conn.fetchval(UPSERT_PROJECT_LOCKED, feed, name, display_name)
-    return project_id
+) -> LockedProject | None:
+    """The project, made if missing, locked until the transaction ends and its serial bumped;
+    None when the feed does not exist."""
+    row = await conn.fetchrow(LOCK_PROJECT_FOR_FILE, feed, name, display_name)
+    if row is None:
+        return None
+    return LockedProject(
+        id=row["id"],
+        status=ProjectStatus(row["status"]),
+        refuse_local_versions=row["refuse_local_versions"],
+    )
 
 
 async def get_project(conn: asyncpg.Connection, feed: str, name: str) -> ProjectRow | None:
@@ -217,24 +276,6 @@ async def list_projects_page(
         )
         for row in rows
     ]
-
-
-async def get_or_create_release(
-    conn: asyncpg.Connection,
-    project_id: int,
-    version: str,
-    canonical_version: str,
-    metadata: CoreMetadata,
-) -> tuple[int, str]:
-    """(id, stored version) of the release, made with ``metadata`` if missing."""
-    values = [
-        list(v) if isinstance(v, tuple) else v
-        for v in (getattr(metadata, field) for field in _METADATA_FIELDS)
-    ]
-    row = await conn.fetchrow(INSERT_RELEASE, project_id, version, canonical_version, *values)
-    if row is None:
-        row = await conn.fetchrow(SELECT_RELEASE, project_id, canonical_version)
-    return row["id"], row["version"]
 
 
 async def get_release_id(
@@ -278,25 +319,34 @@ async def filename_registered(conn: asyncpg.Connection, feed: str, filename: str
     return await conn.fetchval(FILENAME_REGISTERED, feed, filename) is not None
 
 
-async def release_has_sdist(conn: asyncpg.Connection, release_id: int) -> bool:
-    return await conn.fetchval(RELEASE_HAS_SDIST, release_id) is not None
-
-
-async def insert_file(
+async def register_new_file(
     conn: asyncpg.Connection,
     file: FileRecord,
+    *,
     project_id: int,
-    release_id: int,
+    version: str,
+    canonical_version: str,
+    metadata: CoreMetadata,
     uploader: str,
-) -> None:
-    """Insert the file and reserve its filename in the feed forever."""
-    await conn.execute(REGISTER_FILENAME, file.feed, file.filename)
-    await conn.execute(
-        INSERT_FILE,
+    audit: AuditContext,
+    audit_detail: str,
+) -> FileRecord | None:
+    """Reserve the filename forever, make the release if missing, insert the file and its
+    audit record; the stored file, or None when the filename was already reserved.
+
+    Run under the project's lock (``lock_project_for_file``) in the same transaction.
+    """
+    values = [
+        list(v) if isinstance(v, tuple) else v
+        for v in (getattr(metadata, field) for field in _METADATA_FIELDS)
+    ]
+    row = await conn.fetchrow(
+        REGISTER_NEW_FILE,
         file.feed,
-        project_id,
-        release_id,
         file.filename,
+        project_id,
+        version,
+        canonical_version,
         file.size,
         file.sha256,
         file.blake2b_256,
@@ -308,7 +358,20 @@ async def insert_file(
         file.origin.value,
         file.upstream_url,
         uploader,
+        audit.actor,
+        audit.actor_key,
+        audit.client_address,
+        audit_detail,
+        file.project,
+        *values,
     )
+    if not row["reserved"]:
+        return None
+    if row["feed"] is None:
+        # Reserved, yet no release to attach the file to: only a writer of releases that
+        # does not hold the project lock could cause this. Roll back and let the caller retry.
+        raise RegistrationRace(file.filename)
+    return _file(row)
 
 
 async def delete_file(conn: asyncpg.Connection, feed: str, filename: str) -> int | None:

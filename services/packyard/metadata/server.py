@@ -25,6 +25,7 @@ from packyard.metadata.access_service import AccessService
 from packyard.metadata.access_servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access_servicer import AccessServicer
 from packyard.metadata.catalog_servicer import add_catalog_service
+from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
 from packyard.metadata.service import MetadataService
 from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
@@ -63,8 +64,14 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
     async with AsyncExitStack() as stack:
         pool = await create_pool(settings)
         stack.push_async_callback(_close_pool, pool)
-        server = new_server()
-        access = AccessService(pool, acquire_timeout=settings.db_connect_timeout)
+        # Gateways drop cached pages and authentications on these events.
+        changes = ChangeAnnouncer(settings.nats_url)
+        changes.start()
+        stack.push_async_callback(changes.stop)
+        server = new_server(ChangeInterceptor(changes))
+        access = AccessService(
+            pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
+        )
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
             MetadataServicer(
                 MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)

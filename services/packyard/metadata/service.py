@@ -297,6 +297,8 @@ class MetadataService:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
                 log.info("file.register_race", extra={"file": file.filename})
+            except repo.RegistrationRace:
+                log.info("file.register_race", extra={"file": file.filename})
         raise Unavailable("Concurrent registrations of this filename; try again.")
 
     async def _register(
@@ -308,70 +310,68 @@ class MetadataService:
         uploader: str,
         audit: AuditContext | None,
     ) -> Registration:
+        # Two statements under one transaction: lock the project (made if missing), then do
+        # every write in one round trip. The rare refusals look again at what is there, so they
+        # answer as a step-by-step check would: an existing file first, then the rules.
         async with self._connection() as conn:
             try:
-                # Fast path without locks: a retried upload of a file that is already there.
-                existing = await repo.get_file(conn, file.feed, file.filename)
-                if existing is not None:
-                    raise _FileExists(existing)
                 async with conn.transaction():
-                    feed = await repo.get_feed(conn, file.feed)
-                    if feed is None:
+                    project = await repo.lock_project_for_file(
+                        conn, file.feed, file.project, metadata.name or file.project
+                    )
+                    if project is None:
                         raise NotFound(f"Feed '{file.feed}' does not exist.")
-                    if parsed.local is not None and feed.refuse_local_versions:
+                    if parsed.local is not None and project.refuse_local_versions:
+                        await self._refuse_taken(conn, file, reused_too=False)
                         raise InvalidArgument(
                             f"The use of local versions in '{version}' is not allowed."
                         )
-                    project_id = await repo.lock_or_create_project(
-                        conn, file.feed, file.project, metadata.name or file.project
-                    )
-                    # Read again under the project lock: a registration that held it has
-                    # committed by now.
-                    existing = await repo.get_file(conn, file.feed, file.filename)
-                    if existing is not None:
-                        raise _FileExists(existing)
-                    if await repo.filename_registered(conn, file.feed, file.filename):
-                        raise AlreadyExists(FILENAME_REUSED)
                     # PEP 792: archived and quarantined projects take no new files.
-                    current = await repo.get_project(conn, file.feed, file.project)
-                    if current is not None and current.status in (
-                        ProjectStatus.ARCHIVED,
-                        ProjectStatus.QUARANTINED,
-                    ):
+                    if project.status in (ProjectStatus.ARCHIVED, ProjectStatus.QUARANTINED):
+                        await self._refuse_taken(conn, file, reused_too=True)
                         raise InvalidArgument(
-                            f"Project '{file.project}' is {current.status.value} and does not "
+                            f"Project '{file.project}' is {project.status.value} and does not "
                             "accept new uploads."
                         )
-                    release_id, _ = await repo.get_or_create_release(
-                        conn, project_id, version, canonicalize_version(parsed), metadata
-                    )
-                    if file.packagetype == PackageType.SDIST and await repo.release_has_sdist(
-                        conn, release_id
-                    ):
-                        raise InvalidArgument(ONE_SDIST)
-                    await repo.insert_file(conn, file, project_id, release_id, uploader)
-                    await repo.bump_serial(conn, project_id)
-                    await audit_repo.insert_audit(
+                    stored = await repo.register_new_file(
                         conn,
-                        audit or AuditContext(actor=uploader),
-                        "file.uploaded",
-                        feed=file.feed,
-                        target=file.filename,
-                        detail=f"{file.project}=={version} sha256={file.sha256}",
+                        file,
+                        project_id=project.id,
+                        version=version,
+                        canonical_version=canonicalize_version(parsed),
+                        metadata=metadata,
+                        uploader=uploader,
+                        audit=audit or AuditContext(actor=uploader),
+                        audit_detail=f"{file.project}=={version} sha256={file.sha256}",
                     )
-                    stored = await repo.get_file(conn, file.feed, file.filename)
+                    if stored is None:
+                        await self._refuse_taken(conn, file, reused_too=True)
+                        # Reserved by a registration that committed, yet neither there nor
+                        # reserved now: cannot happen while rows of the registry are kept.
+                        raise repo.RegistrationRace(file.filename)
             except _FileExists as exists:
                 if _same_bytes(exists.existing, file):
                     return Registration(exists.existing, created=False)
                 raise AlreadyExists(
                     file_exists_message(file.filename, exists.existing.sha256)
                 ) from None
-        assert stored is not None
         log.info(
             "file.registered",
             extra={"feed": file.feed, "project": file.project, "file": file.filename},
         )
         return Registration(stored, created=True)
+
+    @staticmethod
+    async def _refuse_taken(
+        conn: asyncpg.Connection, file: FileRecord, *, reused_too: bool
+    ) -> None:
+        """Raise for a filename taken in the feed: _FileExists while a file has it, else
+        (``reused_too``) FILENAME_REUSED when a deleted file had it. Under the project lock."""
+        existing = await repo.get_file(conn, file.feed, file.filename)
+        if existing is not None:
+            raise _FileExists(existing)
+        if reused_too and await repo.filename_registered(conn, file.feed, file.filename):
+            raise AlreadyExists(FILENAME_REUSED)
 
     async def delete_file(
         self, feed: str, filename: str, *, audit: AuditContext | None = None

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from packyard.common.errors import PermissionDenied
+from packyard.gateway.access import forget_authentications
 from packyard.gateway.admin_auth import (
     AdminDep,
     FeedAdminDep,
@@ -37,6 +38,7 @@ from packyard.gateway.admin_schemas import (
 )
 from packyard.gateway.credentials import can_read, has_right
 from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import drop_file_pages, drop_pages
 from packyard.gateway.routes import admin_principals
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
@@ -104,6 +106,8 @@ async def update_feed(
         ),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
+    drop_pages(request, feed)
     return FeedOut.from_pb(reply.feed)
 
 
@@ -117,6 +121,8 @@ async def delete_feed(
         metadata_pb2.DeleteFeedRequest(name=feed, audit=audit_context(request, caller)),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
+    drop_pages(request, feed)
     return Response(status_code=204)
 
 
@@ -155,6 +161,7 @@ async def set_permission(
         ),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
     return PermissionOut.from_pb(reply.permission)
 
 
@@ -173,6 +180,7 @@ async def delete_permission(
         ),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
     return Response(status_code=204)
 
 
@@ -196,6 +204,7 @@ async def _yank(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, name)
     return YankOut(feed=feed, project=name, version=version, yanked=yanked, files=reply.files)
 
 
@@ -243,6 +252,7 @@ async def delete_release(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, name)
     return DeletedOut(deleted=f"{name}=={version}", files=reply.files)
 
 
@@ -260,6 +270,7 @@ async def delete_file(
         ),
         timeout=backends.timeout,
     )
+    drop_file_pages(request, feed, filename)
     return DeletedOut(deleted=filename)
 
 
@@ -287,6 +298,7 @@ async def set_project_status(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, name)
     return StatusOut(feed=feed, project=name, status=body.status, reason=body.reason)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from packyard.common.errors import Unavailable
@@ -20,6 +20,7 @@ from packyard.common.settings import redact_url
 from packyard.gateway.admin_auth import AdminDep, FeedAdminDep
 from packyard.gateway.backends import Backends
 from packyard.gateway.deps import BackendsDep
+from packyard.gateway.page_cache import drop_pages
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
@@ -133,7 +134,7 @@ async def list_connectors(feed: str, caller: AdminDep, backends: BackendsDep) ->
 
 @router.post("/feeds/{feed}/connectors", status_code=201, summary="Add a connector")
 async def add_connector(
-    feed: str, body: ConnectorIn, caller: AdminDep, backends: BackendsDep
+    feed: str, body: ConnectorIn, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> ConnectorOut:
     reply = await _stub(backends).AddConnector(
         upstream_pb2.AddConnectorRequest(
@@ -152,6 +153,7 @@ async def add_connector(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed)
     log.info(
         "admin.connector_added",
         extra={"feed": feed, "connector": reply.connector.id, "actor": caller.name},
@@ -161,7 +163,12 @@ async def add_connector(
 
 @router.patch("/feeds/{feed}/connectors/{connector_id}", summary="Change a connector")
 async def update_connector(
-    feed: str, connector_id: str, body: ConnectorPatch, caller: AdminDep, backends: BackendsDep
+    feed: str,
+    connector_id: str,
+    body: ConnectorPatch,
+    request: Request,
+    caller: AdminDep,
+    backends: BackendsDep,
 ) -> ConnectorOut:
     values = body.model_dump(exclude_unset=True)
     mask = [k for k in values if k not in {"username", "password"}]
@@ -180,6 +187,7 @@ async def update_connector(
         upstream_pb2.UpdateConnectorRequest(connector=connector, update_mask=mask),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed)
     log.info(
         "admin.connector_updated",
         extra={"feed": feed, "connector": connector_id, "fields": mask, "actor": caller.name},
@@ -191,11 +199,12 @@ async def update_connector(
     "/feeds/{feed}/connectors/{connector_id}", status_code=204, summary="Remove a connector"
 )
 async def remove_connector(
-    feed: str, connector_id: str, caller: AdminDep, backends: BackendsDep
+    feed: str, connector_id: str, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> Response:
     await _stub(backends).RemoveConnector(
         upstream_pb2.RemoveConnectorRequest(feed=feed, id=connector_id), timeout=backends.timeout
     )
+    drop_pages(request, feed)
     log.info(
         "admin.connector_removed",
         extra={"feed": feed, "connector": connector_id, "actor": caller.name},
@@ -216,7 +225,7 @@ async def get_feed_origin(feed: str, caller: FeedAdminDep, backends: BackendsDep
 
 @router.put("/feeds/{feed}/origin", summary="Set reserved prefixes and merging for a feed")
 async def set_feed_origin(
-    feed: str, body: FeedOriginBody, caller: FeedAdminDep, backends: BackendsDep
+    feed: str, body: FeedOriginBody, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> FeedOriginBody:
     reply = await _stub(backends).SetFeedOrigin(
         upstream_pb2.SetFeedOriginRequest(
@@ -228,6 +237,7 @@ async def set_feed_origin(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed)
     return FeedOriginBody(
         reserved_prefixes=list(reply.origin.reserved_prefixes),
         merge_upstream=reply.origin.merge_upstream,
@@ -250,7 +260,12 @@ async def get_project_origin(
     summary="Allow or block upstream files and local publishing for a project",
 )
 async def set_project_origin(
-    feed: str, project: str, body: ProjectOriginBody, caller: FeedAdminDep, backends: BackendsDep
+    feed: str,
+    project: str,
+    body: ProjectOriginBody,
+    request: Request,
+    caller: FeedAdminDep,
+    backends: BackendsDep,
 ) -> OriginPolicyOut:
     reply = await _stub(backends).SetProjectOrigin(
         upstream_pb2.SetProjectOriginRequest(
@@ -261,6 +276,7 @@ async def set_project_origin(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, normalize(project))
     log.warning(
         "admin.project_origin_set",
         extra={"feed": feed, "project": normalize(project), "upstream": body.upstream,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from packyard.common.errors import NotFound, PermissionDenied
+from packyard.gateway.access import forget_authentications
 from packyard.gateway.admin_auth import (
     AdminDep,
     CallerDep,
@@ -102,6 +103,7 @@ async def update_user(
     if body.disabled is not None:
         update.disabled = body.disabled
     reply = await backends.access.UpdateUser(update, timeout=backends.timeout)
+    forget_authentications(request)
     return UserOut.from_pb(reply.user)
 
 
@@ -115,6 +117,7 @@ async def delete_user(
         access_pb2.DeleteUserRequest(name=name, audit=audit_context(request, caller)),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
     return Response(status_code=204)
 
 
@@ -209,4 +212,5 @@ async def revoke_key(
         access_pb2.RevokeKeyRequest(prefix=prefix, audit=audit_context(request, caller)),
         timeout=backends.timeout,
     )
+    forget_authentications(request)
     return KeyOut.from_pb(reply.key)

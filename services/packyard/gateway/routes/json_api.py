@@ -9,8 +9,9 @@ from packaging.version import InvalidVersion, Version
 from packyard.common.errors import NotFound
 from packyard.gateway.catalog import load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import CachedPage, page_cache
 from packyard.gateway.pages import json_api_releases
-from packyard.protocol.caching import etag_for, if_none_match_matches
+from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
 from packyard.protocol.names import normalize
 from packyard.protocol.simple import dumps_json
@@ -46,15 +47,28 @@ async def _answer(
         tail = f"{version}/json" if version else "json"
         return RedirectResponse(f"/pypi/{feed}/pypi/{canonical}/{tail}", 301)
     await auth.readable_feed(request, feed)
+    # Access was decided above for this request; only the document is cached. It holds
+    # absolute URLs, so the base URL the client used is part of the key.
+    base = str(request.base_url)
+    pages = page_cache(request)
+    key = (feed, canonical, f"json:{version or ''}:{base}")
+    cached = pages.get(key)
+    if cached is None:
+        ticket = pages.ticket()
+        cached = await _render(feed, canonical, version, base, backends)
+        pages.put(key, ticket, cached)
+    return cached.response(request)
+
+
+async def _render(
+    feed: str, canonical: str, version: str | None, base: str, backends: BackendsDep
+) -> CachedPage:
     found = await load_project(backends, feed, canonical)
     # PEP 792: a quarantined project is not offered at all, as on PyPI.
     if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
         raise NotFound(f"Project '{canonical}' not found.")
     etag = etag_for("json", feed, canonical, version or "", found.serial)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
-    if if_none_match_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    base = str(request.base_url)
     releases = json_api_releases(found, base)
     project_url = f"{base.rstrip('/')}/pypi/{feed}/simple/{canonical}/"
     display = found.display_name or canonical
@@ -69,7 +83,7 @@ async def _answer(
         body = render_release_json_api(
             display, release, last_serial=found.serial, project_url=project_url
         )
-    return Response(dumps_json(body), media_type="application/json", headers=headers)
+    return CachedPage(dumps_json(body), "application/json", headers)
 
 
 def _same_version(a: str, b: str) -> bool:

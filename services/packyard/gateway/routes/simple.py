@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from packyard.gateway.catalog import list_projects, load_project_with_headers
 from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import CachedPage, page_cache
 from packyard.gateway.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import etag_for, if_none_match_matches
@@ -78,17 +79,31 @@ async def simple_project(
     fmt = _format(request)
     if fmt is None:
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
-    found, extra_headers = await load_project_with_headers(backends, feed, canonical)
-    etag = etag_for("simple", feed, canonical, found.serial, fmt.value)
+    # Access was decided above for this request; only the page itself is cached.
+    pages = page_cache(request)
+    key = (feed, canonical, f"simple:{fmt.value}")
+    cached = pages.get(key)
+    if cached is None:
+        ticket = pages.ticket()
+        cached = await _render_project(backends, feed, canonical, fmt)
+        pages.put(key, ticket, cached)
+    return cached.response(request)
+
+
+async def _render_project(
+    backends: BackendsDep, feed: str, project: str, fmt: SimpleFormat
+) -> CachedPage:
+    found, extra_headers = await load_project_with_headers(backends, feed, project)
+    etag = etag_for("simple", feed, project, found.serial, fmt.value)
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
+    # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
     headers.update(extra_headers)
-    if if_none_match_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
     page = project_page(found)
     content = (
         dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
     )
-    return Response(content, media_type=_content_type(fmt), headers=headers)
+    body = content if isinstance(content, bytes) else content.encode()
+    return CachedPage(body, _content_type(fmt), headers)
 
 
 @router.get("/pypi/{feed}/simple", include_in_schema=False)

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from packyard.gateway.admin_auth import Right, audit_context, require_feed_right
 from packyard.gateway.deps import BackendsDep
+from packyard.gateway.page_cache import drop_file_pages, drop_pages
 from packyard.gateway.ui_csrf import check_same_origin
 from packyard.gateway.ui_render import path_part
 from packyard.gateway.ui_routing import HtmlRoute
@@ -67,6 +68,7 @@ async def _set_yanked(
         ),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, name)
     return RedirectResponse(_project_url(feed, name, version), 303)
 
 
@@ -80,6 +82,7 @@ async def delete_release(
         metadata_pb2.DeleteReleaseRequest(feed=feed, project=name, version=version, audit=audit),
         timeout=backends.timeout,
     )
+    drop_pages(request, feed, name)
     return RedirectResponse(_project_url(feed, name), 303)
 
 
@@ -92,6 +95,7 @@ async def delete_file(
         metadata_pb2.DeleteFileRequest(feed=feed, filename=filename, audit=audit),
         timeout=backends.timeout,
     )
+    drop_file_pages(request, feed, filename)
     # Back to the page the form was on, if that is a page of this site.
     back = fields.get("next", "")
     if not back.startswith("/feeds/") or "//" in back or "\\" in back:

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from packyard.gateway.admin_auth import audit_context
 from packyard.gateway.deps import AuthDep, BackendsDep, SettingsDep
+from packyard.gateway.page_cache import drop_pages
 from packyard.gateway.publish import publish
 from packyard.gateway.upload_body import read_upload_body
 
@@ -44,4 +45,6 @@ async def upload(
     finally:
         if body is not None:
             body.discard()
+    if result.created:
+        drop_pages(request, feed, result.file.project)
     return PlainTextResponse("" if result.created else "File already exists, identical: no-op.\n")

@@ -1,0 +1,204 @@
+"""Rendered pages kept by this gateway for a few seconds, so a hot page costs no RPC.
+
+Simple pages (HTML and JSON) and JSON API documents are kept per (feed, project, variant)
+with their ETag and headers. Authorization is not part of an entry: routes decide it on every
+request before they look here. A cached page never hides a change for longer than this:
+
+- on the gateway that made the change: not at all (the route drops the entries at once);
+- on every other gateway: until ``packyard.index.changed.FEED`` arrives (milliseconds), and
+  never longer than ``ttl`` seconds after the data was read, even when the event is lost;
+- while this gateway's NATS subscription is down nothing is served from the cache or stored
+  in it, and it starts empty when the subscription is back (events may have been missed).
+
+A page whose load began before a drop of its project (or feed) is not stored: it may have
+been read before the change. Loads take a ``Ticket`` first and ``put`` checks it.
+Everything here runs on the event loop without awaiting, so each method is atomic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from packyard.protocol.caching import if_none_match_matches
+from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
+
+# Bookkeeping per entry beyond its body and headers, so empty pages still count.
+_ENTRY_OVERHEAD = 256
+# Projects and feeds whose drop is remembered for in-flight loads; past this, every load that
+# began before now is refused instead (rare, and only costs a reload).
+_MAX_REMEMBERED_DROPS = 10_000
+
+PageKey = tuple[str, str, str]  # feed, project, variant (format, version, base URL)
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    media_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # ETag, Cache-Control, Vary, …
+
+    @property
+    def etag(self) -> str:
+        return self.headers.get("ETag", "")
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers.items())
+
+    def response(self, request: Request) -> Response:
+        """The page, or 304 when the client already has this ETag."""
+        if self.etag and if_none_match_matches(request.headers.get("if-none-match"), self.etag):
+            return Response(status_code=304, headers=dict(self.headers))
+        return Response(self.body, media_type=self.media_type, headers=dict(self.headers))
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """Taken before a page's data is read: when it was read, and which drops came before."""
+
+    generation: int
+    read_at: float
+
+
+@dataclass
+class _Entry:
+    page: CachedPage
+    expires: float
+    size: int
+
+
+class PageCache:
+    def __init__(
+        self, ttl: float, max_bytes: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._max_bytes = max_bytes
+        self._clock = clock
+        self._entries: OrderedDict[PageKey, _Entry] = OrderedDict()
+        self._by_project: dict[tuple[str, str], set[PageKey]] = {}
+        self._bytes = 0
+        # Every drop or clear bumps the generation; a ticket older than the last drop of its
+        # project or feed, or older than the floor, may not be stored.
+        self._generation = 0
+        self._floor = 0
+        self._drops: dict[tuple[str, str], int] = {}
+        self._live = False
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        """Serving from the cache: configured, and the change subscription is connected."""
+        return self._live and self._ttl > 0 and self._max_bytes > 0
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def set_live(self, live: bool) -> None:
+        """Whether change events are arriving; either way the cache starts over empty."""
+        self._live = live
+        self.clear()
+
+    def ticket(self) -> Ticket:
+        return Ticket(self._generation, self._clock())
+
+    def get(self, key: PageKey) -> CachedPage | None:
+        if not self.enabled:
+            return None
+        entry = self._entries.get(key)
+        if entry is None or entry.expires <= self._clock():
+            if entry is not None:
+                self._remove(key)
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry.page
+
+    def put(self, key: PageKey, ticket: Ticket, page: CachedPage) -> None:
+        """Keep ``page`` unless a change may have happened since ``ticket`` was taken."""
+        if not self.enabled or self._outdated(key, ticket):
+            return
+        expires = ticket.read_at + self._ttl
+        size = page.size + _ENTRY_OVERHEAD
+        # One huge page must not push out everything else.
+        if expires <= self._clock() or size > self._max_bytes // 4:
+            return
+        if key in self._entries:
+            self._remove(key)
+        self._entries[key] = _Entry(page, expires, size)
+        self._by_project.setdefault((key[0], key[1]), set()).add(key)
+        self._bytes += size
+        while self._bytes > self._max_bytes:
+            self._remove(next(iter(self._entries)))
+
+    def drop(self, feed: str, project: str = "") -> None:
+        """Forget the pages of ``project`` in ``feed`` (every page of the feed if empty)."""
+        self._generation += 1
+        if len(self._drops) >= _MAX_REMEMBERED_DROPS:
+            self._drops.clear()
+            self._floor = self._generation
+        self._drops[(feed, project)] = self._generation
+        if project:
+            keys = list(self._by_project.get((feed, project), ()))
+        else:
+            keys = [k for k in self._entries if k[0] == feed]
+        for key in keys:
+            self._remove(key)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._floor = self._generation
+        self._drops.clear()
+        self._entries.clear()
+        self._by_project.clear()
+        self._bytes = 0
+
+    def _outdated(self, key: PageKey, ticket: Ticket) -> bool:
+        feed, project, _ = key
+        return (
+            ticket.generation < self._floor
+            or self._drops.get((feed, project), -1) > ticket.generation
+            or self._drops.get((feed, ""), -1) > ticket.generation
+        )
+
+    def _remove(self, key: PageKey) -> None:
+        entry = self._entries.pop(key)
+        self._bytes -= entry.size
+        scope = (key[0], key[1])
+        keys = self._by_project.get(scope)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_project[scope]
+
+
+def page_cache(request: Request) -> PageCache:
+    """The gateway's page cache (opened by the lifespan)."""
+    return request.state.pages  # type: ignore[no-any-return]
+
+
+def drop_pages(request: Request, feed: str, project: str = "") -> None:
+    """After this gateway changed a project (or, with no project, a feed): drop its pages here
+    at once; the metadata service's event drops them on the other gateways."""
+    page_cache(request).drop(feed, project)
+
+
+def drop_file_pages(request: Request, feed: str, filename: str) -> None:
+    """``drop_pages`` for the project a distribution filename belongs to."""
+    project: str
+    try:
+        project = parse_distribution_filename(filename).project
+    except InvalidFilename:
+        project = ""  # not a name we could have listed; drop the whole feed to be sure
+    drop_pages(request, feed, project)

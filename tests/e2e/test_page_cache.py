@@ -1,0 +1,213 @@
+"""The gateway page cache and change events across two gateways.
+
+Gateway A is the stack's; gateway B is a second process whose page and auth caches live 60 s,
+so anything B shows within a second of a change on A came from the change event, not from a
+TTL running out. B reaches the metadata service through a relay the test can hold: a page B
+still answers while the relay is held was served without the metadata service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from packyard.engines import NatsEngine
+from packyard.engines.ports import free_port
+from packyard.up import Stack
+
+from tests.fixtures.dists import build_wheel
+from tests.fixtures.gateways import extra_gateway
+from tests.fixtures.relay import Relay, relay_to
+
+SIMPLE_JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+LONG = "60"  # seconds: B's cache TTLs, far beyond any wait below
+
+
+def _ok(reply: httpx.Response) -> httpx.Response:
+    assert reply.status_code < 300, (reply.status_code, reply.text)
+    return reply
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=stack.base_url, auth=("api", str(stack.admin_key)), timeout=30
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def relay(stack: Stack) -> Iterator[Relay]:
+    with relay_to(stack.metadata_addr) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def gateway_b(stack: Stack, relay: Relay) -> Iterator[str]:
+    env = {
+        "PACKYARD_METADATA_ADDR": relay.addr,
+        "PACKYARD_PAGE_CACHE_TTL": LONG,
+        "PACKYARD_AUTH_CACHE_TTL": LONG,
+        "PACKYARD_RPC_TIMEOUT": "3",
+    }
+    with extra_gateway(stack, env, subscribed=True) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def feed(admin: httpx.Client) -> str:
+    name = f"cache-{uuid.uuid4().hex[:8]}"
+    _ok(admin.post("/api/v1/feeds", json={"name": name, "description": "page cache"}))
+    return name
+
+
+def _upload(client: httpx.Client, feed: str, wheel: Path, project: str, version: str) -> None:
+    data = wheel.read_bytes()
+    _ok(
+        client.post(
+            f"/pypi/{feed}/legacy/",
+            data={
+                ":action": "file_upload",
+                "protocol_version": "1",
+                "metadata_version": "2.1",
+                "name": project,
+                "version": version,
+                "filetype": "bdist_wheel",
+                "pyversion": "py3",
+                "sha256_digest": hashlib.sha256(data).hexdigest(),
+            },
+            files={"content": (wheel.name, data, "application/octet-stream")},
+        )
+    )
+
+
+def _project(admin: httpx.Client, feed: str, tmp_path: Path, *versions: str) -> str:
+    project = f"cached_{uuid.uuid4().hex[:8]}"
+    for version in versions:
+        _upload(admin, feed, build_wheel(tmp_path, project, version), project, version)
+    return project.replace("_", "-")
+
+
+def _within_a_second(check: Callable[[], bool]) -> float:
+    """Seconds until ``check`` held; fails if that took more than one second."""
+    start = time.monotonic()
+    while not check():
+        elapsed = time.monotonic() - start
+        assert elapsed <= 1.0, f"not seen after {elapsed:.2f}s"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def test_a_cached_page_is_served_without_the_metadata_service(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, relay: Relay, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    other = _project(admin, feed, tmp_path, "1.0")
+    urls = [
+        f"{gateway_b}/pypi/{feed}/simple/{project}/",
+        f"{gateway_b}/pypi/{feed}/simple/{project}/?format=application/vnd.pypi.simple.v1%2Bjson",
+        f"{gateway_b}/pypi/{feed}/pypi/{project}/json",
+    ]
+    auth = ("api", str(stack.admin_key))
+    with httpx.Client(auth=auth, timeout=10) as client:
+        warm = [_ok(client.get(url)) for url in urls]
+        with relay.held():
+            for _ in range(5):
+                again = [client.get(url) for url in urls]
+                assert [r.status_code for r in again] == [200, 200, 200]
+                assert [r.content for r in again] == [r.content for r in warm]
+                assert [r.headers["ETag"] for r in again] == [r.headers["ETag"] for r in warm]
+            # Revalidation is answered from the cache too.
+            etag = warm[0].headers["ETag"]
+            assert client.get(urls[0], headers={"If-None-Match": etag}).status_code == 304
+            # The relay really cuts B off: a page it has not cached gets no answer meanwhile.
+            with pytest.raises(httpx.TimeoutException):
+                client.get(f"{gateway_b}/pypi/{feed}/simple/{other}/", timeout=1.0)
+        # Auth is still decided per request, from cache or not.
+        assert httpx.get(urls[0], timeout=10).status_code == 401
+
+
+def test_an_upload_on_a_shows_on_b_within_a_second(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    url = f"{gateway_b}/pypi/{feed}/simple/{project}/"
+    with httpx.Client(auth=("api", str(stack.admin_key)), headers=SIMPLE_JSON) as client:
+
+        def versions() -> list[str]:
+            return list(_ok(client.get(url)).json()["versions"])
+
+        assert versions() == ["1.0"]
+        assert versions() == ["1.0"]  # now cached on B for 60 s
+        wheel = build_wheel(tmp_path, project.replace("-", "_"), "2.0")
+        _upload(admin, feed, wheel, project, "2.0")
+        _within_a_second(lambda: versions() == ["1.0", "2.0"])
+
+
+def test_a_yank_through_the_admin_api_on_a_shows_on_b(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    urls = {
+        "simple": f"{gateway_b}/pypi/{feed}/simple/{project}/",
+        "json": f"{gateway_b}/pypi/{feed}/pypi/{project}/json",
+    }
+    with httpx.Client(auth=("api", str(stack.admin_key)), headers=SIMPLE_JSON) as client:
+
+        def yanked() -> dict[str, object]:
+            page = _ok(client.get(urls["simple"])).json()
+            document = _ok(client.get(urls["json"])).json()
+            return {"simple": page["files"][0]["yanked"], "json": document["urls"][0]["yanked"]}
+
+        assert yanked() == {"simple": False, "json": False}
+        _ok(
+            admin.post(
+                f"/api/v1/feeds/{feed}/projects/{project}/releases/1.0/yank",
+                json={"reason": "broken"},
+            )
+        )
+        _within_a_second(lambda: yanked() == {"simple": "broken", "json": True})
+
+
+def test_a_key_revoked_on_a_is_refused_by_b_within_a_second(
+    admin: httpx.Client, feed: str, gateway_b: str
+) -> None:
+    reply = _ok(
+        admin.post(
+            "/api/v1/keys",
+            json={"name": "cache-revoke", "permissions": [{"feed": feed, "right": "read"}]},
+        )
+    )
+    key, prefix = reply.json()["key"], reply.json()["prefix"]
+    url = f"{gateway_b}/pypi/{feed}/simple/"
+    with httpx.Client(auth=("api", key), timeout=10) as client:
+        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200  # B reuses this for 60 s without the event
+        _ok(admin.delete(f"/api/v1/keys/{prefix}"))
+        _within_a_second(lambda: client.get(url).status_code == 401)
+
+
+def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(
+    stack: Stack, admin: httpx.Client, feed: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    port = free_port()
+    with extra_gateway(stack, {"PACKYARD_NATS_URL": f"nats://127.0.0.1:{port}"}) as url:
+        assert httpx.get(f"{url}/readyz").json() == {"status": "ok", "events": "disconnected"}
+        page = f"{url}/pypi/{feed}/simple/{project}/"
+        auth = ("api", str(stack.admin_key))
+        assert httpx.get(page, auth=auth, headers=SIMPLE_JSON).json()["versions"] == ["1.0"]
+        nats = NatsEngine(tmp_path / "nats", port=port)
+        nats.start()
+        try:
+            deadline = time.monotonic() + 15
+            while httpx.get(f"{url}/readyz").json()["events"] != "connected":
+                assert time.monotonic() < deadline, "the gateway did not subscribe"
+                time.sleep(0.1)
+        finally:
+            nats.stop()
