@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 STREAM = "PACKYARD"
 SUBJECTS = ["packyard.>"]
 DUPLICATE_WINDOW = 120.0  # seconds
+# Events exist so caches converge: a consumer down for longer than this misses some, and the
+# next listing refresh publishes that state again. Cache-only subjects must not pile up forever.
+RETENTION = 7 * 24 * 3600.0  # seconds
 MSG_ID_HEADER = "Nats-Msg-Id"
 
 UPSTREAM_REFRESHED = "packyard.upstream.refreshed"
@@ -53,7 +56,12 @@ async def ensure_stream(js: JetStreamContext) -> None:
         pass
     try:
         await js.add_stream(
-            StreamConfig(name=STREAM, subjects=SUBJECTS, duplicate_window=DUPLICATE_WINDOW)
+            StreamConfig(
+                name=STREAM,
+                subjects=SUBJECTS,
+                duplicate_window=DUPLICATE_WINDOW,
+                max_age=RETENTION,
+            )
         )
     except BadRequestError:
         # Someone created it meanwhile; anything else is a real error.
