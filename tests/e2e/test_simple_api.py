@@ -500,3 +500,18 @@ def test_json_api_has_pypis_shape(http: httpx.Client, stack: Stack, published: P
 
     assert http.get(f"/pypi/main/pypi/{published.project}/9.9/json").status_code == 404
     assert http.get(f"/pypi/main/pypi/none-{uuid.uuid4().hex[:8]}/json").status_code == 404
+
+
+def test_head_answers_every_page_like_get(stack: Stack, tmp_path: Path) -> None:
+    name = f"head-{uuid.uuid4().hex[:8]}"
+    wheel = build_wheel(tmp_path, name, "1.0")
+    assert post_file(stack, wheel, upload_fields(wheel, name, "1.0")).status_code == 200
+    for url in (
+        stack.index_url(),
+        stack.index_url() + f"{name}/",
+        f"{stack.base_url}/pypi/main/pypi/{name}/json",
+    ):
+        get, head = httpx.get(url), httpx.head(url)
+        assert get.status_code == head.status_code == 200, url
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.content == b""

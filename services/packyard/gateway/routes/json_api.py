@@ -20,14 +20,14 @@ from packyard.rpc.v1 import common_pb2
 router = APIRouter()
 
 
-@router.get("/pypi/{feed}/pypi/{project}/json")
+@router.api_route("/pypi/{feed}/pypi/{project}/json", methods=["GET", "HEAD"])
 async def project_json(
     feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
 ) -> Response:
     return await _answer(feed, project, None, request, backends, auth)
 
 
-@router.get("/pypi/{feed}/pypi/{project}/{version}/json")
+@router.api_route("/pypi/{feed}/pypi/{project}/{version}/json", methods=["GET", "HEAD"])
 async def release_json(
     feed: str, project: str, version: str, request: Request, backends: BackendsDep, auth: AuthDep
 ) -> Response:

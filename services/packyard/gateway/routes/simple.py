@@ -41,7 +41,7 @@ def _content_type(fmt: SimpleFormat) -> str:
     return fmt.content_type if fmt.is_json else f"{fmt.content_type}; charset=utf-8"
 
 
-@router.get("/pypi/{feed}/simple/")
+@router.api_route("/pypi/{feed}/simple/", methods=["GET", "HEAD"])
 async def simple_index(
     feed: str, request: Request, backends: BackendsDep, auth: AuthDep
 ) -> Response:
@@ -68,7 +68,7 @@ async def simple_index(
     )
 
 
-@router.get("/pypi/{feed}/simple/{project}/")
+@router.api_route("/pypi/{feed}/simple/{project}/", methods=["GET", "HEAD"])
 async def simple_project(
     feed: str, project: str, request: Request, backends: BackendsDep, auth: AuthDep
 ) -> Response:
@@ -99,15 +99,13 @@ async def _render_project(
     # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
     headers.update(extra_headers)
     page = project_page(found)
-    content = (
-        dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
-    )
+    content = dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
     body = content if isinstance(content, bytes) else content.encode()
     return CachedPage(body, _content_type(fmt), headers)
 
 
-@router.get("/pypi/{feed}/simple", include_in_schema=False)
-@router.get("/pypi/{feed}/simple/{project}", include_in_schema=False)
+@router.api_route("/pypi/{feed}/simple", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/pypi/{feed}/simple/{project}", methods=["GET", "HEAD"], include_in_schema=False)
 async def add_slash(request: Request) -> Response:
     # PEP 503: pages end in "/"; clients that forget it are sent there (and normalized).
     parts = request.url.path.rstrip("/").split("/")
