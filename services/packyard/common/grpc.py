@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from packyard.common.errors import PackyardError
+from packyard.common.grpc_handlers import rewrap_handler
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
 
 log = logging.getLogger(__name__)
@@ -73,31 +74,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap(handler.unary_unary, False),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap(handler.unary_stream, True),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                _wrap(handler.stream_unary, False),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.stream_stream:
-            return grpc.stream_stream_rpc_method_handler(
-                _wrap(handler.stream_stream, True),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        return handler
+        return rewrap_handler(handler, lambda behavior, _, streams: _wrap(behavior, streams))
 
 
 def new_server(*inner: grpc.aio.ServerInterceptor) -> grpc.aio.Server:

@@ -22,6 +22,8 @@ from typing import Any
 import grpc
 from opentelemetry import metrics, trace
 
+from packyard.common.grpc_handlers import rewrap_handler
+
 _meter = metrics.get_meter("packyard")
 
 rpc_duration = _meter.create_histogram(
@@ -151,31 +153,13 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
 
             return call
 
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                unary(handler.unary_unary, True),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                streaming(handler.unary_stream, True),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                unary(handler.stream_unary, False),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.stream_stream:
-            return grpc.stream_stream_rpc_method_handler(
-                streaming(handler.stream_stream, False),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        return handler
+        # Only a unary request can be read for feed/project/filename before the call runs.
+        return rewrap_handler(
+            handler,
+            lambda behavior, request_streams, response_streams: (
+                streaming if response_streams else unary
+            )(behavior, not request_streams),
+        )
 
 
 # -- HTTP ------------------------------------------------------------------------------
