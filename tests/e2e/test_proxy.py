@@ -260,11 +260,8 @@ def test_hosted_names_shadow_upstream_and_upstream_names_refuse_uploads(
         newer = build_wheel(tmp_path / "local", public, "2.0")
         fields = upload_fields(newer, public, "2.0")
 
-        # The origin ("first pulled from upstream") is recorded by the event consumer.
-        deadline = time.monotonic() + 10
-        while admin(stack, "GET", f"/feeds/{feed}/projects/{public}/origin")["publish_allowed"]:
-            assert time.monotonic() < deadline, "origin never recorded"
-            time.sleep(0.1)
+        # The origin ("first pulled from upstream") was recorded before the page was served,
+        # not later by the event consumer: an upload right after is refused.
         reply = post_file(stack, newer, fields, feed=feed)
         assert reply.status_code == 403
         assert "mirrored from upstream" in reply.text
@@ -310,3 +307,60 @@ def test_another_packyard_feed_as_an_upstream(
     for key in ("filename", "hashes", "size", "upload-time", "core-metadata"):
         assert proxied[key] == original[key], key
     pip_install(stack.index_url(proxy_feed), tmp_path / "t", client_env, name)
+
+
+def test_resolvers_read_upstream_wheel_metadata_without_downloading_wheels(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """pypiserver offers no PEP 658 metadata; Packyard advertises it anyway and reads each
+    wheel's METADATA with range requests, so pip and uv resolve without any wheel download."""
+    uid = uuid.uuid4().hex[:6]
+    app, dep = f"pxmeta-{uid}", f"pxmetadep-{uid}"
+    packages = dist_dir(tmp_path)
+    bulk = os.urandom(400_000).hex()  # wheels far larger than their metadata
+    dep_wheel = build_wheel(packages, dep, "1.0", payload=bulk)
+    app_wheel = build_wheel(packages, app, "1.0", requires_dist=[dep], payload=bulk)
+    feed = make_feed(stack)
+    index = stack.index_url(feed)
+    with pypiserver(packages) as upstream, CountingProxy(upstream.url) as proxy:
+        add_connector(stack, feed, proxy.url)
+        accept = {"Accept": "application/vnd.pypi.simple.v1+json"}
+        [listed] = httpx.get(f"{index}{app}/", headers=accept, timeout=30).json()["files"]
+        assert listed["core-metadata"] is True
+        assert 'data-core-metadata="true"' in httpx.get(f"{index}{app}/", timeout=30).text
+
+        report = tmp_path / "report.json"
+        result = run(
+            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-cache-dir",
+             "--ignore-installed", "--report", str(report), "--index-url", index, app],
+            client_env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        resolved = {i["metadata"]["name"] for i in json.loads(report.read_text())["install"]}
+        assert resolved == {app, dep}
+        (tmp_path / "requirements.in").write_text(app + "\n")
+        uv = run(
+            [tool("uv"), "pip", "compile", "--no-cache", "--index-url", index,
+             str(tmp_path / "requirements.in")],
+            client_env,
+        )  # fmt: skip
+        assert uv.returncode == 0, uv.stdout + uv.stderr
+        assert f"{dep}==1.0" in uv.stdout
+
+        # Upstream, the wheels were only ever read in ranges (a few KiB each), never whole.
+        for wheel in (app_wheel, dep_wheel):
+            [path] = [p for p in proxy.ranges if p.endswith("/" + wheel.name)]
+            assert proxy.ranges[path] and all(r.startswith("bytes=") for r in proxy.ranges[path])
+        # Once read, the page advertises the metadata with its hash (PEP 658).
+        metadata = httpx.get(
+            f"{stack.base_url}/pypi/{feed}/packages/{app}/{app_wheel.name}.metadata", timeout=30
+        )
+        assert metadata.status_code == 200 and f"Requires-Dist: {dep}".encode() in metadata.content
+        expected = {"sha256": hashlib.sha256(metadata.content).hexdigest()}
+        deadline = time.monotonic() + 10  # gateways drop cached pages on the connector's event
+        while True:
+            [listed] = httpx.get(f"{index}{app}/", headers=accept, timeout=30).json()["files"]
+            if listed["core-metadata"] == expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert listed["core-metadata"] == expected

@@ -553,3 +553,163 @@ async def test_replaying_events_changes_nothing(services: Services, tmp_path: Pa
         assert kept.file.hashes.sha256 == "a" * 64
     finally:
         await pool.close()
+
+
+def wheel_metadata(data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        [member] = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        return zf.read(member)
+
+
+async def fetch_metadata(
+    env: Env, project: str, filename: str
+) -> connector_pb2.FetchMetadataResponse:
+    return await env.connector.FetchMetadata(
+        connector_pb2.FetchMetadataRequest(feed=env.feed, project=project, filename=filename)
+    )
+
+
+def served_bytes(index: LoopbackIndex, path: str) -> list[str]:
+    return [seen.headers.get("Range", "") for seen in index.seen(path)]
+
+
+async def test_metadata_of_an_upstream_wheel_is_read_with_range_requests(
+    env: Env, tmp_path: Path
+) -> None:
+    import os
+
+    name, data = wheel(
+        tmp_path, "demo", requires_dist=["other>=2"], payload=os.urandom(600_000).hex()
+    )
+    serve(env.index, "demo", [(name, data)])
+    env.index.routes[f"/files/{name}"] = Reply(200, data, ranges=True)
+    await env.add_connector()
+    listed = (await env.project("demo")).files[0]
+    assert listed.core_metadata_sha256 == ""  # the upstream (JSON page) offers none
+    whole_files = env.running.files.upstream_fetches
+
+    reply = await fetch_metadata(env, "demo", name)
+    expected = wheel_metadata(data)
+    assert reply.file.core_metadata_sha256 == hashlib.sha256(expected).hexdigest()
+    assert reply.metadata_size == len(expected)
+    stored = b"".join(
+        [p.chunk async for p in env.blob.GetBlob(
+            blob_pb2.GetBlobRequest(sha256=reply.file.core_metadata_sha256))]
+    )  # fmt: skip
+    assert stored == expected and b"Requires-Dist: other>=2" in stored
+    # Only ranges were asked for, and far fewer bytes than the wheel: never the whole file.
+    ranges = served_bytes(env.index, f"/files/{name}")
+    assert ranges and all(r.startswith("bytes=") for r in ranges)
+    assert len(ranges) <= 3
+    assert env.running.files.upstream_fetches == whole_files
+
+    # From now on the listing advertises the metadata's hash; asking again costs nothing.
+    assert (await env.project("demo")).files[0].core_metadata_sha256 == (
+        reply.file.core_metadata_sha256
+    )
+    again = await fetch_metadata(env, "demo", name)
+    assert again.file.core_metadata_sha256 == reply.file.core_metadata_sha256
+    assert len(served_bytes(env.index, f"/files/{name}")) == len(ranges)
+    # Recorded in the metadata service, for every replica and across restarts.
+    state = await env.upstream.GetUpstreamState(
+        upstream_pb2.GetUpstreamStateRequest(feed=env.feed, project="demo")
+    )
+    assert [(m.filename, m.sha256) for m in state.backfilled] == [
+        (name, reply.file.core_metadata_sha256)
+    ]
+
+
+async def test_metadata_without_range_support_comes_from_the_whole_wheel(
+    env: Env, tmp_path: Path
+) -> None:
+    name, data = wheel(tmp_path, "demo")
+    serve(env.index, "demo", [(name, data)])  # the loopback index ignores Range: 200
+    await env.add_connector()
+    reply = await fetch_metadata(env, "demo", name)
+    assert reply.file.core_metadata_sha256 == hashlib.sha256(wheel_metadata(data)).hexdigest()
+    assert reply.file.upstream_url == ""  # the wheel is cached now
+    # One tail request (answered 200, body never read), then the whole wheel once.
+    assert env.index.count(f"/files/{name}") == 2
+
+
+async def test_verified_wheel_metadata_wins_over_what_ranges_read(
+    env: Env, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    name, data = wheel(tmp_path, "demo", requires_dist=["safe"])
+    serve(env.index, "demo", [(name, data)])
+    _, other = wheel(tmp_path / "other", "demo", requires_dist=["evil"])
+    # The upstream answers range requests from other bytes than the index's hash describes.
+    env.index.routes[f"/files/{name}"] = Reply(200, other, ranges=True)
+    await env.add_connector()
+    ranged = await fetch_metadata(env, "demo", name)
+    assert ranged.file.core_metadata_sha256 == hashlib.sha256(wheel_metadata(other)).hexdigest()
+
+    env.index.routes[f"/files/{name}"] = Reply(200, data)
+    assert await env.fetch("demo", name) == data  # the wheel itself is verified by its hash
+    verified = hashlib.sha256(wheel_metadata(data)).hexdigest()
+    assert any("backfilled_metadata_mismatch" in r.getMessage() for r in caplog.records)
+    assert (await env.project("demo")).files[0].core_metadata_sha256 == verified
+    assert (await fetch_metadata(env, "demo", name)).file.core_metadata_sha256 == verified
+
+
+async def test_origin_is_recorded_before_the_first_listing_is_answered(
+    engines: Engines, index: LoopbackIndex, tmp_path: Path
+) -> None:
+    """No event reaches the metadata service here (the connector's NATS is unreachable), yet
+    a local upload of a name just served from upstream is refused at once."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    database_url = await create_database(engines.database_url, name)
+    try:
+        await migrate(database_url)
+        meta_settings = MetadataSettings(
+            database_url=database_url,  # type: ignore[arg-type]
+            listen_addr="127.0.0.1:0",
+            shutdown_grace=0.5,
+            nats_url="nats://127.0.0.1:9",
+            consume_events=False,
+        )
+        async with metadata_server(meta_settings) as meta_port:
+            settings = ConnectorSettings(
+                listen_addr="127.0.0.1:0",
+                metadata_addr=f"127.0.0.1:{meta_port}",
+                blob_addr="127.0.0.1:9",
+                nats_url="nats://127.0.0.1:9",
+                connectors_ttl=0.0,
+                shutdown_grace=0.5,
+            )
+            async with (
+                running_connector(settings) as running,
+                insecure_channel(f"127.0.0.1:{meta_port}") as channel,
+                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+            ):
+                metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
+                upstream = upstream_pb2_grpc.UpstreamServiceStub(channel)
+                await metadata.CreateFeed(
+                    metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="main"))
+                )
+                serve(index, "requests", [wheel(tmp_path, "requests")])
+                await upstream.AddConnector(
+                    upstream_pb2.AddConnectorRequest(
+                        connector=upstream_pb2.Connector(feed="main", url=index.url)
+                    )
+                )
+
+                async def policy() -> upstream_pb2.OriginPolicy:
+                    reply = await upstream.GetOriginPolicy(
+                        upstream_pb2.GetOriginPolicyRequest(feed="main", project="requests")
+                    )
+                    return reply.policy
+
+                assert (await policy()).publish_allowed
+                await connector_pb2_grpc.ConnectorServiceStub(connector_channel).GetUpstreamProject(
+                    connector_pb2.GetUpstreamProjectRequest(feed="main", project="requests")
+                )
+                assert running.publisher.pending >= 1  # the event never left
+                refused = await policy()
+                assert not refused.publish_allowed
+                assert "mirrored from upstream" in refused.publish_reason
+    finally:
+        await drop_database(engines.database_url, name)

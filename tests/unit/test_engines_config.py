@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from packyard.engines import EngineError
 from packyard.engines.ports import free_ports, port_is_free
 from packyard.engines.postgres import database_url
 from packyard.engines.process import EngineProcess
-from packyard.engines.s3 import load_or_create_credentials
+from packyard.engines.s3 import load_or_create_credentials, volume_server_joined
 
 
 def test_port_is_free_sees_a_listening_socket() -> None:
@@ -103,3 +106,39 @@ def test_cli_up_options() -> None:
         assert _parser().parse_args([command]).command == command
     with pytest.raises(SystemExit):
         _parser().parse_args(["nonsense"])
+
+
+def test_s3_is_ready_only_once_a_volume_server_has_joined() -> None:
+    # A SeaweedFS master's /dir/status before and after its volume server's first heartbeat.
+    topologies = [
+        {"Topology": {"Max": 0, "Free": 0, "DataCenters": None}},
+        {"Topology": {"DataCenters": [{"Racks": [{"DataNodes": [{"Url": "127.0.0.1:1"}]}]}]}},
+    ]
+    answer: list[bytes] = []
+
+    class Master(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = answer[0] if self.path == "/dir/status" else b"{}"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Master)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for topology, joined in zip(topologies, (False, True), strict=True):
+            answer[:] = [json.dumps(topology).encode()]
+            assert volume_server_joined("127.0.0.1", port) is joined
+        answer[:] = [b"not json"]
+        assert not volume_server_joined("127.0.0.1", port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert not volume_server_joined("127.0.0.1", port)  # nobody listening

@@ -151,6 +151,19 @@ def test_core_metadata_attributes_are_equal_and_absent_for_sdists() -> None:
     assert "data-requires-python" not in sdist_attrs
 
 
+def test_core_metadata_true_when_served_but_hash_not_known_yet() -> None:
+    from dataclasses import replace
+
+    pending = replace(wheel(core=None), core_metadata_available=True)
+    [(attrs, _)] = parse(render_project_html(page_of(pending))).anchors
+    assert attrs["data-core-metadata"] == attrs["data-dist-info-metadata"] == "true"
+    assert render_project_json(page_of(pending))["files"][0]["core-metadata"] is True
+    # A known hash always wins over "true".
+    known = replace(wheel(), core_metadata_available=True)
+    assert render_project_json(page_of(known))["files"][0]["core-metadata"] == {"sha256": META_SHA}
+    assert render_project_json(page_of(wheel(core=None)))["files"][0]["core-metadata"] is False
+
+
 def test_requires_python_is_escaped() -> None:
     html = render_project_html(page_of(wheel(requires_python=">=3.8,<4,!=3.9.*")))
     assert 'data-requires-python="&gt;=3.8,&lt;4,!=3.9.*"' in html

@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import typing
 from collections.abc import Awaitable, Callable, Iterable
 
 import httpcore
+from httpcore._backends.base import SOCKET_OPTION
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -47,6 +47,8 @@ def is_private(ip: IPAddress) -> bool:
 def never_contacted(ip: IPAddress) -> str | None:
     """Why no connector may ever contact ``ip`` (None: it may, subject to the private rule)."""
     ip = _unwrap(ip)
+    if ip.is_loopback:
+        return None  # (IPv6 ::1 lies in the reserved ::/8; it is the private rule's case)
     if ip.is_link_local:
         return "link-local address"
     if ip.is_multicast:
@@ -122,9 +124,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         local_address: str | None = None,
-        socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await resolve_checked(
             self._resolve, host, port, allow_private=self._allow_private
@@ -137,7 +139,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                     port,
                     timeout=timeout,
                     local_address=local_address,
-                    socket_options=typing.cast(typing.Any, socket_options),
+                    socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
@@ -147,8 +149,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self,
         path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise AddressRefused("unix sockets are not upstreams")
 

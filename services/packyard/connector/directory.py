@@ -61,3 +61,28 @@ class Directory:
                 return None
             raise _domain_error(exc) from None
         return reply.file
+
+    async def record_origin(self, feed: str, project: str) -> None:
+        """Record synchronously that ``project`` is served from upstream (idempotent)."""
+        try:
+            await self._stub.RecordUpstreamOrigin(
+                upstream_pb2.RecordUpstreamOriginRequest(feed=feed, project=project),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+
+    async def record_backfilled(
+        self, feed: str, project: str, connector: str, metadata: upstream_pb2.BackfilledMetadata
+    ) -> upstream_pb2.BackfilledMetadata:
+        """Record METADATA read with range requests; returns the record that is stored."""
+        try:
+            reply = await self._stub.RecordBackfilledMetadata(
+                upstream_pb2.RecordBackfilledMetadataRequest(
+                    feed=feed, project=project, connector=connector, metadata=metadata
+                ),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return reply.metadata

@@ -3,28 +3,52 @@
 Only a connector's own origins are contacted: its base URL's origin plus its configured file
 hosts. Redirects are followed one by one against that allow-list (RELIABILITY §5 F62), and
 credentials go only to the base URL's origin, never to a host a redirect names (the lesson of
-requests CVE-2018-18074 and Artifactory's "lenient host authentication").
+requests CVE-2018-18074 and Artifactory's "lenient host authentication"). A redirect from
+https to http is refused, and every address is checked where the connection is made
+(``addresses``): a connector whose own host is public gets a client that never connects to
+loopback or private addresses, a connector on the internal network one that may; neither ever
+connects to link-local (cloud metadata) addresses. The two clients keep separate connection
+pools, so a connection opened under one policy is never reused under the other.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import logging
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 import packyard
 from packyard.common.metrics import record_upstream_fetch
 from packyard.common.settings import redact_url
+from packyard.connector.addresses import (
+    AddressRefused,
+    GuardedBackend,
+    Resolver,
+    ip_literal,
+    is_private,
+    refusal,
+    system_resolver,
+)
 from packyard.connector.errors import UpstreamFailed
 from packyard.protocol.upstream_parse import ACCEPT, origin_of
 from packyard.rpc.v1 import upstream_pb2
 
+log = logging.getLogger(__name__)
+
 USER_AGENT = f"packyard/{getattr(packyard, '__version__', '0.1.0')}"
 _REDIRECTS = {301, 302, 303, 307, 308}
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+_POLICY_TTL = 60.0
+REDIRECT_REFUSED = "Redirect to disallowed location."
+LOCATION_REFUSED = "Upstream location not allowed."
 
 
 class UpstreamDown(Exception):
@@ -44,6 +68,15 @@ class ListingResponse:
     etag: str = ""
     last_modified: str = ""
     last_serial: int = 0
+
+
+@dataclass(frozen=True)
+class RangeReply:
+    """A 206 answer: ``body`` is the archive's bytes from ``start``; ``total`` its size."""
+
+    start: int
+    total: int
+    body: bytes
 
 
 class _Fetch:
@@ -67,13 +100,33 @@ def project_url(connector: upstream_pb2.Connector, project: str) -> str:
 
 
 def allowed_origins(connector: upstream_pb2.Connector) -> set[str]:
-    return {origin_of(connector.url), *connector.file_hosts}
+    return {origin_of(connector.url), *(origin_of(h) for h in connector.file_hosts)}
 
 
-def new_client(timeout: float) -> httpx.AsyncClient:
+def guarded_transport(
+    *, allow_private: bool, resolve: Resolver = system_resolver, limits: httpx.Limits
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with a connection pool whose network backend checks addresses."""
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    # httpx has no parameter for httpcore's network backend: give the transport a pool that
+    # is configured as httpx configures it, plus the backend.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(allow_private=allow_private, resolve=resolve),
+    )
+    return transport
+
+
+def new_client(
+    timeout: float, *, allow_private: bool = False, resolve: Resolver = system_resolver
+) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0), pool=timeout),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        transport=guarded_transport(allow_private=allow_private, resolve=resolve, limits=limits),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         trust_env=False,
@@ -81,9 +134,46 @@ def new_client(timeout: float) -> httpx.AsyncClient:
 
 
 class UpstreamHttp:
-    def __init__(self, client: httpx.AsyncClient, *, max_redirects: int = 5) -> None:
-        self._client = client
+    def __init__(
+        self,
+        public: httpx.AsyncClient,
+        internal: httpx.AsyncClient | None = None,
+        *,
+        resolve: Resolver = system_resolver,
+        max_redirects: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``public`` never connects to loopback/private addresses; ``internal`` may (for
+        connectors whose configured host is such an address; without it, none may)."""
+        self._public = public
+        self._internal = internal
+        self._resolve = resolve
         self._max_redirects = max_redirects
+        self._clock = clock
+        self._internal_hosts: dict[str, tuple[float, bool]] = {}
+
+    async def _on_internal_network(self, connector: upstream_pb2.Connector) -> bool:
+        """Is the connector's own configured host a loopback/private address (cached)?"""
+        host = urlsplit(connector.url).hostname or ""
+        hit = self._internal_hosts.get(host)
+        now = self._clock()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        literal = ip_literal(host)
+        try:
+            found = [str(literal)] if literal is not None else await self._resolve(host, 0)
+        except OSError:
+            found = []
+        internal = bool(found) and all(is_private(ipaddress.ip_address(a)) for a in found)
+        self._internal_hosts[host] = (now + _POLICY_TTL, internal)
+        return internal
+
+    async def _client_for(
+        self, connector: upstream_pb2.Connector
+    ) -> tuple[httpx.AsyncClient, bool]:
+        if self._internal is not None and await self._on_internal_network(connector):
+            return self._internal, True
+        return self._public, False
 
     def _auth(self, connector: upstream_pb2.Connector, url: str) -> httpx.BasicAuth | None:
         if connector.username and origin_of(url) == origin_of(connector.url):
@@ -95,15 +185,30 @@ class UpstreamHttp:
         self, connector: upstream_pb2.Connector, url: str, headers: dict[str, str]
     ) -> AsyncIterator[httpx.Response]:
         allowed = allowed_origins(connector)
-        for _ in range(self._max_redirects + 1):
-            if origin_of(url) not in allowed:
-                raise UpstreamFailed("Redirect to disallowed location.")
-            request = self._client.build_request("GET", url, headers=headers)
+        client, internal = await self._client_for(connector)
+        previous_scheme = ""
+        for hop in range(self._max_redirects + 1):
+            refused = REDIRECT_REFUSED if hop else LOCATION_REFUSED
+            parts = urlsplit(url)
+            downgrade = (previous_scheme, parts.scheme) == ("https", "http")
+            if origin_of(url) not in allowed or downgrade:
+                _log_refused(connector, url, hop, "not an allowed origin or an https downgrade")
+                raise UpstreamFailed(refused)
+            literal = ip_literal(parts.hostname or "")
+            reason = refusal(literal, allow_private=internal) if literal is not None else None
+            if reason is not None:
+                _log_refused(connector, url, hop, reason)
+                raise UpstreamFailed(refused)
+            previous_scheme = parts.scheme
+            request = client.build_request("GET", url, headers=headers)
             auth = self._auth(connector, url)
             if auth is not None:
                 request = next(auth.auth_flow(request))
             try:
-                response = await self._client.send(request, stream=True)
+                response = await client.send(request, stream=True)
+            except AddressRefused as exc:
+                _log_refused(connector, url, hop, str(exc))
+                raise UpstreamFailed(refused) from None
             except httpx.TimeoutException as exc:
                 raise UpstreamDown(type(exc).__name__, timeout=True) from exc
             except httpx.HTTPError as exc:
@@ -118,6 +223,37 @@ class UpstreamHttp:
                 await response.aclose()
             return
         raise UpstreamFailed("Too many redirects from the upstream.")
+
+    async def get_range(
+        self, connector: upstream_pb2.Connector, url: str, spec: str, *, max_bytes: int
+    ) -> RangeReply | None:
+        """``Range: bytes=<spec>`` of an upstream file; None when the upstream does not answer
+        with a single range (200 with the whole file, 416, ...): the caller then falls back
+        to the whole file. The body of a 200 is never read."""
+        fetch = _Fetch(url)
+        headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
+        try:
+            async with self._open(connector, url, headers) as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                match = _CONTENT_RANGE.fullmatch(response.headers.get("content-range", ""))
+                if status != 206 or match is None:
+                    fetch.finish("range_unsupported")
+                    return None
+                start, end, total = (int(g) for g in match.groups())
+                if end < start or end >= total or end - start + 1 > max_bytes:
+                    fetch.finish("range_unsupported")
+                    return None
+                body = await _read_bounded(
+                    response, end - start + 1, "Upstream range answer is too long."
+                )
+                if len(body) != end - start + 1:
+                    raise UpstreamFailed("Upstream range answer was truncated.")
+                fetch.finish("ok")
+                return RangeReply(start, total, body)
+        finally:
+            fetch.finish("error")
 
     async def get_listing(
         self,
@@ -183,14 +319,24 @@ class UpstreamHttp:
             fetch.finish("error")
 
 
-async def _read_bounded(response: httpx.Response, max_bytes: int) -> bytes:
+def _log_refused(connector: upstream_pb2.Connector, url: str, hop: int, reason: str) -> None:
+    log.warning(
+        "supply_chain.upstream_location_refused",
+        extra={"connector": connector.id, "url": redact_url(url), "redirect": hop > 0,
+               "reason": reason},
+    )  # fmt: skip
+
+
+async def _read_bounded(
+    response: httpx.Response, max_bytes: int, too_large: str = "Upstream project page is too large."
+) -> bytes:
     parts: list[bytes] = []
     total = 0
     try:
         async for chunk in response.aiter_bytes():
             total += len(chunk)
             if total > max_bytes:
-                raise UpstreamFailed("Upstream project page is too large.")
+                raise UpstreamFailed(too_large)
             parts.append(chunk)
     except httpx.TimeoutException as exc:
         raise UpstreamDown(type(exc).__name__, timeout=True) from exc

@@ -130,6 +130,8 @@ class Listings:
         self._clock = clock
         self._memory: dict[tuple[str, str, str], upstream_pb2.UpstreamListing] = {}
         self._cached_files: dict[tuple[str, str], common_pb2.FileInfo] = {}
+        self._backfilled: dict[tuple[str, str], upstream_pb2.BackfilledMetadata] = {}
+        self._origins_recorded: set[tuple[str, str]] = set()
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -145,6 +147,30 @@ class Listings:
     def cached_in_memory(self, feed: str, filename: str) -> common_pb2.FileInfo | None:
         return self._cached_files.get((feed, filename))
 
+    def remember_backfilled(self, feed: str, metadata: upstream_pb2.BackfilledMetadata) -> None:
+        if len(self._backfilled) >= _MAX_MEMORY_ENTRIES:
+            self._backfilled.clear()
+        self._backfilled[(feed, metadata.filename)] = metadata
+
+    async def record_backfilled(
+        self, feed: str, project: str, connector: str, metadata: upstream_pb2.BackfilledMetadata
+    ) -> upstream_pb2.BackfilledMetadata:
+        """Record METADATA read with range requests (for every replica, across restarts);
+        returns the record that stands (an earlier one of the same filename wins)."""
+        try:
+            stored = await self._directory.record_backfilled(feed, project, connector, metadata)
+        except Unavailable:
+            # Only a cost: another replica or a restart reads the METADATA again.
+            log.warning("upstream.backfill_not_recorded", extra={"feed": feed,
+                        "file": metadata.filename})  # fmt: skip
+            stored = metadata
+        self.remember_backfilled(feed, stored)
+        return stored
+
+    def backfilled(self, feed: str, filename: str) -> upstream_pb2.BackfilledMetadata | None:
+        """METADATA read with range requests for this (not yet cached) upstream wheel."""
+        return self._backfilled.get((feed, filename))
+
     # -- the answer -------------------------------------------------------------------------
 
     async def project(self, feed: str, project: str) -> ProjectAnswer:
@@ -157,6 +183,8 @@ class Listings:
         stored = {row.connector: row for row in state.listings}
         for f in state.cached_files:
             self.remember_cached(f)
+        for m in state.backfilled:
+            self.remember_backfilled(feed, m)
         lock = self._locks.setdefault((feed, project), asyncio.Lock())
         failures: list[Exception] = []
         async with lock:
@@ -169,10 +197,30 @@ class Listings:
                     failures.append(exc)
                     continue
                 if listing.found:
+                    await self._record_origin(feed, project, listing, state.policy)
                     return self._answer(feed, listing, connector, stale, state.policy)
         if failures:
             raise failures[0]
         raise NotFound(f"'{project}' was not found upstream.")
+
+    async def _record_origin(
+        self,
+        feed: str,
+        project: str,
+        listing: upstream_pb2.UpstreamListing,
+        policy: upstream_pb2.OriginPolicy,
+    ) -> None:
+        """Before a project is first served from upstream, record that it was (a local upload
+        of the name is refused from then on, without waiting for the event consumer)."""
+        key = (feed, project)
+        if not listing.files or policy.first_from_upstream or policy.has_hosted:
+            return
+        if key in self._origins_recorded:
+            return
+        await self._directory.record_origin(feed, project)
+        if len(self._origins_recorded) >= _MAX_MEMORY_ENTRIES:
+            self._origins_recorded.clear()
+        self._origins_recorded.add(key)
 
     def _answer(
         self,
@@ -185,13 +233,25 @@ class Listings:
         files = []
         for entry in listing.files:
             cached = self._cached_files.get((feed, entry.filename))
-            files.append(_overlay(entry, cached) if cached is not None else entry)
+            if cached is not None:
+                files.append(_overlay(entry, cached))
+                continue
+            backfilled = self._backfilled.get((feed, entry.filename))
+            if backfilled is not None and not entry.core_metadata_sha256:
+                entry = _with_metadata(entry, backfilled.sha256)
+            files.append(entry)
+        answered = upstream_pb2.UpstreamListing()
+        answered.CopyFrom(listing)
+        del answered.files[:]
+        answered.files.extend(files)
         return ProjectAnswer(
             files=files,
             versions=list(listing.versions),
             stale=stale,
             connector=connector,
-            serial=content_serial(listing),
+            # Over what is answered (cached hashes, known metadata), so a page's ETag changes
+            # whenever its content does.
+            serial=content_serial(answered),
             merge_with_hosted=policy.merge_with_hosted,
             fetched=listing.fetched.ToDatetime(tzinfo=UTC),
             status=listing.status,
@@ -399,6 +459,13 @@ def _overlay(entry: common_pb2.FileInfo, cached: common_pb2.FileInfo) -> common_
     merged.hashes.CopyFrom(cached.hashes)
     merged.core_metadata_sha256 = cached.core_metadata_sha256 or entry.core_metadata_sha256
     merged.upstream_url = ""
+    return merged
+
+
+def _with_metadata(entry: common_pb2.FileInfo, sha256: str) -> common_pb2.FileInfo:
+    merged = common_pb2.FileInfo()
+    merged.CopyFrom(entry)
+    merged.core_metadata_sha256 = sha256
     return merged
 
 

@@ -34,9 +34,13 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
     async with contextlib.AsyncExitStack() as stack:
         metadata = await stack.enter_async_context(insecure_channel(settings.metadata_addr))
         blob = await stack.enter_async_context(insecure_channel(settings.blob_addr))
-        client = await stack.enter_async_context(new_client(settings.upstream_timeout))
-        instrument_httpx(client)
-        http = UpstreamHttp(client, max_redirects=settings.upstream_max_redirects)
+        public = await stack.enter_async_context(new_client(settings.upstream_timeout))
+        internal = await stack.enter_async_context(
+            new_client(settings.upstream_timeout, allow_private=True)
+        )
+        for client in (public, internal):
+            instrument_httpx(client)
+        http = UpstreamHttp(public, internal, max_redirects=settings.upstream_max_redirects)
         publisher = EventPublisher(settings.nats_url or None)
         publisher.start()
         stack.push_async_callback(publisher.stop)

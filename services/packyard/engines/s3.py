@@ -58,6 +58,26 @@ def load_or_create_credentials(config_path: Path) -> S3Credentials:
     return creds
 
 
+def volume_server_joined(host: str, master_port: int) -> bool:
+    """True when the SeaweedFS master at ``host:master_port`` knows a volume server."""
+    import urllib3
+
+    try:
+        response = urllib3.PoolManager(retries=False).request(
+            "GET",
+            f"http://{host}:{master_port}/dir/status",
+            timeout=urllib3.Timeout(connect=0.5, read=2.0),
+        )
+        topology = json.loads(response.data).get("Topology") or {}
+    except (urllib3.exceptions.HTTPError, ValueError, AttributeError):
+        return False
+    return any(
+        rack.get("DataNodes")
+        for center in topology.get("DataCenters") or []
+        for rack in center.get("Racks") or []
+    )
+
+
 class S3Engine:
     """SeaweedFS with its S3 gateway on ``host:port``, data in ``data_dir/weed``."""
 
@@ -192,23 +212,4 @@ class S3Engine:
         # The S3 gateway answers before the volume server has joined the master (its first
         # heartbeat can hit a master still electing itself, and the next comes 5 s later);
         # until then every write stalls in retries. Ready means objects can be stored.
-        return self._volume_server_joined()
-
-    def _volume_server_joined(self) -> bool:
-        import urllib3
-
-        try:
-            response = urllib3.request(
-                "GET",
-                f"http://{self.host}:{self._master_port}/dir/status",
-                timeout=urllib3.Timeout(connect=0.5, read=2.0),
-                retries=False,
-            )
-            topology = json.loads(response.data).get("Topology") or {}
-        except (urllib3.exceptions.HTTPError, ValueError, AttributeError):
-            return False
-        return any(
-            rack.get("DataNodes")
-            for center in topology.get("DataCenters") or []
-            for rack in center.get("Racks") or []
-        )
+        return volume_server_joined(self.host, self._master_port)

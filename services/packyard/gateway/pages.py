@@ -38,6 +38,12 @@ def simple_file(info: common_pb2.FileInfo, url: str) -> SimpleFile:
         core_metadata_sha256=info.core_metadata_sha256 or None,
         size=info.size,
         upload_time=upload_time,
+        # An upstream wheel not cached yet: its METADATA is read on the first .metadata request.
+        core_metadata_available=(
+            info.origin == common_pb2.ORIGIN_UPSTREAM
+            and bool(info.upstream_url)
+            and info.filename.endswith(".whl")
+        ),
     )
 
 

@@ -56,6 +56,18 @@ class CachedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class BackfilledMetadata:
+    """METADATA read out of an upstream wheel with range requests (see migration 0005)."""
+
+    feed: str
+    filename: str
+    project: str
+    sha256: str
+    size: int
+    connector_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FeedOrigin:
     feed: str
     reserved_prefixes: tuple[str, ...] = ()
@@ -85,3 +97,4 @@ class UpstreamState:
     policy: OriginPolicy
     listings: list[Listing]
     cached_files: list[CachedFile]
+    backfilled: list[BackfilledMetadata] = field(default_factory=list)

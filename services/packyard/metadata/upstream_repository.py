@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncpg
 
 from packyard.metadata.upstream_models import (
+    BackfilledMetadata,
     CachedFile,
     Connector,
     Credentials,
@@ -83,6 +84,21 @@ FROM upstream_files WHERE feed = $1 AND filename = $2
 # Immutable: the first verified bytes of a filename stay.
 _INSERT_CACHED_FILE = """
 INSERT INTO upstream_files (feed, filename, project, sha256, info, connector_id)
+SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM feeds WHERE name = $1)
+ON CONFLICT (feed, filename) DO NOTHING
+"""
+
+_SELECT_BACKFILLED = """
+SELECT feed, filename, project, sha256, size, connector_id
+FROM upstream_backfilled_metadata WHERE feed = $1 AND project = $2 ORDER BY filename
+"""
+_SELECT_ONE_BACKFILLED = """
+SELECT feed, filename, project, sha256, size, connector_id
+FROM upstream_backfilled_metadata WHERE feed = $1 AND filename = $2
+"""
+# The first record stays: a later read of other bytes never replaces it.
+_INSERT_BACKFILLED = """
+INSERT INTO upstream_backfilled_metadata (feed, filename, project, sha256, size, connector_id)
 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM feeds WHERE name = $1)
 ON CONFLICT (feed, filename) DO NOTHING
 """
@@ -273,3 +289,27 @@ async def set_feed_origin(conn: asyncpg.Connection, origin: FeedOrigin) -> None:
     await conn.execute(
         _UPSERT_FEED_ORIGIN, origin.feed, list(origin.reserved_prefixes), origin.merge_upstream
     )
+
+
+def _backfilled(row: asyncpg.Record) -> BackfilledMetadata:
+    return BackfilledMetadata(
+        feed=row["feed"],
+        filename=row["filename"],
+        project=row["project"],
+        sha256=row["sha256"],
+        size=row["size"],
+        connector_id=row["connector_id"],
+    )
+
+
+async def backfilled(conn: asyncpg.Connection, feed: str, project: str) -> list[BackfilledMetadata]:
+    return [_backfilled(r) for r in await conn.fetch(_SELECT_BACKFILLED, feed, project)]
+
+
+async def insert_backfilled(conn: asyncpg.Connection, m: BackfilledMetadata) -> BackfilledMetadata:
+    """Insert unless the filename has a record; returns the record that is stored."""
+    await conn.execute(
+        _INSERT_BACKFILLED, m.feed, m.filename, m.project, m.sha256, m.size, m.connector_id
+    )
+    row = await conn.fetchrow(_SELECT_ONE_BACKFILLED, m.feed, m.filename)
+    return _backfilled(row) if row is not None else m

@@ -18,6 +18,7 @@ from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound, Una
 from packyard.common.settings import redact_url
 from packyard.metadata import upstream_repository as repo
 from packyard.metadata.upstream_models import (
+    BackfilledMetadata,
     CachedFile,
     Connector,
     Credentials,
@@ -172,7 +173,8 @@ class UpstreamStore:
             policy = await self._policy(conn, feed, project)
             listings = await repo.listings(conn, feed, project)
             cached = await repo.cached_files(conn, feed, project)
-        return UpstreamState(policy, listings, cached)
+            backfilled = await repo.backfilled(conn, feed, project)
+        return UpstreamState(policy, listings, cached, backfilled)
 
     async def cached_file(self, feed: str, filename: str) -> CachedFile:
         async with self._connection() as conn:
@@ -190,6 +192,31 @@ class UpstreamStore:
             if changed and listing.found and has_files:
                 await repo.mark_from_upstream(conn, feed, project)
         return changed
+
+    async def record_upstream_origin(self, feed: str, project: str) -> OriginPolicy:
+        """The connector is about to serve ``project`` from upstream: from now on it counts as
+        first pulled from upstream (unless it has hosted files). Idempotent."""
+        name = canonicalize_name(project)
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            await repo.mark_from_upstream(conn, feed, name)
+            return await self._policy(conn, feed, name)
+
+    async def record_backfilled(self, metadata: BackfilledMetadata) -> BackfilledMetadata:
+        """Record METADATA read out of an upstream wheel; the first record of a filename stays
+        (a differing later one is logged). Returns the stored record."""
+        if len(metadata.sha256) != 64 or metadata.size < 0 or not metadata.filename:
+            raise InvalidArgument("A backfilled metadata record needs a filename, sha256, size.")
+        async with self._connection() as conn:
+            stored = await repo.insert_backfilled(conn, metadata)
+        if stored.sha256 != metadata.sha256:
+            log.warning(
+                "upstream.backfilled_metadata_conflict",
+                extra={"feed": metadata.feed, "file": metadata.filename,
+                       "kept_sha256": stored.sha256, "offered_sha256": metadata.sha256},
+            )  # fmt: skip
+        return stored
 
     async def record_cached_file(self, cached: CachedFile) -> bool:
         """Apply a FileCached event; True if the file is new. A filename already cached with

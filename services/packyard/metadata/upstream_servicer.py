@@ -8,6 +8,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.upstream_models import (
+    BackfilledMetadata,
     CachedFile,
     Connector,
     Credentials,
@@ -93,6 +94,10 @@ def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
     return common_pb2.FileInfo.FromString(row.payload)
 
 
+def backfilled_to_pb(row: BackfilledMetadata) -> upstream_pb2.BackfilledMetadata:
+    return upstream_pb2.BackfilledMetadata(filename=row.filename, sha256=row.sha256, size=row.size)
+
+
 def _feed_origin_pb(o: FeedOrigin) -> upstream_pb2.FeedOrigin:
     return upstream_pb2.FeedOrigin(
         feed=o.feed, reserved_prefixes=list(o.reserved_prefixes), merge_upstream=o.merge_upstream
@@ -141,6 +146,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
             policy=policy_to_pb(state.policy),
             listings=[listing_to_pb(row) for row in state.listings],
             cached_files=[cached_to_pb(row) for row in state.cached_files],
+            backfilled=[backfilled_to_pb(row) for row in state.backfilled],
         )
 
     async def GetCachedFile(
@@ -148,6 +154,30 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     ) -> upstream_pb2.GetCachedFileResponse:
         found = await self._store.cached_file(request.feed, request.filename)
         return upstream_pb2.GetCachedFileResponse(file=cached_to_pb(found))
+
+    async def RecordUpstreamOrigin(
+        self, request: upstream_pb2.RecordUpstreamOriginRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.RecordUpstreamOriginResponse:
+        policy = await self._store.record_upstream_origin(request.feed, request.project)
+        return upstream_pb2.RecordUpstreamOriginResponse(policy=policy_to_pb(policy))
+
+    async def RecordBackfilledMetadata(
+        self,
+        request: upstream_pb2.RecordBackfilledMetadataRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordBackfilledMetadataResponse:
+        m = request.metadata
+        stored = await self._store.record_backfilled(
+            BackfilledMetadata(
+                feed=request.feed,
+                filename=m.filename,
+                project=request.project,
+                sha256=m.sha256,
+                size=m.size,
+                connector_id=request.connector,
+            )
+        )
+        return upstream_pb2.RecordBackfilledMetadataResponse(metadata=backfilled_to_pb(stored))
 
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext

@@ -44,6 +44,9 @@ class SimpleFile:
     size: int
     upload_time: datetime | None
     provenance: str | None = None
+    # PEP 658 ``true``: a metadata file is served but its hash is not known yet (an upstream
+    # wheel whose METADATA Packyard reads on first request). Ignored when the hash is known.
+    core_metadata_available: bool = False
 
     @property
     def is_yanked(self) -> bool:
@@ -113,6 +116,8 @@ def _anchor(file: SimpleFile) -> str:
         value = f"sha256={escape(file.core_metadata_sha256, quote=True)}"
         # PEP 714: the legacy name is kept for older pip, always equal to the new one.
         attrs.append(f' data-core-metadata="{value}" data-dist-info-metadata="{value}"')
+    elif file.core_metadata_available:
+        attrs.append(' data-core-metadata="true" data-dist-info-metadata="true"')
     if file.provenance:
         attrs.append(f' data-provenance="{escape(file.provenance, quote=True)}"')
     attrs.append(f">{escape(file.filename, quote=True)}</a><br>\n")
@@ -143,7 +148,9 @@ def _file_json(file: SimpleFile) -> dict[str, Any]:
         "hashes": dict(file.hashes),
         "requires-python": file.requires_python,
         "core-metadata": (
-            {"sha256": file.core_metadata_sha256} if file.core_metadata_sha256 else False
+            {"sha256": file.core_metadata_sha256}
+            if file.core_metadata_sha256
+            else file.core_metadata_available
         ),
         "yanked": file.yanked_reason or file.is_yanked,
         "size": file.size,

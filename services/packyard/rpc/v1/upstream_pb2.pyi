@@ -153,14 +153,58 @@ class GetUpstreamStateRequest(_message.Message):
     def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ...) -> None: ...
 
 class GetUpstreamStateResponse(_message.Message):
-    __slots__ = ("policy", "listings", "cached_files")
+    __slots__ = ("policy", "listings", "cached_files", "backfilled")
     POLICY_FIELD_NUMBER: _ClassVar[int]
     LISTINGS_FIELD_NUMBER: _ClassVar[int]
     CACHED_FILES_FIELD_NUMBER: _ClassVar[int]
+    BACKFILLED_FIELD_NUMBER: _ClassVar[int]
     policy: OriginPolicy
     listings: _containers.RepeatedCompositeFieldContainer[UpstreamListing]
     cached_files: _containers.RepeatedCompositeFieldContainer[_common_pb2.FileInfo]
-    def __init__(self, policy: _Optional[_Union[OriginPolicy, _Mapping]] = ..., listings: _Optional[_Iterable[_Union[UpstreamListing, _Mapping]]] = ..., cached_files: _Optional[_Iterable[_Union[_common_pb2.FileInfo, _Mapping]]] = ...) -> None: ...
+    backfilled: _containers.RepeatedCompositeFieldContainer[BackfilledMetadata]
+    def __init__(self, policy: _Optional[_Union[OriginPolicy, _Mapping]] = ..., listings: _Optional[_Iterable[_Union[UpstreamListing, _Mapping]]] = ..., cached_files: _Optional[_Iterable[_Union[_common_pb2.FileInfo, _Mapping]]] = ..., backfilled: _Optional[_Iterable[_Union[BackfilledMetadata, _Mapping]]] = ...) -> None: ...
+
+class BackfilledMetadata(_message.Message):
+    __slots__ = ("filename", "sha256", "size")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    sha256: str
+    size: int
+    def __init__(self, filename: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
+class RecordUpstreamOriginRequest(_message.Message):
+    __slots__ = ("feed", "project")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ...) -> None: ...
+
+class RecordUpstreamOriginResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: OriginPolicy
+    def __init__(self, policy: _Optional[_Union[OriginPolicy, _Mapping]] = ...) -> None: ...
+
+class RecordBackfilledMetadataRequest(_message.Message):
+    __slots__ = ("feed", "project", "connector", "metadata")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    connector: str
+    metadata: BackfilledMetadata
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., connector: _Optional[str] = ..., metadata: _Optional[_Union[BackfilledMetadata, _Mapping]] = ...) -> None: ...
+
+class RecordBackfilledMetadataResponse(_message.Message):
+    __slots__ = ("metadata",)
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    metadata: BackfilledMetadata
+    def __init__(self, metadata: _Optional[_Union[BackfilledMetadata, _Mapping]] = ...) -> None: ...
 
 class GetCachedFileRequest(_message.Message):
     __slots__ = ("feed", "filename")

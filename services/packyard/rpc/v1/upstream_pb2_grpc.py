@@ -64,6 +64,16 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileResponse.FromString,
                 _registered_method=True)
+        self.RecordUpstreamOrigin = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordUpstreamOrigin',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginResponse.FromString,
+                _registered_method=True)
+        self.RecordBackfilledMetadata = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordBackfilledMetadata',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.FromString,
+                _registered_method=True)
         self.GetOriginPolicy = channel.unary_unary(
                 '/packyard.rpc.v1.UpstreamService/GetOriginPolicy',
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetOriginPolicyRequest.SerializeToString,
@@ -129,6 +139,23 @@ class UpstreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordUpstreamOrigin(self, request, context):
+        """Record that a project was served from upstream, before the connector answers with it
+        (the events converge the cache later; a local upload must be refused from now on).
+        Idempotent; does nothing for a name with hosted files.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordBackfilledMetadata(self, request, context):
+        """Record PEP 658 metadata the connector read out of an upstream wheel with range requests
+        (its upstream offers none). The first record of a filename stays (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOriginPolicy(self, request, context):
         """Origin controls (dependency-confusion protection).
         """
@@ -186,6 +213,16 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.GetCachedFile,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileResponse.SerializeToString,
+            ),
+            'RecordUpstreamOrigin': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordUpstreamOrigin,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginResponse.SerializeToString,
+            ),
+            'RecordBackfilledMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordBackfilledMetadata,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.SerializeToString,
             ),
             'GetOriginPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOriginPolicy,
@@ -370,6 +407,60 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/GetCachedFile',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetCachedFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUpstreamOrigin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordUpstreamOrigin',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamOriginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordBackfilledMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordBackfilledMetadata',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.FromString,
             options,
             channel_credentials,
             insecure,
