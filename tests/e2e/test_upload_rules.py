@@ -30,6 +30,7 @@ from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
 from packyard.up import Stack
 
 from tests.fixtures.dists import build_sdist, build_wheel, dist_name
+from tests.fixtures.readme_dists import build_readme_wheel
 from tests.fixtures.uploads import post_file, upload_fields
 
 EXTENSION = "Invalid file extension: Use .tar.gz, .whl or .zip extension."
@@ -546,3 +547,21 @@ def test_metadata_fields_are_stored(stack: Stack, tmp_path: Path) -> None:
     assert info["provides_extra"] == ["pretty"]
     assert info["description_content_type"] == "text/markdown"
     assert "The long description." in info["description"]
+
+
+def test_a_description_that_does_not_render_is_refused(
+    stack: Stack, blobs: Minio, tmp_path: Path
+) -> None:
+    name = f"badrst-{uuid.uuid4().hex[:8]}"
+    wheel = build_readme_wheel(
+        tmp_path,
+        name,
+        "1.0",
+        summary="broken readme",
+        description="Title\n=====\n\n.. unknown-directive:: boom\n",
+        content_type="text/x-rst",
+    )
+    reply = post_file(stack, wheel, upload_fields(wheel, name, "1.0"))
+    assert reply.status_code == 400
+    assert reply.text.startswith("The description failed to render for 'text/x-rst'.")
+    _assert_nothing_stored(stack, blobs, name, wheel.name, wheel.read_bytes())

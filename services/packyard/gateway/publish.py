@@ -20,6 +20,7 @@ from packyard.gateway.backends import Backends
 from packyard.gateway.catalog import check_publish_allowed
 from packyard.gateway.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
+from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
 from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
 from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
@@ -64,6 +65,9 @@ async def publish(
     allow_local = not feed.refuse_local_versions
     metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
     valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
+    await asyncio.to_thread(
+        check_description_renders, metadata.description, metadata.description_content_type
+    )
     await check_publish_allowed(backends, feed.name, valid.project)
 
     existing = await _existing_file(backends, feed.name, upload.filename)
