@@ -179,6 +179,21 @@ async def test_expired_key_is_refused(stubs: Stubs) -> None:
     await stubs.login_fails("api", old.key)
 
 
+async def test_principal_carries_the_key_expiry(stubs: Stubs) -> None:
+    expires = Timestamp()
+    expires.FromDatetime(datetime.now(UTC).replace(microsecond=0) + timedelta(days=7))
+    expiring = await stubs.access.CreateKey(
+        access_pb2.CreateKeyRequest(name="temp", expires=expires)
+    )
+    forever = await stubs.access.CreateKey(access_pb2.CreateKeyRequest(name="forever"))
+    await stubs.access.CreateUser(access_pb2.CreateUserRequest(name="dave", password=PASSWORD))
+
+    temp = await stubs.login("api", expiring.key)
+    assert temp.HasField("key_expires") and temp.key_expires == expires
+    assert not (await stubs.login("api", forever.key)).HasField("key_expires")
+    assert not (await stubs.login("dave", PASSWORD)).HasField("key_expires")
+
+
 async def test_legacy_key_grants_become_permissions(stubs: Stubs) -> None:
     created = await stubs.metadata.CreateApiKey(
         metadata_pb2.CreateApiKeyRequest(name="legacy", publish_feeds=["team"], read_feeds=["*"])

@@ -19,7 +19,13 @@ from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, m
 from packyard.metadata.server import running_server
 from packyard.metadata.servicer import SERVICE_NAME
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
+from packyard.rpc.v1 import (
+    common_pb2,
+    metadata_pb2,
+    metadata_pb2_grpc,
+    upstream_pb2,
+    upstream_pb2_grpc,
+)
 
 Stub = metadata_pb2_grpc.MetadataServiceStub
 
@@ -359,6 +365,140 @@ async def test_a_closed_project_answers_for_its_existing_files_first(
     project = await _project(stub, feed, "demo")
     assert project.serial == serial
     assert [f.filename for f in project.files] == [first.file.filename]
+
+
+# Origin controls at registration: the same rule as the gateway's pre-check, under the lock.
+
+MIRRORED = "Publishing '{}' is blocked: project is mirrored from upstream."
+
+
+@pytest.fixture
+async def stubs(
+    database_url: str,
+) -> AsyncIterator[tuple[Stub, upstream_pb2_grpc.UpstreamServiceStub]]:
+    await migrate(database_url)
+    async with (
+        running_server(_settings(database_url, db_pool_max_size=10)) as port,
+        insecure_channel(f"127.0.0.1:{port}") as channel,
+    ):
+        stub = Stub(channel)
+        await stub.CreateFeed(metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="main")))
+        yield stub, upstream_pb2_grpc.UpstreamServiceStub(channel)
+
+
+async def _policy(
+    upstream: upstream_pb2_grpc.UpstreamServiceStub, project: str
+) -> upstream_pb2.OriginPolicy:
+    reply = await upstream.GetOriginPolicy(
+        upstream_pb2.GetOriginPolicyRequest(feed="main", project=project)
+    )
+    return reply.policy
+
+
+async def test_a_name_first_pulled_from_upstream_refuses_new_files(
+    stubs: tuple[Stub, upstream_pb2_grpc.UpstreamServiceStub],
+) -> None:
+    stub, upstream = stubs
+    mirrored = await upstream.RecordUpstreamOrigin(
+        upstream_pb2.RecordUpstreamOriginRequest(feed="main", project="requests")
+    )
+    refused = await _rpc_error(stub.RegisterFile(_register("main", "requests", "1.0")))
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+    # Word for word what the gateway's pre-check (GetOriginPolicy) says.
+    assert refused.details() == mirrored.policy.publish_reason == MIRRORED.format("requests")
+    missing = await _rpc_error(
+        stub.GetProject(metadata_pb2.GetProjectRequest(feed="main", project="requests"))
+    )
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+    # An administrator allows it: files are accepted; the same file again stays a no-op.
+    await upstream.SetProjectOrigin(
+        upstream_pb2.SetProjectOriginRequest(
+            feed="main", project="requests", publish=upstream_pb2.ORIGIN_SETTING_ALLOW
+        )
+    )
+    accepted = await stub.RegisterFile(_register("main", "requests", "1.0"))
+    assert accepted.created
+    again = await stub.RegisterFile(_register("main", "requests", "1.0"))
+    assert not again.created and again.file == accepted.file
+
+    # Publishing blocked by the administrator: an identical re-upload is still a no-op, other
+    # bytes still "File already exists"; only a new file meets the block.
+    await upstream.SetProjectOrigin(
+        upstream_pb2.SetProjectOriginRequest(
+            feed="main", project="requests", publish=upstream_pb2.ORIGIN_SETTING_BLOCK
+        )
+    )
+    same = await stub.RegisterFile(_register("main", "requests", "1.0"))
+    assert not same.created and same.file == accepted.file
+    other = await _rpc_error(stub.RegisterFile(_register("main", "requests", "1.0", content=b"x")))
+    assert other.code() == grpc.StatusCode.ALREADY_EXISTS
+    blocked = await _rpc_error(stub.RegisterFile(_register("main", "requests", "2.0")))
+    assert blocked.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert blocked.details() == (await _policy(upstream, "requests")).publish_reason
+    assert [f.filename for f in (await _project(stub, "main", "requests")).files] == [
+        accepted.file.filename
+    ]
+
+
+async def test_a_hosted_name_is_not_marked_as_from_upstream(
+    stubs: tuple[Stub, upstream_pb2_grpc.UpstreamServiceStub],
+) -> None:
+    stub, upstream = stubs
+    await stub.RegisterFile(_register("main", "internal", "1.0"))
+    reply = await upstream.RecordUpstreamOrigin(
+        upstream_pb2.RecordUpstreamOriginRequest(feed="main", project="internal")
+    )
+    assert not reply.policy.first_from_upstream and reply.policy.publish_allowed
+    assert (await stub.RegisterFile(_register("main", "internal", "2.0"))).created
+
+
+async def test_first_pull_and_first_upload_racing_never_both_win(
+    stubs: tuple[Stub, upstream_pb2_grpc.UpstreamServiceStub],
+) -> None:
+    stub, upstream = stubs
+    outcomes = {"hosted": 0, "upstream": 0}
+    for i in range(50):
+        name = f"race{i}"
+
+        async def mark(name: str = name) -> object:
+            return await upstream.RecordUpstreamOrigin(
+                upstream_pb2.RecordUpstreamOriginRequest(feed="main", project=name)
+            )
+
+        async def upload(name: str = name) -> object:
+            return await stub.RegisterFile(_register("main", name, "1.0"))
+
+        # Alternate which call starts first, so both orders are exercised.
+        if i % 2:
+            _, registered = await asyncio.gather(mark(), upload(), return_exceptions=True)
+        else:
+            registered, _ = await asyncio.gather(upload(), mark(), return_exceptions=True)
+        policy = await _policy(upstream, name)
+        project = await _rpc_error_or_project(stub, name)
+        accepted = project is not None and len(project.files) == 1
+        assert not (accepted and policy.first_from_upstream and not policy.publish_allowed), name
+        if isinstance(registered, grpc.aio.AioRpcError):
+            # Refused: only because the name was first pulled from upstream, and nothing stayed.
+            assert registered.code() == grpc.StatusCode.PERMISSION_DENIED, name
+            assert registered.details() == MIRRORED.format(name)
+            assert policy.first_from_upstream and not policy.publish_allowed
+            assert project is None
+            outcomes["upstream"] += 1
+        else:
+            assert isinstance(registered, metadata_pb2.RegisterFileResponse), registered
+            assert registered.created and accepted, name
+            assert policy.has_hosted and not policy.first_from_upstream and policy.publish_allowed
+            outcomes["hosted"] += 1
+    assert sum(outcomes.values()) == 50
+
+
+async def _rpc_error_or_project(stub: Stub, name: str) -> metadata_pb2.Project | None:
+    try:
+        return await _project(stub, "main", name)
+    except grpc.aio.AioRpcError as exc:
+        assert exc.code() == grpc.StatusCode.NOT_FOUND
+        return None
 
 
 # GetProject.

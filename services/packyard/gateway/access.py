@@ -25,7 +25,7 @@ from packyard.gateway.credentials import (
     can_read,
     parse_basic_auth,
 )
-from packyard.rpc.v1 import access_pb2, metadata_pb2
+from packyard.rpc.v1 import metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.
@@ -111,34 +111,24 @@ class Authenticator:
                 raise
             self._limiter.record_failure(address)
             raise Unauthenticated(BAD_CREDENTIALS) from None
-        lifetime = await self._lifetime(reply.principal)
+        lifetime = self._lifetime(reply.principal)
         if generation == self._generation:
             if len(self._cache) >= _MAX_CACHED:
                 self._cache.clear()
             self._cache[key] = (now + lifetime, reply.principal)
         return reply.principal
 
-    async def _lifetime(self, principal: metadata_pb2.Principal) -> float:
+    def _lifetime(self, principal: metadata_pb2.Principal) -> float:
         """How long this answer may be reused: the TTL, but never past the key's expiry.
 
-        Expiry sends no event, and a Principal does not carry it; a TTL longer than the
-        disconnected one is only safe once the key's expiry is known.
+        Expiry sends no event, so the Principal carries it. The clock is read after the RPC
+        and the entry is dated from before it, so the entry ends at or before the expiry.
         """
         ttl = self.ttl
-        if not principal.key_prefix or ttl <= DISCONNECTED_TTL:
+        if not principal.HasField("key_expires"):
             return ttl
-        try:
-            reply = await self._backends.access.ListKeys(
-                access_pb2.ListKeysRequest(prefix=principal.key_prefix),
-                timeout=self._backends.timeout,
-            )
-        except grpc.aio.AioRpcError:
-            return DISCONNECTED_TTL
-        for key in reply.keys:
-            if key.HasField("expires"):
-                left = (key.expires.ToDatetime(tzinfo=UTC) - datetime.now(UTC)).total_seconds()
-                ttl = max(0.0, min(ttl, left))
-        return ttl
+        expires = principal.key_expires.ToDatetime(tzinfo=UTC)
+        return max(0.0, min(ttl, (expires - datetime.now(UTC)).total_seconds()))
 
     async def feed(self, name: str) -> metadata_pb2.Feed:
         now = time.monotonic()

@@ -79,7 +79,13 @@ def _check_password(password: str) -> None:
 
 
 def _principal(
-    name: str, is_admin: bool, grants: list[Permission], *, user: str, key_prefix: str
+    name: str,
+    is_admin: bool,
+    grants: list[Permission],
+    *,
+    user: str,
+    key_prefix: str,
+    key_expires: datetime | None = None,
 ) -> Principal:
     best: dict[str, Right] = {}
     for grant in grants:
@@ -97,6 +103,7 @@ def _principal(
         admin_feeds=feeds(Right.ADMIN),
         user=user,
         key_prefix=key_prefix,
+        key_expires=key_expires,
     )
 
 
@@ -155,7 +162,12 @@ class AccessService:
                 is_admin = is_admin or owner.user.is_admin
             grants = await repo.permissions_of(conn, subjects)
         return _principal(
-            info.owner or info.name, is_admin, grants, user=info.owner, key_prefix=info.prefix
+            info.owner or info.name,
+            is_admin,
+            grants,
+            user=info.owner,
+            key_prefix=info.prefix,
+            key_expires=info.expires,
         )
 
     async def _authenticate_user(self, name: str, password: str) -> Principal:

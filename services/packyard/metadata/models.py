@@ -155,3 +155,4 @@ class Principal:
     admin_feeds: tuple[str, ...] = ()
     user: str = ""  # the user behind the credential; "" for a standalone key
     key_prefix: str = ""  # the key used; "" for a password
+    key_expires: datetime | None = None  # when the key used stops working; None: never

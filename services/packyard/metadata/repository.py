@@ -19,6 +19,7 @@ from packyard.metadata.models import (
     ProjectStatus,
     ProjectSummary,
 )
+from packyard.metadata.upstream_models import ProjectOrigin
 
 # Release columns named like CoreMetadata fields; name and version come from the project and
 # the release row itself.
@@ -53,6 +54,12 @@ _PROJECT_COLUMNS = "id, feed, name, display_name, status, status_reason, serial"
 # there, so registrations of one project run one after the other; the update is the serial bump
 # the new file needs (a refused registration rolls it back). RETURNING reads the row as locked,
 # so the status is the latest committed one. No row: the feed does not exist.
+# Then the project's origin row, locked the same way (made if missing) and marked 'hosted'
+# unless its first origin is known: recording a name as first pulled from upstream
+# (upstream_repository.mark_from_upstream) upserts that row too, so the two wait for each
+# other. Whichever commits first wins: a mark that comes later finds 'hosted' and changes
+# nothing; a registration that comes later reads 'upstream' here and is refused. The origin
+# CTE reads from the project CTE, so every registration locks project, then origin.
 LOCK_PROJECT_FOR_FILE = """
 WITH feed AS (
     SELECT name, refuse_local_versions FROM feeds WHERE name = $1
@@ -61,9 +68,17 @@ WITH feed AS (
     SELECT name, $2, $3 FROM feed
     ON CONFLICT (feed, name) DO UPDATE SET serial = nextval('project_serial')
     RETURNING id, status
+), origin AS (
+    INSERT INTO project_origins (feed, project, first_origin)
+    SELECT feed.name, $2, 'hosted' FROM feed JOIN project ON true
+    ON CONFLICT (feed, project) DO UPDATE
+    SET first_origin = CASE project_origins.first_origin WHEN '' THEN 'hosted'
+                       ELSE project_origins.first_origin END
+    RETURNING first_origin, allow_upstream, allow_publish
 )
-SELECT feed.refuse_local_versions, project.id, project.status
-FROM feed JOIN project ON true
+SELECT feed.refuse_local_versions, project.id, project.status,
+       origin.first_origin, origin.allow_upstream, origin.allow_publish
+FROM feed JOIN project ON true JOIN origin ON true
 """
 SELECT_PROJECT = f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE feed = $1 AND name = $2"
 BUMP_SERIAL = "UPDATE projects SET serial = nextval('project_serial') WHERE id = $1"
@@ -222,13 +237,14 @@ class LockedProject:
     id: int
     status: ProjectStatus
     refuse_local_versions: bool  # the feed's rule
+    origin: ProjectOrigin  # as locked: the latest committed origin controls
 
 
 async def lock_project_for_file(
     conn: asyncpg.Connection, feed: str, name: str, display_name: str
 ) -> LockedProject | None:
-    """The project, made if missing, locked until the transaction ends and its serial bumped;
-    None when the feed does not exist."""
+    """The project, made if missing, locked until the transaction ends and its serial bumped,
+    with its origin controls (the row locked too); None when the feed does not exist."""
     row = await conn.fetchrow(LOCK_PROJECT_FOR_FILE, feed, name, display_name)
     if row is None:
         return None
@@ -236,6 +252,7 @@ async def lock_project_for_file(
         id=row["id"],
         status=ProjectStatus(row["status"]),
         refuse_local_versions=row["refuse_local_versions"],
+        origin=ProjectOrigin(row["first_origin"], row["allow_upstream"], row["allow_publish"]),
     )
 
 

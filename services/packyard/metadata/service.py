@@ -20,6 +20,7 @@ from packyard.common.errors import (
     AlreadyExists,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
     Unavailable,
 )
 from packyard.metadata import access_repository as audit_repo
@@ -39,6 +40,7 @@ from packyard.metadata.models import (
     ProjectSummary,
     Registration,
 )
+from packyard.metadata.upstream_policy import publish_refusal
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +323,12 @@ class MetadataService:
                     )
                     if project is None:
                         raise NotFound(f"Feed '{file.feed}' does not exist.")
+                    # The gateway asked before storing the bytes; asking again under the lock
+                    # closes the window where the name was first pulled from upstream since.
+                    refusal = publish_refusal(file.project, project.origin)
+                    if refusal:
+                        await self._refuse_taken(conn, file, reused_too=False)
+                        raise PermissionDenied(refusal)
                     if parsed.local is not None and project.refuse_local_versions:
                         await self._refuse_taken(conn, file, reused_too=False)
                         raise InvalidArgument(

@@ -167,6 +167,7 @@ def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
         admin_feeds=principal.admin_feeds,
         user=principal.user,
         key_prefix=principal.key_prefix,
+        key_expires=_timestamp(principal.key_expires),
     )
 
 

@@ -17,6 +17,17 @@ def reserved_prefix(project: str, feed: FeedOrigin) -> str | None:
     return next((p for p in feed.reserved_prefixes if project.startswith(p)), None)
 
 
+def publish_refusal(project: str, origin: ProjectOrigin) -> str:
+    """Why a local upload of ``project`` is refused, or "" when it may be published. The
+    metadata service applies this under the project lock too, so a name first pulled from
+    upstream while an upload was on its way still refuses it."""
+    if origin.allow_publish is False:
+        return f"Publishing '{project}' is blocked for this feed."
+    if origin.first_origin == "upstream" and origin.allow_publish is not True:
+        return f"Publishing '{project}' is blocked: project is mirrored from upstream."
+    return ""
+
+
 def decide(
     project: str, *, has_hosted: bool, origin: ProjectOrigin, feed: FeedOrigin
 ) -> OriginPolicy:
@@ -31,11 +42,7 @@ def decide(
         upstream_reason = f"'{project}' has hosted files; upstream files are not merged."
 
     first_from_upstream = origin.first_origin == "upstream"
-    publish_reason = ""
-    if origin.allow_publish is False:
-        publish_reason = f"Publishing '{project}' is blocked for this feed."
-    elif first_from_upstream and origin.allow_publish is not True:
-        publish_reason = f"Publishing '{project}' is blocked: project is mirrored from upstream."
+    publish_reason = publish_refusal(project, origin)
     return OriginPolicy(
         upstream_allowed=not upstream_reason,
         merge_with_hosted=merge,

@@ -109,6 +109,10 @@ SELECT first_origin, allow_upstream, allow_publish FROM project_origins
 WHERE feed = $1 AND project = $2
 """
 # A name is "first from upstream" only if no hosted project existed when it was first served.
+# The upsert locks the origin row, which a registration also upserts (to 'hosted') under its
+# project lock (repository.LOCK_PROJECT_FOR_FILE): a registration in flight makes this wait,
+# and once it commits the row is no longer '' so nothing changes; NOT EXISTS covers projects
+# registered before origin rows were written on upload.
 _MARK_FROM_UPSTREAM = """
 INSERT INTO project_origins (feed, project, first_origin)
 SELECT $1, $2, 'upstream'

@@ -236,7 +236,7 @@ class DeleteFileResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Principal(_message.Message):
-    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix")
+    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix", "key_expires")
     NAME_FIELD_NUMBER: _ClassVar[int]
     IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_FEEDS_FIELD_NUMBER: _ClassVar[int]
@@ -245,6 +245,7 @@ class Principal(_message.Message):
     ADMIN_FEEDS_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    KEY_EXPIRES_FIELD_NUMBER: _ClassVar[int]
     name: str
     is_admin: bool
     publish_feeds: _containers.RepeatedScalarFieldContainer[str]
@@ -253,7 +254,8 @@ class Principal(_message.Message):
     admin_feeds: _containers.RepeatedScalarFieldContainer[str]
     user: str
     key_prefix: str
-    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ...) -> None: ...
+    key_expires: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ..., key_expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "key", "expires")

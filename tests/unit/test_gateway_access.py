@@ -1,0 +1,117 @@
+"""The gateway's Authenticator: one RPC per cache miss, and never past the key's expiry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
+
+import grpc
+import pytest
+from fastapi import Request
+from google.protobuf.timestamp_pb2 import Timestamp
+from packyard.common.errors import Unauthenticated
+from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
+from packyard.gateway.backends import Backends
+from packyard.rpc.v1 import metadata_pb2
+
+# api:pky_... in Basic; the Authenticator only caches by a digest of the header.
+_HEADER = b"Basic YXBpOnBreV9hYmNkZWYxMjM0NTZfc2VjcmV0"
+
+
+class CountingBackends:
+    """Every RPC the Authenticator makes, counted; a key that stops working at ``expires``."""
+
+    def __init__(self, expires: datetime | None) -> None:
+        self.calls: list[str] = []
+        self.expires = expires
+        self.metadata = SimpleNamespace(Authenticate=self._authenticate)
+        # Any call on the access stub (the old ListKeys lookup) is recorded, and fails.
+        self.access = SimpleNamespace(ListKeys=self._unexpected("ListKeys"))
+        self.timeout = 5.0
+
+    def _unexpected(self, name: str) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            raise AssertionError(f"unexpected RPC {name}")
+
+        return call
+
+    async def _authenticate(self, request: Any, **options: Any) -> Any:
+        self.calls.append("Authenticate")
+        if self.expires is not None and datetime.now(UTC) >= self.expires:
+            # What the metadata service answers for an expired key.
+            raise grpc.aio.AioRpcError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                grpc.aio.Metadata(),
+                grpc.aio.Metadata(),
+                "Invalid or non-existent authentication information.",
+                "",
+            )
+        principal = metadata_pb2.Principal(name="ci", key_prefix="abcdef123456")
+        if self.expires is not None:
+            stamp = Timestamp()
+            stamp.FromDatetime(self.expires)
+            principal.key_expires.CopyFrom(stamp)
+        return metadata_pb2.AuthenticateResponse(principal=principal)
+
+
+def _request() -> Request:
+    headers = [(b"authorization", _HEADER)]
+    return Request({"type": "http", "headers": headers, "client": ("127.0.0.1", 1)})
+
+
+def _authenticator(backends: CountingBackends, *, live: bool) -> Authenticator:
+    auth = Authenticator(cast(Backends, backends), ttl=60.0)
+    auth.set_live(live)
+    return auth
+
+
+async def test_a_cache_miss_costs_one_rpc_and_a_hit_none() -> None:
+    backends = CountingBackends(expires=datetime.now(UTC) + timedelta(days=30))
+    auth = _authenticator(backends, live=True)
+    first = await auth.principal(_request())
+    second = await auth.principal(_request())
+    assert first is not None and first.name == "ci"
+    assert second == first
+    assert backends.calls == ["Authenticate"]
+
+
+async def test_a_key_without_expiry_is_cached_for_the_ttl() -> None:
+    backends = CountingBackends(expires=None)
+    auth = _authenticator(backends, live=True)
+    for _ in range(3):
+        await auth.principal(_request())
+    assert backends.calls == ["Authenticate"]
+
+
+async def _past(moment: datetime) -> None:
+    await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 0.05)
+
+
+async def test_a_cached_key_stops_at_its_expiry_within_the_ttl() -> None:
+    expires = datetime.now(UTC) + timedelta(seconds=0.3)
+    backends = CountingBackends(expires=expires)
+    auth = _authenticator(backends, live=True)  # a 60 s TTL
+    assert await auth.principal(_request()) is not None
+    assert await auth.principal(_request()) is not None
+    assert backends.calls == ["Authenticate"]
+
+    await _past(expires)
+    # The cached answer ended with the key: the metadata service is asked again, and refuses.
+    with pytest.raises(Unauthenticated):
+        await auth.principal(_request())
+    assert backends.calls == ["Authenticate", "Authenticate"]
+
+
+async def test_expiry_bounds_the_disconnected_ttl_too() -> None:
+    expires = datetime.now(UTC) + timedelta(seconds=DISCONNECTED_TTL / 2)
+    backends = CountingBackends(expires=expires)
+    auth = _authenticator(backends, live=False)
+    assert auth.ttl == DISCONNECTED_TTL
+    assert await auth.principal(_request()) is not None
+    await _past(expires)
+    with pytest.raises(Unauthenticated):
+        await auth.principal(_request())
+    assert backends.calls == ["Authenticate", "Authenticate"]
