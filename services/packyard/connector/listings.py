@@ -174,12 +174,14 @@ class Listings:
     # -- the answer -------------------------------------------------------------------------
 
     async def project(self, feed: str, project: str) -> ProjectAnswer:
-        state = await self._directory.state(feed, project)
-        if not state.policy.upstream_allowed:
-            raise NotFound(state.policy.upstream_reason or f"'{project}' is not looked up.")
+        # The connectors first: they are cached here, so a feed (or name) no connector serves
+        # costs no call to the metadata service.
         connectors = [c for c in await self._directory.connectors(feed) if _selected(c, project)]
         if not connectors:
             raise NotFound(f"Feed '{feed}' has no connector for '{project}'.")
+        state = await self._directory.state(feed, project)
+        if not state.policy.upstream_allowed:
+            raise NotFound(state.policy.upstream_reason or f"'{project}' is not looked up.")
         stored = {row.connector: row for row in state.listings}
         for f in state.cached_files:
             self.remember_cached(f)

@@ -11,6 +11,11 @@ origin controls enforce them too; this is the last line):
 - an upstream failure never hides hosted files: a hosted project is served without upstream
   files then, an upstream-only project gets 502/503/504;
 - a listing served from cache because its upstream failed carries ``X-Packyard-Stale: true``.
+
+A feed without connectors has nothing upstream: given the page cache, the connector is not
+asked at all. Whether a feed has connectors is kept in the page cache next to the feed's pages
+(variant ``connectors``): a connector change drops every page of its feed, so this fact is
+exactly as fresh as the pages, and is not used while the cache is off or disconnected.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import grpc
 
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
+from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.rpc.v1 import (
     blob_pb2,
     common_pb2,
@@ -105,12 +111,51 @@ def _merged(
     return merged
 
 
+# The page cache variant under (feed, "") that says whether the feed has connectors.
+CONNECTORS_VARIANT = "connectors"
+
+
+async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed: str) -> bool:
+    """False only when the feed is known (through the page cache) to have no connectors; when
+    in doubt True, so the connector is asked as it would be without this shortcut."""
+    if pages is None or not pages.enabled or backends.upstream is None:
+        return True
+    key = (feed, "", CONNECTORS_VARIANT)
+    hit = pages.get(key)
+    if hit is not None:
+        return hit.body != b"0"
+    ticket = pages.ticket()
+    try:
+        reply = await backends.upstream.ListConnectors(
+            upstream_pb2.ListConnectorsRequest(feed=feed), timeout=backends.timeout
+        )
+    except grpc.aio.AioRpcError:
+        return True
+    has = len(reply.connectors) > 0
+    pages.put(key, ticket, CachedPage(b"1" if has else b"0", "text/plain"))
+    return has
+
+
+async def _nothing_upstream() -> None:
+    return None
+
+
 async def load_project_with_headers(
-    backends: Backends, feed: str, project: str
+    backends: Backends, feed: str, project: str, pages: PageCache | None = None
 ) -> tuple[metadata_pb2.Project, dict[str, str]]:
-    """The project with every file the feed offers for it, and response headers to add."""
+    """The project with every file the feed offers for it, and response headers to add.
+
+    With ``pages`` (the gateway's page cache), a feed without connectors costs no connector
+    call."""
     hosted_call = asyncio.ensure_future(_hosted_project(backends, feed, project))
-    upstream_call = asyncio.ensure_future(_upstream_project(backends, feed, project))
+    try:
+        has_connectors = await feed_has_connectors(backends, pages, feed)
+    except BaseException:
+        hosted_call.cancel()
+        raise
+    upstream_call = asyncio.ensure_future(
+        _upstream_project(backends, feed, project) if has_connectors else _nothing_upstream()
+    )
     try:
         hosted = await hosted_call
     except BaseException:
@@ -137,9 +182,11 @@ async def load_project_with_headers(
     return _from_upstream(feed, project, upstream), headers
 
 
-async def load_project(backends: Backends, feed: str, project: str) -> metadata_pb2.Project:
+async def load_project(
+    backends: Backends, feed: str, project: str, pages: PageCache | None = None
+) -> metadata_pb2.Project:
     """The project with every file the feed offers for it; NotFound if none."""
-    found, _ = await load_project_with_headers(backends, feed, project)
+    found, _ = await load_project_with_headers(backends, feed, project, pages)
     return found
 
 
@@ -153,10 +200,15 @@ async def list_projects(backends: Backends, feed: str) -> list[metadata_pb2.Proj
 
 
 async def load_file(
-    backends: Backends, feed: str, filename: str, project: str | None = None
+    backends: Backends,
+    feed: str,
+    filename: str,
+    project: str | None = None,
+    pages: PageCache | None = None,
 ) -> common_pb2.FileInfo:
     """One file of the feed by its filename: hosted, else cached from upstream, else (with
-    ``project``) offered by the project's upstream listing. NotFound if none."""
+    ``project``) offered by the project's upstream listing. NotFound if none. With ``pages``,
+    a feed known to have no connectors is not looked up upstream."""
     try:
         reply = await backends.metadata.GetFile(
             metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
@@ -175,7 +227,7 @@ async def load_file(
         except grpc.aio.AioRpcError as exc:
             if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED):
                 raise
-    if project:
+    if project and await feed_has_connectors(backends, pages, feed):
         upstream = await _upstream_project(backends, feed, project)
         for info in upstream.files if upstream is not None else ():
             if info.filename == filename:
@@ -277,6 +329,20 @@ def file_chunks(
 ) -> AsyncIterator[bytes]:
     """The bytes of a stored object (the file itself, or its metadata when ``sha256`` says so)."""
     return _blob_chunks(backends, sha256, offset, length)
+
+
+async def read_small_blob(backends: Backends, sha256: str, limit: int) -> bytes | None:
+    """The whole stored object in one RPC (no separate stat for its size), or None when it is
+    larger than ``limit`` bytes (then at most ``limit + 1`` bytes were read)."""
+    body = bytearray()
+    async for part in backends.blob.GetBlob(
+        blob_pb2.GetBlobRequest(sha256=sha256, offset=0, length=limit + 1),
+        timeout=backends.timeout,
+    ):
+        body += part.chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 async def _blob_chunks(

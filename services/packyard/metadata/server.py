@@ -37,6 +37,17 @@ log = logging.getLogger(__name__)
 _POOL_CLOSE_TIMEOUT = 10.0
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing beyond asyncpg's own rollback of an open transaction.
+
+    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on
+    every release, one more round trip per RPC. The service leaves no session state on pooled
+    connections: settings are ``SET LOCAL`` (transaction-scoped), there are no session advisory
+    locks (migrations take theirs on a connection of their own), no LISTEN and no cursors
+    outside transactions (tests/unit/test_metadata_session_state.py keeps it so).
+    """
+
+
 async def create_pool(settings: MetadataSettings) -> asyncpg.Pool:
     instrument_asyncpg()
     pool = await asyncpg.create_pool(
@@ -46,6 +57,7 @@ async def create_pool(settings: MetadataSettings) -> asyncpg.Pool:
         timeout=settings.db_connect_timeout,
         command_timeout=settings.db_command_timeout,
         server_settings={"application_name": "packyard-metadata"},
+        reset=keep_session,
     )
     assert pool is not None
     return pool

@@ -19,9 +19,11 @@ from packyard.gateway.catalog import (
     is_uncached_upstream,
     load_file,
     open_upstream_file,
+    read_small_blob,
     upstream_metadata,
 )
 from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import page_cache
 from packyard.gateway.responses import error_response
 from packyard.gateway.ui_context import count_download
 from packyard.protocol.caching import if_none_match_matches
@@ -33,6 +35,9 @@ router = APIRouter()
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 METADATA_SUFFIX = ".metadata"
+# A core-metadata file up to this size is read whole in one RPC (its length is then known
+# without asking the blob service for it); METADATA is a few KB, rarely more.
+SMALL_METADATA = 256 * 1024
 
 
 @router.api_route("/pypi/{feed}/packages/{project}/{filename}", methods=["GET", "HEAD"])
@@ -47,7 +52,9 @@ async def download(
     await auth.readable_feed(request, feed)
     is_metadata = filename.endswith(METADATA_SUFFIX)
     dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
-    info = await load_file(backends, feed, dist_name, project=normalize(project))
+    info = await load_file(
+        backends, feed, dist_name, project=normalize(project), pages=page_cache(request)
+    )
     if info.project != normalize(project):
         raise NotFound(f"File '{filename}' not found.")
     if is_metadata and info.origin == common_pb2.ORIGIN_UPSTREAM:
@@ -57,6 +64,14 @@ async def download(
     elif is_metadata:
         if not info.core_metadata_sha256:
             raise NotFound(f"'{dist_name}' has no metadata file.")
+        # The size is needed only for a range or HEAD: a revalidation or a plain GET of the
+        # (small) file skips asking the blob service for it.
+        headers = _file_headers(f'"{info.core_metadata_sha256}"', filename)
+        if if_none_match_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        whole = await _whole_metadata(request, backends, info.core_metadata_sha256)
+        if whole is not None:
+            return Response(whole, headers=headers, media_type="text/plain")
         stat = await backends.blob.StatBlob(
             blob_pb2.StatBlobRequest(sha256=info.core_metadata_sha256), timeout=backends.timeout
         )
@@ -80,13 +95,7 @@ async def _blob_response(
     media_type: str,
 ) -> Response:
     etag = f'"{sha256}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": IMMUTABLE,
-        "Accept-Ranges": "bytes",
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-    }
+    headers = _file_headers(etag, filename)
     if if_none_match_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     try:
@@ -110,6 +119,24 @@ async def _blob_response(
         headers=headers,
         media_type=media_type,
     )
+
+
+def _file_headers(etag: str, filename: str) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": IMMUTABLE,
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+async def _whole_metadata(request: Request, backends: BackendsDep, sha256: str) -> bytes | None:
+    """A plain GET of a small core-metadata file: its bytes, read in one RPC. None for HEAD
+    and ranges (answered from the size), or a large file."""
+    if request.method != "GET" or "range" in request.headers:
+        return None
+    return await read_small_blob(backends, sha256, SMALL_METADATA)
 
 
 async def _upstream_response(

@@ -9,7 +9,7 @@ from packaging.version import InvalidVersion, Version
 from packyard.common.errors import NotFound
 from packyard.gateway.catalog import load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import CachedPage, page_cache
+from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
 from packyard.gateway.pages import json_api_releases
 from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
@@ -55,15 +55,20 @@ async def _answer(
     cached = pages.get(key)
     if cached is None:
         ticket = pages.ticket()
-        cached = await _render(feed, canonical, version, base, backends)
+        cached = await _render(feed, canonical, version, base, backends, pages)
         pages.put(key, ticket, cached)
     return cached.response(request)
 
 
 async def _render(
-    feed: str, canonical: str, version: str | None, base: str, backends: BackendsDep
+    feed: str,
+    canonical: str,
+    version: str | None,
+    base: str,
+    backends: BackendsDep,
+    pages: PageCache,
 ) -> CachedPage:
-    found = await load_project(backends, feed, canonical)
+    found = await load_project(backends, feed, canonical, pages)
     # PEP 792: a quarantined project is not offered at all, as on PyPI.
     if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
         raise NotFound(f"Project '{canonical}' not found.")

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from packyard.gateway.catalog import list_projects, load_project_with_headers
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import CachedPage, page_cache
+from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
 from packyard.gateway.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import etag_for, if_none_match_matches
@@ -85,15 +85,15 @@ async def simple_project(
     cached = pages.get(key)
     if cached is None:
         ticket = pages.ticket()
-        cached = await _render_project(backends, feed, canonical, fmt)
+        cached = await _render_project(backends, pages, feed, canonical, fmt)
         pages.put(key, ticket, cached)
     return cached.response(request)
 
 
 async def _render_project(
-    backends: BackendsDep, feed: str, project: str, fmt: SimpleFormat
+    backends: BackendsDep, pages: PageCache, feed: str, project: str, fmt: SimpleFormat
 ) -> CachedPage:
-    found, extra_headers = await load_project_with_headers(backends, feed, project)
+    found, extra_headers = await load_project_with_headers(backends, feed, project, pages)
     etag = etag_for("simple", feed, project, found.serial, fmt.value)
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
     # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
