@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from packyard.protocol.json_api import JsonApiFile, JsonApiRelease
 from packyard.protocol.names import NormalizedName
@@ -24,9 +24,7 @@ def file_path(feed: str, project: str, filename: str) -> str:
 
 
 def simple_file(info: common_pb2.FileInfo, url: str) -> SimpleFile:
-    upload_time = (
-        info.upload_time.ToDatetime(tzinfo=UTC) if info.HasField("upload_time") else None
-    )
+    upload_time = info.upload_time.ToDatetime(tzinfo=UTC) if info.HasField("upload_time") else None
     yanked: bool | str = (info.yanked_reason or True) if info.yanked else False
     hashes = {"sha256": info.hashes.sha256} if info.hashes.sha256 else {}
     return SimpleFile(
@@ -49,9 +47,7 @@ def simple_file(info: common_pb2.FileInfo, url: str) -> SimpleFile:
 
 def project_page(project: metadata_pb2.Project) -> SimpleProjectPage:
     # Relative to /pypi/FEED/simple/PROJECT/, so the page works behind any host name.
-    files = [
-        simple_file(f, f"../../packages/{project.name}/{f.filename}") for f in project.files
-    ]
+    files = [simple_file(f, f"../../packages/{project.name}/{f.filename}") for f in project.files]
     return SimpleProjectPage(
         name=NormalizedName(project.name),
         files=files,
@@ -69,10 +65,6 @@ def index_entries(summaries: list[metadata_pb2.ProjectSummary]) -> list[SimpleIn
         )
         for s in summaries
     ]
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _project_urls(values: list[str]) -> dict[str, str]:

@@ -5,10 +5,9 @@ Errors are PackyardError raised by the domain; the ErrorInterceptor turns them i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.common.errors import InvalidArgument
 from packyard.metadata.access_models import (
@@ -20,20 +19,13 @@ from packyard.metadata.access_models import (
     User,
 )
 from packyard.metadata.access_service import AccessService
+from packyard.metadata.pb_common import timestamp_to_pb
 from packyard.metadata.servicer import audit_from_pb
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 
 Context = grpc.aio.ServicerContext
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def _right_from_pb(value: int) -> Right:
@@ -48,7 +40,7 @@ def _user_to_pb(user: User) -> access_pb2.User:
         name=user.name,
         is_admin=user.is_admin,
         disabled=user.disabled,
-        created=_timestamp(user.created),
+        created=timestamp_to_pb(user.created),
     )
 
 
@@ -58,9 +50,9 @@ def _key_to_pb(key: ApiKeyInfo) -> access_pb2.ApiKey:
         name=key.name,
         owner=key.owner,
         is_admin=key.is_admin,
-        created=_timestamp(key.created),
-        expires=_timestamp(key.expires),
-        revoked=_timestamp(key.revoked),
+        created=timestamp_to_pb(key.created),
+        expires=timestamp_to_pb(key.expires),
+        revoked=timestamp_to_pb(key.revoked),
     )
 
 
@@ -83,7 +75,7 @@ def _permission_from_pb(pb: access_pb2.Permission) -> Permission:
 def _event_to_pb(event: AuditEvent) -> access_pb2.AuditEvent:
     return access_pb2.AuditEvent(
         id=event.id,
-        time=_timestamp(event.time),
+        time=timestamp_to_pb(event.time),
         actor=event.actor,
         actor_key=event.actor_key,
         client_address=event.client_address,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import asyncpg
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.catalog_models import (
     CatalogProject,
@@ -15,17 +12,11 @@ from packyard.metadata.catalog_models import (
     ReleaseEntry,
 )
 from packyard.metadata.catalog_service import CatalogService
-from packyard.metadata.models import ProjectStatus
-from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
+from packyard.metadata.pb_common import STATUS_TO_PB, timestamp_to_pb
+from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
 
 CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
 
-_STATUS_TO_PB = {
-    ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
-    ProjectStatus.ARCHIVED: common_pb2.PROJECT_STATUS_ARCHIVED,
-    ProjectStatus.QUARANTINED: common_pb2.PROJECT_STATUS_QUARANTINED,
-    ProjectStatus.DEPRECATED: common_pb2.PROJECT_STATUS_DEPRECATED,
-}
 _ORDER_FROM_PB = {
     catalog_pb2.PROJECT_ORDER_UNSPECIFIED: ProjectOrder.NAME,
     catalog_pb2.PROJECT_ORDER_NAME: ProjectOrder.NAME,
@@ -36,14 +27,6 @@ _ORDER_FROM_PB = {
 Context = grpc.aio.ServicerContext
 
 
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
     return catalog_pb2.CatalogProject(
         feed=project.feed,
@@ -51,9 +34,9 @@ def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
         display_name=project.display_name,
         latest_version=project.latest_version,
         summary=project.summary,
-        last_upload=_timestamp(project.last_upload),
+        last_upload=timestamp_to_pb(project.last_upload),
         downloads=project.downloads,
-        status=_STATUS_TO_PB[project.status],
+        status=STATUS_TO_PB[project.status],
         score=project.score,
     )
 
@@ -63,7 +46,7 @@ def _stats_to_pb(stats: FeedStats) -> catalog_pb2.FeedStats:
         feed=stats.feed,
         projects=stats.projects,
         downloads=stats.downloads,
-        last_upload=_timestamp(stats.last_upload),
+        last_upload=timestamp_to_pb(stats.last_upload),
     )
 
 
@@ -74,7 +57,7 @@ def _release_to_pb(entry: ReleaseEntry) -> catalog_pb2.ReleaseEntry:
         display_name=entry.display_name,
         version=entry.version,
         summary=entry.summary,
-        uploaded=_timestamp(entry.uploaded),
+        uploaded=timestamp_to_pb(entry.uploaded),
         author=entry.author,
     )
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.access_models import AuditContext
 from packyard.metadata.models import (
@@ -25,17 +23,13 @@ from packyard.metadata.models import (
     ProjectStatus,
     ProjectSummary,
 )
+from packyard.metadata.pb_common import STATUS_TO_PB, datetime_from_pb, timestamp_to_pb
 from packyard.metadata.service import MetadataService
 from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
 
-_STATUS_TO_PB = {
-    ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
-    ProjectStatus.ARCHIVED: common_pb2.PROJECT_STATUS_ARCHIVED,
-    ProjectStatus.QUARANTINED: common_pb2.PROJECT_STATUS_QUARANTINED,
-    ProjectStatus.DEPRECATED: common_pb2.PROJECT_STATUS_DEPRECATED,
-}
+_STATUS_TO_PB = STATUS_TO_PB
 # UNSPECIFIED means active (common.proto).
 _STATUS_FROM_PB = {pb: status for status, pb in _STATUS_TO_PB.items()} | {
     common_pb2.PROJECT_STATUS_UNSPECIFIED: ProjectStatus.ACTIVE
@@ -50,18 +44,6 @@ _ORIGIN_FROM_PB = {pb: origin for origin, pb in _ORIGIN_TO_PB.items()} | {
 _METADATA_FIELDS = [f.name for f in dataclasses.fields(CoreMetadata)]
 
 
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
-def _datetime(ts: Timestamp) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC)
-
-
 def _feed_to_pb(feed: Feed) -> metadata_pb2.Feed:
     return metadata_pb2.Feed(
         name=feed.name,
@@ -69,7 +51,7 @@ def _feed_to_pb(feed: Feed) -> metadata_pb2.Feed:
         anonymous_read=feed.anonymous_read,
         refuse_local_versions=feed.refuse_local_versions,
         max_file_size=feed.max_file_size,
-        created=_timestamp(feed.created),
+        created=timestamp_to_pb(feed.created),
     )
 
 
@@ -94,7 +76,7 @@ def _file_to_pb(file: FileRecord) -> common_pb2.FileInfo:
         requires_python=file.requires_python,
         yanked=file.yanked,
         yanked_reason=file.yanked_reason,
-        upload_time=_timestamp(file.upload_time),
+        upload_time=timestamp_to_pb(file.upload_time),
         packagetype=file.packagetype,
         python_version=file.python_version,
         core_metadata_sha256=file.core_metadata_sha256,
@@ -167,7 +149,7 @@ def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
         admin_feeds=principal.admin_feeds,
         user=principal.user,
         key_prefix=principal.key_prefix,
-        key_expires=_timestamp(principal.key_expires),
+        key_expires=timestamp_to_pb(principal.key_expires),
     )
 
 
@@ -182,7 +164,7 @@ def _new_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewApiKey:
         publish_feeds=tuple(pb.publish_feeds),
         read_feeds=tuple(pb.read_feeds),
         key=pb.key,
-        expires=_datetime(pb.expires) if pb.HasField("expires") else None,
+        expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
     )
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.upstream_models import (
     BackfilledMetadata,
@@ -28,12 +25,6 @@ _SETTING = {
 }
 
 
-def _timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def connector_to_pb(c: Connector, *, with_secrets: bool = False) -> upstream_pb2.Connector:
     pb = upstream_pb2.Connector(
         id=c.id,
@@ -48,7 +39,7 @@ def connector_to_pb(c: Connector, *, with_secrets: bool = False) -> upstream_pb2
         has_credentials=c.has_credentials,
     )
     if c.created is not None:
-        pb.created.CopyFrom(_timestamp(c.created))
+        pb.created.FromDatetime(c.created)
     if with_secrets and c.credentials is not None:
         pb.username, pb.password = c.credentials.username, c.credentials.password
     return pb
@@ -86,7 +77,7 @@ def listing_to_pb(row: Listing) -> upstream_pb2.UpstreamListing:
     pb.connector, pb.found = row.connector_id, row.found
     pb.etag, pb.last_modified = row.etag, row.last_modified
     pb.serial, pb.upstream_serial = row.serial, row.upstream_serial
-    pb.fetched.CopyFrom(_timestamp(row.fetched))
+    pb.fetched.FromDatetime(row.fetched)
     return pb
 
 
@@ -207,7 +198,3 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     ) -> upstream_pb2.GetFeedOriginResponse:
         stored = await self._store.feed_origin(request.feed)
         return upstream_pb2.GetFeedOriginResponse(origin=_feed_origin_pb(stored))
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
