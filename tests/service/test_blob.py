@@ -502,3 +502,45 @@ async def test_storage_down_is_unavailable(spool: Path, engines: Any) -> None:
             assert info.value.code() == grpc.StatusCode.UNAVAILABLE
             assert info.value.details() == "Storage temporarily unavailable"
     assert leftovers(spool) == []
+
+
+async def test_stopping_lets_an_upload_in_flight_finish(
+    engines: Any, s3_bucket: str, spool: Path
+) -> None:
+    """SIGTERM's path (stop with grace): a PutBlob already streaming completes and is stored."""
+    data = os.urandom(3 * CHUNK_SIZE)
+    settings = settings_for(engines, s3_bucket, spool, shutdown_grace=10.0)
+    started = asyncio.Event()
+    server = running_server(settings)
+    port = await server.__aenter__()
+    stopping: asyncio.Task[Any] | None = None
+    try:
+        async with insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = blob_pb2_grpc.BlobServiceStub(channel)
+
+            async def slowly() -> AsyncIterator[blob_pb2.PutBlobRequest]:
+                async for request in put_requests(data, hashes_of(data)):
+                    yield request
+                    started.set()
+                    await asyncio.sleep(0.2)
+
+            call = stub.PutBlob(slowly())
+            await started.wait()
+            stopping = asyncio.create_task(server.__aexit__(None, None, None))
+            reply = await call
+    finally:
+        if stopping is None:
+            await server.__aexit__(None, None, None)
+        else:
+            await stopping
+    assert reply.blob.size == len(data)
+    assert reply.blob.hashes.sha256 == hashlib.sha256(data).hexdigest()
+    assert key_of(reply.blob.hashes.sha256) in [
+        o.object_name
+        for o in Minio(
+            engines.s3_endpoint,
+            access_key=engines.s3_access_key,
+            secret_key=_secret(engines.s3_secret_key),
+            secure=engines.s3_secure,
+        ).list_objects(s3_bucket, prefix=PREFIX, recursive=True)
+    ]
