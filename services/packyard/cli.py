@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "connector":
             add_connector_actions(service)  # `packyard connector add|list|update|remove`
     commands.add_parser("migrate", help="apply pending database migrations and exit")
+    commands.add_parser("genkey", help="print a new random API key (e.g. for PACKYARD_ADMIN_KEY)")
     add_admin_commands(commands)
     return parser
 
@@ -61,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from packyard.metadata.migrate import main as migrate_main
 
         return int(migrate_main())
+    if args.command == "genkey":
+        from packyard.metadata.keys import generate_key
+
+        print(generate_key().key)
+        return 0
     module = importlib.import_module(f"packyard.{args.command}.__main__")
     return int(module.main())
 

@@ -334,14 +334,10 @@ async def test_racing_for_one_filename_from_different_projects(stub: Stub, feed:
     assert {e.code() for e in losers} == {grpc.StatusCode.ALREADY_EXISTS}
 
 
-async def test_a_closed_project_answers_for_its_existing_files_first(
-    stub: Stub, feed: str
-) -> None:
+async def test_a_closed_project_answers_for_its_existing_files_first(stub: Stub, feed: str) -> None:
     first = await stub.RegisterFile(_register(feed, "demo", "1.0", content=b"one"))
     gone = await stub.RegisterFile(_register(feed, "demo", "1.1", content=b"two"))
-    await stub.DeleteFile(
-        metadata_pb2.DeleteFileRequest(feed=feed, filename=gone.file.filename)
-    )
+    await stub.DeleteFile(metadata_pb2.DeleteFileRequest(feed=feed, filename=gone.file.filename))
     await stub.SetProjectStatus(
         metadata_pb2.SetProjectStatusRequest(
             feed=feed, project="demo", status=common_pb2.PROJECT_STATUS_ARCHIVED
@@ -766,3 +762,29 @@ async def test_unreachable_database_is_unavailable_not_internal() -> None:
             error = await _rpc_error(call)
             assert error.code() == grpc.StatusCode.UNAVAILABLE
             assert error.details() == "Database unavailable"
+
+
+async def test_the_admin_key_setting_makes_a_global_administrator(database_url: str) -> None:
+    from packyard.metadata.keys import generate_key
+
+    key = generate_key().key  # what `packyard genkey` prints
+    settings = _settings(database_url, admin_key=key)
+    await migrate(database_url)
+    for _ in range(2):  # a restart with the same key is a no-op
+        async with (
+            running_server(settings) as port,
+            insecure_channel(f"127.0.0.1:{port}") as channel,
+        ):
+            stub = metadata_pb2_grpc.MetadataServiceStub(channel)
+            reply = await stub.Authenticate(
+                metadata_pb2.AuthenticateRequest(username="api", password=key)
+            )
+            assert reply.principal.is_admin
+    wrong = key[:-4] + "abcd"
+    async with running_server(settings) as port, insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = metadata_pb2_grpc.MetadataServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.Authenticate(
+                metadata_pb2.AuthenticateRequest(username="api", password=wrong)
+            )
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -8,7 +8,7 @@ import logging
 import asyncpg
 from pydantic import ValidationError
 
-from packyard.common.errors import one_line
+from packyard.common.errors import AlreadyExists, InvalidArgument, one_line
 from packyard.common.logging import setup_logging
 from packyard.common.settings import redact_url
 from packyard.common.telemetry import setup_telemetry
@@ -38,6 +38,10 @@ def main() -> int:
     database = redact_url(settings.database_url.get_secret_value())
     try:
         asyncio.run(_run(settings))
+    except (InvalidArgument, AlreadyExists) as exc:
+        # PACKYARD_ADMIN_KEY malformed, or its prefix taken by another key.
+        log.error("metadata.bad_admin_key", extra={"error": exc.message})
+        return 2
     except UnsupportedSchemaError as exc:
         log.error("metadata.unsupported_schema", extra={"error": str(exc)})
         return 1

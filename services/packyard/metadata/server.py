@@ -26,6 +26,7 @@ from packyard.metadata.access_servicer import SERVICE_NAME as ACCESS_SERVICE_NAM
 from packyard.metadata.access_servicer import AccessServicer
 from packyard.metadata.catalog_servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
+from packyard.metadata.models import NewApiKey
 from packyard.metadata.service import MetadataService
 from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
@@ -84,12 +85,10 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         access = AccessService(
             pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
         )
-        metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
-            MetadataServicer(
-                MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)
-            ),
-            server,
-        )
+        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)
+        if settings.admin_key is not None:
+            await ensure_admin_key(metadata, settings.admin_key.get_secret_value())
+        metadata_pb2_grpc.add_MetadataServiceServicer_to_server(MetadataServicer(metadata), server)
         access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(access), server)
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = await start_upstream(stack, server, pool, settings)
@@ -106,6 +105,13 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             },
         )
         yield port
+
+
+async def ensure_admin_key(metadata: MetadataService, key: str) -> None:
+    """Store PACKYARD_ADMIN_KEY as a global administrator's key (a no-op once stored)."""
+    issued = await metadata.create_api_key(NewApiKey(name="admin", is_admin=True, key=key))
+    if issued.created:
+        log.info("metadata.admin_key_created", extra={"prefix": issued.prefix})
 
 
 async def serve(settings: MetadataSettings) -> None:

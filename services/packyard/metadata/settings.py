@@ -11,6 +11,10 @@ class MetadataSettings(GrpcServiceSettings):
     # PACKYARD_DATABASE_URL: postgresql://user:password@host:5432/db (a secret: log it only
     # through redact_url).
     database_url: SecretStr
+    # PACKYARD_ADMIN_KEY: an API key ("pky_<12 chars>_<secret>", e.g. from `packyard genkey`)
+    # made a global administrator on start (idempotent): how a compose or Kubernetes deployment
+    # gets its first administrator.
+    admin_key: SecretStr | None = None
     # PACKYARD_DB_POOL_MIN_SIZE: connections opened at start and kept open.
     db_pool_min_size: int = Field(default=1, ge=0)
     # PACKYARD_DB_POOL_MAX_SIZE: upper bound of connections per replica.
