@@ -485,9 +485,7 @@ def closed_port() -> int:
 
 
 async def test_storage_down_is_unavailable(spool: Path, engines: Any) -> None:
-    down = settings_for(
-        engines, "packyard", spool, s3_endpoint=f"127.0.0.1:{closed_port()}"
-    )
+    down = settings_for(engines, "packyard", spool, s3_endpoint=f"127.0.0.1:{closed_port()}")
     sha = hashlib.sha256(b"x").hexdigest()
     async with _open(down, engines, ensure_bucket=False) as blob:
         calls = [

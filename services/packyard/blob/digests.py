@@ -11,9 +11,7 @@ from packyard.common.errors import InvalidArgument
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
-DIGEST_MISMATCH = (
-    "The digest supplied does not match a digest calculated from the uploaded file."
-)
+DIGEST_MISMATCH = "The digest supplied does not match a digest calculated from the uploaded file."
 
 
 @dataclass(frozen=True)

@@ -60,13 +60,9 @@ def _http_client(settings: BlobSettings) -> urllib3.PoolManager:
     # minio's default retries a refused connection five times with backoff (~6 s) and waits
     # up to five minutes on a silent server; a storage outage should fail fast as UNAVAILABLE.
     return urllib3.PoolManager(
-        timeout=urllib3.Timeout(
-            connect=settings.s3_connect_timeout, read=settings.s3_read_timeout
-        ),
+        timeout=urllib3.Timeout(connect=settings.s3_connect_timeout, read=settings.s3_read_timeout),
         maxsize=16,
-        retries=urllib3.Retry(
-            total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
-        ),
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
     )
 
 
@@ -290,4 +286,3 @@ def _translate(op: str, exc: BaseException) -> PackyardError:
         extra={"op": op, "error": type(exc).__name__, "detail": str(exc)[:300]},
     )
     return Unavailable(STORAGE_UNAVAILABLE)
-

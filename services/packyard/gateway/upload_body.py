@@ -197,4 +197,3 @@ async def read_upload_body(
         body.discard()
         raise
     return body
-
