@@ -86,7 +86,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        # No feed, project or file name holds a control character: a decoded NUL, CR or LF
+        # in the path is refused here, before it can reach a header, a query or a log line.
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in request.scope["path"]):
+            response = error_response(404, "Not found.", request)
+        else:
+            response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
