@@ -6,7 +6,6 @@ themselves by project names of their own, made unique per test.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -16,11 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from minio import Minio
-from packyard.engines import create_database
 from packyard.up import Stack
 
-from tests.fixtures.engines import Engines
+from tests.fixtures.engines import Engines, isolated_stack_env
 
 BIN = Path(sys.executable).parent
 
@@ -38,22 +35,8 @@ def tool(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def stack(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    database = asyncio.run(create_database(engines.database_url, f"e2e_{uuid.uuid4().hex[:12]}"))
-    bucket = f"e2e-{uuid.uuid4().hex[:12]}"
-    Minio(
-        engines.s3_endpoint,
-        access_key=engines.s3_access_key,
-        secret_key=engines.s3_secret_key,
-        secure=engines.s3_secure,
-    ).make_bucket(bucket)
     env = {
-        "PACKYARD_DATABASE_URL": database,
-        "PACKYARD_NATS_URL": engines.nats_url,
-        "PACKYARD_S3_ENDPOINT": engines.s3_endpoint,
-        "PACKYARD_S3_ACCESS_KEY": engines.s3_access_key,
-        "PACKYARD_S3_SECRET_KEY": engines.s3_secret_key,
-        "PACKYARD_S3_SECURE": "true" if engines.s3_secure else "false",
-        "PACKYARD_S3_BUCKET": bucket,
+        **isolated_stack_env(engines, "e2e"),
         "PACKYARD_MAX_UPLOAD_SIZE": str(2 * 1000 * 1000),
         # Stacks of one test session share NATS: a durable of its own keeps this stack's
         # metadata service from competing with another for the same events.
