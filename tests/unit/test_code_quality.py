@@ -73,3 +73,55 @@ def test_services_talk_to_each_other_only_through_stubs(service: str) -> None:
     for path in (PACKAGE / service).rglob("*.py"):
         for module in _imported_packyard_modules(path):
             assert module.split(".")[1] not in others, f"{path} imports {module}"
+
+
+METADATA = PACKAGE / "metadata"
+METADATA_DOMAINS = sorted(p.name for p in METADATA.iterdir() if (p / "__init__.py").exists())
+# What every domain shares; like a domain, it sees the others only through their interfaces.
+METADATA_SHARED = ("audit.py", "db.py", "pb_common.py", "settings.py")
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Every packyard name a module imports, as a dotted path (``from a.b import c`` is a.b.c)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("packyard."):
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("packyard."))
+    return found
+
+
+def _reaches_past_interface(name: str, own_domain: str | None) -> bool:
+    parts = name.split(".")
+    if parts[:2] != ["packyard", "metadata"] or len(parts) < 4:
+        return False
+    domain = parts[2]
+    return domain in METADATA_DOMAINS and domain != own_domain and parts[3] != "interface"
+
+
+def test_the_metadata_domains_are_the_four_folders() -> None:
+    assert METADATA_DOMAINS == ["access", "catalog", "index", "upstream"]
+
+
+@pytest.mark.parametrize("domain", METADATA_DOMAINS)
+def test_metadata_domains_import_each_other_only_through_their_interface(domain: str) -> None:
+    for path in (METADATA / domain).rglob("*.py"):
+        for name in _imported_names(path):
+            assert not _reaches_past_interface(name, domain), f"{path} imports {name}"
+
+
+def test_metadata_shared_modules_import_domains_only_through_their_interface() -> None:
+    for filename in METADATA_SHARED:
+        for name in _imported_names(METADATA / filename):
+            assert not _reaches_past_interface(name, None), f"{filename} imports {name}"
+
+
+def test_the_interface_check_catches_a_reach_past_it() -> None:
+    assert _reaches_past_interface("packyard.metadata.index.repository.get_feed", "access")
+    assert _reaches_past_interface("packyard.metadata.access.models", "index")
+    assert not _reaches_past_interface("packyard.metadata.index.interface.feed_exists", "access")
+    assert not _reaches_past_interface("packyard.metadata.access.interface", "index")
+    assert not _reaches_past_interface("packyard.metadata.index.models.Feed", "index")
+    assert not _reaches_past_interface("packyard.metadata.db.connection", "index")

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from packyard.metadata import server
+from packyard.metadata import db
 
-METADATA = Path(server.__file__).resolve().parent
+METADATA = Path(db.__file__).resolve().parent
 # Modules whose statements run on connections of their own, never on the pool's.
 OWN_CONNECTION = {"migrate.py"}
 
@@ -74,4 +74,4 @@ async def test_the_pool_reset_sends_nothing() -> None:
         def __getattr__(self, name: str) -> object:
             raise AssertionError(f"the reset used the connection ({name})")
 
-    await server.keep_session(Untouchable())  # type: ignore[arg-type]
+    await db.keep_session(Untouchable())  # type: ignore[arg-type]

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from packyard.metadata.index.models import ProjectStatus
-from packyard.rpc.v1 import common_pb2
+from packyard.metadata.audit import AuditContext
+from packyard.metadata.index.interface import ProjectStatus
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 STATUS_TO_PB = {
     ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
@@ -27,3 +28,7 @@ def timestamp_to_pb(value: datetime | None) -> Timestamp | None:
 
 def datetime_from_pb(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
+
+
+def audit_from_pb(pb: metadata_pb2.AuditContext) -> AuditContext:
+    return AuditContext(actor=pb.actor, actor_key=pb.actor_key, client_address=pb.client_address)

@@ -6,12 +6,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-
-import asyncpg
 
 from packyard.common.grpc import (
     new_server,
@@ -20,13 +17,13 @@ from packyard.common.grpc import (
     wait_for_termination_signal,
 )
 from packyard.common.settings import redact_url
-from packyard.common.telemetry import instrument_asyncpg
+from packyard.metadata import db
+from packyard.metadata.access.models import NewKey
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
 from packyard.metadata.catalog.servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
-from packyard.metadata.index.models import NewApiKey
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
@@ -35,48 +32,13 @@ from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-_POOL_CLOSE_TIMEOUT = 10.0
-
-
-async def keep_session(conn: asyncpg.Connection) -> None:
-    """The pool's reset on release: nothing beyond asyncpg's own rollback of an open transaction.
-
-    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on
-    every release, one more round trip per RPC. The service leaves no session state on pooled
-    connections: settings are ``SET LOCAL`` (transaction-scoped), there are no session advisory
-    locks (migrations take theirs on a connection of their own), no LISTEN and no cursors
-    outside transactions (tests/unit/test_metadata_session_state.py keeps it so).
-    """
-
-
-async def create_pool(settings: MetadataSettings) -> asyncpg.Pool:
-    instrument_asyncpg()
-    pool = await asyncpg.create_pool(
-        settings.database_url.get_secret_value(),
-        min_size=settings.db_pool_min_size,
-        max_size=max(settings.db_pool_max_size, settings.db_pool_min_size),
-        timeout=settings.db_connect_timeout,
-        command_timeout=settings.db_command_timeout,
-        server_settings={"application_name": "packyard-metadata"},
-        reset=keep_session,
-    )
-    assert pool is not None
-    return pool
-
-
-async def _close_pool(pool: asyncpg.Pool) -> None:
-    try:
-        await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT)
-    except TimeoutError:
-        pool.terminate()
-
 
 @asynccontextmanager
 async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
     """Serve MetadataService until the block exits; yields the bound port."""
     async with AsyncExitStack() as stack:
-        pool = await create_pool(settings)
-        stack.push_async_callback(_close_pool, pool)
+        pool = await db.create_pool(settings)
+        stack.push_async_callback(db.close_pool, pool)
         # Gateways drop cached pages and authentications on these events.
         changes = ChangeAnnouncer(settings.nats_url)
         changes.start()
@@ -85,11 +47,14 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         access = AccessService(
             pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
         )
-        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)
+        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout)
         if settings.admin_key is not None:
-            await ensure_admin_key(metadata, settings.admin_key.get_secret_value())
-        metadata_pb2_grpc.add_MetadataServiceServicer_to_server(MetadataServicer(metadata), server)
-        access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(access), server)
+            await ensure_admin_key(access, settings.admin_key.get_secret_value())
+        access_servicer = AccessServicer(access)
+        access_pb2_grpc.add_AccessServiceServicer_to_server(access_servicer, server)
+        metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
+            MetadataServicer(metadata, keys=access_servicer), server
+        )
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = await start_upstream(stack, server, pool, settings)
         port, health = await start_server(
@@ -107,11 +72,11 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         yield port
 
 
-async def ensure_admin_key(metadata: MetadataService, key: str) -> None:
+async def ensure_admin_key(access: AccessService, key: str) -> None:
     """Store PACKYARD_ADMIN_KEY as a global administrator's key (a no-op once stored)."""
-    issued = await metadata.create_api_key(NewApiKey(name="admin", is_admin=True, key=key))
+    issued = await access.create_key(NewKey(name="admin", is_admin=True, key=key), audit=None)
     if issued.created:
-        log.info("metadata.admin_key_created", extra={"prefix": issued.prefix})
+        log.info("metadata.admin_key_created", extra={"prefix": issued.info.prefix})
 
 
 async def serve(settings: MetadataSettings) -> None:

@@ -33,15 +33,6 @@ def key_subject(prefix: str) -> str:
 
 
 @dataclass(frozen=True)
-class AuditContext:
-    """Who asked for a change and from where."""
-
-    actor: str = ""
-    actor_key: str = ""
-    client_address: str = ""
-
-
-@dataclass(frozen=True)
 class User:
     name: str
     is_admin: bool = False
@@ -107,3 +98,18 @@ class AuditEvent:
     feed: str
     target: str
     detail: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a credential stands for; each feed list includes the feeds of the lists after it."""
+
+    name: str
+    is_admin: bool = False
+    publish_feeds: tuple[str, ...] = ()
+    read_feeds: tuple[str, ...] = ()
+    yank_feeds: tuple[str, ...] = ()
+    admin_feeds: tuple[str, ...] = ()
+    user: str = ""  # the user behind the credential; "" for a standalone key
+    key_prefix: str = ""  # the key used; "" for a password
+    key_expires: datetime | None = None  # when the key used stops working; None: never

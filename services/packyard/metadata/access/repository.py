@@ -9,7 +9,6 @@ import asyncpg
 
 from packyard.metadata.access.models import (
     ApiKeyInfo,
-    AuditContext,
     AuditEvent,
     NewKey,
     Permission,
@@ -76,10 +75,6 @@ SELECT_SUBJECTS_PERMISSIONS = """
 SELECT subject, feed, level FROM permissions WHERE subject = ANY($1::text[])
 """
 
-INSERT_AUDIT = """
-INSERT INTO audit_log (actor, actor_key, client_address, action, feed, target, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-"""
 SELECT_AUDIT = """
 SELECT id, time, actor, actor_key, client_address, action, feed, target, detail
 FROM audit_log
@@ -210,28 +205,6 @@ async def list_permissions(
 
 async def permissions_of(conn: asyncpg.Connection, subjects: list[str]) -> list[Permission]:
     return [_permission(row) for row in await conn.fetch(SELECT_SUBJECTS_PERMISSIONS, subjects)]
-
-
-async def insert_audit(
-    conn: asyncpg.Connection,
-    context: AuditContext | None,
-    action: str,
-    *,
-    feed: str = "",
-    target: str = "",
-    detail: str = "",
-) -> None:
-    ctx = context or AuditContext()
-    await conn.execute(
-        INSERT_AUDIT,
-        ctx.actor,
-        ctx.actor_key,
-        ctx.client_address,
-        action,
-        feed,
-        target,
-        detail,
-    )
 
 
 async def list_audit(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -22,25 +22,26 @@ from packyard.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from packyard.metadata.access import keys
-from packyard.metadata.access import passwords as passwords
+from packyard.metadata import audit as audit_log
+from packyard.metadata import db
+from packyard.metadata.access import keys, passwords
 from packyard.metadata.access import repository as repo
 from packyard.metadata.access.models import (
     ALL_FEEDS,
     KEY_SUBJECT_PREFIX,
     ApiKeyInfo,
-    AuditContext,
     AuditEvent,
     IssuedApiKey,
     NewKey,
     Permission,
+    Principal,
     Right,
     StoredKey,
     User,
     key_subject,
 )
-from packyard.metadata.index import repository as feeds_repo
-from packyard.metadata.index.models import Principal
+from packyard.metadata.audit import AuditContext
+from packyard.metadata.index import interface as index
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,6 @@ AUTH_FAILED = "Invalid or non-existent authentication information."
 MAX_AUDIT_PAGE = 1000
 DEFAULT_AUDIT_PAGE = 100
 _USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-
-_DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
 
 
 def key_is_active(key: ApiKeyInfo, now: datetime) -> bool:
@@ -120,14 +113,8 @@ class AccessService:
         # Called after a change that can take rights away (e.g. to publish an event).
         self._on_change = on_change or (lambda: None)
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
-                yield conn
-        except _DATABASE_DOWN as exc:
-            log.warning("database.unavailable", extra={"error": type(exc).__name__})
-            raise Unavailable("Database unavailable") from exc
+    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        return db.connection(self._pool, self._acquire_timeout)
 
     # Authentication.
 
@@ -194,7 +181,7 @@ class AccessService:
             stored = await repo.insert_user(conn, name, password_hash, is_admin)
             if stored is None:
                 raise AlreadyExists(f"User '{name}' already exists.")
-            await repo.insert_audit(
+            await audit_log.record(
                 conn, audit, "user.created", target=name, detail="admin" if is_admin else ""
             )
         log.info("user.created", extra={"user": name})
@@ -239,7 +226,7 @@ class AccessService:
             )
             if stored is None:
                 raise NotFound(f"User '{name}' does not exist.")
-            await repo.insert_audit(
+            await audit_log.record(
                 conn, audit, "user.updated", target=name, detail=", ".join(changes)
             )
         self._on_change()
@@ -250,7 +237,7 @@ class AccessService:
         async with self._connection() as conn, conn.transaction():
             if not await repo.delete_user(conn, name):
                 raise NotFound(f"User '{name}' does not exist.")
-            await repo.insert_audit(conn, audit, "user.deleted", target=name)
+            await audit_log.record(conn, audit, "user.deleted", target=name)
         self._on_change()
         log.info("user.deleted", extra={"user": name})
 
@@ -277,7 +264,7 @@ class AccessService:
             async with self._connection() as conn, conn.transaction():
                 if new.owner and await repo.get_user(conn, new.owner) is None:
                     raise NotFound(f"User '{new.owner}' does not exist.")
-                # MetadataService.CreateApiKey has always allowed grants on feeds to come.
+                # MetadataService.CreateApiKey (deprecated) always allowed grants on feeds to come.
                 for feed, _right in new.grants if check_feeds else ():
                     await self._check_feed(conn, feed)
                 stored = await repo.insert_key(
@@ -292,7 +279,7 @@ class AccessService:
                         conn, Permission(key_subject(candidate.prefix), feed, right)
                     )
                 grants = ", ".join(f"{right.label} on {feed}" for feed, right in new.grants)
-                await repo.insert_audit(
+                await audit_log.record(
                     conn,
                     audit,
                     "key.created",
@@ -342,7 +329,7 @@ class AccessService:
             info = await repo.revoke_key(conn, prefix)
             if info is None:
                 raise NotFound(f"API key '{prefix}' does not exist.")
-            await repo.insert_audit(conn, audit, "key.revoked", target=prefix, detail=info.name)
+            await audit_log.record(conn, audit, "key.revoked", target=prefix, detail=info.name)
         self._on_change()
         log.info("api_key.revoked", extra={"prefix": prefix})
         return info
@@ -350,7 +337,7 @@ class AccessService:
     # Permissions.
 
     async def _check_feed(self, conn: asyncpg.Connection, feed: str) -> None:
-        if feed != ALL_FEEDS and await feeds_repo.get_feed(conn, feed) is None:
+        if feed != ALL_FEEDS and not await index.feed_exists(conn, feed):
             raise NotFound(f"Feed '{feed}' does not exist.")
 
     async def _check_subject(self, conn: asyncpg.Connection, subject: str) -> None:
@@ -368,7 +355,7 @@ class AccessService:
             await self._check_feed(conn, permission.feed)
             await self._check_subject(conn, permission.subject)
             await repo.set_permission(conn, permission)
-            await repo.insert_audit(
+            await audit_log.record(
                 conn,
                 audit,
                 "permission.set",
@@ -387,7 +374,7 @@ class AccessService:
         async with self._connection() as conn, conn.transaction():
             if not await repo.delete_permission(conn, subject, feed):
                 raise NotFound(f"'{subject}' has no permission on feed '{feed}'.")
-            await repo.insert_audit(conn, audit, "permission.deleted", feed=feed, target=subject)
+            await audit_log.record(conn, audit, "permission.deleted", feed=feed, target=subject)
         self._on_change()
         log.info("permission.deleted", extra={"feed": feed})
 

@@ -5,8 +5,6 @@ Errors are PackyardError raised by the domain; the ErrorInterceptor turns them i
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import grpc
 
 from packyard.common.errors import InvalidArgument
@@ -15,13 +13,13 @@ from packyard.metadata.access.models import (
     AuditEvent,
     NewKey,
     Permission,
+    Principal,
     Right,
     User,
 )
 from packyard.metadata.access.service import AccessService
-from packyard.metadata.index.servicer import audit_from_pb
-from packyard.metadata.pb_common import timestamp_to_pb
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc
+from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb, timestamp_to_pb
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 
@@ -97,7 +95,34 @@ def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
         owner=pb.owner,
         is_admin=pb.is_admin,
         grants=tuple(grants),
-        expires=pb.expires.ToDatetime(tzinfo=UTC) if pb.HasField("expires") else None,
+        expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
+    )
+
+
+def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
+    return metadata_pb2.Principal(
+        name=principal.name,
+        is_admin=principal.is_admin,
+        publish_feeds=principal.publish_feeds,
+        read_feeds=principal.read_feeds,
+        yank_feeds=principal.yank_feeds,
+        admin_feeds=principal.admin_feeds,
+        user=principal.user,
+        key_prefix=principal.key_prefix,
+        key_expires=timestamp_to_pb(principal.key_expires),
+    )
+
+
+def _legacy_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewKey:
+    grants = tuple((feed, Right.PUBLISH) for feed in pb.publish_feeds) + tuple(
+        (feed, Right.READ) for feed in pb.read_feeds if feed not in pb.publish_feeds
+    )
+    return NewKey(
+        name=pb.name,
+        is_admin=pb.is_admin,
+        grants=grants,
+        expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
+        key=pb.key,
     )
 
 
@@ -205,3 +230,21 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             limit=request.limit,
         )
         return access_pb2.ListAuditEventsResponse(events=[_event_to_pb(e) for e in events])
+
+    # MetadataService's deprecated CreateApiKey and Authenticate (access.interface).
+
+    async def CreateApiKey(
+        self, request: metadata_pb2.CreateApiKeyRequest, context: Context
+    ) -> metadata_pb2.CreateApiKeyResponse:
+        issued = await self._service.create_key(
+            _legacy_key_from_pb(request), audit=None, check_feeds=False
+        )
+        return metadata_pb2.CreateApiKeyResponse(
+            key=issued.key, prefix=issued.info.prefix, created=issued.created
+        )
+
+    async def Authenticate(
+        self, request: metadata_pb2.AuthenticateRequest, context: Context
+    ) -> metadata_pb2.AuthenticateResponse:
+        principal = await self._service.authenticate(request.username, request.password)
+        return metadata_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))

@@ -12,7 +12,7 @@ from packyard.metadata.catalog.models import (
     ProjectOrder,
     ReleaseEntry,
 )
-from packyard.metadata.index.models import ProjectStatus
+from packyard.metadata.index.interface import ProjectStatus
 
 _PROJECT_COLUMNS = """
 s.feed, s.name, s.display_name, s.latest_version, s.summary, s.last_upload, p.status,

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 
 from packyard.common.errors import InvalidArgument, NotFound, Unavailable
+from packyard.metadata import db
 from packyard.metadata.catalog import repository as repo
 from packyard.metadata.catalog.models import (
     CatalogProject,
@@ -39,13 +39,6 @@ MAX_DOWNLOAD_BATCH = 10_000
 # Runs of separators (and spaces, which a search box adds) become one "-", as PEP 503 does
 # for names: "Flask_SQLAlchemy", "flask.sqlalchemy" and "flask sqlalchemy" are one query.
 _SEPARATORS = re.compile(r"[-_.\s]+")
-_DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
 
 
 def name_query(query: str) -> str:
@@ -64,14 +57,8 @@ class CatalogService:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
-                yield conn
-        except _DATABASE_DOWN as exc:
-            log.warning("database.unavailable", extra={"error": type(exc).__name__})
-            raise Unavailable("Database unavailable") from exc
+    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        return db.connection(self._pool, self._acquire_timeout)
 
     async def search(self, query: str, feeds: list[str], limit: int = 0) -> list[CatalogProject]:
         text = query.strip()[:MAX_QUERY_LENGTH]

@@ -124,35 +124,3 @@ class ProjectRow:
     status: ProjectStatus
     status_reason: str
     serial: int
-
-
-@dataclass(frozen=True)
-class NewApiKey:
-    name: str
-    is_admin: bool = False
-    publish_feeds: tuple[str, ...] = ()
-    read_feeds: tuple[str, ...] = ()
-    key: str = ""  # empty: generate one
-    expires: datetime | None = None
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    key: str
-    prefix: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a credential stands for; each feed list includes the feeds of the lists after it."""
-
-    name: str
-    is_admin: bool = False
-    publish_feeds: tuple[str, ...] = ()
-    read_feeds: tuple[str, ...] = ()
-    yank_feeds: tuple[str, ...] = ()
-    admin_feeds: tuple[str, ...] = ()
-    user: str = ""  # the user behind the credential; "" for a standalone key
-    key_prefix: str = ""  # the key used; "" for a password
-    key_expires: datetime | None = None  # when the key used stops working; None: never

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from packyard.metadata.access.models import AuditContext
+from packyard.metadata.audit import AuditContext
 from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
@@ -19,7 +19,7 @@ from packyard.metadata.index.models import (
     ProjectStatus,
     ProjectSummary,
 )
-from packyard.metadata.upstream.models import ProjectOrigin
+from packyard.metadata.upstream.interface import ProjectOrigin
 
 # Release columns named like CoreMetadata fields; name and version come from the project and
 # the release row itself.

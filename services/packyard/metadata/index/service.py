@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 from packaging.utils import canonicalize_name, canonicalize_version
@@ -23,24 +23,22 @@ from packyard.common.errors import (
     PermissionDenied,
     Unavailable,
 )
-from packyard.metadata.access import repository as audit_repo
-from packyard.metadata.access.models import AuditContext, NewKey, Right
-from packyard.metadata.access.service import AccessService
+from packyard.metadata import audit as audit_log
+from packyard.metadata import db
+from packyard.metadata.access import interface as access
+from packyard.metadata.audit import AuditContext
 from packyard.metadata.index import repository as repo
 from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
     FileRecord,
-    IssuedKey,
-    NewApiKey,
     PackageType,
-    Principal,
     Project,
     ProjectStatus,
     ProjectSummary,
     Registration,
 )
-from packyard.metadata.upstream.policy import publish_refusal
+from packyard.metadata.upstream.interface import publish_refusal
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +53,6 @@ FEED_UPDATABLE = frozenset(
 )
 _FEED_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-# Failures that mean "the database is not there right now", as opposed to a bug or a
-# constraint: they become UNAVAILABLE so callers retry instead of reporting INTERNAL.
-_DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OSError,  # includes TimeoutError and ConnectionError
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
 
 
 class _FileExists(Exception):
@@ -137,20 +125,12 @@ class MetadataService:
         pool: asyncpg.Pool,
         *,
         acquire_timeout: float = 5.0,
-        access: AccessService | None = None,
     ) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
-        self._access = access or AccessService(pool, acquire_timeout=acquire_timeout)
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
-                yield conn
-        except _DATABASE_DOWN as exc:
-            log.warning("database.unavailable", extra={"error": type(exc).__name__})
-            raise Unavailable("Database unavailable") from exc
+    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        return db.connection(self._pool, self._acquire_timeout)
 
     # Feeds.
 
@@ -168,7 +148,7 @@ class MetadataService:
             async with conn.transaction():
                 created = await repo.insert_feed(conn, feed)
                 if created is not None:
-                    await audit_repo.insert_audit(
+                    await audit_log.record(
                         conn, audit, "feed.created", feed=feed.name, target=feed.name
                     )
             if created is not None:
@@ -206,7 +186,7 @@ class MetadataService:
             if updated is None:
                 raise NotFound(f"Feed '{feed.name}' does not exist.")
             detail = ", ".join(f"{name}={value!r}" for name, value in sorted(changes.items()))
-            await audit_repo.insert_audit(
+            await audit_log.record(
                 conn, audit, "feed.updated", feed=feed.name, target=feed.name, detail=detail
             )
         log.info("feed.updated", extra={"feed": feed.name})
@@ -217,8 +197,8 @@ class MetadataService:
         async with self._connection() as conn, conn.transaction():
             if not await repo.delete_feed(conn, name):
                 raise NotFound(f"Feed '{name}' does not exist.")
-            await audit_repo.delete_feed_permissions(conn, name)
-            await audit_repo.insert_audit(conn, audit, "feed.deleted", feed=name, target=name)
+            await access.delete_feed_permissions(conn, name)
+            await audit_log.record(conn, audit, "feed.deleted", feed=name, target=name)
         log.info("feed.deleted", extra={"feed": name})
 
     # Projects and files.
@@ -389,7 +369,7 @@ class MetadataService:
             if project_id is None:
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
-            await audit_repo.insert_audit(conn, audit, "file.deleted", feed=feed, target=filename)
+            await audit_log.record(conn, audit, "file.deleted", feed=feed, target=filename)
         log.info("file.deleted", extra={"feed": feed, "file": filename})
 
     async def delete_release(
@@ -410,7 +390,7 @@ class MetadataService:
                 raise not_found
             count = await repo.delete_release(conn, release_id)
             await repo.bump_serial(conn, row.id)
-            await audit_repo.insert_audit(
+            await audit_log.record(
                 conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
                 detail=f"{count} files",
             )  # fmt: skip
@@ -444,7 +424,7 @@ class MetadataService:
                 raise not_found
             await repo.bump_serial(conn, row.id)
             count = await repo.count_release_files(conn, release_id)
-            await audit_repo.insert_audit(
+            await audit_log.record(
                 conn,
                 audit,
                 "release.yanked" if yanked else "release.unyanked",
@@ -470,7 +450,7 @@ class MetadataService:
         async with self._connection() as conn, conn.transaction():
             found = await repo.set_project_status(conn, feed, project, status, reason)
             if found:
-                await audit_repo.insert_audit(
+                await audit_log.record(
                     conn, audit, "project.status", feed=feed, target=project,
                     detail=f"{status.value}: {reason}" if reason else status.value,
                 )  # fmt: skip
@@ -478,25 +458,3 @@ class MetadataService:
             raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
         log.info("project.status", extra={"feed": feed, "project": project, "status": status})
         return await self.get_project(feed, project)
-
-    # API keys and authentication live in AccessService; these keep MetadataService's RPCs.
-
-    async def create_api_key(self, new: NewApiKey) -> IssuedKey:
-        grants = tuple((feed, Right.PUBLISH) for feed in new.publish_feeds) + tuple(
-            (feed, Right.READ) for feed in new.read_feeds if feed not in new.publish_feeds
-        )
-        issued = await self._access.create_key(
-            NewKey(
-                name=new.name,
-                is_admin=new.is_admin,
-                grants=grants,
-                expires=new.expires,
-                key=new.key,
-            ),
-            audit=None,
-            check_feeds=False,
-        )
-        return IssuedKey(issued.key, issued.info.prefix, created=issued.created)
-
-    async def authenticate(self, username: str, password: str) -> Principal:
-        return await self._access.authenticate(username, password)

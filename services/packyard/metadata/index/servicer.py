@@ -11,20 +11,18 @@ from typing import Any
 
 import grpc
 
-from packyard.metadata.access.models import AuditContext
+from packyard.metadata.access.interface import DeprecatedKeyRpcs
 from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
     FileRecord,
-    NewApiKey,
     Origin,
-    Principal,
     Project,
     ProjectStatus,
     ProjectSummary,
 )
 from packyard.metadata.index.service import MetadataService
-from packyard.metadata.pb_common import STATUS_TO_PB, datetime_from_pb, timestamp_to_pb
+from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb, timestamp_to_pb
 from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
@@ -139,41 +137,13 @@ def _summary_to_pb(summary: ProjectSummary) -> metadata_pb2.ProjectSummary:
     )
 
 
-def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
-    return metadata_pb2.Principal(
-        name=principal.name,
-        is_admin=principal.is_admin,
-        publish_feeds=principal.publish_feeds,
-        read_feeds=principal.read_feeds,
-        yank_feeds=principal.yank_feeds,
-        admin_feeds=principal.admin_feeds,
-        user=principal.user,
-        key_prefix=principal.key_prefix,
-        key_expires=timestamp_to_pb(principal.key_expires),
-    )
-
-
-def audit_from_pb(pb: metadata_pb2.AuditContext) -> AuditContext:
-    return AuditContext(actor=pb.actor, actor_key=pb.actor_key, client_address=pb.client_address)
-
-
-def _new_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewApiKey:
-    return NewApiKey(
-        name=pb.name,
-        is_admin=pb.is_admin,
-        publish_feeds=tuple(pb.publish_feeds),
-        read_feeds=tuple(pb.read_feeds),
-        key=pb.key,
-        expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
-    )
-
-
 Context = grpc.aio.ServicerContext
 
 
 class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
-    def __init__(self, service: MetadataService) -> None:
+    def __init__(self, service: MetadataService, keys: DeprecatedKeyRpcs) -> None:
         self._service = service
+        self._keys = keys
 
     async def CreateFeed(
         self, request: metadata_pb2.CreateFeedRequest, context: Context
@@ -262,19 +232,17 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
         )
         return metadata_pb2.DeleteFileResponse()
 
+    # Deprecated (AccessService has both): answered by the access domain for one more release.
+
     async def CreateApiKey(
         self, request: metadata_pb2.CreateApiKeyRequest, context: Context
     ) -> metadata_pb2.CreateApiKeyResponse:
-        issued = await self._service.create_api_key(_new_key_from_pb(request))
-        return metadata_pb2.CreateApiKeyResponse(
-            key=issued.key, prefix=issued.prefix, created=issued.created
-        )
+        return await self._keys.CreateApiKey(request, context)
 
     async def Authenticate(
         self, request: metadata_pb2.AuthenticateRequest, context: Context
     ) -> metadata_pb2.AuthenticateResponse:
-        principal = await self._service.authenticate(request.username, request.password)
-        return metadata_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+        return await self._keys.Authenticate(request, context)
 
     async def UpdateFeed(
         self, request: metadata_pb2.UpdateFeedRequest, context: Context

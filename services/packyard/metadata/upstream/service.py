@@ -6,16 +6,17 @@ from __future__ import annotations
 import fnmatch
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 from packaging.utils import canonicalize_name
 
-from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
+from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound
 from packyard.common.settings import redact_url
+from packyard.metadata import db
 from packyard.metadata.upstream import repository as repo
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
@@ -36,13 +37,6 @@ UPDATABLE = frozenset(
     {"url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts",
      "credentials"}
 )  # fmt: skip
-_DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
 
 
 def split_credentials(url: str) -> tuple[str, Credentials | None]:
@@ -99,13 +93,8 @@ class UpstreamStore:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
-                yield conn
-        except _DATABASE_DOWN as exc:
-            raise Unavailable("Database unavailable") from exc
+    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        return db.connection(self._pool, self._acquire_timeout)
 
     # -- connectors ----------------------------------------------------------------------
 
