@@ -320,7 +320,7 @@ class Stack:
             self.admin_key = self.admin_key_path.read_text().strip()
             return
         from packyard.common.grpc import insecure_channel
-        from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
+        from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
 
         async with insecure_channel(self.metadata_addr) as channel:
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
@@ -335,8 +335,8 @@ class Stack:
                 ),
                 timeout=30,
             )
-            reply = await stub.CreateApiKey(
-                metadata_pb2.CreateApiKeyRequest(
+            reply = await access_pb2_grpc.AccessServiceStub(channel).CreateKey(
+                access_pb2.CreateKeyRequest(
                     name="admin",
                     is_admin=True,
                     key=self.env.get("PACKYARD_ADMIN_KEY", ""),

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from packyard.common.grpc import insecure_channel
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc
 from packyard.up import Stack
 
 from tests.e2e.conftest import run, tool
@@ -478,9 +478,9 @@ def test_no_credential_reaches_a_log(
 def test_metadata_grpc_api_serves_internal_callers(stack: Stack) -> None:
     async def check() -> None:
         async with insecure_channel(stack.metadata_addr) as channel:
-            stub = metadata_pb2_grpc.MetadataServiceStub(channel)
+            stub = access_pb2_grpc.AccessServiceStub(channel)
             reply = await stub.Authenticate(
-                metadata_pb2.AuthenticateRequest(username="api", password=str(stack.admin_key))
+                access_pb2.AuthenticateRequest(username="api", password=str(stack.admin_key))
             )
             assert reply.principal.is_admin
 

@@ -1,4 +1,4 @@
-"""AccessService (and the access side of MetadataService) in process against real PostgreSQL."""
+"""AccessService (and MetadataService's deprecated key RPCs) in process against real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from packyard.common.grpc import insecure_channel
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
 from pydantic import SecretStr
 
 PASSWORD = "s3cret-passw0rd"
 AUTH_FAILED = "Invalid or non-existent authentication information."
-WHO = metadata_pb2.AuditContext(actor="root", actor_key="ROOTPREFIX00", client_address="10.0.0.7")
+WHO = common_pb2.AuditContext(actor="root", actor_key="ROOTPREFIX00", client_address="10.0.0.7")
 
 
 class Stubs:
@@ -26,9 +26,9 @@ class Stubs:
         self.access = access_pb2_grpc.AccessServiceStub(channel)
         self.metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
 
-    async def login(self, username: str, password: str) -> metadata_pb2.Principal:
-        reply = await self.metadata.Authenticate(
-            metadata_pb2.AuthenticateRequest(username=username, password=password)
+    async def login(self, username: str, password: str) -> common_pb2.Principal:
+        reply = await self.access.Authenticate(
+            access_pb2.AuthenticateRequest(username=username, password=password)
         )
         return reply.principal
 
@@ -201,6 +201,35 @@ async def test_legacy_key_grants_become_permissions(stubs: Stubs) -> None:
     principal = await stubs.login("api", created.key)
     assert list(principal.publish_feeds) == ["team"]
     assert sorted(principal.read_feeds) == ["*", "team"]
+
+
+async def test_deprecated_authenticate_answers_as_access_service_does(stubs: Stubs) -> None:
+    await stubs.access.CreateUser(access_pb2.CreateUserRequest(name="erin", password=PASSWORD))
+    request = access_pb2.AuthenticateRequest(username="erin", password=PASSWORD)
+    old = await stubs.metadata.Authenticate(request)
+    assert old.principal == await stubs.login("erin", PASSWORD)
+    assert old.principal.user == "erin"
+    wrong = access_pb2.AuthenticateRequest(username="erin", password="not-the-password")
+    error = await _error(stubs.metadata.Authenticate(wrong))
+    assert (error.code(), error.details()) == (grpc.StatusCode.UNAUTHENTICATED, AUTH_FAILED)
+
+
+async def test_create_key_stores_a_given_key_once(stubs: Stubs) -> None:
+    given = "pky_admin0000001_" + "s" * 43
+    request = access_pb2.CreateKeyRequest(name="admin", is_admin=True, key=given)
+    first = await stubs.access.CreateKey(request)
+    again = await stubs.access.CreateKey(request)
+    assert (first.key, first.created) == (given, True)
+    assert (again.key, again.created, again.info.prefix) == (given, False, "admin0000001")
+    assert (await stubs.login("api", given)).is_admin
+
+    other = access_pb2.CreateKeyRequest(name="x", key="pky_admin0000001_" + "t" * 43)
+    assert (await _error(stubs.access.CreateKey(other))).code() == grpc.StatusCode.ALREADY_EXISTS
+    malformed = access_pb2.CreateKeyRequest(name="x", key="pky_short")
+    error = await _error(stubs.access.CreateKey(malformed))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    random = await stubs.access.CreateKey(access_pb2.CreateKeyRequest(name="random"))
+    assert random.created and random.key.startswith(f"pky_{random.info.prefix}_")
 
 
 async def test_permissions_set_lower_and_delete(stubs: Stubs) -> None:

@@ -16,7 +16,7 @@ from packyard.gateway.backends import Backends
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.metadata.change_events import ChangeAnnouncer
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import access_pb2, common_pb2
 from starlette.requests import Request
 
 PAGE = CachedPage(b"<html>", "text/html", {"ETag": '"1"'})
@@ -24,7 +24,7 @@ DEMO = ("main", "demo", "simple:text/html")
 OTHER = ("main", "other", "simple:text/html")
 
 
-class FakeMetadata:
+class FakeAccess:
     """Answers Authenticate for a user and counts the calls."""
 
     def __init__(self) -> None:
@@ -32,8 +32,8 @@ class FakeMetadata:
 
     async def Authenticate(self, request: Any, **options: Any) -> Any:
         self.calls += 1
-        return metadata_pb2.AuthenticateResponse(
-            principal=metadata_pb2.Principal(name="alice", user="alice", read_feeds=["main"])
+        return access_pb2.AuthenticateResponse(
+            principal=common_pb2.Principal(name="alice", user="alice", read_feeds=["main"])
         )
 
 
@@ -54,8 +54,8 @@ async def _until(check: Callable[[], bool], within: float = 5.0) -> float:
 async def test_changes_reach_the_caches_and_an_outage_switches_them_off(tmp_path: Path) -> None:
     nats = NatsEngine(tmp_path / "nats")
     await asyncio.to_thread(nats.start)
-    metadata = FakeMetadata()
-    backends = cast(Backends, SimpleNamespace(metadata=metadata, timeout=5.0))
+    access = FakeAccess()
+    backends = cast(Backends, SimpleNamespace(access=access, timeout=5.0))
     pages = PageCache(60.0, 1 << 20)
     auth = Authenticator(backends, ttl=60.0)
     listener = ChangeListener(nats.url, pages, auth)
@@ -77,12 +77,12 @@ async def test_changes_reach_the_caches_and_an_outage_switches_them_off(tmp_path
         # An access change makes the next request authenticate again.
         await auth.principal(_request())
         await auth.principal(_request())
-        assert metadata.calls == 1
+        assert access.calls == 1
         seen = listener.events
         announcer.access_changed()
         assert await _until(lambda: listener.events > seen) < 1.0
         await auth.principal(_request())
-        assert metadata.calls == 2
+        assert access.calls == 2
 
         # NATS goes away: nothing is served from the page cache, authentications are short.
         await asyncio.to_thread(nats.stop)

@@ -20,6 +20,7 @@ from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, m
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import (
+    access_pb2,
     common_pb2,
     metadata_pb2,
     metadata_pb2_grpc,
@@ -656,8 +657,8 @@ async def test_project_status(stub: Stub, feed: str) -> None:
 # API keys.
 
 
-def _auth(username: str, password: str) -> metadata_pb2.AuthenticateRequest:
-    return metadata_pb2.AuthenticateRequest(username=username, password=password)
+def _auth(username: str, password: str) -> access_pb2.AuthenticateRequest:
+    return access_pb2.AuthenticateRequest(username=username, password=password)
 
 
 async def test_api_key_create_and_authenticate(stub: Stub) -> None:
@@ -777,14 +778,12 @@ async def test_the_admin_key_setting_makes_a_global_administrator(database_url: 
         ):
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
             reply = await stub.Authenticate(
-                metadata_pb2.AuthenticateRequest(username="api", password=key)
+                access_pb2.AuthenticateRequest(username="api", password=key)
             )
             assert reply.principal.is_admin
     wrong = key[:-4] + "abcd"
     async with running_server(settings) as port, insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = metadata_pb2_grpc.MetadataServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as info:
-            await stub.Authenticate(
-                metadata_pb2.AuthenticateRequest(username="api", password=wrong)
-            )
+            await stub.Authenticate(access_pb2.AuthenticateRequest(username="api", password=wrong))
         assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED

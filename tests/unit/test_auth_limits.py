@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from packyard.gateway.auth_limits import FailureLimiter, TooManyFailures
 from packyard.gateway.credentials import Right, has_right
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2
 
 
 class Clock:
@@ -37,13 +37,11 @@ def test_zero_limit_disables_the_limiter() -> None:
 
 
 def test_rights_ladder() -> None:
-    yanker = metadata_pb2.Principal(
-        name="y", read_feeds=["t"], publish_feeds=["t"], yank_feeds=["t"]
-    )
+    yanker = common_pb2.Principal(name="y", read_feeds=["t"], publish_feeds=["t"], yank_feeds=["t"])
     assert has_right(yanker, "t", Right.YANK) and not has_right(yanker, "t", Right.ADMIN)
     assert not has_right(yanker, "other", Right.READ)
     # A higher grant counts for the lower rights even if a lower list omits the feed.
-    admin_of_all = metadata_pb2.Principal(name="a", admin_feeds=["*"])
+    admin_of_all = common_pb2.Principal(name="a", admin_feeds=["*"])
     assert all(has_right(admin_of_all, "any", right) for right in Right)
-    assert has_right(metadata_pb2.Principal(name="root", is_admin=True), "x", Right.ADMIN)
+    assert has_right(common_pb2.Principal(name="root", is_admin=True), "x", Right.ADMIN)
     assert not has_right(None, "t", Right.READ)

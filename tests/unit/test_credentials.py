@@ -5,7 +5,7 @@ import base64
 import pytest
 from packyard.common.errors import Unauthenticated
 from packyard.gateway.credentials import can_publish, can_read, parse_basic_auth
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
 def _basic(raw: str) -> str:
@@ -45,10 +45,10 @@ def _feed(name: str = "main", anonymous: bool = False) -> metadata_pb2.Feed:
 
 
 def test_permissions() -> None:
-    admin = metadata_pb2.Principal(name="root", is_admin=True)
-    publisher = metadata_pb2.Principal(name="ci", publish_feeds=["main"])
-    reader = metadata_pb2.Principal(name="dev", read_feeds=["main"])
-    everywhere = metadata_pb2.Principal(name="bot", publish_feeds=["*"])
+    admin = common_pb2.Principal(name="root", is_admin=True)
+    publisher = common_pb2.Principal(name="ci", publish_feeds=["main"])
+    reader = common_pb2.Principal(name="dev", read_feeds=["main"])
+    everywhere = common_pb2.Principal(name="bot", publish_feeds=["*"])
     assert can_publish(admin, _feed()) and can_read(admin, _feed())
     assert can_publish(publisher, _feed()) and can_read(publisher, _feed())
     assert not can_publish(publisher, _feed("other"))

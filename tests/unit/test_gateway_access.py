@@ -14,7 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import Unauthenticated
 from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import access_pb2, common_pb2
 
 # api:pky_... in Basic; the Authenticator only caches by a digest of the header.
 _HEADER = b"Basic YXBpOnBreV9hYmNkZWYxMjM0NTZfc2VjcmV0"
@@ -26,9 +26,11 @@ class CountingBackends:
     def __init__(self, expires: datetime | None) -> None:
         self.calls: list[str] = []
         self.expires = expires
-        self.metadata = SimpleNamespace(Authenticate=self._authenticate)
-        # Any call on the access stub (the old ListKeys lookup) is recorded, and fails.
-        self.access = SimpleNamespace(ListKeys=self._unexpected("ListKeys"))
+        # Authenticate answers; any other call on the access stub (the old ListKeys lookup) is
+        # recorded, and fails.
+        self.access = SimpleNamespace(
+            Authenticate=self._authenticate, ListKeys=self._unexpected("ListKeys")
+        )
         self.timeout = 5.0
 
     def _unexpected(self, name: str) -> Any:
@@ -41,7 +43,7 @@ class CountingBackends:
     async def _authenticate(self, request: Any, **options: Any) -> Any:
         self.calls.append("Authenticate")
         if self.expires is not None and datetime.now(UTC) >= self.expires:
-            # What the metadata service answers for an expired key.
+            # What the access service answers for an expired key.
             raise grpc.aio.AioRpcError(
                 grpc.StatusCode.UNAUTHENTICATED,
                 grpc.aio.Metadata(),
@@ -49,12 +51,12 @@ class CountingBackends:
                 "Invalid or non-existent authentication information.",
                 "",
             )
-        principal = metadata_pb2.Principal(name="ci", key_prefix="abcdef123456")
+        principal = common_pb2.Principal(name="ci", key_prefix="abcdef123456")
         if self.expires is not None:
             stamp = Timestamp()
             stamp.FromDatetime(self.expires)
             principal.key_expires.CopyFrom(stamp)
-        return metadata_pb2.AuthenticateResponse(principal=principal)
+        return access_pb2.AuthenticateResponse(principal=principal)
 
 
 def _request() -> Request:

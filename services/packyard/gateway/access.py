@@ -25,7 +25,7 @@ from packyard.gateway.credentials import (
     can_read,
     parse_basic_auth,
 )
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.
@@ -55,7 +55,7 @@ class Authenticator:
     ) -> None:
         self._backends = backends
         self._limiter = limiter or FailureLimiter()
-        self._cache: dict[bytes, tuple[float, metadata_pb2.Principal]] = {}
+        self._cache: dict[bytes, tuple[float, common_pb2.Principal]] = {}
         # Feed settings decide access too (a feed made private), so they share the TTL.
         self._feeds: dict[str, tuple[float, metadata_pb2.Feed]] = {}
         self._connected_ttl = ttl
@@ -82,7 +82,7 @@ class Authenticator:
         self._cache.clear()
         self._feeds.clear()
 
-    async def principal(self, request: Request) -> metadata_pb2.Principal | None:
+    async def principal(self, request: Request) -> common_pb2.Principal | None:
         header = request.headers.get("authorization")
         if not header:
             return None
@@ -102,8 +102,8 @@ class Authenticator:
             return hit[1]
         generation = self._generation
         try:
-            reply = await self._backends.metadata.Authenticate(
-                metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
+            reply = await self._backends.access.Authenticate(
+                access_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
                 timeout=self._backends.timeout,
             )
         except grpc.aio.AioRpcError as exc:
@@ -118,7 +118,7 @@ class Authenticator:
             self._cache[key] = (now + lifetime, reply.principal)
         return reply.principal
 
-    def _lifetime(self, principal: metadata_pb2.Principal) -> float:
+    def _lifetime(self, principal: common_pb2.Principal) -> float:
         """How long this answer may be reused: the TTL, but never past the key's expiry.
 
         Expiry sends no event, so the Principal carries it. The clock is read after the RPC
@@ -159,7 +159,7 @@ class Authenticator:
 
     async def publishable_feed(
         self, request: Request, name: str
-    ) -> tuple[metadata_pb2.Feed, metadata_pb2.Principal]:
+    ) -> tuple[metadata_pb2.Feed, common_pb2.Principal]:
         """The feed and the caller, if the caller may publish to it (checked before the body)."""
         principal = await self.principal(request)
         if principal is None:

@@ -20,9 +20,9 @@ from fastapi import Depends, Request
 from packyard.common.errors import PermissionDenied, Unauthenticated
 from packyard.gateway.access import Authenticator, client_address
 from packyard.gateway.credentials import Right, has_right
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2
 
-Principal = metadata_pb2.Principal
+Principal = common_pb2.Principal
 
 __all__ = [
     "AdminDep",
@@ -82,9 +82,9 @@ def _feed_right(right: Right) -> Callable[[Request, str], Awaitable[Principal]]:
     return dependency
 
 
-def audit_context(request: Request, principal: Principal) -> metadata_pb2.AuditContext:
+def audit_context(request: Request, principal: Principal) -> common_pb2.AuditContext:
     """Who asked for a change and from where, as the metadata service records it."""
-    return metadata_pb2.AuditContext(
+    return common_pb2.AuditContext(
         actor=principal.name,
         actor_key=principal.key_prefix,
         client_address=client_address(request),

@@ -12,7 +12,7 @@ from typing import Literal
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
-from packyard.rpc.v1 import access_pb2, metadata_pb2
+from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 RightName = Literal["read", "publish", "yank", "admin"]
 StatusName = Literal["active", "archived", "quarantined", "deprecated"]
@@ -181,7 +181,7 @@ class WhoAmI(BaseModel):
     administer: list[str]
 
     @classmethod
-    def from_pb(cls, principal: metadata_pb2.Principal) -> WhoAmI:
+    def from_pb(cls, principal: common_pb2.Principal) -> WhoAmI:
         return cls(
             name=principal.name,
             user=principal.user,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packyard.common.errors import Unauthenticated
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 BAD_CREDENTIALS = "Invalid or non-existent authentication information."
 
@@ -50,7 +50,7 @@ def _grants(feeds: Iterable[str], feed: str) -> bool:
     return any(granted in ("*", feed) for granted in feeds)
 
 
-def _feeds_with(principal: metadata_pb2.Principal, right: Right) -> list[str]:
+def _feeds_with(principal: common_pb2.Principal, right: Right) -> list[str]:
     # Each list names the feeds with at least that right; the lower lists are kept complete
     # by the metadata service, but a higher grant counts here too in case they are not.
     lists = {
@@ -62,16 +62,16 @@ def _feeds_with(principal: metadata_pb2.Principal, right: Right) -> list[str]:
     return [feed for level, feeds in lists.items() if level >= right for feed in feeds]
 
 
-def has_right(principal: metadata_pb2.Principal | None, feed: str, right: Right) -> bool:
+def has_right(principal: common_pb2.Principal | None, feed: str, right: Right) -> bool:
     """Whether the principal holds ``right`` (or more) on the feed named ``feed``."""
     if principal is None:
         return False
     return principal.is_admin or _grants(_feeds_with(principal, right), feed)
 
 
-def can_read(principal: metadata_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
+def can_read(principal: common_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
     return feed.anonymous_read or has_right(principal, feed.name, Right.READ)
 
 
-def can_publish(principal: metadata_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
+def can_publish(principal: common_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
     return has_right(principal, feed.name, Right.PUBLISH)

@@ -42,7 +42,7 @@ async def publish(
     body: UploadBody,
     *,
     max_size: int,
-    audit: metadata_pb2.AuditContext | None = None,
+    audit: common_pb2.AuditContext | None = None,
 ) -> PublishResult:
     form = parse_upload_form(body.fields, file_fields=body.file_fields)
     if body.file is None:

@@ -10,7 +10,7 @@ from packyard.common.errors import NotFound
 from packyard.gateway.access import Authenticator
 from packyard.gateway.backends import Backends
 from packyard.gateway.credentials import Right, can_read, has_right
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
 def feed_not_found(name: str) -> NotFound:
@@ -18,7 +18,7 @@ def feed_not_found(name: str) -> NotFound:
 
 
 async def readable_feeds(
-    backends: Backends, principal: metadata_pb2.Principal | None
+    backends: Backends, principal: common_pb2.Principal | None
 ) -> list[metadata_pb2.Feed]:
     reply = await backends.metadata.ListFeeds(
         metadata_pb2.ListFeedsRequest(), timeout=backends.timeout
@@ -27,7 +27,7 @@ async def readable_feeds(
 
 
 async def visible_feed(
-    auth: Authenticator, name: str, principal: metadata_pb2.Principal | None
+    auth: Authenticator, name: str, principal: common_pb2.Principal | None
 ) -> metadata_pb2.Feed:
     """The feed if the caller may read it; NotFound (the same one) if not or if missing."""
     try:
@@ -41,6 +41,6 @@ async def visible_feed(
     return feed
 
 
-def may_yank(principal: metadata_pb2.Principal | None, feed: str) -> bool:
+def may_yank(principal: common_pb2.Principal | None, feed: str) -> bool:
     """The right the admin API asks for yank, unyank and delete (admin_auth.FeedYankDep)."""
     return has_right(principal, feed, Right.YANK)

@@ -8,7 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.audit import AuditContext
 from packyard.metadata.index.interface import ProjectStatus
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard.rpc.v1 import common_pb2
 
 STATUS_TO_PB = {
     ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,
@@ -30,5 +30,5 @@ def datetime_from_pb(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
 
 
-def audit_from_pb(pb: metadata_pb2.AuditContext) -> AuditContext:
+def audit_from_pb(pb: common_pb2.AuditContext) -> AuditContext:
     return AuditContext(actor=pb.actor, actor_key=pb.actor_key, client_address=pb.client_address)

@@ -17,14 +17,14 @@ from packyard.gateway.ui_csrf import check_same_origin
 from packyard.gateway.ui_render import path_part
 from packyard.gateway.ui_routing import HtmlRoute
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 router = APIRouter(route_class=HtmlRoute)
 
 MAX_REASON = 500
 
 
-async def _form(request: Request, feed: str) -> tuple[metadata_pb2.AuditContext, dict[str, str]]:
+async def _form(request: Request, feed: str) -> tuple[common_pb2.AuditContext, dict[str, str]]:
     """Check right and origin; the audit context and the form fields."""
     principal = await require_feed_right(request, feed, Right.YANK)
     form = await request.form()

@@ -7,7 +7,7 @@ from typing import Protocol
 import grpc
 
 from packyard.metadata.access.repository import delete_feed_permissions
-from packyard.rpc.v1 import metadata_pb2
+from packyard.rpc.v1 import access_pb2, metadata_pb2
 
 
 class DeprecatedKeyRpcs(Protocol):
@@ -19,8 +19,8 @@ class DeprecatedKeyRpcs(Protocol):
     ) -> metadata_pb2.CreateApiKeyResponse: ...
 
     async def Authenticate(
-        self, request: metadata_pb2.AuthenticateRequest, context: grpc.aio.ServicerContext
-    ) -> metadata_pb2.AuthenticateResponse: ...
+        self, request: access_pb2.AuthenticateRequest, context: grpc.aio.ServicerContext
+    ) -> access_pb2.AuthenticateResponse: ...
 
 
 __all__ = ["DeprecatedKeyRpcs", "delete_feed_permissions"]

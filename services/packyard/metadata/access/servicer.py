@@ -19,7 +19,7 @@ from packyard.metadata.access.models import (
 )
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb, timestamp_to_pb
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 
@@ -96,11 +96,12 @@ def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
         is_admin=pb.is_admin,
         grants=tuple(grants),
         expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
+        key=pb.key,
     )
 
 
-def _principal_to_pb(principal: Principal) -> metadata_pb2.Principal:
-    return metadata_pb2.Principal(
+def _principal_to_pb(principal: Principal) -> common_pb2.Principal:
+    return common_pb2.Principal(
         name=principal.name,
         is_admin=principal.is_admin,
         publish_feeds=principal.publish_feeds,
@@ -178,7 +179,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         issued = await self._service.create_key(
             _new_key_from_pb(request), audit=audit_from_pb(request.audit)
         )
-        return access_pb2.CreateKeyResponse(key=issued.key, info=_key_to_pb(issued.info))
+        return access_pb2.CreateKeyResponse(
+            key=issued.key, info=_key_to_pb(issued.info), created=issued.created
+        )
 
     async def ListKeys(
         self, request: access_pb2.ListKeysRequest, context: Context
@@ -244,7 +247,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         )
 
     async def Authenticate(
-        self, request: metadata_pb2.AuthenticateRequest, context: Context
-    ) -> metadata_pb2.AuthenticateResponse:
+        self, request: access_pb2.AuthenticateRequest, context: Context
+    ) -> access_pb2.AuthenticateResponse:
         principal = await self._service.authenticate(request.username, request.password)
-        return metadata_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+        return access_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))

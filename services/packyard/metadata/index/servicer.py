@@ -23,7 +23,7 @@ from packyard.metadata.index.models import (
 )
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb, timestamp_to_pb
-from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
+from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
 
@@ -240,8 +240,8 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
         return await self._keys.CreateApiKey(request, context)
 
     async def Authenticate(
-        self, request: metadata_pb2.AuthenticateRequest, context: Context
-    ) -> metadata_pb2.AuthenticateResponse:
+        self, request: access_pb2.AuthenticateRequest, context: Context
+    ) -> access_pb2.AuthenticateResponse:
         return await self._keys.Authenticate(request, context)
 
     async def UpdateFeed(

@@ -1,7 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from packyard.rpc.v1 import metadata_pb2 as _metadata_pb2
+from packyard.rpc.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -86,6 +86,20 @@ class AuditEvent(_message.Message):
     detail: str
     def __init__(self, id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., actor_key: _Optional[str] = ..., client_address: _Optional[str] = ..., action: _Optional[str] = ..., feed: _Optional[str] = ..., target: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
+class AuthenticateRequest(_message.Message):
+    __slots__ = ("username", "password")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class AuthenticateResponse(_message.Message):
+    __slots__ = ("principal",)
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    principal: _common_pb2.Principal
+    def __init__(self, principal: _Optional[_Union[_common_pb2.Principal, _Mapping]] = ...) -> None: ...
+
 class CreateUserRequest(_message.Message):
     __slots__ = ("name", "password", "is_admin", "audit")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -95,8 +109,8 @@ class CreateUserRequest(_message.Message):
     name: str
     password: str
     is_admin: bool
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, name: _Optional[str] = ..., password: _Optional[str] = ..., is_admin: _Optional[bool] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, name: _Optional[str] = ..., password: _Optional[str] = ..., is_admin: _Optional[bool] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class CreateUserResponse(_message.Message):
     __slots__ = ("user",)
@@ -137,8 +151,8 @@ class UpdateUserRequest(_message.Message):
     password: str
     is_admin: bool
     disabled: bool
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, name: _Optional[str] = ..., password: _Optional[str] = ..., is_admin: _Optional[bool] = ..., disabled: _Optional[bool] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, name: _Optional[str] = ..., password: _Optional[str] = ..., is_admin: _Optional[bool] = ..., disabled: _Optional[bool] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class UpdateUserResponse(_message.Message):
     __slots__ = ("user",)
@@ -151,36 +165,40 @@ class DeleteUserRequest(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     name: str
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, name: _Optional[str] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, name: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeleteUserResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class CreateKeyRequest(_message.Message):
-    __slots__ = ("name", "owner", "is_admin", "permissions", "expires", "audit")
+    __slots__ = ("name", "owner", "is_admin", "permissions", "expires", "audit", "key")
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
     PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
     name: str
     owner: str
     is_admin: bool
     permissions: _containers.RepeatedCompositeFieldContainer[Permission]
     expires: _timestamp_pb2.Timestamp
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., is_admin: _Optional[bool] = ..., permissions: _Optional[_Iterable[_Union[Permission, _Mapping]]] = ..., expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    key: str
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., is_admin: _Optional[bool] = ..., permissions: _Optional[_Iterable[_Union[Permission, _Mapping]]] = ..., expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ..., key: _Optional[str] = ...) -> None: ...
 
 class CreateKeyResponse(_message.Message):
-    __slots__ = ("key", "info")
+    __slots__ = ("key", "info", "created")
     KEY_FIELD_NUMBER: _ClassVar[int]
     INFO_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
     key: str
     info: ApiKey
-    def __init__(self, key: _Optional[str] = ..., info: _Optional[_Union[ApiKey, _Mapping]] = ...) -> None: ...
+    created: bool
+    def __init__(self, key: _Optional[str] = ..., info: _Optional[_Union[ApiKey, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class ListKeysRequest(_message.Message):
     __slots__ = ("owner", "standalone", "include_revoked", "prefix")
@@ -205,8 +223,8 @@ class RevokeKeyRequest(_message.Message):
     PREFIX_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     prefix: str
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, prefix: _Optional[str] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, prefix: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class RevokeKeyResponse(_message.Message):
     __slots__ = ("key",)
@@ -219,8 +237,8 @@ class SetPermissionRequest(_message.Message):
     PERMISSION_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     permission: Permission
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, permission: _Optional[_Union[Permission, _Mapping]] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, permission: _Optional[_Union[Permission, _Mapping]] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class SetPermissionResponse(_message.Message):
     __slots__ = ("permission",)
@@ -235,8 +253,8 @@ class DeletePermissionRequest(_message.Message):
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     subject: str
     feed: str
-    audit: _metadata_pb2.AuditContext
-    def __init__(self, subject: _Optional[str] = ..., feed: _Optional[str] = ..., audit: _Optional[_Union[_metadata_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, subject: _Optional[str] = ..., feed: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeletePermissionResponse(_message.Message):
     __slots__ = ()

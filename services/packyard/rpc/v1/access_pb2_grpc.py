@@ -34,6 +34,11 @@ class AccessServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Authenticate = channel.unary_unary(
+                '/packyard.rpc.v1.AccessService/Authenticate',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.FromString,
+                _registered_method=True)
         self.CreateUser = channel.unary_unary(
                 '/packyard.rpc.v1.AccessService/CreateUser',
                 request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.CreateUserRequest.SerializeToString,
@@ -99,6 +104,14 @@ class AccessServiceStub:
 class AccessServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
+    def Authenticate(self, request, context):
+        """The principal behind HTTP Basic credentials: USER:PASSWORD, or "api" (or "__token__") with
+        an API key as the password. UNAUTHENTICATED, with one message, for every failure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateUser(self, request, context):
         """Users log in with HTTP Basic USER:PASSWORD; passwords are stored as scrypt hashes.
         """
@@ -132,7 +145,8 @@ class AccessServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateKey(self, request, context):
-        """API keys: the secret is returned once by CreateKey and never again.
+        """API keys: a key is "pky_<prefix>_<secret>"; only a hash of it is stored. The secret is
+        returned once by CreateKey and never again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +193,11 @@ class AccessServiceServicer:
 
 def add_AccessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.SerializeToString,
+            ),
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.CreateUserRequest.FromString,
@@ -249,6 +268,33 @@ def add_AccessServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class AccessService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.AccessService/Authenticate',
+            packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreateUser(request,

@@ -125,3 +125,35 @@ class CoreMetadata(_message.Message):
     license_files: _containers.RepeatedScalarFieldContainer[str]
     dynamic: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, metadata_version: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., summary: _Optional[str] = ..., description: _Optional[str] = ..., description_content_type: _Optional[str] = ..., requires_python: _Optional[str] = ..., requires_dist: _Optional[_Iterable[str]] = ..., classifiers: _Optional[_Iterable[str]] = ..., license: _Optional[str] = ..., license_expression: _Optional[str] = ..., author: _Optional[str] = ..., author_email: _Optional[str] = ..., maintainer: _Optional[str] = ..., maintainer_email: _Optional[str] = ..., keywords: _Optional[str] = ..., home_page: _Optional[str] = ..., project_urls: _Optional[_Iterable[str]] = ..., provides_extra: _Optional[_Iterable[str]] = ..., platforms: _Optional[_Iterable[str]] = ..., download_url: _Optional[str] = ..., license_files: _Optional[_Iterable[str]] = ..., dynamic: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AuditContext(_message.Message):
+    __slots__ = ("actor", "actor_key", "client_address")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_KEY_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    actor: str
+    actor_key: str
+    client_address: str
+    def __init__(self, actor: _Optional[str] = ..., actor_key: _Optional[str] = ..., client_address: _Optional[str] = ...) -> None: ...
+
+class Principal(_message.Message):
+    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix", "key_expires")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    READ_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    YANK_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    KEY_EXPIRES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    is_admin: bool
+    publish_feeds: _containers.RepeatedScalarFieldContainer[str]
+    read_feeds: _containers.RepeatedScalarFieldContainer[str]
+    yank_feeds: _containers.RepeatedScalarFieldContainer[str]
+    admin_feeds: _containers.RepeatedScalarFieldContainer[str]
+    user: str
+    key_prefix: str
+    key_expires: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ..., key_expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from packyard.rpc.v1 import access_pb2 as _access_pb2
 from packyard.rpc.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -9,16 +10,6 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class AuditContext(_message.Message):
-    __slots__ = ("actor", "actor_key", "client_address")
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_KEY_FIELD_NUMBER: _ClassVar[int]
-    CLIENT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
-    actor: str
-    actor_key: str
-    client_address: str
-    def __init__(self, actor: _Optional[str] = ..., actor_key: _Optional[str] = ..., client_address: _Optional[str] = ...) -> None: ...
 
 class Feed(_message.Message):
     __slots__ = ("name", "description", "anonymous_read", "refuse_local_versions", "max_file_size", "created")
@@ -43,8 +34,8 @@ class CreateFeedRequest(_message.Message):
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: Feed
     if_not_exists: bool
-    audit: AuditContext
-    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., if_not_exists: _Optional[bool] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., if_not_exists: _Optional[bool] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class CreateFeedResponse(_message.Message):
     __slots__ = ("feed", "created")
@@ -168,8 +159,8 @@ class RegisterFileRequest(_message.Message):
     file: _common_pb2.FileInfo
     metadata: _common_pb2.CoreMetadata
     uploader: str
-    audit: AuditContext
-    def __init__(self, feed: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.CoreMetadata, _Mapping]] = ..., uploader: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.CoreMetadata, _Mapping]] = ..., uploader: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class RegisterFileResponse(_message.Message):
     __slots__ = ("file", "created")
@@ -192,8 +183,8 @@ class SetReleaseYankedRequest(_message.Message):
     version: str
     yanked: bool
     reason: str
-    audit: AuditContext
-    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., yanked: _Optional[bool] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., yanked: _Optional[bool] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class SetReleaseYankedResponse(_message.Message):
     __slots__ = ("files",)
@@ -212,8 +203,8 @@ class SetProjectStatusRequest(_message.Message):
     project: str
     status: _common_pb2.ProjectStatus
     reason: str
-    audit: AuditContext
-    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., reason: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class SetProjectStatusResponse(_message.Message):
     __slots__ = ("project",)
@@ -228,34 +219,12 @@ class DeleteFileRequest(_message.Message):
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     filename: str
-    audit: AuditContext
-    def __init__(self, feed: _Optional[str] = ..., filename: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[str] = ..., filename: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeleteFileResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
-
-class Principal(_message.Message):
-    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix", "key_expires")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
-    PUBLISH_FEEDS_FIELD_NUMBER: _ClassVar[int]
-    READ_FEEDS_FIELD_NUMBER: _ClassVar[int]
-    YANK_FEEDS_FIELD_NUMBER: _ClassVar[int]
-    ADMIN_FEEDS_FIELD_NUMBER: _ClassVar[int]
-    USER_FIELD_NUMBER: _ClassVar[int]
-    KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
-    KEY_EXPIRES_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    is_admin: bool
-    publish_feeds: _containers.RepeatedScalarFieldContainer[str]
-    read_feeds: _containers.RepeatedScalarFieldContainer[str]
-    yank_feeds: _containers.RepeatedScalarFieldContainer[str]
-    admin_feeds: _containers.RepeatedScalarFieldContainer[str]
-    user: str
-    key_prefix: str
-    key_expires: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ..., key_expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "key", "expires")
@@ -283,20 +252,6 @@ class CreateApiKeyResponse(_message.Message):
     created: bool
     def __init__(self, key: _Optional[str] = ..., prefix: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
-class AuthenticateRequest(_message.Message):
-    __slots__ = ("username", "password")
-    USERNAME_FIELD_NUMBER: _ClassVar[int]
-    PASSWORD_FIELD_NUMBER: _ClassVar[int]
-    username: str
-    password: str
-    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
-
-class AuthenticateResponse(_message.Message):
-    __slots__ = ("principal",)
-    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
-    principal: Principal
-    def __init__(self, principal: _Optional[_Union[Principal, _Mapping]] = ...) -> None: ...
-
 class UpdateFeedRequest(_message.Message):
     __slots__ = ("feed", "update_mask", "audit")
     FEED_FIELD_NUMBER: _ClassVar[int]
@@ -304,8 +259,8 @@ class UpdateFeedRequest(_message.Message):
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     feed: Feed
     update_mask: _containers.RepeatedScalarFieldContainer[str]
-    audit: AuditContext
-    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class UpdateFeedResponse(_message.Message):
     __slots__ = ("feed",)
@@ -318,8 +273,8 @@ class DeleteFeedRequest(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     name: str
-    audit: AuditContext
-    def __init__(self, name: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, name: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeleteFeedResponse(_message.Message):
     __slots__ = ()
@@ -334,8 +289,8 @@ class DeleteReleaseRequest(_message.Message):
     feed: str
     project: str
     version: str
-    audit: AuditContext
-    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., audit: _Optional[_Union[AuditContext, _Mapping]] = ...) -> None: ...
+    audit: _common_pb2.AuditContext
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
 
 class DeleteReleaseResponse(_message.Message):
     __slots__ = ("files",)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from packyard.rpc.v1 import access_pb2 as packyard_dot_rpc_dot_v1_dot_access__pb2
 from packyard.rpc.v1 import metadata_pb2 as packyard_dot_rpc_dot_v1_dot_metadata__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -91,8 +92,8 @@ class MetadataServiceStub:
                 _registered_method=True)
         self.Authenticate = channel.unary_unary(
                 '/packyard.rpc.v1.MetadataService/Authenticate',
-                request_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.SerializeToString,
-                response_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.FromString,
+                request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.FromString,
                 _registered_method=True)
         self.UpdateFeed = channel.unary_unary(
                 '/packyard.rpc.v1.MetadataService/UpdateFeed',
@@ -186,7 +187,8 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateApiKey(self, request, context):
-        """API keys: a key is "pky_<prefix>_<secret>"; only a hash of it is stored.
+        """Deprecated: use AccessService.CreateKey (with `key` for a given key) and
+        AccessService.Authenticate. Kept one release; answered by the same code.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -279,8 +281,8 @@ def add_MetadataServiceServicer_to_server(servicer, server):
             ),
             'Authenticate': grpc.unary_unary_rpc_method_handler(
                     servicer.Authenticate,
-                    request_deserializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.FromString,
-                    response_serializer=packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.SerializeToString,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.SerializeToString,
             ),
             'UpdateFeed': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateFeed,
@@ -620,8 +622,8 @@ class MetadataService:
             request,
             target,
             '/packyard.rpc.v1.MetadataService/Authenticate',
-            packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateRequest.SerializeToString,
-            packyard_dot_rpc_dot_v1_dot_metadata__pb2.AuthenticateResponse.FromString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.AuthenticateResponse.FromString,
             options,
             channel_credentials,
             insecure,
