@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -148,6 +151,25 @@ async def test_migrate_refuses_a_database_from_newer_code(database_url: str) -> 
         await conn.close()
     with pytest.raises(UnsupportedSchemaError, match="9999_future"):
         await migrate(database_url)
+
+
+def _packyard_migrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "packyard.cli", "migrate"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+async def test_packyard_migrate_reads_the_metadata_services_settings(database_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PACKYARD_")}
+    # What the compose file and the chart's Job give it: the database URL and the log settings.
+    env |= {"PACKYARD_DATABASE_URL": database_url, "PACKYARD_LOG_FORMAT": "json"}
+    done = await asyncio.to_thread(_packyard_migrate, env)
+    assert done.returncode == 0, done.stderr
+    assert await migrate(database_url) == []  # the command applied every migration
+
+    del env["PACKYARD_DATABASE_URL"]
+    refused = await asyncio.to_thread(_packyard_migrate, env)
+    assert refused.returncode == 2
+    assert "PACKYARD_DATABASE_URL" in refused.stdout + refused.stderr
 
 
 # Feeds.

@@ -24,7 +24,6 @@ import yaml
 from packyard.blob.settings import BlobSettings
 from packyard.connector.settings import ConnectorSettings
 from packyard.gateway.settings import GatewaySettings
-from packyard.metadata.migrate import _MigrateSettings
 from packyard.metadata.settings import MetadataSettings
 from pydantic_settings import BaseSettings
 
@@ -35,7 +34,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "metadata": MetadataSettings,
     "blob": BlobSettings,
     "connector": ConnectorSettings,
-    "migrate": _MigrateSettings,
+    "migrate": MetadataSettings,  # packyard migrate reads the metadata service's settings
 }
 GRPC_SERVICES = ("metadata", "blob", "connector")
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from importlib import resources
 
 import asyncpg
-from pydantic import SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 
 from packyard.common.errors import one_line
 from packyard.common.logging import setup_logging
 from packyard.common.settings import redact_url
-from packyard.metadata.settings import settings_errors
+from packyard.metadata.settings import MetadataSettings, settings_errors
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +101,12 @@ async def migrate(database_url: str) -> list[str]:
         await conn.close()
 
 
-class _MigrateSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PACKYARD_", extra="ignore")
-
-    database_url: SecretStr
-    log_level: str = "INFO"
-    log_format: str = "text"
-
-
 def main() -> int:
     """``packyard migrate``: apply migrations to PACKYARD_DATABASE_URL."""
     try:
-        settings = _MigrateSettings()  # type: ignore[call-arg]
+        # The service's own settings (one settings class per process): the migration reads
+        # PACKYARD_DATABASE_URL and the log settings, and ignores the rest.
+        settings = MetadataSettings()  # type: ignore[call-arg]
     except ValidationError as exc:
         setup_logging("migrate")
         log.error("migrate.bad_settings", extra={"error": settings_errors(exc)})
