@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import asyncpg
-from pydantic import ValidationError
-
-from packyard.common.errors import AlreadyExists, InvalidArgument, one_line
-from packyard.common.logging import setup_logging
-from packyard.common.settings import redact_url
+from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.telemetry import setup_telemetry
-from packyard.metadata.migrate import UnsupportedSchemaError, migrate
+from packyard.metadata.migrate import (
+    DATABASE_FAILED,
+    UnsupportedSchemaError,
+    failure_fields,
+    migrate,
+)
 from packyard.metadata.server import serve
-from packyard.metadata.settings import MetadataSettings, settings_errors
+from packyard.metadata.settings import MetadataSettings, load_settings
 
 log = logging.getLogger("packyard.metadata")
 
@@ -27,15 +27,10 @@ async def _run(settings: MetadataSettings) -> None:
 
 
 def main() -> int:
-    try:
-        settings = MetadataSettings()  # type: ignore[call-arg]
-    except ValidationError as exc:
-        setup_logging("metadata")
-        log.error("metadata.bad_settings", extra={"error": settings_errors(exc)})
+    settings = load_settings("metadata", log)
+    if settings is None:
         return 2
-    setup_logging("metadata", settings.log_level, settings.log_format)
     setup_telemetry("metadata")
-    database = redact_url(settings.database_url.get_secret_value())
     try:
         asyncio.run(_run(settings))
     except (InvalidArgument, AlreadyExists) as exc:
@@ -45,11 +40,9 @@ def main() -> int:
     except UnsupportedSchemaError as exc:
         log.error("metadata.unsupported_schema", extra={"error": str(exc)})
         return 1
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        log.error(
-            "metadata.database_failed",
-            extra={"database": database, "error": one_line(f"{type(exc).__name__}: {exc}")},
-        )
+    except DATABASE_FAILED as exc:
+        url = settings.database_url.get_secret_value()
+        log.error("metadata.database_failed", extra=failure_fields(url, exc))
         return 1
     except KeyboardInterrupt:
         pass

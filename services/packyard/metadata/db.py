@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import asyncpg
 
@@ -76,3 +76,14 @@ async def close_pool(pool: asyncpg.Pool) -> None:
         await asyncio.wait_for(pool.close(), _POOL_CLOSE_TIMEOUT)
     except TimeoutError:
         pool.terminate()
+
+
+class PooledService:
+    """Base of the domain services: the shared pool, and ``_connection()`` to take from it."""
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+
+    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        return connection(self._pool, self._acquire_timeout)

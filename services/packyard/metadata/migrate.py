@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 import asyncpg
-from pydantic import ValidationError
 
 from packyard.common.errors import one_line
-from packyard.common.logging import setup_logging
 from packyard.common.settings import redact_url
-from packyard.metadata.settings import MetadataSettings, settings_errors
+from packyard.metadata.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +34,15 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 _APPLIED = "SELECT version FROM schema_migrations ORDER BY version"
 _RECORD = "INSERT INTO schema_migrations (version) VALUES ($1)"
+
+
+# What a run against a database that is unreachable or refuses us raises: logged, exit 1.
+DATABASE_FAILED = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def failure_fields(database_url: str, exc: BaseException) -> dict[str, str]:
+    """Log fields of a failed database run: where (without credentials) and what, on one line."""
+    return {"database": redact_url(database_url), "error": one_line(f"{type(exc).__name__}: {exc}")}
 
 
 class UnsupportedSchemaError(RuntimeError):
@@ -103,26 +110,19 @@ async def migrate(database_url: str) -> list[str]:
 
 def main() -> int:
     """``packyard migrate``: apply migrations to PACKYARD_DATABASE_URL."""
-    try:
-        # The service's own settings (one settings class per process): the migration reads
-        # PACKYARD_DATABASE_URL and the log settings, and ignores the rest.
-        settings = MetadataSettings()  # type: ignore[call-arg]
-    except ValidationError as exc:
-        setup_logging("migrate")
-        log.error("migrate.bad_settings", extra={"error": settings_errors(exc)})
+    # The metadata service's settings: the migration reads PACKYARD_DATABASE_URL and the log
+    # settings, and ignores the rest.
+    settings = load_settings("migrate", log)
+    if settings is None:
         return 2
-    setup_logging("migrate", settings.log_level, settings.log_format)
     url = settings.database_url.get_secret_value()
     try:
         applied = asyncio.run(migrate(url))
     except UnsupportedSchemaError as exc:
         log.error("migrate.unsupported_schema", extra={"error": str(exc)})
         return 1
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        log.error(
-            "migrate.failed",
-            extra={"database": redact_url(url), "error": one_line(f"{type(exc).__name__}: {exc}")},
-        )
+    except DATABASE_FAILED as exc:
+        log.error("migrate.failed", extra=failure_fields(url, exc))
         return 1
     log.info("migrate.done", extra={"database": redact_url(url), "applied": applied})
     return 0

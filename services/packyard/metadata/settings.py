@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import Field, SecretStr, ValidationError
 
+from packyard.common.logging import setup_logging
 from packyard.common.settings import GrpcServiceSettings
 
 
@@ -39,3 +42,17 @@ def settings_errors(exc: ValidationError) -> str:
         f"PACKYARD_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
         for error in exc.errors()
     )
+
+
+def load_settings(process: str, log: logging.Logger) -> MetadataSettings | None:
+    """The settings from the environment, with logging set up as they say; None when they are
+    wrong (logged as ``<process>.bad_settings``). ``packyard metadata`` and ``packyard migrate``
+    both read these: one settings class per process."""
+    try:
+        settings = MetadataSettings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        setup_logging(process)
+        log.error(f"{process}.bad_settings", extra={"error": settings_errors(exc)})
+        return None
+    setup_logging(process, settings.log_level, settings.log_format)
+    return settings

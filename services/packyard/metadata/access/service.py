@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -100,7 +99,7 @@ def _principal(
     )
 
 
-class AccessService:
+class AccessService(db.PooledService):
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -108,13 +107,9 @@ class AccessService:
         acquire_timeout: float = 5.0,
         on_change: Callable[[], None] | None = None,
     ) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
+        super().__init__(pool, acquire_timeout=acquire_timeout)
         # Called after a change that can take rights away (e.g. to publish an event).
         self._on_change = on_change or (lambda: None)
-
-    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        return db.connection(self._pool, self._acquire_timeout)
 
     # Authentication.
 

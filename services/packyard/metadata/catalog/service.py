@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 
@@ -52,14 +51,7 @@ def _bounded(value: int, default: int, maximum: int) -> int:
     return min(value or default, maximum)
 
 
-class CatalogService:
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
-
-    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        return db.connection(self._pool, self._acquire_timeout)
-
+class CatalogService(db.PooledService):
     async def search(self, query: str, feeds: list[str], limit: int = 0) -> list[CatalogProject]:
         text = query.strip()[:MAX_QUERY_LENGTH]
         normalized = name_query(text)

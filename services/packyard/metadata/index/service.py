@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 from packaging.utils import canonicalize_name, canonicalize_version
@@ -111,6 +110,27 @@ def _check_new_file(file: FileRecord) -> None:
         raise InvalidArgument(f"Unknown package type '{file.packagetype}'.")
 
 
+def _no_release(feed: str, project: str, version: str) -> NotFound:
+    return NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
+
+
+def _release_version(feed: str, project: str, version: str) -> str:
+    """The canonical form of a release's version; a version that cannot exist is NOT_FOUND."""
+    try:
+        return canonicalize_version(Version(version))
+    except InvalidVersion:
+        raise _no_release(feed, project, version) from None
+
+
+async def _release_project_id(
+    conn: asyncpg.Connection, feed: str, project: str, version: str
+) -> int:
+    row = await repo.get_project(conn, feed, project)
+    if row is None:
+        raise _no_release(feed, project, version)
+    return row.id
+
+
 def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
     if existing.sha256 != new.sha256:
         return False
@@ -119,19 +139,7 @@ def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
     )
 
 
-class MetadataService:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        *,
-        acquire_timeout: float = 5.0,
-    ) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
-
-    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        return db.connection(self._pool, self._acquire_timeout)
-
+class MetadataService(db.PooledService):
     # Feeds.
 
     async def create_feed(
@@ -376,20 +384,14 @@ class MetadataService:
         self, feed: str, project: str, version: str, *, audit: AuditContext | None = None
     ) -> int:
         """Delete every file of a release (their names stay reserved); returns how many."""
-        not_found = NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
-        try:
-            canonical = canonicalize_version(Version(version))
-        except InvalidVersion:
-            raise not_found from None
+        canonical = _release_version(feed, project, version)
         async with self._connection() as conn, conn.transaction():
-            row = await repo.get_project(conn, feed, project)
-            if row is None:
-                raise not_found
-            release_id = await repo.get_release_id(conn, row.id, canonical)
+            project_id = await _release_project_id(conn, feed, project, version)
+            release_id = await repo.get_release_id(conn, project_id, canonical)
             if release_id is None:
-                raise not_found
+                raise _no_release(feed, project, version)
             count = await repo.delete_release(conn, release_id)
-            await repo.bump_serial(conn, row.id)
+            await repo.bump_serial(conn, project_id)
             await audit_log.record(
                 conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
                 detail=f"{count} files",
@@ -408,21 +410,15 @@ class MetadataService:
         audit: AuditContext | None = None,
     ) -> int:
         """Yank or unyank a release (PEP 592); returns how many files it has."""
-        not_found = NotFound(f"Release '{version}' of '{project}' does not exist in '{feed}'.")
-        try:
-            canonical = canonicalize_version(Version(version))
-        except InvalidVersion:
-            raise not_found from None
+        canonical = _release_version(feed, project, version)
         async with self._connection() as conn, conn.transaction():
-            row = await repo.get_project(conn, feed, project)
-            if row is None:
-                raise not_found
+            project_id = await _release_project_id(conn, feed, project, version)
             release_id = await repo.set_release_yanked(
-                conn, row.id, canonical, yanked, reason if yanked else ""
+                conn, project_id, canonical, yanked, reason if yanked else ""
             )
             if release_id is None:
-                raise not_found
-            await repo.bump_serial(conn, row.id)
+                raise _no_release(feed, project, version)
+            await repo.bump_serial(conn, project_id)
             count = await repo.count_release_files(conn, release_id)
             await audit_log.record(
                 conn,

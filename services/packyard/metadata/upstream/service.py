@@ -7,7 +7,6 @@ import fnmatch
 import logging
 import secrets
 from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -88,14 +87,7 @@ def name_selected(connector: Connector, project: str) -> bool:
     return not connector.include or any(fnmatch.fnmatchcase(project, p) for p in connector.include)
 
 
-class UpstreamStore:
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
-
-    def _connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        return db.connection(self._pool, self._acquire_timeout)
-
+class UpstreamStore(db.PooledService):
     # -- connectors ----------------------------------------------------------------------
 
     async def add_connector(self, connector: Connector) -> Connector:
