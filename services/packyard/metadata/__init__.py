@@ -1,1 +1,1 @@
-"""The metadata service: feeds, projects, releases, files and API keys in PostgreSQL."""
+"""The metadata service: PostgreSQL behind four domains (index, access, catalog, upstream)."""

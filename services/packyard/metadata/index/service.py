@@ -1,4 +1,4 @@
-"""The metadata domain: rules of feeds, uploads, yanks, statuses and API keys.
+"""The index domain: rules of feeds, uploads, yanks, deletions and project statuses.
 
 Plain async Python over an asyncpg pool. Each operation owns its transaction; the SQL lives
 in repository.py and the proto conversion in servicer.py. Errors are PackyardError
