@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-import grpc
 import pytest
 from fastapi import Request
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -26,9 +25,10 @@ class CountingBackends:
     def __init__(self, expires: datetime | None) -> None:
         self.calls: list[str] = []
         self.expires = expires
-        self.metadata = SimpleNamespace(Authenticate=self._authenticate)
-        # Any call on the access stub (the old ListKeys lookup) is recorded, and fails.
-        self.access = SimpleNamespace(ListKeys=self._unexpected("ListKeys"))
+        # The client layer's calls (gateway/clients/): a failed RPC arrives as a domain error.
+        self.metadata = SimpleNamespace(authenticate=self._authenticate)
+        # Any call on the access client (the old ListKeys lookup) is recorded, and fails.
+        self.access = SimpleNamespace(list_keys=self._unexpected("ListKeys"))
         self.timeout = 5.0
 
     def _unexpected(self, name: str) -> Any:
@@ -41,14 +41,8 @@ class CountingBackends:
     async def _authenticate(self, request: Any, **options: Any) -> Any:
         self.calls.append("Authenticate")
         if self.expires is not None and datetime.now(UTC) >= self.expires:
-            # What the metadata service answers for an expired key.
-            raise grpc.aio.AioRpcError(
-                grpc.StatusCode.UNAUTHENTICATED,
-                grpc.aio.Metadata(),
-                grpc.aio.Metadata(),
-                "Invalid or non-existent authentication information.",
-                "",
-            )
+            # What the metadata client raises for an expired key (UNAUTHENTICATED).
+            raise Unauthenticated("Invalid or non-existent authentication information.")
         principal = metadata_pb2.Principal(name="ci", key_prefix="abcdef123456")
         if self.expires is not None:
             stamp = Timestamp()

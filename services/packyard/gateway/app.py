@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -21,6 +20,7 @@ from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.change_listener import ChangeListener
+from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import files, json_api, simple, upload
 from packyard.gateway.responses import error_response, response_for_error
@@ -37,6 +37,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
             # Connects in the background: the gateway serves at once, NATS or not.
             listener = ChangeListener(settings.nats_url, pages, auth)
+            downloads = DownloadCounter(backends.catalog)
             listener.start()
             try:
                 yield {
@@ -45,9 +46,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     "settings": settings,
                     "pages": pages,
                     "changes": listener,
+                    "downloads": downloads,
                 }
             finally:
                 await listener.stop()
+                await downloads.close()
 
     app = FastAPI(
         title="Packyard",
@@ -65,10 +68,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.exception_handler(PackyardError)
     async def _domain_error(request: Request, exc: PackyardError) -> Response:
-        return response_for_error(exc, request)
-
-    @app.exception_handler(grpc.aio.AioRpcError)
-    async def _rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
         return response_for_error(exc, request)
 
     @app.exception_handler(StarletteHTTPException)

@@ -13,7 +13,6 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
-import grpc
 from fastapi import Request
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
@@ -102,13 +101,10 @@ class Authenticator:
             return hit[1]
         generation = self._generation
         try:
-            reply = await self._backends.metadata.Authenticate(
-                metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
-                timeout=self._backends.timeout,
+            reply = await self._backends.metadata.authenticate(
+                metadata_pb2.AuthenticateRequest(username=creds.username, password=creds.password)
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                raise
+        except Unauthenticated:
             self._limiter.record_failure(address)
             raise Unauthenticated(BAD_CREDENTIALS) from None
         lifetime = self._lifetime(reply.principal)
@@ -136,9 +132,7 @@ class Authenticator:
         if hit and hit[0] > now:
             return hit[1]
         generation = self._generation
-        reply = await self._backends.metadata.GetFeed(
-            metadata_pb2.GetFeedRequest(name=name), timeout=self._backends.timeout
-        )
+        reply = await self._backends.metadata.get_feed(metadata_pb2.GetFeedRequest(name=name))
         if generation == self._generation:
             if len(self._feeds) >= _MAX_CACHED:
                 self._feeds.clear()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from importlib import resources
 
-import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,7 +19,6 @@ from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project
 from packyard.gateway.ui import actions, api, rss, xmlrpc
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
-from packyard.gateway.ui.context import ui_context, ui_lifespan
 from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.project import (
     STATUS_TEXT,
@@ -49,7 +47,7 @@ SEARCH_LIMIT = 50
 _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; charset=utf-8"}
 
 
-router = APIRouter(route_class=HtmlRoute, lifespan=ui_lifespan)
+router = APIRouter(route_class=HtmlRoute)
 for _module in (api, xmlrpc, rss, actions):
     router.include_router(_module.router)
 
@@ -65,12 +63,8 @@ def _page_number(value: str | None) -> int:
 async def feeds_page(request: Request, backends: BackendsDep, auth: AuthDep) -> Response:
     principal = await auth.principal(request)
     feeds = await readable_feeds(backends, principal)
-    stats = (
-        await ui_context(request)
-        .catalog(request)
-        .GetFeedStats(
-            catalog_pb2.GetFeedStatsRequest(feeds=[f.name for f in feeds]), timeout=backends.timeout
-        )
+    stats = await backends.catalog.get_feed_stats(
+        catalog_pb2.GetFeedStatsRequest(feeds=[f.name for f in feeds])
     )
     by_feed = {s.feed: s for s in stats.stats}
     rows = [
@@ -121,13 +115,8 @@ async def search_page(
         names = [f.name for f in await readable_feeds(backends, principal)]
     results: list[catalog_pb2.CatalogProject] = []
     if q.strip():
-        reply = (
-            await ui_context(request)
-            .catalog(request)
-            .Search(
-                catalog_pb2.SearchRequest(query=q, feeds=names, limit=SEARCH_LIMIT),
-                timeout=backends.timeout,
-            )
+        reply = await backends.catalog.search(
+            catalog_pb2.SearchRequest(query=q, feeds=names, limit=SEARCH_LIMIT)
         )
         results = list(reply.projects)
     return render_page(
@@ -158,14 +147,9 @@ async def feed_page(
     found = await visible_feed(auth, feed, principal)
     sort = sort if sort in SORT_ORDER else "name"
     number = _page_number(page)
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .ListFeedProjects(
-            catalog_pb2.ListFeedProjectsRequest(
-                feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
-            ),
-            timeout=backends.timeout,
+    reply = await backends.catalog.list_feed_projects(
+        catalog_pb2.ListFeedProjectsRequest(
+            feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
         )
     )
     projects = [
@@ -215,17 +199,10 @@ async def _downloads(
     request: Request, backends: BackendsDep, feed: str, project: str
 ) -> catalog_pb2.GetDownloadCountsResponse:
     try:
-        return (
-            await ui_context(request)
-            .catalog(request)
-            .GetDownloadCounts(
-                catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project),
-                timeout=backends.timeout,
-            )
+        return await backends.catalog.get_download_counts(
+            catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project)
         )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.NOT_FOUND:
-            raise
+    except NotFound:
         return catalog_pb2.GetDownloadCountsResponse()
 
 
