@@ -7,8 +7,8 @@ from packyard.rpc.v1 import access_pb2 as pb
 from packyard.rpc.v1 import access_pb2_grpc
 
 
-class AccessClient(Client):
-    stub_class = access_pb2_grpc.AccessServiceStub
+class AccessClient(Client, stub=access_pb2_grpc.AccessServiceStub):
+    """The admin API's users, keys, permissions and audit log."""
 
     list_users = Unary[pb.ListUsersRequest, pb.ListUsersResponse]()
     create_user = Unary[pb.CreateUserRequest, pb.CreateUserResponse]()

@@ -12,9 +12,7 @@ from packyard.rpc.v1 import blob_pb2_grpc
 UPLOAD_TIMEOUT = 600.0
 
 
-class BlobClient(Client):
-    stub_class = blob_pb2_grpc.BlobServiceStub
-
+class BlobClient(Client, stub=blob_pb2_grpc.BlobServiceStub):
     put_blob = Unary[AsyncIterator[pb.PutBlobRequest], pb.PutBlobResponse](
         min_timeout=UPLOAD_TIMEOUT
     )

@@ -3,8 +3,7 @@ failed RPC becomes the domain error its status stands for (``common/errors.py``)
 
 A client declares its calls as a table::
 
-    class MetadataClient(Client):
-        stub_class = metadata_pb2_grpc.MetadataServiceStub
+    class MetadataClient(Client, stub=metadata_pb2_grpc.MetadataServiceStub):
         get_feed = Unary[metadata_pb2.GetFeedRequest, metadata_pb2.GetFeedResponse]()
 
 and a caller writes ``await backends.metadata.get_feed(request)``: the attribute's name, in
@@ -18,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import grpc
 
-from packyard.common.errors import PackyardError, Unavailable, error_for_status
+from packyard.common.errors import NotFound, PackyardError, Unavailable, error_for_status
 
 # What a user sees when a backend cannot be reached (its own reason goes to the log).
 UNAVAILABLE_MESSAGE = "Service temporarily unavailable, try again shortly."
@@ -35,12 +34,23 @@ def status_error(exc: grpc.aio.AioRpcError) -> PackyardError:
     return error_for_status(exc.code(), exc.details() or exc.code().name)
 
 
+async def if_found(call: Awaitable[Reply]) -> Reply | None:
+    """The reply, or None where the service answers NOT_FOUND (a lookup that may miss)."""
+    try:
+        return await call
+    except NotFound:
+        return None
+
+
 class Client:
     """One service's stub on a channel the gateway's lifespan opened."""
 
     stub_class: Callable[[grpc.aio.Channel], Any]
     # How a failed RPC of this service reads as a domain error.
     errors: ErrorMap = staticmethod(status_error)
+
+    def __init_subclass__(cls, stub: Callable[[grpc.aio.Channel], Any]) -> None:
+        cls.stub_class = stub
 
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
         self.stub = self.stub_class(channel)

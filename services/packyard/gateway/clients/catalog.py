@@ -7,8 +7,10 @@ from packyard.rpc.v1 import catalog_pb2 as pb
 from packyard.rpc.v1 import catalog_pb2_grpc
 
 
-class CatalogClient(Client):
-    stub_class = catalog_pb2_grpc.CatalogServiceStub
+class CatalogClient(Client, stub=catalog_pb2_grpc.CatalogServiceStub):
+    """The web UI's search, listings and statistics, the XML-RPC search pip sends, and the
+    download counter (gateway/downloads.py), which records what the file route served.
+    """
 
     search = Unary[pb.SearchRequest, pb.SearchResponse]()
     list_feed_projects = Unary[pb.ListFeedProjectsRequest, pb.ListFeedProjectsResponse]()

@@ -20,8 +20,7 @@ def connector_error(exc: grpc.aio.AioRpcError) -> PackyardError:
     return status_error(exc)
 
 
-class ConnectorClient(Client):
-    stub_class = connector_pb2_grpc.ConnectorServiceStub
+class ConnectorClient(Client, stub=connector_pb2_grpc.ConnectorServiceStub):
     errors = staticmethod(connector_error)
 
     get_upstream_project = Unary[pb.GetUpstreamProjectRequest, pb.GetUpstreamProjectResponse]()

@@ -7,8 +7,9 @@ from packyard.rpc.v1 import metadata_pb2 as pb
 from packyard.rpc.v1 import metadata_pb2_grpc
 
 
-class MetadataClient(Client):
-    stub_class = metadata_pb2_grpc.MetadataServiceStub
+class MetadataClient(Client, stub=metadata_pb2_grpc.MetadataServiceStub):
+    """Used by every area: the read path (projects, files), uploads (RegisterFile), the admin
+    API's feed and release changes, and the Authenticator."""
 
     list_feeds = Unary[pb.ListFeedsRequest, pb.ListFeedsResponse]()
     get_feed = Unary[pb.GetFeedRequest, pb.GetFeedResponse]()

@@ -7,8 +7,11 @@ from packyard.rpc.v1 import upstream_pb2 as pb
 from packyard.rpc.v1 import upstream_pb2_grpc
 
 
-class UpstreamClient(Client):
-    stub_class = upstream_pb2_grpc.UpstreamServiceStub
+class UpstreamClient(Client, stub=upstream_pb2_grpc.UpstreamServiceStub):
+    """The admin API's connectors and origin controls; the read path's cached upstream files and
+    the upload's origin check (may this name be published here?). Its rows are written by the
+    connector service, never by the gateway.
+    """
 
     list_connectors = Unary[pb.ListConnectorsRequest, pb.ListConnectorsResponse]()
     add_connector = Unary[pb.AddConnectorRequest, pb.AddConnectorResponse]()

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.rpc.v1 import (
     blob_pb2,
@@ -43,24 +44,20 @@ STALE_HEADER = "X-Packyard-Stale"
 async def _hosted_project(
     backends: Backends, feed: str, project: str
 ) -> metadata_pb2.Project | None:
-    try:
-        reply = await backends.metadata.get_project(
-            metadata_pb2.GetProjectRequest(feed=feed, project=project)
-        )
-    except NotFound:
-        return None
-    return reply.project
+    reply = await if_found(
+        backends.metadata.get_project(metadata_pb2.GetProjectRequest(feed=feed, project=project))
+    )
+    return reply.project if reply is not None else None
 
 
 async def _upstream_project(
     backends: Backends, feed: str, project: str
 ) -> connector_pb2.GetUpstreamProjectResponse | None:
-    try:
-        return await backends.connector.get_upstream_project(
+    return await if_found(
+        backends.connector.get_upstream_project(
             connector_pb2.GetUpstreamProjectRequest(feed=feed, project=project)
         )
-    except NotFound:
-        return None
+    )
 
 
 def _from_upstream(
@@ -187,20 +184,18 @@ async def load_file(
     """One file of the feed by its filename: hosted, else cached from upstream, else (with
     ``project``) offered by the project's upstream listing. NotFound if none. With ``pages``,
     a feed known to have no connectors is not looked up upstream."""
-    try:
-        reply = await backends.metadata.get_file(
-            metadata_pb2.GetFileRequest(feed=feed, filename=filename)
-        )
-        return reply.file
-    except NotFound:
-        pass
-    try:
-        cached = await backends.upstream.get_cached_file(
+    hosted = await if_found(
+        backends.metadata.get_file(metadata_pb2.GetFileRequest(feed=feed, filename=filename))
+    )
+    if hosted is not None:
+        return hosted.file
+    cached = await if_found(
+        backends.upstream.get_cached_file(
             upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename)
         )
+    )
+    if cached is not None:
         return cached.file
-    except NotFound:
-        pass
     if project and await feed_has_connectors(backends, pages, feed):
         upstream = await _upstream_project(backends, feed, project)
         for info in upstream.files if upstream is not None else ():

@@ -12,9 +12,10 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound
+from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.pypi.offer import check_publish_allowed
 from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
@@ -121,13 +122,10 @@ async def publish(
 async def _existing_file(
     backends: Backends, feed: str, filename: str
 ) -> common_pb2.FileInfo | None:
-    try:
-        reply = await backends.metadata.get_file(
-            metadata_pb2.GetFileRequest(feed=feed, filename=filename)
-        )
-    except NotFound:
-        return None
-    return reply.file
+    reply = await if_found(
+        backends.metadata.get_file(metadata_pb2.GetFileRequest(feed=feed, filename=filename))
+    )
+    return reply.file if reply is not None else None
 
 
 async def _blob_stream(

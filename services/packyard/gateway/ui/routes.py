@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import NotFound
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project
 from packyard.gateway.ui import actions, api, rss, xmlrpc
@@ -198,12 +199,12 @@ async def version_page(
 async def _downloads(
     request: Request, backends: BackendsDep, feed: str, project: str
 ) -> catalog_pb2.GetDownloadCountsResponse:
-    try:
-        return await backends.catalog.get_download_counts(
+    counts = await if_found(
+        backends.catalog.get_download_counts(
             catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project)
         )
-    except NotFound:
-        return catalog_pb2.GetDownloadCountsResponse()
+    )
+    return counts if counts is not None else catalog_pb2.GetDownloadCountsResponse()
 
 
 async def _project_page(
