@@ -3,6 +3,7 @@ the domain error (and so the HTTP status) its gRPC status stands for."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -15,10 +16,13 @@ from packyard.common.errors import (
     Unavailable,
     http_status_for,
 )
+from packyard.gateway.clients.access import AccessClient
 from packyard.gateway.clients.blob import BlobClient
-from packyard.gateway.clients.calls import UNAVAILABLE_MESSAGE
+from packyard.gateway.clients.calls import UNAVAILABLE_MESSAGE, Client, ServerStream, Unary
+from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.metadata import MetadataClient
+from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.rpc.v1 import blob_pb2, connector_pb2, metadata_pb2
 
 
@@ -156,3 +160,17 @@ async def test_a_stream_fails_as_a_domain_error_and_is_cancelled_when_left() -> 
     await anext(parts)
     await parts.aclose()
     assert stub.stream.cancelled
+
+
+@pytest.mark.parametrize(
+    "client",
+    [AccessClient, BlobClient, CatalogClient, ConnectorClient, MetadataClient, UpstreamClient],
+)
+def test_every_declared_call_is_an_rpc_of_its_service(client: type[Client]) -> None:
+    # The generated servicer base class has one method per RPC the proto declares.
+    module = sys.modules[client.stub_class.__module__]
+    servicer = getattr(module, client.stub_class.__name__.replace("Stub", "Servicer"))
+    declared = [c for c in vars(client).values() if isinstance(c, Unary | ServerStream)]
+    assert declared
+    for call in declared:
+        assert callable(getattr(servicer, call.rpc, None)), f"{client.__name__}: {call.rpc}"

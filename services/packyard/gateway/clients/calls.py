@@ -66,6 +66,11 @@ class _Call:
     def __set_name__(self, owner: type, name: str) -> None:
         self._rpc = self._rpc or "".join(part.capitalize() for part in name.split("_"))
 
+    @property
+    def rpc(self) -> str:
+        """The RPC's name in the proto."""
+        return self._rpc
+
     def _start(self, client: Client, request: object) -> Any:
         timeout = max(client.timeout, self._min_timeout) if self._deadline else None
         return getattr(client.stub, self._rpc)(request, timeout=timeout)
