@@ -25,12 +25,12 @@ OTHER = ("main", "other", "simple:text/html")
 
 
 class FakeMetadata:
-    """Answers Authenticate for a user and counts the calls."""
+    """Answers Authenticate for a user and counts the calls (the gateway's metadata client)."""
 
     def __init__(self) -> None:
         self.calls = 0
 
-    async def Authenticate(self, request: Any, **options: Any) -> Any:
+    async def authenticate(self, request: Any) -> Any:
         self.calls += 1
         return metadata_pb2.AuthenticateResponse(
             principal=metadata_pb2.Principal(name="alice", user="alice", read_feeds=["main"])
