@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from packyard.engines import NatsEngine
-from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
+from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.page_cache import CachedPage, PageCache
@@ -30,7 +30,7 @@ class FakeAccess:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def Authenticate(self, request: Any, **options: Any) -> Any:
+    async def authenticate(self, request: Any) -> Any:
         self.calls += 1
         return access_pb2.AuthenticateResponse(
             principal=common_pb2.Principal(name="alice", user="alice", read_feeds=["main"])

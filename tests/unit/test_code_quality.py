@@ -125,3 +125,42 @@ def test_the_interface_check_catches_a_reach_past_it() -> None:
     assert not _reaches_past_interface("packyard.metadata.access.interface", "index")
     assert not _reaches_past_interface("packyard.metadata.index.models.Feed", "index")
     assert not _reaches_past_interface("packyard.metadata.db.connection", "index")
+
+
+GATEWAY = PACKAGE / "gateway"
+# The gateway's areas, and which other areas each may import: the web UI shows what a feed
+# offers (pypi/offer.py, pypi/pages.py); pip's protocol and the admin API need nothing of the UI
+# or of each other.
+GATEWAY_AREAS: dict[str, set[str]] = {"pypi": set(), "admin": set(), "ui": {"pypi"}}
+
+
+def test_grpc_errors_are_handled_only_in_the_gateways_client_layer() -> None:
+    for path in GATEWAY.rglob("*.py"):
+        if path.parent.name == "clients":
+            continue
+        text = path.read_text()
+        for word in ("AioRpcError", "StatusCode"):
+            assert word not in text, f"{path} handles gRPC statuses ({word}): use gateway/clients/"
+
+
+@pytest.mark.parametrize("area", sorted(GATEWAY_AREAS))
+def test_gateway_areas_import_each_other_only_where_allowed(area: str) -> None:
+    forbidden = set(GATEWAY_AREAS) - GATEWAY_AREAS[area] - {area}
+    for path in (GATEWAY / area).rglob("*.py"):
+        for module in _imported_packyard_modules(path):
+            parts = module.split(".")
+            if parts[1] == "gateway" and len(parts) > 2:
+                assert parts[2] not in forbidden, f"{path} imports {module}"
+
+
+def test_gateway_shared_modules_import_no_area() -> None:
+    """Only the app wires the areas in; the shared pieces (clients, auth, page cache, downloads
+    …) serve every area and so depend on none."""
+    for path in GATEWAY.rglob("*.py"):
+        relative = path.relative_to(GATEWAY)
+        if relative.parts[0] in GATEWAY_AREAS or relative == Path("app.py"):
+            continue
+        for module in _imported_packyard_modules(path):
+            parts = module.split(".")
+            if parts[1] == "gateway" and len(parts) > 2:
+                assert parts[2] not in GATEWAY_AREAS, f"{path} imports {module}"

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-import grpc
 import pytest
 from fastapi import Request
 from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import Unauthenticated
-from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
+from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
 from packyard.rpc.v1 import access_pb2, common_pb2
 
@@ -26,10 +25,11 @@ class CountingBackends:
     def __init__(self, expires: datetime | None) -> None:
         self.calls: list[str] = []
         self.expires = expires
-        # Authenticate answers; any other call on the access stub (the old ListKeys lookup) is
-        # recorded, and fails.
+        # The client layer's calls (gateway/clients/): a failed RPC arrives as a domain error.
+        # Authenticate answers; any other call on the access client (the old ListKeys lookup)
+        # is recorded, and fails.
         self.access = SimpleNamespace(
-            Authenticate=self._authenticate, ListKeys=self._unexpected("ListKeys")
+            authenticate=self._authenticate, list_keys=self._unexpected("ListKeys")
         )
         self.timeout = 5.0
 
@@ -43,14 +43,8 @@ class CountingBackends:
     async def _authenticate(self, request: Any, **options: Any) -> Any:
         self.calls.append("Authenticate")
         if self.expires is not None and datetime.now(UTC) >= self.expires:
-            # What the access service answers for an expired key.
-            raise grpc.aio.AioRpcError(
-                grpc.StatusCode.UNAUTHENTICATED,
-                grpc.aio.Metadata(),
-                grpc.aio.Metadata(),
-                "Invalid or non-existent authentication information.",
-                "",
-            )
+            # What the access client raises for an expired key (UNAUTHENTICATED).
+            raise Unauthenticated("Invalid or non-existent authentication information.")
         principal = common_pb2.Principal(name="ci", key_prefix="abcdef123456")
         if self.expires is not None:
             stamp = Timestamp()

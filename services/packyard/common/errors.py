@@ -60,6 +60,13 @@ class UpstreamUnavailable(Unavailable):
     pass
 
 
+class BadGateway(PackyardError):
+    """An upstream answered something that must not be served (the connector's DATA_LOSS)."""
+
+    code = grpc.StatusCode.DATA_LOSS
+    http_status = 502
+
+
 # google/rpc/code.proto -> HTTP, as the house style fixes it. ALREADY_EXISTS is 400 rather
 # than 409 because twine, poetry and pdm recognise "400 File already exists" (Warehouse's
 # contract); FAILED_PRECONDITION is 400 as in Warehouse's "filename previously used".

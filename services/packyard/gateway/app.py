@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -14,23 +13,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from packyard.common.errors import PackyardError
 from packyard.common.telemetry import instrument_fastapi
-from packyard.gateway.access import Authenticator
-from packyard.gateway.auth_limits import FailureLimiter
+from packyard.gateway import health
+from packyard.gateway.admin import connectors as admin_connectors
+from packyard.gateway.admin import routes as admin
+from packyard.gateway.auth.authenticator import Authenticator
+from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.change_listener import ChangeListener
+from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
+from packyard.gateway.pypi import files, json_api, simple, upload
 from packyard.gateway.responses import error_response, response_for_error
-from packyard.gateway.routes import (
-    admin,
-    admin_connectors,
-    files,
-    health,
-    json_api,
-    simple,
-    ui,
-    upload,
-)
 from packyard.gateway.settings import GatewaySettings
+from packyard.gateway.ui import routes as ui
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -42,6 +37,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
             # Connects in the background: the gateway serves at once, NATS or not.
             listener = ChangeListener(settings.nats_url, pages, auth)
+            downloads = DownloadCounter(backends.catalog)
             listener.start()
             try:
                 yield {
@@ -50,9 +46,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     "settings": settings,
                     "pages": pages,
                     "changes": listener,
+                    "downloads": downloads,
                 }
             finally:
                 await listener.stop()
+                await downloads.close()
 
     app = FastAPI(
         title="Packyard",
@@ -70,10 +68,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.exception_handler(PackyardError)
     async def _domain_error(request: Request, exc: PackyardError) -> Response:
-        return response_for_error(exc, request)
-
-    @app.exception_handler(grpc.aio.AioRpcError)
-    async def _rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> Response:
         return response_for_error(exc, request)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,4 +1,5 @@
-"""The gRPC clients the gateway holds: one channel per service for the process lifetime."""
+"""The services the gateway calls: one channel per process for its lifetime, one typed client
+per gRPC service (gateway/clients/)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,26 @@ from dataclasses import dataclass
 import grpc
 
 from packyard.common.grpc import check_health, insecure_channel
+from packyard.gateway.clients.access import AccessClient
+from packyard.gateway.clients.blob import BlobClient
+from packyard.gateway.clients.catalog import CatalogClient
+from packyard.gateway.clients.connector import ConnectorClient
+from packyard.gateway.clients.metadata import MetadataClient
+from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.settings import GatewaySettings
-from packyard.rpc.v1 import (
-    access_pb2_grpc,
-    blob_pb2_grpc,
-    connector_pb2_grpc,
-    metadata_pb2_grpc,
-    upstream_pb2_grpc,
-)
 
 
 @dataclass(frozen=True)
 class Backends:
-    metadata: metadata_pb2_grpc.MetadataServiceStub
-    blob: blob_pb2_grpc.BlobServiceStub
-    connector: connector_pb2_grpc.ConnectorServiceStub
+    metadata: MetadataClient
+    blob: BlobClient
+    connector: ConnectorClient
+    # Served by the metadata process, on the metadata channel.
+    access: AccessClient
+    catalog: CatalogClient
+    upstream: UpstreamClient
     addrs: dict[str, str]
     timeout: float
-    # Served by the metadata process, on the metadata channel.
-    access: access_pb2_grpc.AccessServiceStub
-    # UpstreamService (connectors, upstream cache, origin controls), also on the metadata channel.
-    upstream: upstream_pb2_grpc.UpstreamServiceStub | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -44,15 +44,17 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
         "connector": settings.connector_addr,
     }
     channels: dict[str, grpc.aio.Channel] = {n: insecure_channel(a) for n, a in addrs.items()}
+    timeout = settings.rpc_timeout
     try:
         yield Backends(
-            metadata=metadata_pb2_grpc.MetadataServiceStub(channels["metadata"]),
-            blob=blob_pb2_grpc.BlobServiceStub(channels["blob"]),
-            connector=connector_pb2_grpc.ConnectorServiceStub(channels["connector"]),
+            metadata=MetadataClient(channels["metadata"], timeout),
+            blob=BlobClient(channels["blob"], timeout),
+            connector=ConnectorClient(channels["connector"], timeout),
+            access=AccessClient(channels["metadata"], timeout),
+            catalog=CatalogClient(channels["metadata"], timeout),
+            upstream=UpstreamClient(channels["metadata"], timeout),
             addrs=addrs,
-            timeout=settings.rpc_timeout,
-            access=access_pb2_grpc.AccessServiceStub(channels["metadata"]),
-            upstream=upstream_pb2_grpc.UpstreamServiceStub(channels["metadata"]),
+            timeout=timeout,
         )
     finally:
         for channel in channels.values():

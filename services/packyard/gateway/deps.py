@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from packyard.gateway.access import Authenticator
+from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.backends import Backends
+from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -19,6 +20,10 @@ def _auth(request: Request) -> Authenticator:
     return request.state.auth  # type: ignore[no-any-return]
 
 
+def _downloads(request: Request) -> DownloadCounter:
+    return request.state.downloads  # type: ignore[no-any-return]
+
+
 def _settings(request: Request) -> GatewaySettings:
     return request.state.settings  # type: ignore[no-any-return]
 
@@ -26,3 +31,4 @@ def _settings(request: Request) -> GatewaySettings:
 BackendsDep = Annotated[Backends, Depends(_backends)]
 AuthDep = Annotated[Authenticator, Depends(_auth)]
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
+DownloadsDep = Annotated[DownloadCounter, Depends(_downloads)]

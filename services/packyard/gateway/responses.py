@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import grpc
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -35,14 +34,10 @@ def error_response(
 
 
 def response_for_error(exc: Exception, request: Request | None = None) -> Response:
-    """Map a domain error or a failed RPC to the HTTP answer; log what the user does not see."""
+    """Map a domain error (failed RPCs are domain errors by now, gateway/clients/) to the HTTP
+    answer; log what the user does not see."""
     if isinstance(exc, PackyardError):
         status, message = exc.http_status or http_status_for(exc.code), exc.message
-    elif isinstance(exc, grpc.aio.AioRpcError):
-        status = http_status_for(exc.code())
-        message = exc.details() or exc.code().name
-        if exc.code() == grpc.StatusCode.UNAVAILABLE:
-            message = "Service temporarily unavailable, try again shortly."
     else:
         log.exception("gateway.unhandled")
         status, message = 500, "Internal server error."

@@ -11,18 +11,17 @@ from __future__ import annotations
 import math
 from importlib import resources
 
-import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import load_project
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.routes import ui_actions, ui_api, ui_rss, ui_xmlrpc
-from packyard.gateway.ui_access import may_yank, readable_feeds, visible_feed
-from packyard.gateway.ui_context import ui_context, ui_lifespan
-from packyard.gateway.ui_csrf import form_token
-from packyard.gateway.ui_project import (
+from packyard.gateway.pypi.offer import load_project
+from packyard.gateway.ui import actions, api, rss, xmlrpc
+from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
+from packyard.gateway.ui.csrf import form_token
+from packyard.gateway.ui.project import (
     STATUS_TEXT,
     file_rows,
     find_version,
@@ -32,9 +31,9 @@ from packyard.gateway.ui_project import (
     project_links,
     version_rows,
 )
-from packyard.gateway.ui_readme import render_readme
-from packyard.gateway.ui_render import SECURITY_HEADERS, render_page
-from packyard.gateway.ui_routing import SIGN_IN, HtmlRoute, error_page
+from packyard.gateway.ui.readme import render_readme
+from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
+from packyard.gateway.ui.routing import SIGN_IN, HtmlRoute, error_page
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
@@ -49,8 +48,8 @@ SEARCH_LIMIT = 50
 _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; charset=utf-8"}
 
 
-router = APIRouter(route_class=HtmlRoute, lifespan=ui_lifespan)
-for _module in (ui_api, ui_xmlrpc, ui_rss, ui_actions):
+router = APIRouter(route_class=HtmlRoute)
+for _module in (api, xmlrpc, rss, actions):
     router.include_router(_module.router)
 
 
@@ -65,12 +64,8 @@ def _page_number(value: str | None) -> int:
 async def feeds_page(request: Request, backends: BackendsDep, auth: AuthDep) -> Response:
     principal = await auth.principal(request)
     feeds = await readable_feeds(backends, principal)
-    stats = (
-        await ui_context(request)
-        .catalog(request)
-        .GetFeedStats(
-            catalog_pb2.GetFeedStatsRequest(feeds=[f.name for f in feeds]), timeout=backends.timeout
-        )
+    stats = await backends.catalog.get_feed_stats(
+        catalog_pb2.GetFeedStatsRequest(feeds=[f.name for f in feeds])
     )
     by_feed = {s.feed: s for s in stats.stats}
     rows = [
@@ -121,13 +116,8 @@ async def search_page(
         names = [f.name for f in await readable_feeds(backends, principal)]
     results: list[catalog_pb2.CatalogProject] = []
     if q.strip():
-        reply = (
-            await ui_context(request)
-            .catalog(request)
-            .Search(
-                catalog_pb2.SearchRequest(query=q, feeds=names, limit=SEARCH_LIMIT),
-                timeout=backends.timeout,
-            )
+        reply = await backends.catalog.search(
+            catalog_pb2.SearchRequest(query=q, feeds=names, limit=SEARCH_LIMIT)
         )
         results = list(reply.projects)
     return render_page(
@@ -158,14 +148,9 @@ async def feed_page(
     found = await visible_feed(auth, feed, principal)
     sort = sort if sort in SORT_ORDER else "name"
     number = _page_number(page)
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .ListFeedProjects(
-            catalog_pb2.ListFeedProjectsRequest(
-                feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
-            ),
-            timeout=backends.timeout,
+    reply = await backends.catalog.list_feed_projects(
+        catalog_pb2.ListFeedProjectsRequest(
+            feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
         )
     )
     projects = [
@@ -214,19 +199,12 @@ async def version_page(
 async def _downloads(
     request: Request, backends: BackendsDep, feed: str, project: str
 ) -> catalog_pb2.GetDownloadCountsResponse:
-    try:
-        return (
-            await ui_context(request)
-            .catalog(request)
-            .GetDownloadCounts(
-                catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project),
-                timeout=backends.timeout,
-            )
+    counts = await if_found(
+        backends.catalog.get_download_counts(
+            catalog_pb2.GetDownloadCountsRequest(feed=feed, project=project)
         )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.NOT_FOUND:
-            raise
-        return catalog_pb2.GetDownloadCountsResponse()
+    )
+    return counts if counts is not None else catalog_pb2.GetDownloadCountsResponse()
 
 
 async def _project_page(
@@ -293,7 +271,7 @@ async def _project_page(
 
 
 def _static_files() -> dict[str, bytes]:
-    folder = resources.files("packyard.gateway") / "static"
+    folder = resources.files("packyard.gateway.ui") / "static"
     return {name: (folder / name).read_bytes() for name in _STATIC}
 
 

@@ -7,27 +7,25 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import grpc
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from packyard.common.errors import PackyardError, http_status_for
-from packyard.gateway.ui_render import render_page, with_security_headers
+from packyard.gateway.clients.calls import UNAVAILABLE_MESSAGE
+from packyard.gateway.ui.render import render_page, with_security_headers
 
 _TITLES = {401: "Sign in required", 403: "Not allowed", 404: "Not found"}
 SIGN_IN = "Sign in with your user name and password, or with 'api' and an API key."
 
 
-def error_status(exc: Exception) -> tuple[int, str]:
-    """HTTP status and a message safe to show, for a domain error or a failed RPC."""
-    if isinstance(exc, PackyardError):
-        return exc.http_status or http_status_for(exc.code), exc.message
-    assert isinstance(exc, grpc.aio.AioRpcError)
-    status = http_status_for(exc.code())
+def error_status(exc: PackyardError) -> tuple[int, str]:
+    """HTTP status and a message safe to show: a server-side failure's reason goes to the log,
+    not onto the page."""
+    status = exc.http_status or http_status_for(exc.code)
     if status >= 500:
-        return status, "Service temporarily unavailable, try again shortly."
-    return status, exc.details() or exc.code().name
+        return status, UNAVAILABLE_MESSAGE
+    return status, exc.message
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
@@ -53,7 +51,7 @@ class HtmlRoute(APIRoute):
         async def run(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except (PackyardError, grpc.aio.AioRpcError) as exc:
+            except PackyardError as exc:
                 response = error_page(request, *error_status(exc))
             return with_security_headers(response)
 

@@ -24,10 +24,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-import grpc
-
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.rpc.v1 import (
     blob_pb2,
@@ -42,45 +41,23 @@ log = logging.getLogger(__name__)
 STALE_HEADER = "X-Packyard-Stale"
 
 
-class BadGateway(PackyardError):
-    """The upstream answered something that must not be served (the connector's DATA_LOSS)."""
-
-    code = grpc.StatusCode.DATA_LOSS
-    http_status = 502
-
-
-def _upstream_error(exc: grpc.aio.AioRpcError) -> Exception:
-    if exc.code() == grpc.StatusCode.DATA_LOSS:
-        return BadGateway(exc.details() or "Bad upstream response.")
-    return exc
-
-
 async def _hosted_project(
     backends: Backends, feed: str, project: str
 ) -> metadata_pb2.Project | None:
-    try:
-        reply = await backends.metadata.GetProject(
-            metadata_pb2.GetProjectRequest(feed=feed, project=project), timeout=backends.timeout
-        )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
-    return reply.project
+    reply = await if_found(
+        backends.metadata.get_project(metadata_pb2.GetProjectRequest(feed=feed, project=project))
+    )
+    return reply.project if reply is not None else None
 
 
 async def _upstream_project(
     backends: Backends, feed: str, project: str
 ) -> connector_pb2.GetUpstreamProjectResponse | None:
-    try:
-        return await backends.connector.GetUpstreamProject(
-            connector_pb2.GetUpstreamProjectRequest(feed=feed, project=project),
-            timeout=backends.timeout,
+    return await if_found(
+        backends.connector.get_upstream_project(
+            connector_pb2.GetUpstreamProjectRequest(feed=feed, project=project)
         )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise _upstream_error(exc) from None
+    )
 
 
 def _from_upstream(
@@ -118,7 +95,7 @@ CONNECTORS_VARIANT = "connectors"
 async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed: str) -> bool:
     """False only when the feed is known (through the page cache) to have no connectors; when
     in doubt True, so the connector is asked as it would be without this shortcut."""
-    if pages is None or not pages.enabled or backends.upstream is None:
+    if pages is None or not pages.enabled:
         return True
     key = (feed, "", CONNECTORS_VARIANT)
     hit = pages.get(key)
@@ -126,10 +103,10 @@ async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed:
         return hit.body != b"0"
     ticket = pages.ticket()
     try:
-        reply = await backends.upstream.ListConnectors(
-            upstream_pb2.ListConnectorsRequest(feed=feed), timeout=backends.timeout
+        reply = await backends.upstream.list_connectors(
+            upstream_pb2.ListConnectorsRequest(feed=feed)
         )
-    except grpc.aio.AioRpcError:
+    except PackyardError:
         return True
     has = len(reply.connectors) > 0
     pages.put(key, ticket, CachedPage(b"1" if has else b"0", "text/plain"))
@@ -168,7 +145,7 @@ async def load_project_with_headers(
             raise
         # Upstream trouble never hides hosted files.
         log.warning(
-            "catalog.upstream_failed",
+            "offer.upstream_failed",
             extra={"feed": feed, "project": project, "error": type(exc).__name__},
         )
         upstream = None
@@ -192,9 +169,7 @@ async def load_project(
 
 async def list_projects(backends: Backends, feed: str) -> list[metadata_pb2.ProjectSummary]:
     summaries: list[metadata_pb2.ProjectSummary] = []
-    async for batch in backends.metadata.ListProjects(
-        metadata_pb2.ListProjectsRequest(feed=feed), timeout=backends.timeout
-    ):
+    async for batch in backends.metadata.list_projects(metadata_pb2.ListProjectsRequest(feed=feed)):
         summaries.extend(batch.projects)
     return summaries
 
@@ -209,24 +184,18 @@ async def load_file(
     """One file of the feed by its filename: hosted, else cached from upstream, else (with
     ``project``) offered by the project's upstream listing. NotFound if none. With ``pages``,
     a feed known to have no connectors is not looked up upstream."""
-    try:
-        reply = await backends.metadata.GetFile(
-            metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
+    hosted = await if_found(
+        backends.metadata.get_file(metadata_pb2.GetFileRequest(feed=feed, filename=filename))
+    )
+    if hosted is not None:
+        return hosted.file
+    cached = await if_found(
+        backends.upstream.get_cached_file(
+            upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename)
         )
-        return reply.file
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.NOT_FOUND:
-            raise
-    if backends.upstream is not None:
-        try:
-            cached = await backends.upstream.GetCachedFile(
-                upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename),
-                timeout=backends.timeout,
-            )
-            return cached.file
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED):
-                raise
+    )
+    if cached is not None:
+        return cached.file
     if project and await feed_has_connectors(backends, pages, feed):
         upstream = await _upstream_project(backends, feed, project)
         for info in upstream.files if upstream is not None else ():
@@ -249,15 +218,11 @@ async def open_upstream_file(
     status. A failure later aborts the response: the client sees a broken transfer, never a
     complete wrong file.
     """
-    call = backends.connector.FetchFile(
+    parts = backends.connector.fetch_file(
         connector_pb2.FetchFileRequest(feed=info.feed, project=info.project, filename=info.filename)
     )
-    parts = call.__aiter__()
-    try:
-        head = await anext(parts)
-        first = await anext(parts, None)
-    except grpc.aio.AioRpcError as exc:
-        raise _upstream_error(exc) from None
+    head = await anext(parts)
+    first = await anext(parts, None)
 
     async def chunks() -> AsyncIterator[bytes]:
         if first is not None:
@@ -265,10 +230,10 @@ async def open_upstream_file(
         try:
             async for part in parts:
                 yield part.chunk
-        except grpc.aio.AioRpcError as exc:
+        except PackyardError as exc:
             log.warning(
-                "catalog.upstream_stream_aborted",
-                extra={"feed": info.feed, "file": info.filename, "reason": exc.details()},
+                "offer.upstream_stream_aborted",
+                extra={"feed": info.feed, "file": info.filename, "reason": exc.message},
             )
             raise
 
@@ -277,15 +242,10 @@ async def open_upstream_file(
 
 async def cache_upstream_file(backends: Backends, info: common_pb2.FileInfo) -> common_pb2.FileInfo:
     """Fetch an upstream file into the cache without serving it; returns the cached file."""
-    try:
-        async for _ in backends.connector.FetchFile(
-            connector_pb2.FetchFileRequest(
-                feed=info.feed, project=info.project, filename=info.filename
-            )
-        ):
-            pass
-    except grpc.aio.AioRpcError as exc:
-        raise _upstream_error(exc) from None
+    async for _ in backends.connector.fetch_file(
+        connector_pb2.FetchFileRequest(feed=info.feed, project=info.project, filename=info.filename)
+    ):
+        pass
     return await load_file(backends, info.feed, info.filename, project=info.project)
 
 
@@ -294,32 +254,20 @@ async def upstream_metadata(
 ) -> tuple[common_pb2.FileInfo, int]:
     """An upstream file's PEP 658 metadata, fetched or backfilled into the blob service once;
     returns the file (with core_metadata_sha256) and the metadata's size."""
-    try:
-        reply = await backends.connector.FetchMetadata(
-            connector_pb2.FetchMetadataRequest(
-                feed=info.feed, project=info.project, filename=info.filename
-            ),
-            timeout=max(backends.timeout, 600.0),
+    reply = await backends.connector.fetch_metadata(
+        connector_pb2.FetchMetadataRequest(
+            feed=info.feed, project=info.project, filename=info.filename
         )
-    except grpc.aio.AioRpcError as exc:
-        raise _upstream_error(exc) from None
+    )
     return reply.file, reply.metadata_size
 
 
 async def check_publish_allowed(backends: Backends, feed: str, project: str) -> None:
     """PermissionDenied when the origin controls refuse a local upload of ``project`` (a name
     first pulled from upstream, unless an administrator allowed publishing it)."""
-    if backends.upstream is None:
-        return
-    try:
-        reply = await backends.upstream.GetOriginPolicy(
-            upstream_pb2.GetOriginPolicyRequest(feed=feed, project=project),
-            timeout=backends.timeout,
-        )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
-            return
-        raise
+    reply = await backends.upstream.get_origin_policy(
+        upstream_pb2.GetOriginPolicyRequest(feed=feed, project=project)
+    )
     if not reply.policy.publish_allowed:
         raise PermissionDenied(reply.policy.publish_reason)
 
@@ -335,9 +283,8 @@ async def read_small_blob(backends: Backends, sha256: str, limit: int) -> bytes 
     """The whole stored object in one RPC (no separate stat for its size), or None when it is
     larger than ``limit`` bytes (then at most ``limit + 1`` bytes were read)."""
     body = bytearray()
-    async for part in backends.blob.GetBlob(
-        blob_pb2.GetBlobRequest(sha256=sha256, offset=0, length=limit + 1),
-        timeout=backends.timeout,
+    async for part in backends.blob.get_blob(
+        blob_pb2.GetBlobRequest(sha256=sha256, offset=0, length=limit + 1)
     ):
         body += part.chunk
         if len(body) > limit:
@@ -350,7 +297,7 @@ async def _blob_chunks(
 ) -> AsyncIterator[bytes]:
     if length == 0:
         return
-    async for part in backends.blob.GetBlob(
+    async for part in backends.blob.stream_blob(
         blob_pb2.GetBlobRequest(sha256=sha256, offset=offset, length=length)
     ):
         yield part.chunk

@@ -12,13 +12,12 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import grpc
-
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.gateway.backends import Backends
-from packyard.gateway.catalog import check_publish_allowed
-from packyard.gateway.upload_body import UploadBody
+from packyard.gateway.clients.calls import if_found
+from packyard.gateway.pypi.offer import check_publish_allowed
+from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
 from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
@@ -80,9 +79,8 @@ async def publish(
             "for more information."
         )
 
-    stored = await backends.blob.PutBlob(
-        _blob_stream(upload.path, upload.size, upload.filename, upload.hashes, max_size),
-        timeout=max(backends.timeout, 600.0),
+    stored = await backends.blob.put_blob(
+        _blob_stream(upload.path, upload.size, upload.filename, upload.hashes, max_size)
     )
     info = common_pb2.FileInfo(
         feed=feed.name,
@@ -99,15 +97,14 @@ async def publish(
         ),
         origin=common_pb2.ORIGIN_HOSTED,
     )
-    reply = await backends.metadata.RegisterFile(
+    reply = await backends.metadata.register_file(
         metadata_pb2.RegisterFileRequest(
             feed=feed.name,
             file=info,
             metadata=core_metadata_pb(metadata),
             uploader=uploader,
             audit=audit,
-        ),
-        timeout=backends.timeout,
+        )
     )
     log.info(
         "upload.accepted",
@@ -125,15 +122,10 @@ async def publish(
 async def _existing_file(
     backends: Backends, feed: str, filename: str
 ) -> common_pb2.FileInfo | None:
-    try:
-        reply = await backends.metadata.GetFile(
-            metadata_pb2.GetFileRequest(feed=feed, filename=filename), timeout=backends.timeout
-        )
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
-    return reply.file
+    reply = await if_found(
+        backends.metadata.get_file(metadata_pb2.GetFileRequest(feed=feed, filename=filename))
+    )
+    return reply.file if reply is not None else None
 
 
 async def _blob_stream(

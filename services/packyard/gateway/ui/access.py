@@ -4,12 +4,10 @@ like a feed that does not exist, so its name does not leak.
 
 from __future__ import annotations
 
-import grpc
-
 from packyard.common.errors import NotFound
-from packyard.gateway.access import Authenticator
+from packyard.gateway.auth.authenticator import Authenticator
+from packyard.gateway.auth.credentials import Right, can_read, has_right
 from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import Right, can_read, has_right
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
@@ -20,9 +18,7 @@ def feed_not_found(name: str) -> NotFound:
 async def readable_feeds(
     backends: Backends, principal: common_pb2.Principal | None
 ) -> list[metadata_pb2.Feed]:
-    reply = await backends.metadata.ListFeeds(
-        metadata_pb2.ListFeedsRequest(), timeout=backends.timeout
-    )
+    reply = await backends.metadata.list_feeds(metadata_pb2.ListFeedsRequest())
     return [feed for feed in reply.feeds if can_read(principal, feed)]
 
 
@@ -32,15 +28,13 @@ async def visible_feed(
     """The feed if the caller may read it; NotFound (the same one) if not or if missing."""
     try:
         feed = await auth.feed(name)
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            raise feed_not_found(name) from None
-        raise
+    except NotFound:
+        raise feed_not_found(name) from None
     if not can_read(principal, feed):
         raise feed_not_found(name)
     return feed
 
 
 def may_yank(principal: common_pb2.Principal | None, feed: str) -> bool:
-    """The right the admin API asks for yank, unyank and delete (admin_auth.FeedYankDep)."""
+    """The right the admin API asks for yank, unyank and delete (guards.FeedYankDep)."""
     return has_right(principal, feed, Right.YANK)

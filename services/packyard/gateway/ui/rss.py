@@ -11,9 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_render import path_part
-from packyard.gateway.ui_syndication import RssItem, render_rss
+from packyard.gateway.ui.render import path_part
+from packyard.gateway.ui.syndication import RssItem, render_rss
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2
 
@@ -42,13 +41,8 @@ def _items(base: str, releases: list[catalog_pb2.ReleaseEntry]) -> list[RssItem]
 async def _recent(
     request: Request, backends: BackendsDep, feed: str, project: str
 ) -> list[catalog_pb2.ReleaseEntry]:
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .ListRecentReleases(
-            catalog_pb2.ListRecentReleasesRequest(feed=feed, project=project, limit=FEED_ITEMS),
-            timeout=backends.timeout,
-        )
+    reply = await backends.catalog.list_recent_releases(
+        catalog_pb2.ListRecentReleasesRequest(feed=feed, project=project, limit=FEED_ITEMS)
     )
     return list(reply.releases)
 

@@ -13,18 +13,17 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
-import grpc
 from fastapi import Request
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
-from packyard.gateway.auth_limits import FailureLimiter
-from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import (
+from packyard.gateway.auth.credentials import (
     BAD_CREDENTIALS,
     can_publish,
     can_read,
     parse_basic_auth,
 )
+from packyard.gateway.auth.limits import FailureLimiter
+from packyard.gateway.backends import Backends
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
@@ -102,13 +101,10 @@ class Authenticator:
             return hit[1]
         generation = self._generation
         try:
-            reply = await self._backends.access.Authenticate(
-                access_pb2.AuthenticateRequest(username=creds.username, password=creds.password),
-                timeout=self._backends.timeout,
+            reply = await self._backends.access.authenticate(
+                access_pb2.AuthenticateRequest(username=creds.username, password=creds.password)
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                raise
+        except Unauthenticated:
             self._limiter.record_failure(address)
             raise Unauthenticated(BAD_CREDENTIALS) from None
         lifetime = self._lifetime(reply.principal)
@@ -136,9 +132,7 @@ class Authenticator:
         if hit and hit[0] > now:
             return hit[1]
         generation = self._generation
-        reply = await self._backends.metadata.GetFeed(
-            metadata_pb2.GetFeedRequest(name=name), timeout=self._backends.timeout
-        )
+        reply = await self._backends.metadata.get_feed(metadata_pb2.GetFeedRequest(name=name))
         if generation == self._generation:
             if len(self._feeds) >= _MAX_CACHED:
                 self._feeds.clear()

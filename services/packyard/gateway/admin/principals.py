@@ -9,15 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from packyard.common.errors import NotFound, PermissionDenied
-from packyard.gateway.access import forget_authentications
-from packyard.gateway.admin_auth import (
-    AdminDep,
-    CallerDep,
-    Principal,
-    Right,
-    audit_context,
-)
-from packyard.gateway.admin_schemas import (
+from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     KeyCreate,
     KeyCreated,
@@ -28,8 +20,16 @@ from packyard.gateway.admin_schemas import (
     WhoAmI,
     timestamp_pb,
 )
+from packyard.gateway.auth.authenticator import forget_authentications
+from packyard.gateway.auth.credentials import has_right
+from packyard.gateway.auth.guards import (
+    AdminDep,
+    CallerDep,
+    Principal,
+    Right,
+    audit_context,
+)
 from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import has_right
 from packyard.gateway.deps import BackendsDep
 from packyard.rpc.v1 import access_pb2
 
@@ -50,7 +50,7 @@ async def whoami(caller: CallerDep) -> WhoAmI:
 
 @router.get("/users", tags=[_USERS], summary="List users (admin)")
 async def list_users(caller: AdminDep, backends: BackendsDep) -> list[UserOut]:
-    reply = await backends.access.ListUsers(access_pb2.ListUsersRequest(), timeout=backends.timeout)
+    reply = await backends.access.list_users(access_pb2.ListUsersRequest())
     return [UserOut.from_pb(u) for u in reply.users]
 
 
@@ -58,14 +58,13 @@ async def list_users(caller: AdminDep, backends: BackendsDep) -> list[UserOut]:
 async def create_user(
     body: UserCreate, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> UserOut:
-    reply = await backends.access.CreateUser(
+    reply = await backends.access.create_user(
         access_pb2.CreateUserRequest(
             name=body.name,
             password=body.password,
             is_admin=body.admin,
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     return UserOut.from_pb(reply.user)
 
@@ -78,9 +77,7 @@ def _self_or_admin(caller: Principal, name: str) -> None:
 @router.get("/users/{name}", tags=[_USERS], summary="Show a user (admin or the user)")
 async def show_user(name: str, caller: CallerDep, backends: BackendsDep) -> UserOut:
     _self_or_admin(caller, name)
-    reply = await backends.access.GetUser(
-        access_pb2.GetUserRequest(name=name), timeout=backends.timeout
-    )
+    reply = await backends.access.get_user(access_pb2.GetUserRequest(name=name))
     return UserOut.from_pb(reply.user)
 
 
@@ -102,7 +99,7 @@ async def update_user(
         update.is_admin = body.admin
     if body.disabled is not None:
         update.disabled = body.disabled
-    reply = await backends.access.UpdateUser(update, timeout=backends.timeout)
+    reply = await backends.access.update_user(update)
     forget_authentications(request)
     return UserOut.from_pb(reply.user)
 
@@ -113,9 +110,8 @@ async def update_user(
 async def delete_user(
     name: str, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> Response:
-    await backends.access.DeleteUser(
-        access_pb2.DeleteUserRequest(name=name, audit=audit_context(request, caller)),
-        timeout=backends.timeout,
+    await backends.access.delete_user(
+        access_pb2.DeleteUserRequest(name=name, audit=audit_context(request, caller))
     )
     forget_authentications(request)
     return Response(status_code=204)
@@ -157,7 +153,7 @@ async def create_key(
     )
     if body.expires is not None:
         create.expires.CopyFrom(timestamp_pb(body.expires))
-    reply = await backends.access.CreateKey(create, timeout=backends.timeout)
+    reply = await backends.access.create_key(create)
     return KeyCreated(key=reply.key, **KeyOut.from_pb(reply.info).model_dump())
 
 
@@ -175,11 +171,10 @@ async def list_keys(
         if owner and owner != caller.user:
             raise PermissionDenied(f"'{caller.name}' may not list the keys of '{owner}'.")
         owner, standalone = caller.user, False
-    reply = await backends.access.ListKeys(
+    reply = await backends.access.list_keys(
         access_pb2.ListKeysRequest(
             owner=owner, standalone=standalone, include_revoked=include_revoked
-        ),
-        timeout=backends.timeout,
+        )
     )
     return [KeyOut.from_pb(k) for k in reply.keys]
 
@@ -189,9 +184,8 @@ async def _may_revoke(caller: Principal, key: access_pb2.ApiKey, backends: Backe
         return True
     if key.owner or key.is_admin:
         return False
-    grants = await backends.access.ListPermissions(
-        access_pb2.ListPermissionsRequest(subject=_KEY_SUBJECT + key.prefix),
-        timeout=backends.timeout,
+    grants = await backends.access.list_permissions(
+        access_pb2.ListPermissionsRequest(subject=_KEY_SUBJECT + key.prefix)
     )
     feeds = [p.feed for p in grants.permissions]
     return bool(feeds) and all(has_right(caller, feed, Right.ADMIN) for feed in feeds)
@@ -201,16 +195,15 @@ async def _may_revoke(caller: Principal, key: access_pb2.ApiKey, backends: Backe
 async def revoke_key(
     prefix: str, request: Request, caller: CallerDep, backends: BackendsDep
 ) -> KeyOut:
-    found = await backends.access.ListKeys(
-        access_pb2.ListKeysRequest(prefix=prefix, include_revoked=True), timeout=backends.timeout
+    found = await backends.access.list_keys(
+        access_pb2.ListKeysRequest(prefix=prefix, include_revoked=True)
     )
     if not found.keys:
         raise NotFound(f"API key '{prefix}' does not exist.")
     if not await _may_revoke(caller, found.keys[0], backends):
         raise PermissionDenied(f"'{caller.name}' may not revoke key '{prefix}'.")
-    reply = await backends.access.RevokeKey(
-        access_pb2.RevokeKeyRequest(prefix=prefix, audit=audit_context(request, caller)),
-        timeout=backends.timeout,
+    reply = await backends.access.revoke_key(
+        access_pb2.RevokeKeyRequest(prefix=prefix, audit=audit_context(request, caller))
     )
     forget_authentications(request)
     return KeyOut.from_pb(reply.key)

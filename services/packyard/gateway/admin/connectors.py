@@ -15,14 +15,12 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from packyard.common.errors import Unavailable
 from packyard.common.settings import redact_url
-from packyard.gateway.admin_auth import AdminDep, FeedAdminDep
-from packyard.gateway.backends import Backends
+from packyard.gateway.auth.guards import AdminDep, FeedAdminDep
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_pages
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
+from packyard.rpc.v1 import upstream_pb2
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["connectors"])
@@ -92,12 +90,6 @@ class OriginPolicyOut(BaseModel):
     first_from_upstream: bool
 
 
-def _stub(backends: Backends) -> upstream_pb2_grpc.UpstreamServiceStub:
-    if backends.upstream is None:
-        raise Unavailable("Connectors are not available on this gateway.")
-    return backends.upstream
-
-
 def _out(c: upstream_pb2.Connector) -> ConnectorOut:
     return ConnectorOut(
         id=c.id,
@@ -126,9 +118,7 @@ def _policy_out(p: upstream_pb2.OriginPolicy) -> OriginPolicyOut:
 
 @router.get("/feeds/{feed}/connectors", summary="Connectors of a feed, in priority order")
 async def list_connectors(feed: str, caller: AdminDep, backends: BackendsDep) -> list[ConnectorOut]:
-    reply = await _stub(backends).ListConnectors(
-        upstream_pb2.ListConnectorsRequest(feed=feed), timeout=backends.timeout
-    )
+    reply = await backends.upstream.list_connectors(upstream_pb2.ListConnectorsRequest(feed=feed))
     return [_out(c) for c in reply.connectors]
 
 
@@ -136,7 +126,7 @@ async def list_connectors(feed: str, caller: AdminDep, backends: BackendsDep) ->
 async def add_connector(
     feed: str, body: ConnectorIn, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> ConnectorOut:
-    reply = await _stub(backends).AddConnector(
+    reply = await backends.upstream.add_connector(
         upstream_pb2.AddConnectorRequest(
             connector=upstream_pb2.Connector(
                 feed=feed,
@@ -150,8 +140,7 @@ async def add_connector(
                 username=body.username or "",
                 password=body.password or "",
             )
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed)
     log.info(
@@ -183,9 +172,8 @@ async def update_connector(
         mask.append("credentials")
         connector.username = body.username or ""
         connector.password = body.password or ""
-    reply = await _stub(backends).UpdateConnector(
-        upstream_pb2.UpdateConnectorRequest(connector=connector, update_mask=mask),
-        timeout=backends.timeout,
+    reply = await backends.upstream.update_connector(
+        upstream_pb2.UpdateConnectorRequest(connector=connector, update_mask=mask)
     )
     drop_pages(request, feed)
     log.info(
@@ -201,8 +189,8 @@ async def update_connector(
 async def remove_connector(
     feed: str, connector_id: str, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> Response:
-    await _stub(backends).RemoveConnector(
-        upstream_pb2.RemoveConnectorRequest(feed=feed, id=connector_id), timeout=backends.timeout
+    await backends.upstream.remove_connector(
+        upstream_pb2.RemoveConnectorRequest(feed=feed, id=connector_id)
     )
     drop_pages(request, feed)
     log.info(
@@ -214,9 +202,7 @@ async def remove_connector(
 
 @router.get("/feeds/{feed}/origin", summary="Feed-wide origin controls")
 async def get_feed_origin(feed: str, caller: FeedAdminDep, backends: BackendsDep) -> FeedOriginBody:
-    reply = await _stub(backends).GetFeedOrigin(
-        upstream_pb2.GetFeedOriginRequest(feed=feed), timeout=backends.timeout
-    )
+    reply = await backends.upstream.get_feed_origin(upstream_pb2.GetFeedOriginRequest(feed=feed))
     return FeedOriginBody(
         reserved_prefixes=list(reply.origin.reserved_prefixes),
         merge_upstream=reply.origin.merge_upstream,
@@ -227,15 +213,14 @@ async def get_feed_origin(feed: str, caller: FeedAdminDep, backends: BackendsDep
 async def set_feed_origin(
     feed: str, body: FeedOriginBody, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> FeedOriginBody:
-    reply = await _stub(backends).SetFeedOrigin(
+    reply = await backends.upstream.set_feed_origin(
         upstream_pb2.SetFeedOriginRequest(
             origin=upstream_pb2.FeedOrigin(
                 feed=feed,
                 reserved_prefixes=body.reserved_prefixes,
                 merge_upstream=body.merge_upstream,
             )
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed)
     return FeedOriginBody(
@@ -248,9 +233,8 @@ async def set_feed_origin(
 async def get_project_origin(
     feed: str, project: str, caller: FeedAdminDep, backends: BackendsDep
 ) -> OriginPolicyOut:
-    reply = await _stub(backends).GetOriginPolicy(
-        upstream_pb2.GetOriginPolicyRequest(feed=feed, project=normalize(project)),
-        timeout=backends.timeout,
+    reply = await backends.upstream.get_origin_policy(
+        upstream_pb2.GetOriginPolicyRequest(feed=feed, project=normalize(project))
     )
     return _policy_out(reply.policy)
 
@@ -267,14 +251,13 @@ async def set_project_origin(
     caller: FeedAdminDep,
     backends: BackendsDep,
 ) -> OriginPolicyOut:
-    reply = await _stub(backends).SetProjectOrigin(
+    reply = await backends.upstream.set_project_origin(
         upstream_pb2.SetProjectOriginRequest(
             feed=feed,
             project=normalize(project),
             upstream=_SETTING_TO_PB[body.upstream],
             publish=_SETTING_TO_PB[body.publish],
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed, normalize(project))
     log.warning(

@@ -1,8 +1,8 @@
 """The admin API, ``/api/v1/…``: feeds, permissions, releases, files, project status, audit.
 
-Every route checks the caller's right first (gateway/admin_auth.py), then makes one gRPC call
+Every route checks the caller's right first (gateway/auth/guards.py), then makes one gRPC call
 to the metadata process; errors go through the one mapping in gateway/responses.py. Users
-and keys are in admin_principals.py, included here.
+and keys are in principals.py, included here; connectors are in connectors.py.
 """
 
 from __future__ import annotations
@@ -12,17 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from packyard.common.errors import PermissionDenied
-from packyard.gateway.access import forget_authentications
-from packyard.gateway.admin_auth import (
-    AdminDep,
-    FeedAdminDep,
-    FeedYankDep,
-    Right,
-    audit_context,
-    require_feed_right,
-    require_principal,
-)
-from packyard.gateway.admin_schemas import (
+from packyard.gateway.admin import principals
+from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     AuditEventOut,
     DeletedOut,
@@ -36,15 +27,24 @@ from packyard.gateway.admin_schemas import (
     YankBody,
     YankOut,
 )
-from packyard.gateway.credentials import can_read, has_right
+from packyard.gateway.auth.authenticator import forget_authentications
+from packyard.gateway.auth.credentials import can_read, has_right
+from packyard.gateway.auth.guards import (
+    AdminDep,
+    FeedAdminDep,
+    FeedYankDep,
+    Right,
+    audit_context,
+    require_feed_right,
+    require_principal,
+)
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import drop_file_pages, drop_pages
-from packyard.gateway.routes import admin_principals
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 router = APIRouter(prefix="/api/v1")
-router.include_router(admin_principals.router)
+router.include_router(principals.router)
 
 _FEEDS = "feeds"
 _PACKAGES = "releases and files"
@@ -62,9 +62,7 @@ _STATUS_TO_PB = {
 @router.get("/feeds", tags=[_FEEDS], summary="Feeds the caller may read")
 async def list_feeds(request: Request, backends: BackendsDep, auth: AuthDep) -> list[FeedOut]:
     principal = await auth.principal(request)
-    reply = await backends.metadata.ListFeeds(
-        metadata_pb2.ListFeedsRequest(), timeout=backends.timeout
-    )
+    reply = await backends.metadata.list_feeds(metadata_pb2.ListFeedsRequest())
     return [FeedOut.from_pb(f) for f in reply.feeds if can_read(principal, f)]
 
 
@@ -72,7 +70,7 @@ async def list_feeds(request: Request, backends: BackendsDep, auth: AuthDep) -> 
 async def create_feed(
     body: FeedCreate, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> FeedOut:
-    reply = await backends.metadata.CreateFeed(
+    reply = await backends.metadata.create_feed(
         metadata_pb2.CreateFeedRequest(
             feed=metadata_pb2.Feed(
                 name=body.name,
@@ -82,8 +80,7 @@ async def create_feed(
                 max_file_size=body.max_file_size or 0,
             ),
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     return FeedOut.from_pb(reply.feed)
 
@@ -98,13 +95,12 @@ async def update_feed(
     feed: str, body: FeedSettings, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> FeedOut:
     changes = body.model_dump(exclude_none=True)
-    reply = await backends.metadata.UpdateFeed(
+    reply = await backends.metadata.update_feed(
         metadata_pb2.UpdateFeedRequest(
             feed=metadata_pb2.Feed(name=feed, **changes),
             update_mask=sorted(changes),
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     forget_authentications(request)
     drop_pages(request, feed)
@@ -117,9 +113,8 @@ async def update_feed(
 async def delete_feed(
     feed: str, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> Response:
-    await backends.metadata.DeleteFeed(
-        metadata_pb2.DeleteFeedRequest(name=feed, audit=audit_context(request, caller)),
-        timeout=backends.timeout,
+    await backends.metadata.delete_feed(
+        metadata_pb2.DeleteFeedRequest(name=feed, audit=audit_context(request, caller))
     )
     forget_authentications(request)
     drop_pages(request, feed)
@@ -133,9 +128,7 @@ async def delete_feed(
 async def list_permissions(
     feed: str, caller: FeedAdminDep, backends: BackendsDep
 ) -> list[PermissionOut]:
-    reply = await backends.access.ListPermissions(
-        access_pb2.ListPermissionsRequest(feed=feed), timeout=backends.timeout
-    )
+    reply = await backends.access.list_permissions(access_pb2.ListPermissionsRequest(feed=feed))
     return [PermissionOut.from_pb(p) for p in reply.permissions]
 
 
@@ -152,14 +145,13 @@ async def set_permission(
     caller: FeedAdminDep,
     backends: BackendsDep,
 ) -> PermissionOut:
-    reply = await backends.access.SetPermission(
+    reply = await backends.access.set_permission(
         access_pb2.SetPermissionRequest(
             permission=access_pb2.Permission(
                 subject=subject, feed=feed, right=RIGHT_TO_PB[body.right]
             ),
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     forget_authentications(request)
     return PermissionOut.from_pb(reply.permission)
@@ -174,11 +166,10 @@ async def set_permission(
 async def delete_permission(
     feed: str, subject: str, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> Response:
-    await backends.access.DeletePermission(
+    await backends.access.delete_permission(
         access_pb2.DeletePermissionRequest(
             subject=subject, feed=feed, audit=audit_context(request, caller)
-        ),
-        timeout=backends.timeout,
+        )
     )
     forget_authentications(request)
     return Response(status_code=204)
@@ -193,7 +184,7 @@ async def _yank(
 ) -> YankOut:  # fmt: skip
     caller = await require_feed_right(request, feed, Right.YANK)
     name = normalize(project)
-    reply = await backends.metadata.SetReleaseYanked(
+    reply = await backends.metadata.set_release_yanked(
         metadata_pb2.SetReleaseYankedRequest(
             feed=feed,
             project=name,
@@ -201,8 +192,7 @@ async def _yank(
             yanked=yanked,
             reason=reason,
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed, name)
     return YankOut(feed=feed, project=name, version=version, yanked=yanked, files=reply.files)
@@ -246,11 +236,10 @@ async def delete_release(
     backends: BackendsDep,
 ) -> DeletedOut:
     name = normalize(project)
-    reply = await backends.metadata.DeleteRelease(
+    reply = await backends.metadata.delete_release(
         metadata_pb2.DeleteReleaseRequest(
             feed=feed, project=name, version=version, audit=audit_context(request, caller)
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed, name)
     return DeletedOut(deleted=f"{name}=={version}", files=reply.files)
@@ -264,11 +253,10 @@ async def delete_release(
 async def delete_file(
     feed: str, filename: str, request: Request, caller: FeedYankDep, backends: BackendsDep
 ) -> DeletedOut:
-    await backends.metadata.DeleteFile(
+    await backends.metadata.delete_file(
         metadata_pb2.DeleteFileRequest(
             feed=feed, filename=filename, audit=audit_context(request, caller)
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_file_pages(request, feed, filename)
     return DeletedOut(deleted=filename)
@@ -288,15 +276,14 @@ async def set_project_status(
     backends: BackendsDep,
 ) -> StatusOut:
     name = normalize(project)
-    await backends.metadata.SetProjectStatus(
+    await backends.metadata.set_project_status(
         metadata_pb2.SetProjectStatusRequest(
             feed=feed,
             project=name,
             status=_STATUS_TO_PB[body.status],
             reason=body.reason,
             audit=audit_context(request, caller),
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed, name)
     return StatusOut(feed=feed, project=name, status=body.status, reason=body.reason)
@@ -324,10 +311,9 @@ async def list_audit(
         raise PermissionDenied(
             f"'{caller.name}' may read the audit log only of feeds it administers (?feed=)."
         )
-    reply = await backends.access.ListAuditEvents(
+    reply = await backends.access.list_audit_events(
         access_pb2.ListAuditEventsRequest(
             feed=feed, actor=actor, action=action, before_id=before, limit=limit
-        ),
-        timeout=backends.timeout,
+        )
     )
     return [AuditEventOut.from_pb(e) for e in reply.events]

@@ -13,7 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import (
+from packyard.gateway.deps import AuthDep, BackendsDep, DownloadsDep
+from packyard.gateway.page_cache import page_cache
+from packyard.gateway.pypi.offer import (
     cache_upstream_file,
     file_chunks,
     is_uncached_upstream,
@@ -22,10 +24,7 @@ from packyard.gateway.catalog import (
     read_small_blob,
     upstream_metadata,
 )
-from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import page_cache
 from packyard.gateway.responses import error_response
-from packyard.gateway.ui_context import count_download
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
 from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range
@@ -48,6 +47,7 @@ async def download(
     request: Request,
     backends: BackendsDep,
     auth: AuthDep,
+    downloads: DownloadsDep,
 ) -> Response:
     await auth.readable_feed(request, feed)
     is_metadata = filename.endswith(METADATA_SUFFIX)
@@ -72,8 +72,8 @@ async def download(
         whole = await _whole_metadata(request, backends, info.core_metadata_sha256)
         if whole is not None:
             return Response(whole, headers=headers, media_type="text/plain")
-        stat = await backends.blob.StatBlob(
-            blob_pb2.StatBlobRequest(sha256=info.core_metadata_sha256), timeout=backends.timeout
+        stat = await backends.blob.stat_blob(
+            blob_pb2.StatBlobRequest(sha256=info.core_metadata_sha256)
         )
         sha256, size, media_type = info.core_metadata_sha256, stat.blob.size, "text/plain"
     else:
@@ -82,7 +82,9 @@ async def download(
                 return await _upstream_response(backends, info, filename)
             info = await cache_upstream_file(backends, info)
         sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
-    return await _blob_response(request, backends, info, filename, sha256, size, media_type)
+    response = await _blob_response(request, backends, info, filename, sha256, size, media_type)
+    downloads.count(request.method, response.status_code, info, sha256)
+    return response
 
 
 async def _blob_response(
@@ -112,7 +114,6 @@ async def _blob_response(
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
-    count_download(request, info, sha256, status)
     return StreamingResponse(
         await _primed(file_chunks(backends, info, sha256, start, length)),
         status_code=status,

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_xmlrpc_codec import (
+from packyard.gateway.ui.xmlrpc_codec import (
     FAULT_NO_METHOD,
     MAX_REQUEST_BYTES,
     SearchHit,
@@ -50,13 +49,8 @@ async def xmlrpc(feed: str, request: Request, backends: BackendsDep, auth: AuthD
         query = search_query(params)
     except XmlRpcFault as fault:
         return Response(fault_response(fault), media_type=XML_TYPE)
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .Search(
-            catalog_pb2.SearchRequest(query=query, feeds=[feed], limit=SEARCH_LIMIT),
-            timeout=backends.timeout,
-        )
+    reply = await backends.catalog.search(
+        catalog_pb2.SearchRequest(query=query, feeds=[feed], limit=SEARCH_LIMIT)
     )
     hits = [
         SearchHit(p.display_name or p.name, p.latest_version, p.summary) for p in reply.projects

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Request
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_access import readable_feeds, visible_feed
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_project import STATUS_TEXT
-from packyard.gateway.ui_render import path_part
+from packyard.gateway.ui.access import readable_feeds, visible_feed
+from packyard.gateway.ui.project import STATUS_TEXT
+from packyard.gateway.ui.render import path_part
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2
 
@@ -61,13 +60,8 @@ async def search(
         feeds = [(await visible_feed(auth, feed, principal)).name]
     else:
         feeds = [f.name for f in await readable_feeds(backends, principal)]
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .Search(
-            catalog_pb2.SearchRequest(query=q, feeds=feeds, limit=max(1, min(limit, 100))),
-            timeout=backends.timeout,
-        )
+    reply = await backends.catalog.search(
+        catalog_pb2.SearchRequest(query=q, feeds=feeds, limit=max(1, min(limit, 100)))
     )
     base = str(request.base_url).rstrip("/")
     return {"query": q, "results": [_project_json(base, p) for p in reply.projects]}
@@ -85,17 +79,12 @@ async def feed_catalog(
 ) -> dict[str, Any]:
     principal = await auth.principal(request)
     await visible_feed(auth, feed, principal)
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .ListFeedProjects(
-            catalog_pb2.ListFeedProjectsRequest(
-                feed=feed,
-                order=SORT_ORDER.get(sort, catalog_pb2.PROJECT_ORDER_NAME),
-                page=max(1, page),
-                page_size=max(1, min(per_page, 200)),
-            ),
-            timeout=backends.timeout,
+    reply = await backends.catalog.list_feed_projects(
+        catalog_pb2.ListFeedProjectsRequest(
+            feed=feed,
+            order=SORT_ORDER.get(sort, catalog_pb2.PROJECT_ORDER_NAME),
+            page=max(1, page),
+            page_size=max(1, min(per_page, 200)),
         )
     )
     base = str(request.base_url).rstrip("/")
@@ -117,11 +106,7 @@ async def downloads(
     principal = await auth.principal(request)
     await visible_feed(auth, feed, principal)
     name = normalize(project)
-    reply = (
-        await ui_context(request)
-        .catalog(request)
-        .GetDownloadCounts(
-            catalog_pb2.GetDownloadCountsRequest(feed=feed, project=name), timeout=backends.timeout
-        )
+    reply = await backends.catalog.get_download_counts(
+        catalog_pb2.GetDownloadCountsRequest(feed=feed, project=name)
     )
     return {"feed": feed, "project": name, "downloads": reply.project, "files": dict(reply.files)}

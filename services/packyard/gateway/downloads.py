@@ -1,5 +1,8 @@
 """Download counting off the download path: an in-memory tally flushed in batches.
 
+The file route counts (``count``); the UI shows the totals CatalogService keeps. The gateway's
+lifespan owns the one counter and flushes it at shutdown.
+
 A download adds one to a dict entry (no I/O, no await); a background task sends the tally to
 CatalogService every few seconds. A failed flush keeps its counts for the next one, up to a
 bound, so a metadata outage loses at most the counts beyond it and never slows a download.
@@ -11,11 +14,10 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
 
-import grpc
-
-from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
+from packyard.common.errors import PackyardError
+from packyard.gateway.clients.catalog import CatalogClient
+from packyard.rpc.v1 import catalog_pb2, common_pb2
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +27,11 @@ FLUSH_INTERVAL = 2.0
 MAX_PENDING = 50_000
 _BATCH = 5_000  # CatalogService accepts up to 10,000 counts per call
 
-StubFactory = Callable[[], catalog_pb2_grpc.CatalogServiceStub]
-
 
 class DownloadCounter:
-    def __init__(
-        self, stub: StubFactory, *, interval: float = FLUSH_INTERVAL, timeout: float = 10.0
-    ) -> None:
-        self._stub = stub
+    def __init__(self, catalog: CatalogClient, *, interval: float = FLUSH_INTERVAL) -> None:
+        self._catalog = catalog
         self._interval = interval
-        self._timeout = timeout
         self._pending: Counter[tuple[str, str]] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -42,6 +39,15 @@ class DownloadCounter:
     @property
     def pending(self) -> int:
         return sum(self._pending.values())
+
+    def count(self, method: str, status: int, info: common_pb2.FileInfo, sha256: str) -> None:
+        """Count a download answered in full (200 to a GET of the file itself).
+
+        Range requests (uv and pip reading a wheel's metadata), HEAD and .metadata files are
+        not downloads.
+        """
+        if method == "GET" and status == 200 and sha256 == info.hashes.sha256:
+            self.add(info.feed, info.filename)
 
     def add(self, feed: str, filename: str) -> None:
         key = (feed, filename)
@@ -66,7 +72,7 @@ class DownloadCounter:
                 chunk = items[start : start + _BATCH]
                 try:
                     recorded += await self._send(chunk)
-                except (grpc.aio.AioRpcError, OSError) as exc:
+                except PackyardError as exc:
                     log.warning("downloads.flush_failed", extra={"error": type(exc).__name__})
                     for key, count in items[start:]:
                         if key in self._pending or len(self._pending) < MAX_PENDING:
@@ -75,14 +81,13 @@ class DownloadCounter:
             return recorded
 
     async def _send(self, chunk: list[tuple[tuple[str, str], int]]) -> int:
-        reply = await self._stub().RecordDownloads(
+        reply = await self._catalog.record_downloads(
             catalog_pb2.RecordDownloadsRequest(
                 counts=[
                     catalog_pb2.DownloadCount(feed=feed, filename=filename, count=count)
                     for (feed, filename), count in chunk
                 ]
-            ),
-            timeout=self._timeout,
+            )
         )
         return int(reply.recorded)
 

@@ -1,7 +1,7 @@
 """The UI's admin forms: yank, unyank and delete a release, delete a file.
 
-The same right as the admin API (yank, gateway/admin_auth.py) and the same audit context;
-each form must also pass the CSRF check (gateway/ui_csrf.py). Success redirects (303) back to
+The same right as the admin API (yank, gateway/auth/guards.py) and the same audit context;
+each form must also pass the CSRF check (gateway/ui/csrf.py). Success redirects (303) back to
 the page the form was on.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from packyard.gateway.admin_auth import Right, audit_context, require_feed_right
+from packyard.gateway.auth.guards import Right, audit_context, require_feed_right
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_file_pages, drop_pages
-from packyard.gateway.ui_csrf import check_same_origin
-from packyard.gateway.ui_render import path_part
-from packyard.gateway.ui_routing import HtmlRoute
+from packyard.gateway.ui.csrf import check_same_origin
+from packyard.gateway.ui.render import path_part
+from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
@@ -57,7 +57,7 @@ async def _set_yanked(
 ) -> Response:
     audit, fields = await _form(request, feed)
     name = normalize(project)
-    await backends.metadata.SetReleaseYanked(
+    await backends.metadata.set_release_yanked(
         metadata_pb2.SetReleaseYankedRequest(
             feed=feed,
             project=name,
@@ -65,8 +65,7 @@ async def _set_yanked(
             yanked=yanked,
             reason=fields.get("reason", "").strip()[:MAX_REASON] if yanked else "",
             audit=audit,
-        ),
-        timeout=backends.timeout,
+        )
     )
     drop_pages(request, feed, name)
     return RedirectResponse(_project_url(feed, name, version), 303)
@@ -78,9 +77,8 @@ async def delete_release(
 ) -> Response:
     audit, _ = await _form(request, feed)
     name = normalize(project)
-    await backends.metadata.DeleteRelease(
-        metadata_pb2.DeleteReleaseRequest(feed=feed, project=name, version=version, audit=audit),
-        timeout=backends.timeout,
+    await backends.metadata.delete_release(
+        metadata_pb2.DeleteReleaseRequest(feed=feed, project=name, version=version, audit=audit)
     )
     drop_pages(request, feed, name)
     return RedirectResponse(_project_url(feed, name), 303)
@@ -91,9 +89,8 @@ async def delete_file(
     feed: str, filename: str, request: Request, backends: BackendsDep
 ) -> Response:
     audit, fields = await _form(request, feed)
-    await backends.metadata.DeleteFile(
-        metadata_pb2.DeleteFileRequest(feed=feed, filename=filename, audit=audit),
-        timeout=backends.timeout,
+    await backends.metadata.delete_file(
+        metadata_pb2.DeleteFileRequest(feed=feed, filename=filename, audit=audit)
     )
     drop_file_pages(request, feed, filename)
     # Back to the page the form was on, if that is a page of this site.
