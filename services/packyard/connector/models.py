@@ -106,3 +106,13 @@ class ProjectAnswer:
     merge_with_hosted: bool
     fetched: datetime
     status: ProjectStatus
+    backfilled: dict[str, Backfilled] = field(default_factory=dict)  # by filename
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """One file of a project's answer, with the connector that offers it."""
+
+    connector: Connector
+    file: OfferedFile
+    backfilled: Backfilled | None  # METADATA read with ranges for this (uncached) wheel
