@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(migrate_main())
     if args.command == "genkey":
-        from packyard.metadata.keys import generate_key
+        from packyard.metadata.access.keys import generate_key
 
         print(generate_key().key)
         return 0

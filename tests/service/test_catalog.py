@@ -20,7 +20,7 @@ import grpc
 import pytest
 from packyard.common.grpc import check_health, insecure_channel
 from packyard.engines import create_database, drop_database
-from packyard.metadata.catalog_servicer import CATALOG_SERVICE_NAME
+from packyard.metadata.catalog.servicer import CATALOG_SERVICE_NAME
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings

@@ -502,7 +502,7 @@ async def test_replaying_events_changes_nothing(services: Services, tmp_path: Pa
     """apply_event is idempotent and ignores older listings (what a redelivery or a replay of
     the whole stream does)."""
     from packyard.metadata.consumer import apply_event
-    from packyard.metadata.upstream_service import UpstreamStore
+    from packyard.metadata.upstream.service import UpstreamStore
 
     feed = f"f{uuid.uuid4().hex[:8]}"
     await services.metadata.CreateFeed(

@@ -15,9 +15,9 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.grpc import check_health, insecure_channel
+from packyard.metadata.index.servicer import SERVICE_NAME
 from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, migrate
 from packyard.metadata.server import running_server
-from packyard.metadata.servicer import SERVICE_NAME
 from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import (
     common_pb2,
@@ -765,7 +765,7 @@ async def test_unreachable_database_is_unavailable_not_internal() -> None:
 
 
 async def test_the_admin_key_setting_makes_a_global_administrator(database_url: str) -> None:
-    from packyard.metadata.keys import generate_key
+    from packyard.metadata.access.keys import generate_key
 
     key = generate_key().key  # what `packyard genkey` prints
     settings = _settings(database_url, admin_key=key)

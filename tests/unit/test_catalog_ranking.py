@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from packyard.metadata.catalog_models import CatalogProject
-from packyard.metadata.catalog_ranking import closeness, edit_distance, rank
-from packyard.metadata.catalog_service import name_query
+from packyard.metadata.catalog.models import CatalogProject
+from packyard.metadata.catalog.ranking import closeness, edit_distance, rank
+from packyard.metadata.catalog.service import name_query
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from packyard.metadata import servicer
-from packyard.metadata.models import CoreMetadata, FileRecord, Origin, Project, ProjectStatus
+from packyard.metadata.index import servicer
+from packyard.metadata.index.models import CoreMetadata, FileRecord, Origin, Project, ProjectStatus
 from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import common_pb2
 

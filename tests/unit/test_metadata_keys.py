@@ -1,11 +1,11 @@
-"""API key format, parsing and hashing (packyard.metadata.keys)."""
+"""API key format, parsing and hashing (packyard.metadata.access.keys)."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pytest
-from packyard.metadata import keys
+from packyard.metadata.access import keys
 
 
 def test_generated_key_has_the_documented_shape() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from packyard.connector.breaker import CircuitBreakers
-from packyard.metadata.upstream_models import Connector, FeedOrigin, ProjectOrigin
-from packyard.metadata.upstream_policy import decide
-from packyard.metadata.upstream_service import name_selected, split_credentials
+from packyard.metadata.upstream.models import Connector, FeedOrigin, ProjectOrigin
+from packyard.metadata.upstream.policy import decide
+from packyard.metadata.upstream.service import name_selected, split_credentials
 
 FEED = FeedOrigin("main", reserved_prefixes=("acme-",))
 

@@ -33,8 +33,8 @@ from packyard.common.events import (
 )
 from packyard.common.metrics import record_consumer_lag
 from packyard.common.telemetry import consumer_span, set_span_fields
-from packyard.metadata.upstream_models import CachedFile, Listing
-from packyard.metadata.upstream_service import UpstreamStore
+from packyard.metadata.upstream.models import CachedFile, Listing
+from packyard.metadata.upstream.service import UpstreamStore
 from packyard.rpc.v1 import events_pb2, upstream_pb2
 
 log = logging.getLogger(__name__)

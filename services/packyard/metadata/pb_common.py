@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from packyard.metadata.models import ProjectStatus
+from packyard.metadata.index.models import ProjectStatus
 from packyard.rpc.v1 import common_pb2
 
 STATUS_TO_PB = {

@@ -21,14 +21,14 @@ from packyard.common.grpc import (
 )
 from packyard.common.settings import redact_url
 from packyard.common.telemetry import instrument_asyncpg
-from packyard.metadata.access_service import AccessService
-from packyard.metadata.access_servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
-from packyard.metadata.access_servicer import AccessServicer
-from packyard.metadata.catalog_servicer import add_catalog_service
+from packyard.metadata.access.service import AccessService
+from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
+from packyard.metadata.access.servicer import AccessServicer
+from packyard.metadata.catalog.servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
-from packyard.metadata.models import NewApiKey
-from packyard.metadata.service import MetadataService
-from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
+from packyard.metadata.index.models import NewApiKey
+from packyard.metadata.index.service import MetadataService
+from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream_server import start_upstream
 from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc

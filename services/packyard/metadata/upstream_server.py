@@ -9,8 +9,8 @@ import grpc
 
 from packyard.metadata.consumer import EventConsumer
 from packyard.metadata.settings import MetadataSettings
-from packyard.metadata.upstream_service import UpstreamStore
-from packyard.metadata.upstream_servicer import SERVICE_NAME, UpstreamServicer
+from packyard.metadata.upstream.service import UpstreamStore
+from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
 from packyard.rpc.v1 import upstream_pb2_grpc
 
 

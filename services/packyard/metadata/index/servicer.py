@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 
-from packyard.metadata.access_models import AuditContext
-from packyard.metadata.models import (
+from packyard.metadata.access.models import AuditContext
+from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
     FileRecord,
@@ -23,8 +23,8 @@ from packyard.metadata.models import (
     ProjectStatus,
     ProjectSummary,
 )
+from packyard.metadata.index.service import MetadataService
 from packyard.metadata.pb_common import STATUS_TO_PB, datetime_from_pb, timestamp_to_pb
-from packyard.metadata.service import MetadataService
 from packyard.rpc.v1 import common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"

@@ -1,5 +1,5 @@
 """The upstream domain of the metadata service: connectors, cached listings and files, and the
-origin controls. Plain async Python over the pool; SQL in upstream_repository.py."""
+origin controls. Plain async Python over the pool; SQL in repository.py."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from packaging.utils import canonicalize_name
 
 from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
 from packyard.common.settings import redact_url
-from packyard.metadata import upstream_repository as repo
-from packyard.metadata.upstream_models import (
+from packyard.metadata.upstream import repository as repo
+from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,
@@ -27,7 +27,7 @@ from packyard.metadata.upstream_models import (
     OriginPolicy,
     UpstreamState,
 )
-from packyard.metadata.upstream_policy import decide
+from packyard.metadata.upstream.policy import decide
 from packyard.protocol.upstream_parse import origin_of
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
 """SQL of access control: users, keys, permissions, audit log. Functions take a connection and
-never commit; the domain (access_service.py, service.py) owns transactions.
+never commit; the domain services (service.py here, index/service.py for its audit rows) own
+transactions.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
-from packyard.metadata.access_models import (
+from packyard.metadata.access.models import (
     ApiKeyInfo,
     AuditContext,
     AuditEvent,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from packyard.metadata.upstream_models import (
+from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,

@@ -1,7 +1,7 @@
 """The access domain: users, API keys, per-feed permissions, authentication, audit log.
 
-Plain async Python over an asyncpg pool; SQL in access_repository.py, proto conversion in
-access_servicer.py. Every change is written to the audit log in the transaction that makes it.
+Plain async Python over an asyncpg pool; SQL in repository.py, proto conversion in
+servicer.py. Every change is written to the audit log in the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from packyard.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from packyard.metadata import access_passwords as passwords
-from packyard.metadata import access_repository as repo
-from packyard.metadata import keys
-from packyard.metadata import repository as feeds_repo
-from packyard.metadata.access_models import (
+from packyard.metadata.access import keys
+from packyard.metadata.access import passwords as passwords
+from packyard.metadata.access import repository as repo
+from packyard.metadata.access.models import (
     ALL_FEEDS,
     KEY_SUBJECT_PREFIX,
     ApiKeyInfo,
@@ -40,7 +39,8 @@ from packyard.metadata.access_models import (
     User,
     key_subject,
 )
-from packyard.metadata.models import Principal
+from packyard.metadata.index import repository as feeds_repo
+from packyard.metadata.index.models import Principal
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from packyard.common.errors import InvalidArgument, NotFound, Unavailable
-from packyard.metadata import catalog_repository as repo
-from packyard.metadata.catalog_models import (
+from packyard.metadata.catalog import repository as repo
+from packyard.metadata.catalog.models import (
     CatalogProject,
     DownloadCounts,
     FeedStats,
@@ -22,7 +22,7 @@ from packyard.metadata.catalog_models import (
     ProjectPage,
     ReleaseEntry,
 )
-from packyard.metadata.catalog_ranking import rank
+from packyard.metadata.catalog.ranking import rank
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from packyard.metadata.models import ProjectStatus
+from packyard.metadata.index.models import ProjectStatus
 
 
 class ProjectOrder(enum.StrEnum):

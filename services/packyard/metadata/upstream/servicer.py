@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from packyard.metadata.upstream_models import (
+from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,
@@ -13,7 +13,7 @@ from packyard.metadata.upstream_models import (
     Listing,
     OriginPolicy,
 )
-from packyard.metadata.upstream_service import UpstreamStore
+from packyard.metadata.upstream.service import UpstreamStore
 from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.UpstreamService"

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from packyard.metadata.access_models import AuditContext
-from packyard.metadata.models import (
+from packyard.metadata.access.models import AuditContext
+from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
     FileRecord,
@@ -19,7 +19,7 @@ from packyard.metadata.models import (
     ProjectStatus,
     ProjectSummary,
 )
-from packyard.metadata.upstream_models import ProjectOrigin
+from packyard.metadata.upstream.models import ProjectOrigin
 
 # Release columns named like CoreMetadata fields; name and version come from the project and
 # the release row itself.

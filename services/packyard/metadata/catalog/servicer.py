@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
-from packyard.metadata.catalog_models import (
+from packyard.metadata.catalog.models import (
     CatalogProject,
     FeedStats,
     ProjectOrder,
     ReleaseEntry,
 )
-from packyard.metadata.catalog_service import CatalogService
+from packyard.metadata.catalog.service import CatalogService
 from packyard.metadata.pb_common import STATUS_TO_PB, timestamp_to_pb
 from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
 

@@ -1,4 +1,4 @@
-"""SQL of the catalog. Functions take a connection and never commit (catalog_service.py owns
+"""SQL of the catalog. Functions take a connection and never commit (service.py owns
 transactions). project_search is filled by triggers (migrations/0004_catalog.sql).
 """
 
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncpg
 
-from packyard.metadata.catalog_models import (
+from packyard.metadata.catalog.models import (
     CatalogProject,
     FeedStats,
     ProjectOrder,
     ReleaseEntry,
 )
-from packyard.metadata.models import ProjectStatus
+from packyard.metadata.index.models import ProjectStatus
 
 _PROJECT_COLUMNS = """
 s.feed, s.name, s.display_name, s.latest_version, s.summary, s.last_upload, p.status,

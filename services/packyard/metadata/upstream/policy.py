@@ -10,7 +10,7 @@ settings override the defaults; the feed may allow merging for every hosted proj
 
 from __future__ import annotations
 
-from packyard.metadata.upstream_models import FeedOrigin, OriginPolicy, ProjectOrigin
+from packyard.metadata.upstream.models import FeedOrigin, OriginPolicy, ProjectOrigin
 
 
 def reserved_prefix(project: str, feed: FeedOrigin) -> str | None:

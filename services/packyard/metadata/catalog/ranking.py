@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from packyard.metadata.catalog_models import CatalogProject
+from packyard.metadata.catalog.models import CatalogProject
 
 # Weight of name closeness (0..1) next to the database score (exact name 100, prefix 10,
 # trigram similarity 0..10, text rank 0..~20).

@@ -10,7 +10,7 @@ from datetime import UTC
 import grpc
 
 from packyard.common.errors import InvalidArgument
-from packyard.metadata.access_models import (
+from packyard.metadata.access.models import (
     ApiKeyInfo,
     AuditEvent,
     NewKey,
@@ -18,9 +18,9 @@ from packyard.metadata.access_models import (
     Right,
     User,
 )
-from packyard.metadata.access_service import AccessService
+from packyard.metadata.access.service import AccessService
+from packyard.metadata.index.servicer import audit_from_pb
 from packyard.metadata.pb_common import timestamp_to_pb
-from packyard.metadata.servicer import audit_from_pb
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"

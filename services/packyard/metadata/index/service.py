@@ -23,11 +23,11 @@ from packyard.common.errors import (
     PermissionDenied,
     Unavailable,
 )
-from packyard.metadata import access_repository as audit_repo
-from packyard.metadata import repository as repo
-from packyard.metadata.access_models import AuditContext, NewKey, Right
-from packyard.metadata.access_service import AccessService
-from packyard.metadata.models import (
+from packyard.metadata.access import repository as audit_repo
+from packyard.metadata.access.models import AuditContext, NewKey, Right
+from packyard.metadata.access.service import AccessService
+from packyard.metadata.index import repository as repo
+from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
     FileRecord,
@@ -40,7 +40,7 @@ from packyard.metadata.models import (
     ProjectSummary,
     Registration,
 )
-from packyard.metadata.upstream_policy import publish_refusal
+from packyard.metadata.upstream.policy import publish_refusal
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""index domain of the metadata service."""

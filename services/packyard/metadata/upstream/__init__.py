@@ -1,0 +1,1 @@
+"""upstream domain of the metadata service."""
