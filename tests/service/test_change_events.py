@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from packyard.engines import NatsEngine
-from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
+from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.page_cache import CachedPage, PageCache

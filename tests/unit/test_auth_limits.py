@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from packyard.gateway.auth_limits import FailureLimiter, TooManyFailures
-from packyard.gateway.credentials import Right, has_right
+from packyard.gateway.auth.credentials import Right, has_right
+from packyard.gateway.auth.limits import FailureLimiter, TooManyFailures
 from packyard.rpc.v1 import metadata_pb2
 
 

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 from packyard.common.errors import Unauthenticated
-from packyard.gateway.credentials import can_publish, can_read, parse_basic_auth
+from packyard.gateway.auth.credentials import can_publish, can_read, parse_basic_auth
 from packyard.rpc.v1 import metadata_pb2
 
 

@@ -172,7 +172,7 @@ def test_dockerfile_is_multi_stage_non_root_with_a_health_check() -> None:
     check = re.search(r"^HEALTHCHECK .*?(?<!\\)$", text, re.M | re.S)
     assert check is not None and "/healthz" in check.group(0)
     assert "PACKYARD_SPOOL_DIR=/var/spool/packyard" in text
-    from packyard.gateway.routes import health
+    from packyard.gateway import health
 
     assert {"/healthz", "/readyz"} <= {getattr(r, "path", "") for r in health.router.routes}
 

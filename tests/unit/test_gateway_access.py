@@ -12,7 +12,7 @@ import pytest
 from fastapi import Request
 from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import Unauthenticated
-from packyard.gateway.access import DISCONNECTED_TTL, Authenticator
+from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
 from packyard.rpc.v1 import metadata_pb2
 

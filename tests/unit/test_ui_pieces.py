@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import PermissionDenied
-from packyard.gateway.ui_csrf import check_same_origin, form_token
-from packyard.gateway.ui_project import (
+from packyard.gateway.ui.csrf import check_same_origin, form_token
+from packyard.gateway.ui.project import (
     index_url,
     install_lines,
     latest_version,
@@ -18,9 +18,9 @@ from packyard.gateway.ui_project import (
     safe_url,
     version_rows,
 )
-from packyard.gateway.ui_readme import render_readme
-from packyard.gateway.ui_syndication import RssItem, render_rss
-from packyard.gateway.ui_xmlrpc_codec import (
+from packyard.gateway.ui.readme import render_readme
+from packyard.gateway.ui.syndication import RssItem, render_rss
+from packyard.gateway.ui.xmlrpc_codec import (
     SearchHit,
     XmlRpcFault,
     parse_call,

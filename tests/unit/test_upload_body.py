@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from packyard.common.errors import InvalidArgument
-from packyard.gateway.upload_body import FileTooLarge, read_upload_body
+from packyard.gateway.pypi.upload_body import FileTooLarge, read_upload_body
 
 BOUNDARY = "xYzZY"
 CTYPE = f"multipart/form-data; boundary={BOUNDARY}"

@@ -14,23 +14,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from packyard.common.errors import PackyardError
 from packyard.common.telemetry import instrument_fastapi
-from packyard.gateway.access import Authenticator
-from packyard.gateway.auth_limits import FailureLimiter
+from packyard.gateway import health
+from packyard.gateway.admin import connectors as admin_connectors
+from packyard.gateway.admin import routes as admin
+from packyard.gateway.auth.authenticator import Authenticator
+from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.page_cache import PageCache
+from packyard.gateway.pypi import files, json_api, simple, upload
 from packyard.gateway.responses import error_response, response_for_error
-from packyard.gateway.routes import (
-    admin,
-    admin_connectors,
-    files,
-    health,
-    json_api,
-    simple,
-    ui,
-    upload,
-)
 from packyard.gateway.settings import GatewaySettings
+from packyard.gateway.ui import routes as ui
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:

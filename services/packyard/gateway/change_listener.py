@@ -23,7 +23,7 @@ from packyard.common.events import (
     INDEX_CHANGED_ANY_FEED,
     connect_with_retry,
 )
-from packyard.gateway.access import Authenticator
+from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.page_cache import PageCache
 from packyard.rpc.v1 import events_pb2
 

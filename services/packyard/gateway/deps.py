@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from packyard.gateway.access import Authenticator
+from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.backends import Backends
 from packyard.gateway.settings import GatewaySettings
 

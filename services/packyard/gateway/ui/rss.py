@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_render import path_part
-from packyard.gateway.ui_syndication import RssItem, render_rss
+from packyard.gateway.ui.context import ui_context
+from packyard.gateway.ui.render import path_part
+from packyard.gateway.ui.syndication import RssItem, render_rss
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2
 

@@ -17,14 +17,14 @@ import grpc
 from fastapi import Request
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
-from packyard.gateway.auth_limits import FailureLimiter
-from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import (
+from packyard.gateway.auth.credentials import (
     BAD_CREDENTIALS,
     can_publish,
     can_read,
     parse_basic_auth,
 )
+from packyard.gateway.auth.limits import FailureLimiter
+from packyard.gateway.backends import Backends
 from packyard.rpc.v1 import metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock

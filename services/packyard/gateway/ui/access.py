@@ -7,9 +7,9 @@ from __future__ import annotations
 import grpc
 
 from packyard.common.errors import NotFound
-from packyard.gateway.access import Authenticator
+from packyard.gateway.auth.authenticator import Authenticator
+from packyard.gateway.auth.credentials import Right, can_read, has_right
 from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import Right, can_read, has_right
 from packyard.rpc.v1 import metadata_pb2
 
 
@@ -42,5 +42,5 @@ async def visible_feed(
 
 
 def may_yank(principal: metadata_pb2.Principal | None, feed: str) -> bool:
-    """The right the admin API asks for yank, unyank and delete (admin_auth.FeedYankDep)."""
+    """The right the admin API asks for yank, unyank and delete (guards.FeedYankDep)."""
     return has_right(principal, feed, Right.YANK)

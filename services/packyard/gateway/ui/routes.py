@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.routes import ui_actions, ui_api, ui_rss, ui_xmlrpc
-from packyard.gateway.ui_access import may_yank, readable_feeds, visible_feed
-from packyard.gateway.ui_context import ui_context, ui_lifespan
-from packyard.gateway.ui_csrf import form_token
-from packyard.gateway.ui_project import (
+from packyard.gateway.pypi.offer import load_project
+from packyard.gateway.ui import actions, api, rss, xmlrpc
+from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
+from packyard.gateway.ui.context import ui_context, ui_lifespan
+from packyard.gateway.ui.csrf import form_token
+from packyard.gateway.ui.project import (
     STATUS_TEXT,
     file_rows,
     find_version,
@@ -32,9 +32,9 @@ from packyard.gateway.ui_project import (
     project_links,
     version_rows,
 )
-from packyard.gateway.ui_readme import render_readme
-from packyard.gateway.ui_render import SECURITY_HEADERS, render_page
-from packyard.gateway.ui_routing import SIGN_IN, HtmlRoute, error_page
+from packyard.gateway.ui.readme import render_readme
+from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
+from packyard.gateway.ui.routing import SIGN_IN, HtmlRoute, error_page
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
@@ -50,7 +50,7 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute, lifespan=ui_lifespan)
-for _module in (ui_api, ui_xmlrpc, ui_rss, ui_actions):
+for _module in (api, xmlrpc, rss, actions):
     router.include_router(_module.router)
 
 
@@ -293,7 +293,7 @@ async def _project_page(
 
 
 def _static_files() -> dict[str, bytes]:
-    folder = resources.files("packyard.gateway") / "static"
+    folder = resources.files("packyard.gateway.ui") / "static"
     return {name: (folder / name).read_bytes() for name in _STATIC}
 
 

@@ -18,8 +18,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
-from packyard.gateway.access import Authenticator, client_address
-from packyard.gateway.credentials import Right, has_right
+from packyard.gateway.auth.authenticator import Authenticator, client_address
+from packyard.gateway.auth.credentials import Right, has_right
 from packyard.rpc.v1 import metadata_pb2
 
 Principal = metadata_pb2.Principal

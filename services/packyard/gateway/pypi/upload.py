@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from packyard.gateway.admin_auth import audit_context
+from packyard.gateway.auth.guards import audit_context
 from packyard.gateway.deps import AuthDep, BackendsDep, SettingsDep
 from packyard.gateway.page_cache import drop_pages
-from packyard.gateway.publish import publish
-from packyard.gateway.upload_body import read_upload_body
+from packyard.gateway.pypi.publish import publish
+from packyard.gateway.pypi.upload_body import read_upload_body
 
 router = APIRouter()
 

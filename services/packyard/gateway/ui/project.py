@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from packaging.version import InvalidVersion, Version
 
-from packyard.gateway.pages import file_path
+from packyard.gateway.pypi.pages import file_path
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 STATUS_TEXT = {

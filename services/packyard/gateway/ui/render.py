@@ -55,7 +55,7 @@ def timestamp_text(value: Timestamp | datetime | None) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    folder = resources.files("packyard.gateway") / "templates"
+    folder = resources.files("packyard.gateway.ui") / "templates"
     templates = {
         entry.name: entry.read_text("utf-8")
         for entry in folder.iterdir()

@@ -9,15 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from packyard.common.errors import NotFound, PermissionDenied
-from packyard.gateway.access import forget_authentications
-from packyard.gateway.admin_auth import (
-    AdminDep,
-    CallerDep,
-    Principal,
-    Right,
-    audit_context,
-)
-from packyard.gateway.admin_schemas import (
+from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     KeyCreate,
     KeyCreated,
@@ -28,8 +20,16 @@ from packyard.gateway.admin_schemas import (
     WhoAmI,
     timestamp_pb,
 )
+from packyard.gateway.auth.authenticator import forget_authentications
+from packyard.gateway.auth.credentials import has_right
+from packyard.gateway.auth.guards import (
+    AdminDep,
+    CallerDep,
+    Principal,
+    Right,
+    audit_context,
+)
 from packyard.gateway.backends import Backends
-from packyard.gateway.credentials import has_right
 from packyard.gateway.deps import BackendsDep
 from packyard.rpc.v1 import access_pb2
 

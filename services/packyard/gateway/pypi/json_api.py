@@ -7,10 +7,10 @@ from fastapi.responses import RedirectResponse, Response
 from packaging.version import InvalidVersion, Version
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import load_project
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
-from packyard.gateway.pages import json_api_releases
+from packyard.gateway.pypi.offer import load_project
+from packyard.gateway.pypi.pages import json_api_releases
 from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
 from packyard.protocol.names import normalize

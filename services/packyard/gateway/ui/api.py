@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_access import readable_feeds, visible_feed
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_project import STATUS_TEXT
-from packyard.gateway.ui_render import path_part
+from packyard.gateway.ui.access import readable_feeds, visible_feed
+from packyard.gateway.ui.context import ui_context
+from packyard.gateway.ui.project import STATUS_TEXT
+from packyard.gateway.ui.render import path_part
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2
 

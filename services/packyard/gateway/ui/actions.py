@@ -1,7 +1,7 @@
 """The UI's admin forms: yank, unyank and delete a release, delete a file.
 
-The same right as the admin API (yank, gateway/admin_auth.py) and the same audit context;
-each form must also pass the CSRF check (gateway/ui_csrf.py). Success redirects (303) back to
+The same right as the admin API (yank, gateway/auth/guards.py) and the same audit context;
+each form must also pass the CSRF check (gateway/ui/csrf.py). Success redirects (303) back to
 the page the form was on.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from packyard.gateway.admin_auth import Right, audit_context, require_feed_right
+from packyard.gateway.auth.guards import Right, audit_context, require_feed_right
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_file_pages, drop_pages
-from packyard.gateway.ui_csrf import check_same_origin
-from packyard.gateway.ui_render import path_part
-from packyard.gateway.ui_routing import HtmlRoute
+from packyard.gateway.ui.csrf import check_same_origin
+from packyard.gateway.ui.render import path_part
+from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import metadata_pb2
 

@@ -13,7 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from packyard.common.errors import NotFound
-from packyard.gateway.catalog import (
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import page_cache
+from packyard.gateway.pypi.offer import (
     cache_upstream_file,
     file_chunks,
     is_uncached_upstream,
@@ -22,10 +24,8 @@ from packyard.gateway.catalog import (
     read_small_blob,
     upstream_metadata,
 )
-from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import page_cache
 from packyard.gateway.responses import error_response
-from packyard.gateway.ui_context import count_download
+from packyard.gateway.ui.context import count_download
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
 from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range

@@ -17,8 +17,8 @@ import grpc
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.gateway.backends import Backends
-from packyard.gateway.catalog import check_publish_allowed
-from packyard.gateway.upload_body import UploadBody
+from packyard.gateway.pypi.offer import check_publish_allowed
+from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
 from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename

@@ -168,7 +168,7 @@ async def load_project_with_headers(
             raise
         # Upstream trouble never hides hosted files.
         log.warning(
-            "catalog.upstream_failed",
+            "offer.upstream_failed",
             extra={"feed": feed, "project": project, "error": type(exc).__name__},
         )
         upstream = None
@@ -267,7 +267,7 @@ async def open_upstream_file(
                 yield part.chunk
         except grpc.aio.AioRpcError as exc:
             log.warning(
-                "catalog.upstream_stream_aborted",
+                "offer.upstream_stream_aborted",
                 extra={"feed": info.feed, "file": info.filename, "reason": exc.details()},
             )
             raise

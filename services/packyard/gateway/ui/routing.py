@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from packyard.common.errors import PackyardError, http_status_for
-from packyard.gateway.ui_render import render_page, with_security_headers
+from packyard.gateway.ui.render import render_page, with_security_headers
 
 _TITLES = {401: "Sign in required", 403: "Not allowed", 404: "Not found"}
 SIGN_IN = "Sign in with your user name and password, or with 'api' and an API key."

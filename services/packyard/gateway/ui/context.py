@@ -15,7 +15,7 @@ import grpc
 from fastapi import FastAPI, Request
 
 from packyard.common.grpc import insecure_channel
-from packyard.gateway.ui_downloads import DownloadCounter
+from packyard.gateway.downloads import DownloadCounter
 from packyard.rpc.v1 import catalog_pb2_grpc, common_pb2
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from packyard.common.errors import Unavailable
 from packyard.common.settings import redact_url
-from packyard.gateway.admin_auth import AdminDep, FeedAdminDep
+from packyard.gateway.auth.guards import AdminDep, FeedAdminDep
 from packyard.gateway.backends import Backends
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_pages

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui_context import ui_context
-from packyard.gateway.ui_xmlrpc_codec import (
+from packyard.gateway.ui.context import ui_context
+from packyard.gateway.ui.xmlrpc_codec import (
     FAULT_NO_METHOD,
     MAX_REQUEST_BYTES,
     SearchHit,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from packyard.gateway.catalog import list_projects, load_project_with_headers
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
-from packyard.gateway.pages import index_entries, project_page
+from packyard.gateway.pypi.offer import list_projects, load_project_with_headers
+from packyard.gateway.pypi.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import etag_for, if_none_match_matches
 from packyard.protocol.names import normalize

@@ -1,8 +1,8 @@
 """The admin API, ``/api/v1/…``: feeds, permissions, releases, files, project status, audit.
 
-Every route checks the caller's right first (gateway/admin_auth.py), then makes one gRPC call
+Every route checks the caller's right first (gateway/auth/guards.py), then makes one gRPC call
 to the metadata process; errors go through the one mapping in gateway/responses.py. Users
-and keys are in admin_principals.py, included here.
+and keys are in principals.py, included here; connectors are in connectors.py.
 """
 
 from __future__ import annotations
@@ -12,17 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from packyard.common.errors import PermissionDenied
-from packyard.gateway.access import forget_authentications
-from packyard.gateway.admin_auth import (
-    AdminDep,
-    FeedAdminDep,
-    FeedYankDep,
-    Right,
-    audit_context,
-    require_feed_right,
-    require_principal,
-)
-from packyard.gateway.admin_schemas import (
+from packyard.gateway.admin import principals
+from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     AuditEventOut,
     DeletedOut,
@@ -36,15 +27,24 @@ from packyard.gateway.admin_schemas import (
     YankBody,
     YankOut,
 )
-from packyard.gateway.credentials import can_read, has_right
+from packyard.gateway.auth.authenticator import forget_authentications
+from packyard.gateway.auth.credentials import can_read, has_right
+from packyard.gateway.auth.guards import (
+    AdminDep,
+    FeedAdminDep,
+    FeedYankDep,
+    Right,
+    audit_context,
+    require_feed_right,
+    require_principal,
+)
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import drop_file_pages, drop_pages
-from packyard.gateway.routes import admin_principals
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 router = APIRouter(prefix="/api/v1")
-router.include_router(admin_principals.router)
+router.include_router(principals.router)
 
 _FEEDS = "feeds"
 _PACKAGES = "releases and files"
