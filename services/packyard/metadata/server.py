@@ -91,7 +91,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(MetadataServicer(metadata), server)
         access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(access), server)
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
-        upstream = await start_upstream(stack, server, pool, settings)
+        upstream = start_upstream(server, pool, settings, changes.index_changed)
         port, health = await start_server(
             server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
         )

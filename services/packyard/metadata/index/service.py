@@ -40,7 +40,7 @@ from packyard.metadata.index.models import (
     ProjectSummary,
     Registration,
 )
-from packyard.metadata.upstream.policy import publish_refusal
+from packyard.protocol.offer_merge import publish_refusal
 
 log = logging.getLogger(__name__)
 
