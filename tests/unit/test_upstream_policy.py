@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from packyard.connector.breaker import CircuitBreakers
-from packyard.metadata.upstream.models import Connector, FeedOrigin, ProjectOrigin
-from packyard.metadata.upstream.policy import decide
+from packyard.metadata.upstream.models import Connector
 from packyard.metadata.upstream.service import name_selected, split_credentials
+from packyard.protocol.offer_merge import FeedOrigin, ProjectOrigin, decide
 
 FEED = FeedOrigin("main", reserved_prefixes=("acme-",))
 
