@@ -25,7 +25,7 @@ from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
 from packyard.metadata.catalog.servicer import add_catalog_service
-from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
+from packyard.metadata.change_events import ChangeAnnouncer
 from packyard.metadata.index.models import NewApiKey
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
@@ -81,11 +81,17 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         changes = ChangeAnnouncer(settings.nats_url)
         changes.start()
         stack.push_async_callback(changes.stop)
-        server = new_server(ChangeInterceptor(changes))
+        server = new_server()
         access = AccessService(
             pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
         )
-        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout, access=access)
+        metadata = MetadataService(
+            pool,
+            acquire_timeout=settings.db_connect_timeout,
+            access=access,
+            on_change=changes.index_changed,
+            on_access_change=changes.access_changed,
+        )
         if settings.admin_key is not None:
             await ensure_admin_key(metadata, settings.admin_key.get_secret_value())
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(MetadataServicer(metadata), server)

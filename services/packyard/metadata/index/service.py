@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -40,6 +40,7 @@ from packyard.metadata.index.models import (
     ProjectSummary,
     Registration,
 )
+from packyard.protocol.filenames import parse_distribution_filename
 from packyard.protocol.offer_merge import publish_refusal
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,14 @@ def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
     )
 
 
+def _project_of_file(filename: str) -> str:
+    """The project a stored filename belongs to ("" if unreadable: then the whole feed)."""
+    try:
+        return parse_distribution_filename(filename).project
+    except InvalidArgument:
+        return ""
+
+
 class MetadataService:
     def __init__(
         self,
@@ -138,10 +147,16 @@ class MetadataService:
         *,
         acquire_timeout: float = 5.0,
         access: AccessService | None = None,
+        on_change: Callable[[str, str], None] | None = None,
+        on_access_change: Callable[[], None] | None = None,
     ) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
         self._access = access or AccessService(pool, acquire_timeout=acquire_timeout)
+        # Told after a commit: which pages changed ((feed, project), project "" for the whole
+        # feed), and that who may read changed (feed settings); change_events announces them.
+        self._changed = on_change or (lambda feed, project: None)
+        self._access_changed = on_access_change or (lambda: None)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -209,6 +224,8 @@ class MetadataService:
             await audit_repo.insert_audit(
                 conn, audit, "feed.updated", feed=feed.name, target=feed.name, detail=detail
             )
+        self._changed(feed.name, "")
+        self._access_changed()  # anonymous_read decides who may read
         log.info("feed.updated", extra={"feed": feed.name})
         return updated
 
@@ -219,6 +236,8 @@ class MetadataService:
                 raise NotFound(f"Feed '{name}' does not exist.")
             await audit_repo.delete_feed_permissions(conn, name)
             await audit_repo.insert_audit(conn, audit, "feed.deleted", feed=name, target=name)
+        self._changed(name, "")
+        self._access_changed()
         log.info("feed.deleted", extra={"feed": name})
 
     # Projects and files.
@@ -294,7 +313,9 @@ class MetadataService:
         # insert; then we decide again against the row it committed.
         for _attempt in range(3):
             try:
-                return await self._register(file, version, parsed, metadata, uploader, audit)
+                registered = await self._register(file, version, parsed, metadata, uploader, audit)
+                self._changed(file.feed, file.project)
+                return registered
             except asyncpg.UniqueViolationError as exc:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
@@ -390,6 +411,7 @@ class MetadataService:
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
             await audit_repo.insert_audit(conn, audit, "file.deleted", feed=feed, target=filename)
+        self._changed(feed, _project_of_file(filename))
         log.info("file.deleted", extra={"feed": feed, "file": filename})
 
     async def delete_release(
@@ -414,6 +436,7 @@ class MetadataService:
                 conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
                 detail=f"{count} files",
             )  # fmt: skip
+        self._changed(feed, project)
         log.info("release.deleted", extra={"feed": feed, "project": project, "version": version})
         return count
 
@@ -452,6 +475,7 @@ class MetadataService:
                 target=f"{project}=={version}",
                 detail=reason if yanked else "",
             )
+        self._changed(feed, project)
         log.info(
             "release.yanked" if yanked else "release.unyanked",
             extra={"feed": feed, "project": project, "version": version},
@@ -476,6 +500,7 @@ class MetadataService:
                 )  # fmt: skip
         if not found:
             raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
+        self._changed(feed, project)
         log.info("project.status", extra={"feed": feed, "project": project, "status": status})
         return await self.get_project(feed, project)
 
