@@ -19,6 +19,7 @@ class FakeNats:
         self.up.set()
         self.max_payload = max_payload
         self.is_connected = True
+        self.declared = ""
 
     async def publish(self, subject: str, payload: bytes, headers: dict[str, str]) -> None:
         if len(payload) > self.max_payload:
@@ -30,9 +31,15 @@ class FakeNats:
     async def drain(self) -> None:
         pass
 
+    def jetstream(self) -> FakeNats:
+        return self
+
+    async def stream_info(self, name: str) -> None:
+        self.declared = name
+
 
 def _outbox(nc: FakeNats, **options: Any) -> Outbox:
-    async def connect(url: str, name: str, stop: asyncio.Event) -> Any:
+    async def connect(url: str, name: str, stop: asyncio.Event, **callbacks: Any) -> Any:
         return nc
 
     return Outbox("nats://fake", "test", connect=connect, **options)
@@ -55,6 +62,7 @@ async def test_messages_go_out_in_order_with_ids_derived_from_their_content() ->
         await _until(lambda: len(nc.sent) == 3)
     finally:
         await outbox.stop()
+    assert nc.declared == "PACKYARD"  # the stream that records packyard.>
     assert [payload for _, payload, _ in nc.sent] == [b"a", b"b", b"a"]
     ids = [headers[MSG_ID_HEADER] for _, _, headers in nc.sent]
     # The same message has the same id (the stream stores a retried publish once).

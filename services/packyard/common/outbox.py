@@ -3,8 +3,9 @@
 ``publish`` never blocks and never fails its caller. While NATS is down the queue holds the
 messages (bounded: when full the oldest is dropped and counted) and nats-py buffers them while
 it reconnects; they go out when NATS is back. Publishing is on core NATS; the PACKYARD stream
-captures ``packyard.>``, and every message carries a deterministic ``Nats-Msg-Id`` (derived
-from its subject and payload) so a retried publish is stored once.
+(declared on every connection, for a NATS that lost it) captures ``packyard.>``, and every
+message carries a deterministic ``Nats-Msg-Id`` (derived from its subject and payload) so a
+retried publish is stored once.
 
 An error that retrying cannot fix (a payload over the server's ``max_payload``, a subject or
 header NATS refuses) drops that message with a log line and a metric instead of holding up
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from nats.aio.client import Client as NATS
 from nats.errors import BadHeaderError, BadSubjectError, MaxPayloadError
 
-from packyard.common.events import MSG_ID_HEADER, connect_with_retry
+from packyard.common.events import MSG_ID_HEADER, connect_with_retry, ensure_stream
 from packyard.common.metrics import record_event_dropped
 from packyard.common.telemetry import inject_headers, producer_span
 
@@ -40,7 +41,8 @@ def message_id(subject: str, payload: bytes) -> str:
     return hashlib.sha256(subject.encode() + b"\0" + payload).hexdigest()[:32]
 
 
-Connect = Callable[[str, str, asyncio.Event], Awaitable[NATS | None]]
+# connect_with_retry's shape: (url, client name, stop, *, reconnected_cb=...) -> client or None
+Connect = Callable[..., Awaitable[NATS | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +122,13 @@ class Outbox:
 
     async def _run(self) -> None:
         assert self._url is not None
-        nc = await self._connect(self._url, self._name, self._stop)
+        nc = await self._connect(
+            self._url, self._name, self._stop, reconnected_cb=self._declare_stream
+        )
         if nc is None:
             return
         self._nc = nc
+        await self._declare_stream()
         try:
             await self._publish_forever(nc)
         finally:
@@ -151,6 +156,15 @@ class Outbox:
                 continue
             self._pop(item)
             self.published += 1
+
+    async def _declare_stream(self) -> None:
+        """The stream only records the messages; gateways get them on core NATS either way."""
+        if self._nc is None:
+            return
+        try:
+            await ensure_stream(self._nc.jetstream())
+        except Exception as exc:  # NATS without JetStream, or gone again: publish regardless
+            log.warning("events.stream_not_declared", extra={"error": type(exc).__name__})
 
     def _pop(self, item: Pending) -> None:
         # The head may have been dropped by an overflow meanwhile; pop only what was handled.
