@@ -19,7 +19,6 @@ before the state is read, makes a burst of requests cost one upstream fetch.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import hashlib
 import logging
 import time
@@ -50,7 +49,7 @@ from packyard.connector.models import (
     UpstreamState,
 )
 from packyard.connector.settings import ConnectorSettings
-from packyard.protocol.offer_merge import OriginPolicy, offered_files
+from packyard.protocol.offer_merge import OriginPolicy, name_selected, offered_files
 from packyard.protocol.upstream_parse import UpstreamFile, UpstreamParseError, parse_project_page
 
 log = logging.getLogger(__name__)
@@ -123,7 +122,11 @@ class Listings:
     async def project(self, feed: str, project: str) -> ProjectAnswer:
         # The connectors first: they are cached here, so a feed (or name) no connector serves
         # costs no call for the project's state.
-        connectors = [c for c in await self._metadata.connectors(feed) if _selected(c, project)]
+        connectors = [
+            c
+            for c in await self._metadata.connectors(feed)
+            if name_selected(c.include, c.exclude, project)
+        ]
         if not connectors:
             raise NotFound(f"Feed '{feed}' has no connector for '{project}'.")
         lock = self._locks.setdefault((feed, project), asyncio.Lock())
@@ -315,12 +318,6 @@ def _answer(
         status=listing.status,
         backfilled=state.backfilled,
     )
-
-
-def _selected(connector: Connector, project: str) -> bool:
-    if any(fnmatch.fnmatchcase(project, p) for p in connector.exclude):
-        return False
-    return not connector.include or any(fnmatch.fnmatchcase(project, p) for p in connector.include)
 
 
 def _as_error(exc: Exception) -> Exception:

@@ -19,6 +19,7 @@ upload time (an upstream yank is honoured).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -50,6 +51,14 @@ class OriginPolicy:
     publish_reason: str = ""
     has_hosted: bool = False
     first_from_upstream: bool = False
+
+
+def name_selected(include: Sequence[str], exclude: Sequence[str], project: str) -> bool:
+    """Does a connector with these patterns (fnmatch on normalized names) serve ``project``?
+    Exclude wins; no include pattern means every name."""
+    if any(fnmatch.fnmatchcase(project, p) for p in exclude):
+        return False
+    return not include or any(fnmatch.fnmatchcase(project, p) for p in include)
 
 
 def reserved_prefix(project: str, feed: FeedOrigin) -> str | None:

@@ -3,7 +3,6 @@ origin controls. Plain async Python over the pool; SQL in repository.py."""
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -85,13 +84,6 @@ def _check(connector: Connector) -> Connector:
         file_hosts=tuple(dict.fromkeys(hosts)),
         credentials=connector.credentials or embedded,
     )
-
-
-def name_selected(connector: Connector, project: str) -> bool:
-    """Include/exclude patterns (fnmatch on normalized names); exclude wins."""
-    if any(fnmatch.fnmatchcase(project, p) for p in connector.exclude):
-        return False
-    return not connector.include or any(fnmatch.fnmatchcase(project, p) for p in connector.include)
 
 
 # Called after a commit that changed what a feed offers: (feed, project), project "" for every
