@@ -38,9 +38,6 @@ def stack(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     env = {
         **isolated_stack_env(engines, "e2e"),
         "PACKYARD_MAX_UPLOAD_SIZE": str(2 * 1000 * 1000),
-        # Stacks of one test session share NATS: a durable of its own keeps this stack's
-        # metadata service from competing with another for the same events.
-        "PACKYARD_CONSUMER_NAME": f"metadata-{uuid.uuid4().hex[:8]}",
     }
     running = Stack(tmp_path_factory.mktemp("stack"), env=env, durable=False)
     running.start_sync()

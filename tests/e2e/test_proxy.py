@@ -260,8 +260,8 @@ def test_hosted_names_shadow_upstream_and_upstream_names_refuse_uploads(
         newer = build_wheel(tmp_path / "local", public, "2.0")
         fields = upload_fields(newer, public, "2.0")
 
-        # The origin ("first pulled from upstream") was recorded before the page was served,
-        # not later by the event consumer: an upload right after is refused.
+        # The origin ("first pulled from upstream") was recorded before the page was served:
+        # an upload right after is refused.
         reply = post_file(stack, newer, fields, feed=feed)
         assert reply.status_code == 403
         assert "mirrored from upstream" in reply.text

@@ -4,9 +4,10 @@ A stack of its own exports OTLP to a test receiver; pypiserver is the upstream, 
 basic-auth credentials set on the connector. pip installs a package that exists only upstream.
 The download that caches the file must be one trace: gateway HTTP server span, the
 ConnectorService call, the connector's HTTP GETs to the upstream, the BlobService upload and
-its S3 writes, and the ``file.cached`` event's producer span, whose consumer span in the
-metadata service continues the trace and links to it. Feed, project and filename are on the
-spans; no credential and no key is in any attribute. The connector's metrics arrive too.
+its S3 writes, and the connector's RecordCachedFile call to the metadata service, whose SQL and
+whose ``index.changed`` announcement (producer span) are in the trace too. Feed, project and
+filename are on the spans; no credential and no key is in any attribute. The connector's
+metrics arrive too.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ _PAGE_ROUTE = "/pypi/{feed}/simple/{project}/"
 _FETCH_FILE = "packyard.rpc.v1.ConnectorService/FetchFile"
 _GET_PROJECT = "packyard.rpc.v1.ConnectorService/GetUpstreamProject"
 _PUT_BLOB = "packyard.rpc.v1.BlobService/PutBlob"
+_RECORD_FILE = "packyard.rpc.v1.UpstreamService/RecordCachedFile"
+_RECORD_LISTING = "packyard.rpc.v1.UpstreamService/RecordListing"
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,10 @@ def _messaging(span: Span, kind: str, event: str) -> bool:
 Finder = Callable[[OtlpReceiver], "list[Span] | None"]
 
 
-def _complete_trace(route: str, rpc: str, event: str, *also: str) -> Finder:
+def _complete_trace(route: str, rpc: str, record: str, *also: str) -> Finder:
     """A finder for the receiver: the whole trace of a gateway request on ``route`` that made
-    the ``rpc`` to the connector, with the consumer span of ``event`` (and spans ``also``)."""
+    the ``rpc`` to the connector, with the metadata service's server span of ``record`` (and
+    spans ``also``)."""
 
     def find(r: OtlpReceiver) -> list[Span] | None:
         for root in r.spans:
@@ -131,10 +135,13 @@ def _complete_trace(route: str, rpc: str, event: str, *also: str) -> Finder:
                 continue
             trace = trace_of(r.spans, root)
             names = {s.name.lstrip("/") for s in trace}
-            consumed = any(
-                _messaging(s, "CONSUMER", event) and s.service == "packyard-metadata" for s in trace
+            recorded = any(
+                s.name.lstrip("/") == record
+                and s.kind == "SERVER"
+                and s.service == "packyard-metadata"
+                for s in trace
             )
-            if rpc in names and set(also) <= names and consumed and is_whole(trace, root):
+            if rpc in names and set(also) <= names and recorded and is_whole(trace, root):
                 return trace
         return None
 
@@ -143,7 +150,7 @@ def _complete_trace(route: str, rpc: str, event: str, *also: str) -> Finder:
 
 @pytest.fixture(scope="module")
 def file_trace(install: Install) -> list[Span]:
-    finder = _complete_trace(_FILE_ROUTE, _FETCH_FILE, "file", _PUT_BLOB, "s3.put_object")
+    finder = _complete_trace(_FILE_ROUTE, _FETCH_FILE, _RECORD_FILE, _PUT_BLOB, "s3.put_object")
     trace = install.receiver.wait_for(finder)
     print("\nproxied install, the download that caches the file:\n" + render_tree(trace))
     return trace
@@ -203,25 +210,33 @@ def test_the_download_is_one_trace_from_gateway_to_s3(
     assert not failed, [(s.service, s.name) for s in failed]
 
 
-def test_the_file_cached_event_continues_and_links_the_trace(
+def _recorded(trace: list[Span], rpc: str, caller: Span) -> Span:
+    """The metadata service's server span of ``rpc``, called by the connector inside
+    ``caller``; its SQL ran inside it."""
+    client = one_span(trace, name=rpc, kind="CLIENT")
+    server = one_span(trace, name=rpc, kind="SERVER")
+    assert client.service == "packyard-connector" and descends(client, caller, trace)
+    assert server.service == "packyard-metadata" and server.parent_id == client.span_id
+    sql = [s for s in trace if s.attributes.get("db.system") == "postgresql"]
+    assert any(descends(s, server, trace) for s in sql)
+    return server
+
+
+def test_the_cached_file_is_recorded_and_announced_in_the_trace(
     install: Install, file_trace: list[Span]
 ) -> None:
     trace = file_trace
     fetch_server = one_span(trace, name=_FETCH_FILE, kind="SERVER")
-    [producer] = [s for s in trace if _messaging(s, "PRODUCER", "file")]
-    [consumer] = [s for s in trace if _messaging(s, "CONSUMER", "file")]
-    assert producer.service == "packyard-connector" and descends(producer, fetch_server, trace)
-    assert consumer.service == "packyard-metadata"
-    assert consumer.parent_id == producer.span_id
-    assert producer.span_id in consumer.links
-    assert _fields(consumer) == (install.feed, install.project, install.filename)
-    # Applying the event wrote to the database inside the consumer span.
-    sql = [s for s in trace if s.attributes.get("db.system") == "postgresql"]
-    assert any(descends(s, consumer, trace) for s in sql)
+    record = _recorded(trace, _RECORD_FILE, fetch_server)
+    # The pages changed: the metadata service announced it after the commit, in the call.
+    [announced] = [s for s in trace if _messaging(s, "PRODUCER", "index")]
+    assert announced.service == "packyard-metadata" and descends(announced, record, trace)
+    # Nothing is published by the connector any more.
+    assert not [s for s in trace if s.kind == "PRODUCER" and s.service == "packyard-connector"]
 
 
-def test_the_listing_fetch_and_its_event_are_one_trace(install: Install) -> None:
-    finder = _complete_trace(_PAGE_ROUTE, _GET_PROJECT, "upstream")
+def test_the_listing_fetch_and_its_record_are_one_trace(install: Install) -> None:
+    finder = _complete_trace(_PAGE_ROUTE, _GET_PROJECT, _RECORD_LISTING)
     trace = install.receiver.wait_for(finder)
     root = one_span(trace, service="packyard-gateway", kind="SERVER")
     assert root.attributes.get("packyard.project") == install.project
@@ -236,11 +251,7 @@ def test_the_listing_fetch_and_its_event_are_one_trace(install: Install) -> None
         and str(s.attributes.get("url.full", "")).endswith(f"/simple/{install.project}/")
     ]
     assert len(listing_get) == 1 and descends(listing_get[0], project_server, trace)
-    [producer] = [s for s in trace if _messaging(s, "PRODUCER", "upstream")]
-    [consumer] = [s for s in trace if _messaging(s, "CONSUMER", "upstream")]
-    assert descends(producer, project_server, trace)
-    assert consumer.parent_id == producer.span_id and producer.span_id in consumer.links
-    assert _fields(consumer)[:2] == (install.feed, install.project)
+    _recorded(trace, _RECORD_LISTING, project_server)
 
 
 def test_no_credential_or_key_in_any_span(install: Install, file_trace: list[Span]) -> None:
@@ -252,7 +263,7 @@ def test_no_credential_or_key_in_any_span(install: Install, file_trace: list[Spa
     assert_no_secret(spans, install.credentials + stack_secrets(install.stack))
 
 
-def test_connector_metrics_cache_lookups_upstream_fetches_and_consumer_lag(
+def test_connector_metrics_cache_lookups_and_upstream_fetches(
     install: Install, file_trace: list[Span]
 ) -> None:
     def exported(name: str, **attrs: object) -> float:
@@ -272,7 +283,6 @@ def test_connector_metrics_cache_lookups_upstream_fetches_and_consumer_lag(
     reaches("packyard.cache.lookups", 1, kind="listing", result="hit", feed=install.feed)
     # The listing and the file, both fetched from the upstream's host successfully.
     reaches("packyard.upstream.fetch.duration", 2, outcome="ok", upstream="127.0.0.1")
-    reaches("packyard.events.consumer.lag", 0, consumer="metadata")
     for point in install.receiver.metrics:
         if point.name.startswith("packyard."):
             assert install.project not in repr(point.attributes)  # low cardinality only

@@ -8,19 +8,18 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import grpc
 import pytest
 from packyard.blob.server import running_server as blob_server
 from packyard.common.grpc import insecure_channel
 from packyard.connector.server import RunningConnector, running_connector
 from packyard.connector.settings import ConnectorSettings
-from packyard.engines import NatsEngine, create_database, drop_database
+from packyard.engines import create_database, drop_database
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
@@ -30,7 +29,6 @@ from packyard.rpc.v1 import (
     common_pb2,
     connector_pb2,
     connector_pb2_grpc,
-    events_pb2,
     metadata_pb2,
     metadata_pb2_grpc,
     upstream_pb2,
@@ -103,7 +101,6 @@ async def services(
         listen_addr="127.0.0.1:0",
         shutdown_grace=0.5,
         nats_url=engines.nats_url,
-        consumer_name=f"metadata-{uuid.uuid4().hex[:8]}",
     )
     spool = tmp_path_factory.mktemp("spool")
     try:
@@ -115,7 +112,6 @@ async def services(
                 listen_addr="127.0.0.1:0",
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr=f"127.0.0.1:{blob_port}",
-                nats_url=engines.nats_url,
                 upstream_timeout=1.0,
                 connectors_ttl=0.0,
                 breaker_failures=3,
@@ -192,18 +188,7 @@ def wheel(tmp_path: Path, name: str, version: str = "1.0", **kw: Any) -> tuple[s
     return path.name, path.read_bytes()
 
 
-async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
-
-
-async def test_listing_is_parsed_cached_and_recorded_by_the_event_consumer(
+async def test_listing_is_parsed_cached_and_recorded_in_the_metadata_service(
     env: Env, tmp_path: Path
 ) -> None:
     files = [wheel(tmp_path, "demo"), wheel(tmp_path, "demo", "2.0")]
@@ -226,14 +211,11 @@ async def test_listing_is_parsed_cached_and_recorded_by_the_event_consumer(
     await env.project("demo")
     assert env.index.count(path) == 1
 
-    # The upstream.refreshed event reaches the metadata cache (durable consumer).
-    async def recorded() -> bool:
-        state = await env.upstream.GetUpstreamState(
-            upstream_pb2.GetUpstreamStateRequest(feed=env.feed, project="demo")
-        )
-        return bool(state.listings) and len(state.listings[0].files) == 2
-
-    await eventually(recorded)
+    # Recorded in the metadata service (the one store) before it was answered.
+    state = await env.upstream.GetUpstreamState(
+        upstream_pb2.GetUpstreamStateRequest(feed=env.feed, project="demo")
+    )
+    assert [len(listing.files) for listing in state.listings] == [2]
     # First served from upstream: a local upload of the name is now refused by default.
     policy = await env.upstream.GetOriginPolicy(
         upstream_pb2.GetOriginPolicyRequest(feed=env.feed, project="demo")
@@ -321,17 +303,11 @@ async def test_concurrent_first_requests_fetch_once(env: Env, tmp_path: Path) ->
     # The cached wheel's METADATA was extracted: the listing now offers it (PEP 658 backfill).
     cached = (await env.project("demo")).files[0]
     assert cached.upstream_url == "" and cached.core_metadata_sha256
-
-    async def registered() -> bool:
-        try:
-            await env.upstream.GetCachedFile(
-                upstream_pb2.GetCachedFileRequest(feed=env.feed, filename=name)
-            )
-        except grpc.aio.AioRpcError:
-            return False
-        return True
-
-    await eventually(registered)
+    # Recorded in the metadata service before the last bytes were sent.
+    recorded = await env.upstream.GetCachedFile(
+        upstream_pb2.GetCachedFileRequest(feed=env.feed, filename=name)
+    )
+    assert recorded.file.hashes.sha256 == hashlib.sha256(data).hexdigest()
 
 
 async def test_hash_mismatch_is_refused_and_nothing_is_cached(
@@ -422,88 +398,9 @@ async def test_credentials_are_never_shown_and_rotation_keeps_the_cache(
     assert env.index.count(path) == 1
 
 
-async def test_metadata_converges_after_nats_restarts(
-    engines: Engines, index: LoopbackIndex, tmp_path: Path
-) -> None:
-    """Events flow while NATS is stopped and started again (a NATS of this test's own): the
-    connector keeps answering, its outbox holds the events, the durable consumer catches up."""
-    nats = NatsEngine(tmp_path / "nats")
-    nats.start()
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    database_url = await create_database(engines.database_url, name)
-    try:
-        await migrate(database_url)
-        meta_settings = MetadataSettings(
-            database_url=database_url,  # type: ignore[arg-type]
-            listen_addr="127.0.0.1:0",
-            shutdown_grace=0.5,
-            nats_url=nats.url,
-        )
-        async with metadata_server(meta_settings) as meta_port:
-            settings = ConnectorSettings(
-                listen_addr="127.0.0.1:0",
-                metadata_addr=f"127.0.0.1:{meta_port}",
-                blob_addr="127.0.0.1:9",  # listings only: no blob service needed
-                nats_url=nats.url,
-                connectors_ttl=0.0,
-                shutdown_grace=0.5,
-            )
-            async with (
-                running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
-            ):
-                metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
-                await metadata.CreateFeed(
-                    metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="main"))
-                )
-                env = Env(
-                    feed="main",
-                    upstream=upstream_pb2_grpc.UpstreamServiceStub(channel),
-                    metadata=metadata,
-                    connector=connector_pb2_grpc.ConnectorServiceStub(connector_channel),
-                    blob=blob_pb2_grpc.BlobServiceStub(channel),
-                    index=index,
-                    running=running,
-                )
-                names = [f"p{i}" for i in range(6)]
-                for project in names:
-                    serve(index, project, [wheel(tmp_path, project)])
-                await env.add_connector()
-
-                async def cached(project: str) -> bool:
-                    state = await env.upstream.GetUpstreamState(
-                        upstream_pb2.GetUpstreamStateRequest(feed="main", project=project)
-                    )
-                    return bool(state.listings)
-
-                await env.project(names[0])
-                await eventually(lambda: cached(names[0]))
-
-                nats.stop()
-                for project in names[1:3]:
-                    assert len((await env.project(project)).files) == 1
-                assert running.publisher.pending >= 2  # held while NATS is away
-                nats.start()
-                for project in names[3:]:
-                    assert len((await env.project(project)).files) == 1
-
-                async def all_cached() -> bool:
-                    return all([await cached(p) for p in names])
-
-                await eventually(all_cached, within=20)
-                assert running.publisher.pending == 0
-    finally:
-        nats.stop()
-        await drop_database(engines.database_url, name)
-
-
-async def test_replaying_events_changes_nothing(services: Services, tmp_path: Path) -> None:
-    """apply_event is idempotent and ignores older listings (what a redelivery or a replay of
-    the whole stream does)."""
-    from packyard.metadata.consumer import apply_event
-    from packyard.metadata.upstream.service import UpstreamStore
-
+async def test_recording_upstream_state_is_idempotent(services: Services) -> None:
+    """RecordListing keeps the highest serial and RecordCachedFile the first bytes of a
+    filename, so a retried or late call changes nothing."""
     feed = f"f{uuid.uuid4().hex[:8]}"
     await services.metadata.CreateFeed(
         metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name=feed))
@@ -515,44 +412,44 @@ async def test_replaying_events_changes_nothing(services: Services, tmp_path: Pa
             )
         )
     ).connector
-    pool = await asyncpg.create_pool(services.database_url, min_size=1, max_size=2)
-    try:
-        store = UpstreamStore(pool)
-        newer = events_pb2.UpstreamRefreshed(
-            feed=feed, project="demo", connector=connector.id, serial=20, found=True,
-            versions=["2.0"],
-        )  # fmt: skip
-        older = events_pb2.UpstreamRefreshed(
-            feed=feed, project="demo", connector=connector.id, serial=10, found=True,
-            versions=["1.0"],
-        )  # fmt: skip
-        subject_name = f"packyard.upstream.refreshed.{feed}"
-        assert await apply_event(store, subject_name, newer.SerializeToString())
-        assert not await apply_event(store, subject_name, newer.SerializeToString())
-        assert not await apply_event(store, subject_name, older.SerializeToString())
-        state = await services.upstream.GetUpstreamState(
-            upstream_pb2.GetUpstreamStateRequest(feed=feed, project="demo")
-        )
-        assert [list(x.versions) for x in state.listings] == [["2.0"]]
 
-        info = common_pb2.FileInfo(
-            feed=feed, project="demo", filename="demo-1.0.tar.gz",
-            hashes=common_pb2.Hashes(sha256="a" * 64),
-        )  # fmt: skip
-        cached = events_pb2.FileCached(feed=feed, file=info)
-        cached_subject = f"packyard.file.cached.{feed}"
-        assert await apply_event(store, cached_subject, cached.SerializeToString())
-        assert not await apply_event(store, cached_subject, cached.SerializeToString())
-        # Other bytes under a cached filename never replace the first (immutable cache).
-        info.hashes.sha256 = "b" * 64
-        other = events_pb2.FileCached(feed=feed, file=info).SerializeToString()
-        assert not await apply_event(store, cached_subject, other)
-        kept = await services.upstream.GetCachedFile(
-            upstream_pb2.GetCachedFileRequest(feed=feed, filename="demo-1.0.tar.gz")
+    async def record(serial: int, version: str) -> bool:
+        listing = upstream_pb2.UpstreamListing(
+            connector=connector.id, serial=serial, found=True, versions=[version]
         )
-        assert kept.file.hashes.sha256 == "a" * 64
-    finally:
-        await pool.close()
+        listing.fetched.GetCurrentTime()
+        reply = await services.upstream.RecordListing(
+            upstream_pb2.RecordListingRequest(feed=feed, project="demo", listing=listing)
+        )
+        return reply.recorded
+
+    assert await record(20, "2.0")
+    assert not await record(10, "1.0")  # older: ignored
+    state = await services.upstream.GetUpstreamState(
+        upstream_pb2.GetUpstreamStateRequest(feed=feed, project="demo")
+    )
+    assert [list(x.versions) for x in state.listings] == [["2.0"]]
+
+    info = common_pb2.FileInfo(
+        feed=feed, project="demo", filename="demo-1.0.tar.gz",
+        hashes=common_pb2.Hashes(sha256="a" * 64), origin=common_pb2.ORIGIN_UPSTREAM,
+    )  # fmt: skip
+
+    async def cache(file: common_pb2.FileInfo) -> common_pb2.FileInfo:
+        reply = await services.upstream.RecordCachedFile(
+            upstream_pb2.RecordCachedFileRequest(feed=feed, connector=connector.id, file=file)
+        )
+        return reply.file
+
+    assert (await cache(info)).hashes.sha256 == "a" * 64
+    assert (await cache(info)).hashes.sha256 == "a" * 64
+    # Other bytes under a cached filename never replace the first (immutable cache).
+    info.hashes.sha256 = "b" * 64
+    assert (await cache(info)).hashes.sha256 == "a" * 64
+    kept = await services.upstream.GetCachedFile(
+        upstream_pb2.GetCachedFileRequest(feed=feed, filename="demo-1.0.tar.gz")
+    )
+    assert kept.file.hashes.sha256 == "a" * 64
 
 
 def wheel_metadata(data: bytes) -> bytes:
@@ -655,11 +552,11 @@ async def test_verified_wheel_metadata_wins_over_what_ranges_read(
     assert (await fetch_metadata(env, "demo", name)).file.core_metadata_sha256 == verified
 
 
-async def test_origin_is_recorded_before_the_first_listing_is_answered(
+async def test_upstream_state_is_recorded_without_nats(
     engines: Engines, index: LoopbackIndex, tmp_path: Path
 ) -> None:
-    """No event reaches the metadata service here (the connector's NATS is unreachable), yet
-    a local upload of a name just served from upstream is refused at once."""
+    """NATS is unreachable here, yet the listing is stored and a local upload of a name just
+    served from upstream is refused at once: nothing waits for an event."""
     name = f"test_{uuid.uuid4().hex[:16]}"
     database_url = await create_database(engines.database_url, name)
     try:
@@ -669,14 +566,12 @@ async def test_origin_is_recorded_before_the_first_listing_is_answered(
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
             nats_url="nats://127.0.0.1:9",
-            consume_events=False,
         )
         async with metadata_server(meta_settings) as meta_port:
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr="127.0.0.1:9",
-                nats_url="nats://127.0.0.1:9",
                 connectors_ttl=0.0,
                 shutdown_grace=0.5,
             )
@@ -707,7 +602,10 @@ async def test_origin_is_recorded_before_the_first_listing_is_answered(
                 await connector_pb2_grpc.ConnectorServiceStub(connector_channel).GetUpstreamProject(
                     connector_pb2.GetUpstreamProjectRequest(feed="main", project="requests")
                 )
-                assert running.publisher.pending >= 1  # the event never left
+                state = await upstream.GetUpstreamState(
+                    upstream_pb2.GetUpstreamStateRequest(feed="main", project="requests")
+                )
+                assert [len(listing.files) for listing in state.listings] == [1]
                 refused = await policy()
                 assert not refused.publish_allowed
                 assert "mirrored from upstream" in refused.publish_reason

@@ -156,7 +156,9 @@ def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
     assert url.endswith(f"@postgres:5432/{postgres['POSTGRES_DB']}")
     assert url.startswith(f"postgresql://{postgres['POSTGRES_USER']}:")
     assert "-js" in services["nats"]["command"]
-    assert services["connector"]["environment"]["PACKYARD_NATS_URL"] == "nats://nats:4222"
+    # The metadata service announces changes; the connector no longer talks to NATS.
+    assert services["metadata"]["environment"]["PACKYARD_NATS_URL"] == "nats://nats:4222"
+    assert "PACKYARD_NATS_URL" not in services["connector"]["environment"]
 
 
 # -- Dockerfile ------------------------------------------------------------------------

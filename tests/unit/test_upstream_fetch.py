@@ -10,7 +10,7 @@ import pytest
 from packyard.connector.addresses import AddressRefused, GuardedBackend, Resolver, refusal
 from packyard.connector.errors import UpstreamFailed
 from packyard.connector.http import UpstreamHttp, new_client
-from packyard.rpc.v1 import upstream_pb2
+from packyard.connector.models import Connector
 
 from tests.fixtures.upstream import Reply, loopback_index
 
@@ -67,8 +67,8 @@ async def test_backend_checks_the_resolved_address_and_connects_to_it() -> None:
         assert reply.text == "fine"
 
 
-def connector(url: str, **fields: object) -> upstream_pb2.Connector:
-    return upstream_pb2.Connector(id="c1", url=url, simple_path="/simple", **fields)
+def connector(url: str, **fields: object) -> Connector:
+    return Connector(id="c1", feed="main", url=url, simple_path="/simple", **fields)  # type: ignore[arg-type]
 
 
 class Recorder:

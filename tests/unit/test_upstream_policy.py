@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from packyard.connector.breaker import CircuitBreakers
-from packyard.metadata.upstream.models import Connector, FeedOrigin, ProjectOrigin
-from packyard.metadata.upstream.policy import decide
-from packyard.metadata.upstream.service import name_selected, split_credentials
+from packyard.metadata.upstream.service import split_credentials
+from packyard.protocol.offer_merge import FeedOrigin, ProjectOrigin, decide, name_selected
 
 FEED = FeedOrigin("main", reserved_prefixes=("acme-",))
 
@@ -56,13 +55,12 @@ def test_an_explicit_block_wins() -> None:
 
 
 def test_include_and_exclude_patterns() -> None:
-    connector = Connector(
-        id="c", feed="main", url="https://x", include=("torch*",), exclude=("torchx",)
-    )
-    assert name_selected(connector, "torch")
-    assert name_selected(connector, "torchvision")
-    assert not name_selected(connector, "torchx")
-    assert not name_selected(connector, "numpy")
+    include, exclude = ("torch*",), ("torchx",)
+    assert name_selected(include, exclude, "torch")
+    assert name_selected(include, exclude, "torchvision")
+    assert not name_selected(include, exclude, "torchx")  # exclude wins
+    assert not name_selected(include, exclude, "numpy")
+    assert name_selected((), (), "numpy")  # no include pattern: every name
 
 
 def test_credentials_in_a_url_are_moved_out_of_it() -> None:

@@ -5,11 +5,11 @@ One stream, ``PACKYARD``, holds every ``packyard.>`` subject (STYLE §10.12): su
 ``events.proto``, and each message carries a deterministic ``Nats-Msg-Id`` so JetStream stores
 a retried publish once (within ``DUPLICATE_WINDOW``).
 
-Two subjects are for caches rather than for the record: ``packyard.index.changed.FEED``
+Events are notifications only (nothing is written because of one): ``packyard.index.changed.FEED``
 (``IndexChanged``; an empty project means every page of the feed) and
 ``packyard.access.changed`` (no payload: keys, permissions, users or feed access changed).
-The metadata service publishes both after its commit, on core NATS; gateways subscribe with
-core NATS and drop their page and authentication caches.
+The metadata service publishes both after its commit through ``common.outbox``, on core NATS;
+gateways subscribe with core NATS and drop their page and authentication caches.
 """
 
 from __future__ import annotations
@@ -29,13 +29,10 @@ log = logging.getLogger(__name__)
 STREAM = "PACKYARD"
 SUBJECTS = ["packyard.>"]
 DUPLICATE_WINDOW = 120.0  # seconds
-# Events exist so caches converge: a consumer down for longer than this misses some, and the
-# next listing refresh publishes that state again. Cache-only subjects must not pile up forever.
+# The stream records notifications only; they must not pile up forever.
 RETENTION = 7 * 24 * 3600.0  # seconds
 MSG_ID_HEADER = "Nats-Msg-Id"
 
-UPSTREAM_REFRESHED = "packyard.upstream.refreshed"
-FILE_CACHED = "packyard.file.cached"
 INDEX_CHANGED = "packyard.index.changed"
 ACCESS_CHANGED = "packyard.access.changed"
 # What a gateway subscribes to for index changes of every feed.

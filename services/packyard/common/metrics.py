@@ -6,8 +6,8 @@ milliseconds, by service, method and status code — the span instrumentation ha
 ``GatewayObserver`` counts bytes served and uploads accepted/refused, and puts the
 feed/project/filename of the matched route on the gateway's server span.
 
-The connector records cache lookups and upstream fetches, and the metadata service's event
-consumer its lag, through the ``record_*`` functions. Instruments are made from the global
+The connector records cache lookups and upstream fetches, and the event outbox the events it
+dropped, through the ``record_*`` functions. Instruments are made from the global
 (proxy) meter, so they start exporting once ``setup_telemetry`` has installed a provider and
 cost nothing before.
 Attribute values are low-cardinality (feed, kind, outcome): never a project or filename.
@@ -45,10 +45,10 @@ upstream_fetch_duration = _meter.create_histogram(
     unit="s",
     description="Duration of requests to upstream indexes, by outcome.",
 )
-consumer_lag = _meter.create_gauge(
-    "packyard.events.consumer.lag",
+events_dropped = _meter.create_counter(
+    "packyard.events.dropped",
     unit="{message}",
-    description="Messages a JetStream consumer has not yet processed.",
+    description="Events an outbox dropped (full while NATS was away, or not sendable).",
 )
 
 Scope = MutableMapping[str, Any]
@@ -61,7 +61,7 @@ _FILES_ROUTE = "/pypi/{feed}/packages/{project}/{filename}"
 _UPLOAD_ROUTE_PREFIX = "/pypi/{feed}/legacy"
 
 
-# -- for the connector and the event consumer ------------------------------------------
+# -- for the connector and the event outbox ---------------------------------------------
 
 
 def record_cache_lookup(kind: str, hit: bool, feed: str = "") -> None:
@@ -74,8 +74,9 @@ def record_upstream_fetch(seconds: float, outcome: str, upstream: str = "") -> N
     upstream_fetch_duration.record(seconds, {"outcome": outcome, "upstream": upstream})
 
 
-def record_consumer_lag(consumer: str, pending: int) -> None:
-    consumer_lag.set(pending, {"consumer": consumer})
+def record_event_dropped(reason: str) -> None:
+    """``reason``: "outbox_full" or the NATS error that made the message unsendable."""
+    events_dropped.add(1, {"reason": reason})
 
 
 # -- gRPC ------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from packyard.connector.addresses import (
     system_resolver,
 )
 from packyard.connector.errors import UpstreamFailed
+from packyard.connector.models import Connector
 from packyard.protocol.upstream_parse import ACCEPT, origin_of
-from packyard.rpc.v1 import upstream_pb2
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,12 @@ class _Fetch:
             record_upstream_fetch(time.monotonic() - self._started, outcome, self._host)
 
 
-def project_url(connector: upstream_pb2.Connector, project: str) -> str:
+def project_url(connector: Connector, project: str) -> str:
     path = connector.simple_path.rstrip("/")
     return f"{connector.url.rstrip('/')}{path}/{project}/"
 
 
-def allowed_origins(connector: upstream_pb2.Connector) -> set[str]:
+def allowed_origins(connector: Connector) -> set[str]:
     return {origin_of(connector.url), *(origin_of(h) for h in connector.file_hosts)}
 
 
@@ -152,7 +152,7 @@ class UpstreamHttp:
         self._clock = clock
         self._internal_hosts: dict[str, tuple[float, bool]] = {}
 
-    async def _on_internal_network(self, connector: upstream_pb2.Connector) -> bool:
+    async def _on_internal_network(self, connector: Connector) -> bool:
         """Is the connector's own configured host a loopback/private address (cached)?"""
         host = urlsplit(connector.url).hostname or ""
         hit = self._internal_hosts.get(host)
@@ -168,21 +168,19 @@ class UpstreamHttp:
         self._internal_hosts[host] = (now + _POLICY_TTL, internal)
         return internal
 
-    async def _client_for(
-        self, connector: upstream_pb2.Connector
-    ) -> tuple[httpx.AsyncClient, bool]:
+    async def _client_for(self, connector: Connector) -> tuple[httpx.AsyncClient, bool]:
         if self._internal is not None and await self._on_internal_network(connector):
             return self._internal, True
         return self._public, False
 
-    def _auth(self, connector: upstream_pb2.Connector, url: str) -> httpx.BasicAuth | None:
+    def _auth(self, connector: Connector, url: str) -> httpx.BasicAuth | None:
         if connector.username and origin_of(url) == origin_of(connector.url):
             return httpx.BasicAuth(connector.username, connector.password)
         return None
 
     @contextlib.asynccontextmanager
     async def _open(
-        self, connector: upstream_pb2.Connector, url: str, headers: dict[str, str]
+        self, connector: Connector, url: str, headers: dict[str, str]
     ) -> AsyncIterator[httpx.Response]:
         allowed = allowed_origins(connector)
         client, internal = await self._client_for(connector)
@@ -225,7 +223,7 @@ class UpstreamHttp:
         raise UpstreamFailed("Too many redirects from the upstream.")
 
     async def get_range(
-        self, connector: upstream_pb2.Connector, url: str, spec: str, *, max_bytes: int
+        self, connector: Connector, url: str, spec: str, *, max_bytes: int
     ) -> RangeReply | None:
         """``Range: bytes=<spec>`` of an upstream file; None when the upstream does not answer
         with a single range (200 with the whole file, 416, ...): the caller then falls back
@@ -257,7 +255,7 @@ class UpstreamHttp:
 
     async def get_listing(
         self,
-        connector: upstream_pb2.Connector,
+        connector: Connector,
         project: str,
         *,
         etag: str = "",
@@ -297,9 +295,7 @@ class UpstreamHttp:
             fetch.finish("error")  # whatever did not finish above failed (or was cancelled)
 
     @contextlib.asynccontextmanager
-    async def open_file(
-        self, connector: upstream_pb2.Connector, url: str
-    ) -> AsyncIterator[httpx.Response]:
+    async def open_file(self, connector: Connector, url: str) -> AsyncIterator[httpx.Response]:
         # Latency here is up to the response headers: the body streams at the caller's pace.
         fetch = _Fetch(url)
         try:
@@ -319,7 +315,7 @@ class UpstreamHttp:
             fetch.finish("error")
 
 
-def _log_refused(connector: upstream_pb2.Connector, url: str, hop: int, reason: str) -> None:
+def _log_refused(connector: Connector, url: str, hop: int, reason: str) -> None:
     log.warning(
         "supply_chain.upstream_location_refused",
         extra={"connector": connector.id, "url": redact_url(url), "redirect": hop > 0,

@@ -9,6 +9,7 @@ the parsing and bounds every size before it is asked for.
 from __future__ import annotations
 
 from packyard.connector.http import RangeReply, UpstreamHttp
+from packyard.connector.models import Connector
 from packyard.protocol.zip_tail import (
     MAX_CENTRAL_DIRECTORY,
     TAIL_SIZE,
@@ -19,7 +20,6 @@ from packyard.protocol.zip_tail import (
     inflate,
     metadata_member,
 )
-from packyard.rpc.v1 import upstream_pb2
 
 # The tail is asked for in a size that holds the whole central directory of most wheels.
 _FIRST_READ = 256 * 1024
@@ -30,9 +30,7 @@ class RangesUnsupported(Exception):
     """The upstream did not answer a range request with that range."""
 
 
-async def read_wheel_metadata(
-    http: UpstreamHttp, connector: upstream_pb2.Connector, url: str
-) -> bytes:
+async def read_wheel_metadata(http: UpstreamHttp, connector: Connector, url: str) -> bytes:
     """The METADATA member's bytes. RangesUnsupported when the upstream ignores ranges,
     ZipTailError when the archive is not a readable wheel (the caller falls back to the
     whole file either way)."""

@@ -1,5 +1,5 @@
-"""Lifecycle of the connector service: channels, the upstream HTTP client, the event
-publisher, and the gRPC server with health."""
+"""Lifecycle of the connector service: channels to the metadata and blob services, the
+upstream HTTP clients, and the gRPC server with health."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from packyard.common.grpc import insecure_channel, new_server, start_server, stop_server
 from packyard.common.telemetry import instrument_httpx
+from packyard.connector.blob_client import BlobClient
 from packyard.connector.breaker import CircuitBreakers
-from packyard.connector.directory import Directory
+from packyard.connector.core_metadata import CoreMetadataFetcher
 from packyard.connector.files import FileFetcher
 from packyard.connector.http import UpstreamHttp, new_client
 from packyard.connector.listings import Listings
-from packyard.connector.publisher import EventPublisher
+from packyard.connector.metadata_client import MetadataClient
 from packyard.connector.servicer import SERVICE_NAME, ConnectorServicer
 from packyard.connector.settings import ConnectorSettings
 from packyard.rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, upstream_pb2_grpc
@@ -25,15 +26,15 @@ class RunningConnector:
     port: int
     listings: Listings
     files: FileFetcher
-    publisher: EventPublisher
+    core_metadata: CoreMetadataFetcher
 
 
 @contextlib.asynccontextmanager
 async def running_connector(settings: ConnectorSettings) -> AsyncIterator[RunningConnector]:
     """Serve until the block exits; yields the bound port and the domain objects (for tests)."""
     async with contextlib.AsyncExitStack() as stack:
-        metadata = await stack.enter_async_context(insecure_channel(settings.metadata_addr))
-        blob = await stack.enter_async_context(insecure_channel(settings.blob_addr))
+        metadata_channel = await stack.enter_async_context(insecure_channel(settings.metadata_addr))
+        blob_channel = await stack.enter_async_context(insecure_channel(settings.blob_addr))
         public = await stack.enter_async_context(new_client(settings.upstream_timeout))
         internal = await stack.enter_async_context(
             new_client(settings.upstream_timeout, allow_private=True)
@@ -41,31 +42,25 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         for client in (public, internal):
             instrument_httpx(client)
         http = UpstreamHttp(public, internal, max_redirects=settings.upstream_max_redirects)
-        publisher = EventPublisher(settings.nats_url or None)
-        publisher.start()
-        stack.push_async_callback(publisher.stop)
-        directory = Directory(
-            upstream_pb2_grpc.UpstreamServiceStub(metadata),
+        metadata = MetadataClient(
+            upstream_pb2_grpc.UpstreamServiceStub(metadata_channel),
             ttl=settings.connectors_ttl,
             timeout=settings.rpc_timeout,
         )
+        blob = BlobClient(blob_pb2_grpc.BlobServiceStub(blob_channel), timeout=settings.rpc_timeout)
         breakers = CircuitBreakers(settings.breaker_failures, settings.breaker_cooldown)
-        listings = Listings(directory, http, publisher, breakers, settings)
+        listings = Listings(metadata, http, breakers, settings)
         files = FileFetcher(
-            listings,
-            http,
-            blob_pb2_grpc.BlobServiceStub(blob),
-            publisher,
-            max_size=settings.upstream_max_file_size,
-            rpc_timeout=settings.rpc_timeout,
+            listings, http, blob, metadata, max_size=settings.upstream_max_file_size
         )
+        core_metadata = CoreMetadataFetcher(listings, files, http, blob, metadata)
         server = new_server()
         connector_pb2_grpc.add_ConnectorServiceServicer_to_server(
-            ConnectorServicer(listings, files), server
+            ConnectorServicer(listings, files, core_metadata), server
         )
         port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
-        yield RunningConnector(port, listings, files, publisher)
+        yield RunningConnector(port, listings, files, core_metadata)
 
 
 @contextlib.asynccontextmanager

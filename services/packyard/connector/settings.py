@@ -10,12 +10,11 @@ from packyard.common.settings import GrpcServiceSettings
 class ConnectorSettings(GrpcServiceSettings):
     # PACKYARD_LISTEN_ADDR: where the ConnectorService listens.
     listen_addr: str = "127.0.0.1:50053"
-    # PACKYARD_METADATA_ADDR: the metadata service (feed connectors, listing cache).
+    # PACKYARD_METADATA_ADDR: the metadata service (feed connectors; the store of listings,
+    # cached files and backfilled metadata).
     metadata_addr: str = "127.0.0.1:50051"
     # PACKYARD_BLOB_ADDR: the blob service (cached upstream files).
     blob_addr: str = "127.0.0.1:50052"
-    # PACKYARD_NATS_URL: JetStream, for the events the connector publishes.
-    nats_url: str = "nats://127.0.0.1:4222"
     # PACKYARD_UPSTREAM_TIMEOUT: seconds an upstream may take to connect or to send the next
     # bytes; a listing request as a whole gets the same budget. Past it, a stale listing is
     # served (with a header saying so) or the request fails with 504.

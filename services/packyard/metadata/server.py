@@ -23,7 +23,7 @@ from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
 from packyard.metadata.catalog.servicer import add_catalog_service
-from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
+from packyard.metadata.change_events import ChangeAnnouncer
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
@@ -43,11 +43,16 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         changes = ChangeAnnouncer(settings.nats_url)
         changes.start()
         stack.push_async_callback(changes.stop)
-        server = new_server(ChangeInterceptor(changes))
+        server = new_server()
         access = AccessService(
             pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
         )
-        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout)
+        metadata = MetadataService(
+            pool,
+            acquire_timeout=settings.db_connect_timeout,
+            on_change=changes.index_changed,
+            on_access_change=changes.access_changed,
+        )
         if settings.admin_key is not None:
             await ensure_admin_key(access, settings.admin_key.get_secret_value())
         access_servicer = AccessServicer(access)
@@ -56,7 +61,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             MetadataServicer(metadata, keys=access_servicer), server
         )
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
-        upstream = await start_upstream(stack, server, pool, settings)
+        upstream = start_upstream(server, pool, settings, changes.index_changed)
         port, health = await start_server(
             server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
         )

@@ -26,14 +26,9 @@ class MetadataSettings(GrpcServiceSettings):
     db_connect_timeout: float = Field(default=5.0, gt=0)
     # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
     db_command_timeout: float = Field(default=30.0, gt=0)
-    # PACKYARD_NATS_URL: JetStream, whose upstream events fill the upstream cache. The service
-    # serves without it and catches up from its durable consumer when NATS is back.
+    # PACKYARD_NATS_URL: where committed changes are announced (gateways drop cached pages and
+    # authentications). The service serves without it; announcements wait in a bounded outbox.
     nats_url: str = "nats://127.0.0.1:4222"
-    # PACKYARD_CONSUME_EVENTS: run the event consumer in this process.
-    consume_events: bool = True
-    # PACKYARD_CONSUMER_NAME: the durable consumer's name; replicas of one deployment share it
-    # (each event is applied once), separate deployments on one NATS need their own.
-    consumer_name: str = "metadata"
 
 
 def settings_errors(exc: ValidationError) -> str:

@@ -1,28 +1,21 @@
-"""Wiring of the upstream side into the metadata process: servicer and event consumer."""
+"""Wiring of the upstream side into the metadata process."""
 
 from __future__ import annotations
-
-from contextlib import AsyncExitStack
 
 import asyncpg
 import grpc
 
-from packyard.metadata.consumer import EventConsumer
 from packyard.metadata.settings import MetadataSettings
-from packyard.metadata.upstream.service import UpstreamStore
+from packyard.metadata.upstream.service import OnChange, UpstreamStore
 from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
 from packyard.rpc.v1 import upstream_pb2_grpc
 
 
-async def start_upstream(
-    stack: AsyncExitStack, server: grpc.aio.Server, pool: asyncpg.Pool, settings: MetadataSettings
+def start_upstream(
+    server: grpc.aio.Server, pool: asyncpg.Pool, settings: MetadataSettings, on_change: OnChange
 ) -> str:
-    """Register UpstreamService on ``server`` and start the consumer until ``stack`` closes;
-    returns the service name for health reporting."""
-    store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout)
+    """Register UpstreamService on ``server``; returns the service name for health reporting.
+    ``on_change`` is told, after each commit, which pages changed."""
+    store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout, on_change=on_change)
     upstream_pb2_grpc.add_UpstreamServiceServicer_to_server(UpstreamServicer(store), server)
-    if settings.consume_events:
-        consumer = EventConsumer(settings.nats_url, store, durable=settings.consumer_name)
-        consumer.start()
-        stack.push_async_callback(consumer.stop)
     return SERVICE_NAME

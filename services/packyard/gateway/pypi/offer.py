@@ -2,8 +2,8 @@
 
 Hosted data comes from the metadata service, upstream data from the connector service, and
 they merge here, so the simple pages, the JSON API and the file routes all see one view.
-The dependency-confusion rules decide the merge (the connector and the metadata service's
-origin controls enforce them too; this is the last line):
+The dependency-confusion rules (``protocol.offer_merge``, which the connector and the metadata
+service's origin controls apply too; this is the last line) decide the merge:
 
 - a project with hosted files shows only hosted files, unless the origin controls allow
   merging (``merge_with_hosted``);
@@ -28,6 +28,13 @@ from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
+from packyard.protocol.offer_merge import (
+    View,
+    merged_files,
+    merged_serial,
+    merged_versions,
+    view,
+)
 from packyard.rpc.v1 import (
     blob_pb2,
     common_pb2,
@@ -79,12 +86,11 @@ def _merged(
 ) -> metadata_pb2.Project:
     merged = metadata_pb2.Project()
     merged.CopyFrom(hosted)
-    taken = {f.filename for f in hosted.files}
-    merged.files.extend(f for f in upstream.files if f.filename not in taken)
-    known = set(hosted.versions)
-    merged.versions.extend(v for v in upstream.versions if v not in known)
-    # Both serials only grow or change with content: their sum changes when either does.
-    merged.serial = hosted.serial + upstream.serial
+    del merged.files[:]
+    merged.files.extend(merged_files(hosted.files, upstream.files))
+    del merged.versions[:]
+    merged.versions.extend(merged_versions(hosted.versions, upstream.versions))
+    merged.serial = merged_serial(hosted.serial, upstream.serial)
     return merged
 
 
@@ -149,12 +155,17 @@ async def load_project_with_headers(
             extra={"feed": feed, "project": project, "error": type(exc).__name__},
         )
         upstream = None
-    if hosted is not None and (upstream is None or not upstream.merge_with_hosted):
+    shown = view(
+        hosted=hosted is not None,
+        upstream=upstream is not None,
+        merge_with_hosted=upstream is not None and upstream.merge_with_hosted,
+    )
+    if shown is View.HOSTED and hosted is not None:
         return hosted, {}
     if upstream is None:
         raise NotFound(f"Project '{project}' not found.")
     headers = {STALE_HEADER: "true"} if upstream.stale else {}
-    if hosted is not None:
+    if shown is View.MERGED and hosted is not None:
         return _merged(hosted, upstream), headers
     return _from_upstream(feed, project, upstream), headers
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import asyncpg
 from packaging.utils import canonicalize_name, canonicalize_version
@@ -37,7 +37,8 @@ from packyard.metadata.index.models import (
     ProjectSummary,
     Registration,
 )
-from packyard.metadata.upstream.interface import publish_refusal
+from packyard.protocol.filenames import parse_distribution_filename
+from packyard.protocol.offer_merge import publish_refusal
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,29 @@ def _same_bytes(existing: FileRecord, new: FileRecord) -> bool:
     )
 
 
+def _project_of_file(filename: str) -> str:
+    """The project a stored filename belongs to ("" if unreadable: then the whole feed)."""
+    try:
+        return parse_distribution_filename(filename).project
+    except InvalidArgument:
+        return ""
+
+
 class MetadataService(db.PooledService):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        acquire_timeout: float = 5.0,
+        on_change: Callable[[str, str], None] | None = None,
+        on_access_change: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(pool, acquire_timeout=acquire_timeout)
+        # Told after a commit: which pages changed ((feed, project), project "" for the whole
+        # feed), and that who may read changed (feed settings); change_events announces them.
+        self._changed = on_change or (lambda feed, project: None)
+        self._access_changed = on_access_change or (lambda: None)
+
     # Feeds.
 
     async def create_feed(
@@ -197,6 +220,8 @@ class MetadataService(db.PooledService):
             await audit_log.record(
                 conn, audit, "feed.updated", feed=feed.name, target=feed.name, detail=detail
             )
+        self._changed(feed.name, "")
+        self._access_changed()  # anonymous_read decides who may read
         log.info("feed.updated", extra={"feed": feed.name})
         return updated
 
@@ -207,6 +232,8 @@ class MetadataService(db.PooledService):
                 raise NotFound(f"Feed '{name}' does not exist.")
             await access.delete_feed_permissions(conn, name)
             await audit_log.record(conn, audit, "feed.deleted", feed=name, target=name)
+        self._changed(name, "")
+        self._access_changed()
         log.info("feed.deleted", extra={"feed": name})
 
     # Projects and files.
@@ -282,7 +309,9 @@ class MetadataService(db.PooledService):
         # insert; then we decide again against the row it committed.
         for _attempt in range(3):
             try:
-                return await self._register(file, version, parsed, metadata, uploader, audit)
+                registered = await self._register(file, version, parsed, metadata, uploader, audit)
+                self._changed(file.feed, file.project)
+                return registered
             except asyncpg.UniqueViolationError as exc:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
@@ -378,6 +407,7 @@ class MetadataService(db.PooledService):
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
             await audit_log.record(conn, audit, "file.deleted", feed=feed, target=filename)
+        self._changed(feed, _project_of_file(filename))
         log.info("file.deleted", extra={"feed": feed, "file": filename})
 
     async def delete_release(
@@ -396,6 +426,7 @@ class MetadataService(db.PooledService):
                 conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
                 detail=f"{count} files",
             )  # fmt: skip
+        self._changed(feed, project)
         log.info("release.deleted", extra={"feed": feed, "project": project, "version": version})
         return count
 
@@ -428,6 +459,7 @@ class MetadataService(db.PooledService):
                 target=f"{project}=={version}",
                 detail=reason if yanked else "",
             )
+        self._changed(feed, project)
         log.info(
             "release.yanked" if yanked else "release.unyanked",
             extra={"feed": feed, "project": project, "version": version},
@@ -452,5 +484,6 @@ class MetadataService(db.PooledService):
                 )  # fmt: skip
         if not found:
             raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
+        self._changed(feed, project)
         log.info("project.status", extra={"feed": feed, "project": project, "status": status})
         return await self.get_project(feed, project)

@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from packyard.metadata.upstream.models import ProjectOrigin
-from packyard.metadata.upstream.policy import publish_refusal
 
-__all__ = ["ProjectOrigin", "publish_refusal"]
+__all__ = ["ProjectOrigin"]

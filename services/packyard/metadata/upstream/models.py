@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The origin-control values are the pure rules' own (protocol.offer_merge).
+from packyard.protocol.offer_merge import FeedOrigin as FeedOrigin
+from packyard.protocol.offer_merge import OriginPolicy as OriginPolicy
+from packyard.protocol.offer_merge import ProjectOrigin as ProjectOrigin
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
@@ -43,6 +48,7 @@ class Listing:
     upstream_serial: int
     fetched: datetime
     serial: int
+    has_files: bool = False  # a found listing with files: the name is pulled from upstream
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,31 +71,6 @@ class BackfilledMetadata:
     sha256: str
     size: int
     connector_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOrigin:
-    feed: str
-    reserved_prefixes: tuple[str, ...] = ()
-    merge_upstream: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectOrigin:
-    first_origin: str = ""  # "", "hosted" or "upstream"
-    allow_upstream: bool | None = None
-    allow_publish: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OriginPolicy:
-    upstream_allowed: bool
-    merge_with_hosted: bool
-    publish_allowed: bool
-    upstream_reason: str = ""
-    publish_reason: str = ""
-    has_hosted: bool = False
-    first_from_upstream: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,9 @@ origin controls. Plain async Python over the pool; SQL in repository.py."""
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -27,7 +26,7 @@ from packyard.metadata.upstream.models import (
     OriginPolicy,
     UpstreamState,
 )
-from packyard.metadata.upstream.policy import decide
+from packyard.protocol.offer_merge import decide
 from packyard.protocol.upstream_parse import origin_of
 
 log = logging.getLogger(__name__)
@@ -80,14 +79,22 @@ def _check(connector: Connector) -> Connector:
     )
 
 
-def name_selected(connector: Connector, project: str) -> bool:
-    """Include/exclude patterns (fnmatch on normalized names); exclude wins."""
-    if any(fnmatch.fnmatchcase(project, p) for p in connector.exclude):
-        return False
-    return not connector.include or any(fnmatch.fnmatchcase(project, p) for p in connector.include)
+# Called after a commit that changed what a feed offers: (feed, project), project "" for every
+# project of the feed. The metadata service announces it to the gateways (change_events).
+OnChange = Callable[[str, str], None]
+
+
+def _nobody(feed: str, project: str) -> None:
+    pass
 
 
 class UpstreamStore(db.PooledService):
+    def __init__(
+        self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0, on_change: OnChange = _nobody
+    ) -> None:
+        super().__init__(pool, acquire_timeout=acquire_timeout)
+        self._changed = on_change
+
     # -- connectors ----------------------------------------------------------------------
 
     async def add_connector(self, connector: Connector) -> Connector:
@@ -105,6 +112,7 @@ class UpstreamStore(db.PooledService):
             await repo.set_credentials(conn, checked.id, checked.credentials)
             stored = await repo.get_connector(conn, checked.feed, checked.id)
         assert stored is not None
+        self._changed(checked.feed, "")
         log.info(
             "upstream.connector_added",
             extra={"feed": checked.feed, "connector": checked.id, "url": redact_url(checked.url)},
@@ -134,12 +142,14 @@ class UpstreamStore(db.PooledService):
                 await repo.set_credentials(conn, current.id, keep)
             stored = await repo.get_connector(conn, connector.feed, connector.id)
         assert stored is not None
+        self._changed(connector.feed, "")
         return stored
 
     async def remove_connector(self, feed: str, id: str) -> None:
         async with self._connection() as conn:
             if not await repo.delete_connector(conn, feed, id):
                 raise NotFound(f"Connector '{id}' not found in feed '{feed}'.")
+        self._changed(feed, "")
 
     async def list_connectors(self, feed: str, *, with_secrets: bool = False) -> list[Connector]:
         async with self._connection() as conn:
@@ -164,15 +174,26 @@ class UpstreamStore(db.PooledService):
             raise NotFound(f"'{filename}' is not cached in feed '{feed}'.")
         return found
 
-    async def record_listing(
-        self, feed: str, project: str, listing: Listing, *, has_files: bool
-    ) -> bool:
-        """Apply an UpstreamRefreshed event; True if it changed the cache. Idempotent."""
+    async def record_listing(self, feed: str, project: str, listing: Listing) -> bool:
+        """Store a listing the connector fetched; False when one with a higher serial is stored
+        already (idempotent). The gateways are told when its content changed."""
+        name = canonicalize_name(project)
         async with self._connection() as conn, conn.transaction():
-            changed = await repo.upsert_listing(conn, feed, project, listing)
-            if changed and listing.found and has_files:
-                await repo.mark_from_upstream(conn, feed, project)
-        return changed
+            previous = next(
+                (row for row in await repo.listings(conn, feed, name)
+                 if row.connector_id == listing.connector_id),
+                None,
+            )  # fmt: skip
+            recorded = await repo.upsert_listing(conn, feed, name, listing)
+            if recorded and listing.found and listing.has_files:
+                await repo.mark_from_upstream(conn, feed, name)
+        changed = previous is None or (previous.found, previous.payload) != (
+            listing.found,
+            listing.payload,
+        )
+        if recorded and changed:
+            self._changed(feed, name)
+        return recorded
 
     async def record_upstream_origin(self, feed: str, project: str) -> OriginPolicy:
         """The connector is about to serve ``project`` from upstream: from now on it counts as
@@ -191,7 +212,9 @@ class UpstreamStore(db.PooledService):
             raise InvalidArgument("A backfilled metadata record needs a filename, sha256, size.")
         async with self._connection() as conn:
             stored = await repo.insert_backfilled(conn, metadata)
-        if stored.sha256 != metadata.sha256:
+        if stored.sha256 == metadata.sha256:
+            self._changed(metadata.feed, metadata.project)  # pages now offer the metadata
+        else:
             log.warning(
                 "upstream.backfilled_metadata_conflict",
                 extra={"feed": metadata.feed, "file": metadata.filename,
@@ -199,15 +222,22 @@ class UpstreamStore(db.PooledService):
             )  # fmt: skip
         return stored
 
-    async def record_cached_file(self, cached: CachedFile) -> bool:
-        """Apply a FileCached event; True if the file is new. A filename already cached with
-        other bytes keeps its first bytes (cached files are immutable) and is logged."""
+    async def record_cached_file(self, cached: CachedFile) -> CachedFile:
+        """Store an upstream file the connector verified and cached; returns the record that
+        stands. A filename already cached with other bytes keeps its first bytes (cached files
+        are immutable) and is logged. The gateways are told when the file is new."""
+        if len(cached.sha256) != 64 or not cached.filename:
+            raise InvalidArgument("A cached file needs a filename and a sha256.")
         async with self._connection() as conn:
             created = await repo.insert_cached_file(conn, cached)
-            if created:
-                return True
-            existing = await repo.cached_file(conn, cached.feed, cached.filename)
-        if existing is not None and existing.sha256 != cached.sha256:
+            existing = cached if created else await repo.cached_file(conn, cached.feed,
+                                                                      cached.filename)  # fmt: skip
+        if created:
+            self._changed(cached.feed, cached.project)
+            return cached
+        if existing is None:
+            raise NotFound(f"Feed '{cached.feed}' not found.")
+        if existing.sha256 != cached.sha256:
             log.warning(
                 "upstream.cached_file_conflict",
                 extra={
@@ -217,7 +247,7 @@ class UpstreamStore(db.PooledService):
                     "offered_sha256": cached.sha256,
                 },
             )
-        return False
+        return existing
 
     # -- origin controls -----------------------------------------------------------------
 
@@ -242,6 +272,7 @@ class UpstreamStore(db.PooledService):
                 raise NotFound(f"Feed '{feed}' not found.")
             await repo.set_project_origin(conn, feed, name, allow_upstream, allow_publish)
             policy = await self._policy(conn, feed, name)
+        self._changed(feed, name)
         log.info(
             "upstream.project_origin_set",
             extra={"feed": feed, "project": name, "upstream": allow_upstream,
@@ -264,4 +295,5 @@ class UpstreamStore(db.PooledService):
             if not await repo.feed_exists(conn, origin.feed):
                 raise NotFound(f"Feed '{origin.feed}' not found.")
             await repo.set_feed_origin(conn, clean)
+        self._changed(origin.feed, "")
         return clean

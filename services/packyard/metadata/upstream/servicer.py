@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import grpc
 
 from packyard.metadata.upstream.models import (
@@ -81,6 +83,25 @@ def listing_to_pb(row: Listing) -> upstream_pb2.UpstreamListing:
     return pb
 
 
+def listing_from_pb(pb: upstream_pb2.UpstreamListing) -> Listing:
+    """What is stored of a listing: its content as one payload, the fields the cache works on
+    as columns."""
+    payload = upstream_pb2.UpstreamListing(
+        files=pb.files, versions=pb.versions, status=pb.status
+    ).SerializeToString(deterministic=True)
+    return Listing(
+        connector_id=pb.connector,
+        found=pb.found,
+        payload=payload,
+        etag=pb.etag,
+        last_modified=pb.last_modified,
+        upstream_serial=pb.upstream_serial,
+        fetched=pb.fetched.ToDatetime(tzinfo=UTC),
+        serial=pb.serial,
+        has_files=len(pb.files) > 0,
+    )
+
+
 def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
     return common_pb2.FileInfo.FromString(row.payload)
 
@@ -151,6 +172,30 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     ) -> upstream_pb2.RecordUpstreamOriginResponse:
         policy = await self._store.record_upstream_origin(request.feed, request.project)
         return upstream_pb2.RecordUpstreamOriginResponse(policy=policy_to_pb(policy))
+
+    async def RecordListing(
+        self, request: upstream_pb2.RecordListingRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.RecordListingResponse:
+        recorded = await self._store.record_listing(
+            request.feed, request.project, listing_from_pb(request.listing)
+        )
+        return upstream_pb2.RecordListingResponse(recorded=recorded)
+
+    async def RecordCachedFile(
+        self, request: upstream_pb2.RecordCachedFileRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.RecordCachedFileResponse:
+        info = request.file
+        stored = await self._store.record_cached_file(
+            CachedFile(
+                feed=request.feed,
+                filename=info.filename,
+                project=info.project,
+                sha256=info.hashes.sha256,
+                payload=info.SerializeToString(deterministic=True),
+                connector_id=request.connector,
+            )
+        )
+        return upstream_pb2.RecordCachedFileResponse(file=cached_to_pb(stored))
 
     async def RecordBackfilledMetadata(
         self,

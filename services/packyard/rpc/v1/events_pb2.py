@@ -22,21 +22,15 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
-from packyard.rpc.v1 import common_pb2 as packyard_dot_rpc_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpackyard/rpc/v1/events.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\"\xbb\x02\n\x11UpstreamRefreshed\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12\x0e\n\x06serial\x18\x04 \x01(\x03\x12(\n\x05\x66iles\x18\x05 \x03(\x0b\x32\x19.packyard.rpc.v1.FileInfo\x12\x10\n\x08versions\x18\x06 \x03(\t\x12\r\n\x05\x66ound\x18\x07 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x08 \x01(\t\x12\x15\n\rlast_modified\x18\t \x01(\t\x12+\n\x07\x66\x65tched\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fupstream_serial\x18\x0b \x01(\x03\x12.\n\x06status\x18\x0c \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\"V\n\nFileCached\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\'\n\x04\x66ile\x18\x02 \x01(\x0b\x32\x19.packyard.rpc.v1.FileInfo\x12\x11\n\tconnector\x18\x03 \x01(\t\"=\n\x0cIndexChanged\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpackyard/rpc/v1/events.proto\x12\x0fpackyard.rpc.v1\"=\n\x0cIndexChanged\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'packyard.rpc.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_UPSTREAMREFRESHED']._serialized_start=113
-  _globals['_UPSTREAMREFRESHED']._serialized_end=428
-  _globals['_FILECACHED']._serialized_start=430
-  _globals['_FILECACHED']._serialized_end=516
-  _globals['_INDEXCHANGED']._serialized_start=518
-  _globals['_INDEXCHANGED']._serialized_end=579
+  _globals['_INDEXCHANGED']._serialized_start=49
+  _globals['_INDEXCHANGED']._serialized_end=110
 # @@protoc_insertion_point(module_scope)

@@ -206,6 +206,38 @@ class RecordBackfilledMetadataResponse(_message.Message):
     metadata: BackfilledMetadata
     def __init__(self, metadata: _Optional[_Union[BackfilledMetadata, _Mapping]] = ...) -> None: ...
 
+class RecordListingRequest(_message.Message):
+    __slots__ = ("feed", "project", "listing")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    LISTING_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    listing: UpstreamListing
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., listing: _Optional[_Union[UpstreamListing, _Mapping]] = ...) -> None: ...
+
+class RecordListingResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: bool
+    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+
+class RecordCachedFileRequest(_message.Message):
+    __slots__ = ("feed", "connector", "file")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    connector: str
+    file: _common_pb2.FileInfo
+    def __init__(self, feed: _Optional[str] = ..., connector: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ...) -> None: ...
+
+class RecordCachedFileResponse(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: _common_pb2.FileInfo
+    def __init__(self, file: _Optional[_Union[_common_pb2.FileInfo, _Mapping]] = ...) -> None: ...
+
 class GetCachedFileRequest(_message.Message):
     __slots__ = ("feed", "filename")
     FEED_FIELD_NUMBER: _ClassVar[int]

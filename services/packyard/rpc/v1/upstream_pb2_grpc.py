@@ -74,6 +74,16 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.FromString,
                 _registered_method=True)
+        self.RecordListing = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordListing',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingResponse.FromString,
+                _registered_method=True)
+        self.RecordCachedFile = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordCachedFile',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileResponse.FromString,
+                _registered_method=True)
         self.GetOriginPolicy = channel.unary_unary(
                 '/packyard.rpc.v1.UpstreamService/GetOriginPolicy',
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetOriginPolicyRequest.SerializeToString,
@@ -141,8 +151,8 @@ class UpstreamServiceServicer:
 
     def RecordUpstreamOrigin(self, request, context):
         """Record that a project was served from upstream, before the connector answers with it
-        (the events converge the cache later; a local upload must be refused from now on).
-        Idempotent; does nothing for a name with hosted files.
+        (a local upload must be refused from now on). Idempotent; does nothing for a name with
+        hosted files.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,6 +161,26 @@ class UpstreamServiceServicer:
     def RecordBackfilledMetadata(self, request, context):
         """Record PEP 658 metadata the connector read out of an upstream wheel with range requests
         (its upstream offers none). The first record of a filename stays (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordListing(self, request, context):
+        """Record a listing the connector fetched or revalidated (this service is the only store of
+        upstream state; the connector keeps none it cannot lose). Idempotent: the stored listing
+        of (feed, project, connector) is replaced only by one with a higher serial. A found
+        listing with files marks the project as first pulled from upstream. Gateways are told
+        (packyard.index.changed) when the listing's content changed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCachedFile(self, request, context):
+        """Record an upstream file the connector verified against the index's sha256 and stored in
+        the blob service. The first record of a filename stays (cached files are immutable);
+        returns the stored one. Gateways are told when the file is new.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -223,6 +253,16 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.RecordBackfilledMetadata,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.SerializeToString,
+            ),
+            'RecordListing': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordListing,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingResponse.SerializeToString,
+            ),
+            'RecordCachedFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCachedFile,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileResponse.SerializeToString,
             ),
             'GetOriginPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOriginPolicy,
@@ -461,6 +501,60 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/RecordBackfilledMetadata',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordBackfilledMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordListing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordListing',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordListingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCachedFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordCachedFile',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordCachedFileResponse.FromString,
             options,
             channel_credentials,
             insecure,

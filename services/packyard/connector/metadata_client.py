@@ -1,0 +1,132 @@
+"""What the connector asks and tells the metadata service, the one store of upstream state:
+a feed's connectors (cached briefly), the state of one project, and the records of what the
+connector fetched and verified. Converts between protobuf and the connector's values."""
+
+from __future__ import annotations
+
+import time
+
+import grpc
+
+from packyard.common.errors import error_for_status
+from packyard.connector.convert import (
+    backfilled_from_pb,
+    backfilled_to_pb,
+    connector_from_pb,
+    file_from_pb,
+    file_to_pb,
+    listing_to_pb,
+    state_from_pb,
+)
+from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
+from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
+
+
+def _domain_error(exc: grpc.aio.AioRpcError) -> Exception:
+    return error_for_status(exc.code(), exc.details() or exc.code().name)
+
+
+class MetadataClient:
+    def __init__(
+        self, stub: upstream_pb2_grpc.UpstreamServiceStub, *, ttl: float, timeout: float
+    ) -> None:
+        self._stub = stub
+        self._ttl = ttl
+        self._timeout = timeout
+        # Configuration, not upstream state: a feed's connectors for ``ttl`` seconds.
+        self._connectors: dict[str, tuple[float, list[Connector]]] = {}
+
+    async def connectors(self, feed: str) -> list[Connector]:
+        """The feed's connectors with credentials, in priority order."""
+        hit = self._connectors.get(feed)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        try:
+            reply = await self._stub.ListConnectors(
+                upstream_pb2.ListConnectorsRequest(feed=feed, include_credentials=True),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        found = [connector_from_pb(c) for c in reply.connectors]
+        if len(self._connectors) >= 1024:  # bounded: feeds are few, but never grow forever
+            self._connectors.clear()
+        self._connectors[feed] = (now + self._ttl, found)
+        return found
+
+    async def state(self, feed: str, project: str) -> UpstreamState:
+        try:
+            reply = await self._stub.GetUpstreamState(
+                upstream_pb2.GetUpstreamStateRequest(feed=feed, project=project),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return state_from_pb(reply)
+
+    async def cached_file(self, feed: str, filename: str) -> OfferedFile | None:
+        try:
+            reply = await self._stub.GetCachedFile(
+                upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise _domain_error(exc) from None
+        return file_from_pb(reply.file)
+
+    async def record_listing(self, feed: str, project: str, listing: Listing) -> bool:
+        """Store a fetched listing (idempotent); False when a newer one is stored already."""
+        try:
+            reply = await self._stub.RecordListing(
+                upstream_pb2.RecordListingRequest(
+                    feed=feed, project=project, listing=listing_to_pb(listing)
+                ),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return reply.recorded
+
+    async def record_cached_file(self, connector: str, cached: OfferedFile) -> OfferedFile:
+        """Store a verified, cached upstream file; returns the record that stands."""
+        try:
+            reply = await self._stub.RecordCachedFile(
+                upstream_pb2.RecordCachedFileRequest(
+                    feed=cached.feed, connector=connector, file=file_to_pb(cached)
+                ),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return file_from_pb(reply.file)
+
+    async def record_origin(self, feed: str, project: str) -> None:
+        """Record synchronously that ``project`` is served from upstream (idempotent)."""
+        try:
+            await self._stub.RecordUpstreamOrigin(
+                upstream_pb2.RecordUpstreamOriginRequest(feed=feed, project=project),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+
+    async def record_backfilled(
+        self, feed: str, project: str, connector: str, metadata: Backfilled
+    ) -> Backfilled:
+        """Record METADATA read with range requests; returns the record that is stored."""
+        try:
+            reply = await self._stub.RecordBackfilledMetadata(
+                upstream_pb2.RecordBackfilledMetadataRequest(
+                    feed=feed,
+                    project=project,
+                    connector=connector,
+                    metadata=backfilled_to_pb(metadata),
+                ),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return backfilled_from_pb(reply.metadata)
