@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import grpc
 
-from packyard.common.grpc import check_health, insecure_channel
+from packyard.common.grpc import check_health, secure_channel
+from packyard.common.tls import TlsFiles
 from packyard.gateway.settings import GatewaySettings
 from packyard.rpc.v1 import (
     access_pb2_grpc,
@@ -30,10 +31,15 @@ class Backends:
     access: access_pb2_grpc.AccessServiceStub
     # UpstreamService (connectors, upstream cache, origin controls), also on the metadata channel.
     upstream: upstream_pb2_grpc.UpstreamServiceStub | None = None
+    # The gateway's certificate, for health checks on fresh channels.
+    tls: TlsFiles | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
-        return [name for name, addr in self.addrs.items() if not await check_health(addr)]
+        if self.tls is None:
+            return list(self.addrs)
+        tls = self.tls
+        return [name for name, addr in self.addrs.items() if not await check_health(addr, tls)]
 
 
 @contextlib.asynccontextmanager
@@ -43,7 +49,8 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
         "blob": settings.blob_addr,
         "connector": settings.connector_addr,
     }
-    channels: dict[str, grpc.aio.Channel] = {n: insecure_channel(a) for n, a in addrs.items()}
+    tls = settings.tls()
+    channels: dict[str, grpc.aio.Channel] = {n: secure_channel(a, tls) for n, a in addrs.items()}
     try:
         yield Backends(
             metadata=metadata_pb2_grpc.MetadataServiceStub(channels["metadata"]),
@@ -53,6 +60,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             timeout=settings.rpc_timeout,
             access=access_pb2_grpc.AccessServiceStub(channels["metadata"]),
             upstream=upstream_pb2_grpc.UpstreamServiceStub(channels["metadata"]),
+            tls=tls,
         )
     finally:
         for channel in channels.values():

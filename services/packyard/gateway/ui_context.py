@@ -14,7 +14,8 @@ from typing import Any
 import grpc
 from fastapi import FastAPI, Request
 
-from packyard.common.grpc import insecure_channel
+from packyard.common.grpc import secure_channel
+from packyard.common.tls import TlsFiles
 from packyard.gateway.ui_downloads import DownloadCounter
 from packyard.rpc.v1 import catalog_pb2_grpc, common_pb2
 
@@ -22,25 +23,28 @@ from packyard.rpc.v1 import catalog_pb2_grpc, common_pb2
 class UiContext:
     def __init__(self) -> None:
         self._addr = ""
+        self._tls: TlsFiles | None = None
         self._channel: grpc.aio.Channel | None = None
         self._stub: catalog_pb2_grpc.CatalogServiceStub | None = None
         self.downloads = DownloadCounter(self._catalog_stub)
 
-    def bind(self, metadata_addr: str) -> None:
-        """Where CatalogService is (the metadata process); the first call wins."""
+    def bind(self, metadata_addr: str, tls: TlsFiles) -> None:
+        """Where CatalogService is (the metadata process), and the gateway's certificate; the
+        first call wins."""
         if not self._addr:
             self._addr = metadata_addr
+            self._tls = tls
 
     def _catalog_stub(self) -> catalog_pb2_grpc.CatalogServiceStub:
         if self._stub is None:
-            if not self._addr:
+            if not self._addr or self._tls is None:
                 raise RuntimeError("the UI context is not bound to a metadata address")
-            self._channel = insecure_channel(self._addr)
+            self._channel = secure_channel(self._addr, self._tls)
             self._stub = catalog_pb2_grpc.CatalogServiceStub(self._channel)
         return self._stub
 
     def catalog(self, request: Request) -> catalog_pb2_grpc.CatalogServiceStub:
-        self.bind(request.state.settings.metadata_addr)
+        self.bind(request.state.settings.metadata_addr, request.state.settings.tls())
         return self._catalog_stub()
 
     async def close(self) -> None:
@@ -62,7 +66,7 @@ async def ui_lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
 
 def ui_context(request: Request) -> UiContext:
     context: UiContext = request.state.ui
-    context.bind(request.state.settings.metadata_addr)
+    context.bind(request.state.settings.metadata_addr, request.state.settings.tls())
     return context
 
 
