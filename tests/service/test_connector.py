@@ -17,7 +17,6 @@ import asyncpg
 import grpc
 import pytest
 from packyard.blob.server import running_server as blob_server
-from packyard.common.grpc import insecure_channel
 from packyard.connector.server import RunningConnector, running_connector
 from packyard.connector.settings import ConnectorSettings
 from packyard.engines import NatsEngine, create_database, drop_database
@@ -40,6 +39,7 @@ from packyard.rpc.v1 import (
 from tests.conftest import s3_client
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.engines import Engines
+from tests.fixtures.tls import service_channel, tls_settings
 from tests.fixtures.upstream import LoopbackIndex, Reply, loopback_index
 from tests.service.test_blob import settings_for
 
@@ -100,6 +100,7 @@ async def services(
     await migrate(database_url)
     meta_settings = MetadataSettings(
         database_url=database_url,  # type: ignore[arg-type]
+        **tls_settings("metadata"),
         listen_addr="127.0.0.1:0",
         shutdown_grace=0.5,
         nats_url=engines.nats_url,
@@ -113,6 +114,7 @@ async def services(
         ):
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
+                **tls_settings("connector"),
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr=f"127.0.0.1:{blob_port}",
                 nats_url=engines.nats_url,
@@ -124,9 +126,9 @@ async def services(
             )
             async with (
                 running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as meta_channel,
-                insecure_channel(f"127.0.0.1:{blob_port}") as blob_channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+                service_channel(f"127.0.0.1:{meta_port}") as meta_channel,
+                service_channel(f"127.0.0.1:{blob_port}") as blob_channel,
+                service_channel(f"127.0.0.1:{running.port}") as connector_channel,
             ):
                 yield Services(
                     database_url=database_url,
@@ -435,6 +437,7 @@ async def test_metadata_converges_after_nats_restarts(
         await migrate(database_url)
         meta_settings = MetadataSettings(
             database_url=database_url,  # type: ignore[arg-type]
+            **tls_settings("metadata"),
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
             nats_url=nats.url,
@@ -442,6 +445,7 @@ async def test_metadata_converges_after_nats_restarts(
         async with metadata_server(meta_settings) as meta_port:
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
+                **tls_settings("connector"),
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr="127.0.0.1:9",  # listings only: no blob service needed
                 nats_url=nats.url,
@@ -450,8 +454,8 @@ async def test_metadata_converges_after_nats_restarts(
             )
             async with (
                 running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+                service_channel(f"127.0.0.1:{meta_port}") as channel,
+                service_channel(f"127.0.0.1:{running.port}") as connector_channel,
             ):
                 metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
                 await metadata.CreateFeed(
@@ -666,6 +670,7 @@ async def test_origin_is_recorded_before_the_first_listing_is_answered(
         await migrate(database_url)
         meta_settings = MetadataSettings(
             database_url=database_url,  # type: ignore[arg-type]
+            **tls_settings("metadata"),
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
             nats_url="nats://127.0.0.1:9",
@@ -674,6 +679,7 @@ async def test_origin_is_recorded_before_the_first_listing_is_answered(
         async with metadata_server(meta_settings) as meta_port:
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
+                **tls_settings("connector"),
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr="127.0.0.1:9",
                 nats_url="nats://127.0.0.1:9",
@@ -682,8 +688,8 @@ async def test_origin_is_recorded_before_the_first_listing_is_answered(
             )
             async with (
                 running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+                service_channel(f"127.0.0.1:{meta_port}") as channel,
+                service_channel(f"127.0.0.1:{running.port}") as connector_channel,
             ):
                 metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
                 upstream = upstream_pb2_grpc.UpstreamServiceStub(channel)

@@ -33,6 +33,7 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     # Probes (compose, Helm, `packyard up`, the gateway's /readyz) run with any certificate.
     "/grpc.health.v1.Health/Check": frozenset({ANY}),
     "/grpc.health.v1.Health/Watch": frozenset({ANY}),
+    "/grpc.health.v1.Health/List": frozenset({ANY}),
     # MetadataService: the gateway serves every HTTP route from it; only the gateway turns a
     # credential into a principal (Authenticate).
     **_rows(
