@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,7 +48,9 @@ def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..
         # The details go to the log; the caller learns only that it was not its fault.
         await context.abort(grpc.StatusCode.INTERNAL, "Internal error.")
 
-    if streaming_response:
+    # A streaming handler may also be a coroutine that writes with context.write (the health
+    # servicer's Watch): that one is wrapped like a unary call.
+    if streaming_response and not inspect.iscoroutinefunction(behavior):
 
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             try:
@@ -99,7 +102,7 @@ def _guard(method: str, behavior: Callable[..., Any], streaming_response: bool) 
                 grpc.StatusCode.PERMISSION_DENIED, f"{identity} may not call {method}"
             )
 
-    if streaming_response:
+    if streaming_response and not inspect.iscoroutinefunction(behavior):
 
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             await check(context)
