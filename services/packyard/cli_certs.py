@@ -17,6 +17,7 @@ from packyard.common.tls import (
     add_ca,
     drop_old_cas,
     ensure_material,
+    export,
     identities_in,
     reissue,
 )
@@ -43,6 +44,12 @@ def add_certs_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         default=[],
         help="extra host name or address the certificates serve under (repeatable)",
     )
+    certs.add_argument(
+        "--export",
+        default=None,
+        metavar="DIR",
+        help="also copy each identity's material to DIR/IDENTITY/{ca.crt,tls.crt,tls.key}",
+    )
     step = certs.add_mutually_exclusive_group()
     step.add_argument("--new-ca", action="store_true", help="rotation 1: add a new signing CA")
     step.add_argument("--reissue", action="store_true", help="rotation 2: reissue every leaf")
@@ -65,6 +72,9 @@ def run_certs(args: argparse.Namespace) -> int:
                 out, args.identity or STACK_IDENTITIES, args.host
             ).items():
                 print(f"{identity}: {files.cert} {files.key}")
+        if args.export:
+            for identity in args.identity or identities_in(out):
+                export(out, identity, Path(args.export) / identity.replace(":", "_"))
     except (TlsError, OSError) as exc:
         print(f"packyard certs: {exc}")
         return 1

@@ -296,6 +296,18 @@ def drop_old_cas(directory: Path) -> None:
     _write(directory / CA_FILE, _pem(bundle[0]), 0o644)
 
 
+def export(directory: Path, identity: str, target: Path) -> TlsFiles:
+    """``identity``'s material alone in ``target`` as ca.crt, tls.crt and tls.key (the layout
+    of a Kubernetes TLS Secret), for a container that must see no other key."""
+    files = files_for(directory, identity)
+    _private_dir(target)
+    out = TlsFiles(target / "ca.crt", target / "tls.crt", target / "tls.key")
+    _write(out.ca, files.ca.read_bytes(), 0o644)
+    _write(out.cert, files.cert.read_bytes(), 0o644)
+    _write(out.key, files.key.read_bytes(), 0o600)
+    return out
+
+
 def identities_in(directory: Path) -> list[str]:
     """The identities that have a leaf in ``directory``."""
     found = []
