@@ -3,6 +3,9 @@ only to the identities common/rpc_access.py names; the attacks from issue 11 fai
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -222,3 +225,21 @@ async def test_the_gateway_may_not_delete_blobs(
                 blob_pb2.DeleteBlobRequest(sha256=sha256), timeout=5
             )
             assert reply is not None
+
+
+async def test_the_healthcheck_module_probes_with_the_process_certificate(
+    every_method: str,
+) -> None:
+    """What compose and the Helm exec probes run: 0 with the TLS settings, 2 without."""
+
+    async def probe(env: dict[str, str]) -> int:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PACKYARD_TLS_")}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "packyard.common.healthcheck", every_method,
+            env={**clean, **env}, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        return await proc.wait()
+
+    assert await probe(tls_files("blob").env()) == 0
+    assert await probe({}) == 2
