@@ -24,8 +24,7 @@ from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, metadata_pb2, metadata_pb2_grpc
 from pydantic import SecretStr
 
-from tests.fixtures.tls import tls_files, tls_settings
-from tests.unit.test_rpc_access import IDENTITIES, all_methods
+from tests.fixtures.tls import IDENTITIES, all_methods, tls_files, tls_settings
 
 pytestmark = pytest.mark.timeout(120)
 SERVED = "served"

@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-import packyard.rpc.v1
-from grpc_health.v1 import health_pb2
 from packyard.common.rpc_access import ANY, RPC_ACCESS, is_allowed
 
-IDENTITIES = ["gateway", "metadata", "blob", "connector", "operator", "client:ci"]
-
-
-def all_methods() -> list[str]:
-    """Full names of every method of every service the processes serve."""
-    descriptors = [health_pb2.DESCRIPTOR]
-    for info in pkgutil.iter_modules(packyard.rpc.v1.__path__):
-        if info.name.endswith("_pb2"):
-            module = importlib.import_module(f"packyard.rpc.v1.{info.name}")
-            descriptors.append(module.DESCRIPTOR)
-    return sorted(
-        f"/{service.full_name}/{method.name}"
-        for descriptor in descriptors
-        for service in descriptor.services_by_name.values()
-        for method in service.methods
-    )
+from tests.fixtures.tls import IDENTITIES, all_methods
 
 
 def test_every_method_has_a_row_and_every_row_a_method() -> None:
