@@ -13,6 +13,7 @@ from minio import Minio
 from packyard.engines import create_database, drop_database
 
 from tests.fixtures.engines import Engines, start_engines
+from tests.fixtures.tls import remove_session_tls
 
 _TESTS = Path(__file__).parent
 
@@ -23,6 +24,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         layer = Path(str(item.fspath)).relative_to(_TESTS).parts[0]
         if layer in {"service", "e2e"}:
             item.add_marker(getattr(pytest.mark, layer))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_tls() -> Iterator[None]:
+    """The session CA (tests/fixtures/tls.py) is made on first use and removed at the end."""
+    yield
+    remove_session_tls()
 
 
 @pytest.fixture(scope="session")

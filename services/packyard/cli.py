@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Sequence
 
 from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
+from packyard.cli_certs import add_certs_command, run_certs
 from packyard.cli_connector import add_connector_actions, is_connector_command, run_connector
 
 # Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
             add_connector_actions(service)  # `packyard connector add|list|update|remove`
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser("genkey", help="print a new random API key (e.g. for PACKYARD_ADMIN_KEY)")
+    add_certs_command(commands)
     add_admin_commands(commands)
     return parser
 
@@ -58,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from packyard.up import run
 
         return run(data_dir=args.data_dir, host=args.host, port=args.port)
+    if args.command == "certs":
+        return run_certs(args)
     if args.command == "migrate":
         from packyard.metadata.migrate import main as migrate_main
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 import packyard
+from packyard.common.tls import OPERATOR, STACK_IDENTITIES, TlsFiles, ensure_material
 from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
 from packyard.engines.ports import free_port, port_is_free
 from packyard.engines.process import EngineProcess
@@ -83,6 +84,7 @@ class Stack:
         self._engines: list[PostgresEngine | NatsEngine | S3Engine] = []
         self._engine_futures: list[Future[None]] = []
         self._services: dict[str, EngineProcess] = {}
+        self._tls: dict[str, TlsFiles] = {}
         self._lock_file: TextIO | None = None
         self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="packyard-engine")
 
@@ -99,6 +101,14 @@ class Stack:
     @property
     def admin_key_path(self) -> Path:
         return self.data_dir / "admin-key"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    def tls(self, identity: str) -> TlsFiles:
+        """Certificate material for ``identity`` from this stack's CA (issued if missing)."""
+        return ensure_material(self.tls_dir, [identity])[identity]
 
     def index_url(self, feed: str = DEFAULT_FEED) -> str:
         return f"{self.base_url}/pypi/{feed}/simple/"
@@ -166,6 +176,8 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_data_dir()
         self.logs_dir.mkdir(exist_ok=True)
+        # -- mutual TLS for gRPC: the CA and a certificate per identity, reused on restart.
+        self._tls = ensure_material(self.tls_dir, STACK_IDENTITIES)
 
         await self._start_engines()
         await self._migrate()
@@ -267,6 +279,8 @@ class Stack:
         child_env = dict(env)
         if name in _GRPC_SERVICES:
             child_env["PACKYARD_LISTEN_ADDR"] = self._grpc_addr(name)
+        # Each service presents its own identity.
+        child_env.update(self._tls[name].env())
         argv = [sys.executable, "-m", "packyard.cli", name]
         service = EngineProcess(name, argv, self.logs_dir / f"{name}.log", env=child_env)
         self._services[name] = service
@@ -278,7 +292,8 @@ class Stack:
     async def _wait_serving(self, name: str, addr: str) -> None:
         from packyard.common.grpc import check_health
 
-        await self._wait_until(name, lambda: check_health(addr, deadline=1.0))
+        tls = self._tls[OPERATOR]
+        await self._wait_until(name, lambda: check_health(addr, tls, deadline=1.0))
 
     async def _wait_gateway_ready(self) -> None:
         import httpx
@@ -319,10 +334,10 @@ class Stack:
         if self.admin_key_path.exists():
             self.admin_key = self.admin_key_path.read_text().strip()
             return
-        from packyard.common.grpc import insecure_channel
+        from packyard.common.grpc import secure_channel
         from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
 
-        async with insecure_channel(self.metadata_addr) as channel:
+        async with secure_channel(self.metadata_addr, self._tls[OPERATOR]) as channel:
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
             await stub.CreateFeed(
                 metadata_pb2.CreateFeedRequest(

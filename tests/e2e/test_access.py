@@ -24,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from packyard.common.grpc import insecure_channel
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc
 from packyard.up import Stack
@@ -32,6 +31,7 @@ from packyard.up import Stack
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.gateways import extra_gateway
+from tests.fixtures.tls import service_channel
 
 # PEP 691 for index pages, JSON error bodies ({"code", "message"}) everywhere.
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json, application/json"}
@@ -477,7 +477,7 @@ def test_no_credential_reaches_a_log(
 
 def test_metadata_grpc_api_serves_internal_callers(stack: Stack) -> None:
     async def check() -> None:
-        async with insecure_channel(stack.metadata_addr) as channel:
+        async with service_channel(stack.metadata_addr, stack.tls) as channel:
             stub = access_pb2_grpc.AccessServiceStub(channel)
             reply = await stub.Authenticate(
                 access_pb2.AuthenticateRequest(username="api", password=str(stack.admin_key))

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from packyard.common.grpc import insecure_channel
 from packyard.engines.ports import free_port
 from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
 from packyard.up import Stack
 
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel
+from tests.fixtures.tls import service_channel
 from tests.fixtures.uploads import post_file, upload_fields
 from tests.fixtures.upstream import CountingProxy, Reply, loopback_index
 
@@ -82,7 +82,7 @@ def make_feed(stack: Stack) -> str:
     name = f"proxy-{uuid.uuid4().hex[:8]}"
 
     async def create() -> None:
-        async with insecure_channel(stack.metadata_addr) as channel:
+        async with service_channel(stack.metadata_addr, stack.tls) as channel:
             await metadata_pb2_grpc.MetadataServiceStub(channel).CreateFeed(
                 metadata_pb2.CreateFeedRequest(
                     feed=metadata_pb2.Feed(name=name, anonymous_read=True)

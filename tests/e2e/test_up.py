@@ -12,9 +12,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import grpc
 import httpx
 import packyard
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from minio import Minio
+from packyard.common.grpc import check_health
 from packyard.up import Stack, StackError
 
 _SOURCE_ROOT = str(Path(packyard.__file__).resolve().parent.parent)
@@ -48,6 +52,30 @@ async def test_shared_stack_serves_feed_main(stack: Stack) -> None:
     assert stat.S_IMODE(stack.admin_key_path.stat().st_mode) == 0o600
 
 
+async def test_grpc_ports_refuse_clients_without_a_certificate_from_the_stack_ca(
+    stack: Stack,
+) -> None:
+    assert stat.S_IMODE(stack.tls_dir.stat().st_mode) == 0o700
+    keys = sorted(p.name for p in stack.tls_dir.glob("*.key"))
+    assert keys == [
+        "blob.key",
+        "ca.key",
+        "connector.key",
+        "gateway.key",
+        "metadata.key",
+        "operator.key",
+    ]
+    assert all(stat.S_IMODE((stack.tls_dir / k).stat().st_mode) == 0o600 for k in keys)
+    for addr in (stack.metadata_addr, stack.blob_addr, stack.connector_addr):
+        async with grpc.aio.insecure_channel(addr) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=5
+                )
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE, addr
+        assert await check_health(addr, stack.tls("client:probe"))
+
+
 async def test_restart_keeps_data_and_admin_key() -> None:
     # Outside pytest's basetemp, which a concurrent pytest session may prune (see conftest).
     with tempfile.TemporaryDirectory(prefix="packyard-up-") as tmp:
@@ -67,6 +95,7 @@ async def _restart_keeps_data_and_admin_key(data_dir: Path) -> None:
             secure=False,
         )
         await asyncio.to_thread(s3.put_object, "packyard", "restart-check", io.BytesIO(b"kept"), 4)
+        tls_material = {p.name: p.read_bytes() for p in first.tls_dir.iterdir()}
         pids = first.pids()
         assert set(pids) == {
             "postgres", "nats", "s3", "metadata", "blob", "connector", "gateway",
@@ -80,6 +109,8 @@ async def _restart_keeps_data_and_admin_key(data_dir: Path) -> None:
     try:
         assert second.admin_key == key
         assert not second.admin_key_created
+        # The CA and the certificates are reused, not made again.
+        assert {p.name: p.read_bytes() for p in second.tls_dir.iterdir()} == tls_material
         async with httpx.AsyncClient() as client:
             # Only the first start creates `main`: seeing it now proves PostgreSQL kept it.
             assert (await client.get(second.index_url("main"))).status_code == 200

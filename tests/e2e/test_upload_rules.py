@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-import grpc
 import httpx
 import pytest
 from minio import Minio
@@ -31,6 +30,7 @@ from packyard.up import Stack
 
 from tests.fixtures.dists import build_sdist, build_wheel, dist_name
 from tests.fixtures.readme_dists import build_readme_wheel
+from tests.fixtures.tls import sync_service_channel
 from tests.fixtures.uploads import post_file, upload_fields
 
 EXTENSION = "Invalid file extension: Use .tar.gz, .whl or .zip extension."
@@ -424,7 +424,7 @@ def test_a_deleted_filename_stays_reserved(stack: Stack, tmp_path: Path) -> None
     name = f"rule-{uuid.uuid4().hex[:8]}"
     wheel = build_wheel(tmp_path, name, "1.0")
     assert post_file(stack, wheel, upload_fields(wheel, name, "1.0")).status_code == 200
-    with grpc.insecure_channel(stack.metadata_addr) as channel:
+    with sync_service_channel(stack.metadata_addr, stack.tls) as channel:
         metadata_pb2_grpc.MetadataServiceStub(channel).DeleteFile(
             metadata_pb2.DeleteFileRequest(feed="main", filename=wheel.name), timeout=30
         )
@@ -455,7 +455,7 @@ def test_one_sdist_per_release(stack: Stack, tmp_path: Path) -> None:
 def strict_feed(stack: Stack) -> Iterator[str]:
     """A feed that refuses local versions."""
     name = f"strict-{uuid.uuid4().hex[:6]}"
-    with grpc.insecure_channel(stack.metadata_addr) as channel:
+    with sync_service_channel(stack.metadata_addr, stack.tls) as channel:
         metadata_pb2_grpc.MetadataServiceStub(channel).CreateFeed(
             metadata_pb2.CreateFeedRequest(
                 feed=metadata_pb2.Feed(name=name, anonymous_read=True, refuse_local_versions=True)

@@ -9,12 +9,13 @@ import asyncpg
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from packyard.common.grpc import insecure_channel
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
 from pydantic import SecretStr
+
+from tests.fixtures.tls import service_channel, tls_settings
 
 PASSWORD = "s3cret-passw0rd"
 AUTH_FAILED = "Invalid or non-existent authentication information."
@@ -43,9 +44,12 @@ class Stubs:
 async def stubs(database_url: str) -> AsyncIterator[Stubs]:
     await migrate(database_url)
     settings = MetadataSettings(  # type: ignore[call-arg]
-        database_url=SecretStr(database_url), listen_addr="127.0.0.1:0", shutdown_grace=1.0
+        database_url=SecretStr(database_url),
+        listen_addr="127.0.0.1:0",
+        shutdown_grace=1.0,
+        **tls_settings("metadata"),
     )
-    async with running_server(settings) as port, insecure_channel(f"127.0.0.1:{port}") as ch:
+    async with running_server(settings) as port, service_channel(f"127.0.0.1:{port}") as ch:
         stubs = Stubs(ch)
         for name in ("team", "other"):
             await stubs.metadata.CreateFeed(

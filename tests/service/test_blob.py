@@ -20,8 +20,10 @@ import pytest
 from minio import Minio
 from packyard.blob.server import SERVICE_NAME, running_server
 from packyard.blob.settings import BlobSettings
-from packyard.common.grpc import CHUNK_SIZE, check_health, insecure_channel
+from packyard.common.grpc import CHUNK_SIZE, check_health
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
+
+from tests.fixtures.tls import service_channel, tls_files, tls_settings
 
 pytestmark = pytest.mark.service
 
@@ -106,6 +108,7 @@ def settings_for(engines: Any, bucket: str, spool: Path, **extra: Any) -> BlobSe
         "listen_addr": "127.0.0.1:0",
         "spool_dir": str(spool),
         "shutdown_grace": 1.0,
+        **tls_settings("blob"),
     }
     values.update(extra)
     return BlobSettings(**values)
@@ -121,7 +124,7 @@ async def _open(settings: BlobSettings, engines: Any, **kwargs: Any) -> AsyncIte
     )
     async with running_server(settings, **kwargs) as port:
         addr = f"127.0.0.1:{port}"
-        async with insecure_channel(addr) as channel:
+        async with service_channel(addr) as channel:
             yield Blob(
                 blob_pb2_grpc.BlobServiceStub(channel),
                 addr,
@@ -164,7 +167,7 @@ async def test_put_then_get_roundtrip_with_all_digests(blob: Blob) -> None:
 
 async def test_health_reports_the_blob_service(blob: Blob) -> None:
     assert SERVICE_NAME == "packyard.rpc.v1.BlobService"
-    assert await check_health(blob.addr, SERVICE_NAME)
+    assert await check_health(blob.addr, tls_files("gateway"), SERVICE_NAME)
 
 
 async def test_expected_digests_are_case_insensitive(blob: Blob) -> None:
@@ -513,7 +516,7 @@ async def test_stopping_lets_an_upload_in_flight_finish(
     port = await server.__aenter__()
     stopping: asyncio.Task[Any] | None = None
     try:
-        async with insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with service_channel(f"127.0.0.1:{port}") as channel:
             stub = blob_pb2_grpc.BlobServiceStub(channel)
 
             async def slowly() -> AsyncIterator[blob_pb2.PutBlobRequest]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import grpc
 import pytest
-from packyard.common.grpc import check_health, insecure_channel
+from packyard.common.grpc import check_health
 from packyard.engines import create_database, drop_database
 from packyard.metadata.catalog.servicer import CATALOG_SERVICE_NAME
 from packyard.metadata.migrate import migrate
@@ -33,6 +33,7 @@ from packyard.rpc.v1 import (
 )
 
 from tests.fixtures.engines import Engines
+from tests.fixtures.tls import service_channel, tls_files, tls_settings
 
 CORPUS = json.loads((Path(__file__).parents[1] / "fixtures" / "corpus.json").read_text())
 FEED = "corpus"
@@ -96,11 +97,15 @@ async def catalog(engines: Engines) -> AsyncIterator[Catalog]:
     try:
         await migrate(url)
         settings = MetadataSettings(  # type: ignore[call-arg]
-            database_url=url, listen_addr="127.0.0.1:0", shutdown_grace=1.0, db_pool_max_size=4
+            database_url=url,
+            listen_addr="127.0.0.1:0",
+            shutdown_grace=1.0,
+            db_pool_max_size=4,
+            **tls_settings("metadata"),
         )
         async with (
             running_server(settings) as port,
-            insecure_channel(f"127.0.0.1:{port}") as channel,
+            service_channel(f"127.0.0.1:{port}") as channel,
         ):
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
             for feed in (FEED, PRIVATE):
@@ -126,7 +131,9 @@ async def catalog(engines: Engines) -> AsyncIterator[Catalog]:
 
 
 async def test_the_catalog_service_reports_serving(catalog: Catalog) -> None:
-    assert await check_health(f"127.0.0.1:{catalog.port}", CATALOG_SERVICE_NAME)
+    assert await check_health(
+        f"127.0.0.1:{catalog.port}", tls_files("gateway"), CATALOG_SERVICE_NAME
+    )
 
 
 # Search relevance.

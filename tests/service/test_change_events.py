@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from packyard.common.grpc import insecure_channel
 from packyard.engines import NatsEngine, create_database, drop_database
 from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
@@ -36,6 +35,7 @@ from packyard.rpc.v1 import (
 from starlette.requests import Request
 
 from tests.fixtures.engines import Engines
+from tests.fixtures.tls import service_channel, tls_settings
 
 pytestmark = pytest.mark.service
 
@@ -77,13 +77,14 @@ async def service(engines: Engines, tmp_path: Path) -> AsyncIterator[Metadata]:
         await migrate(database_url)
         settings = MetadataSettings(
             database_url=database_url,  # type: ignore[arg-type]
+            **tls_settings("metadata"),
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
             nats_url=nats.url,
         )
         async with (
             metadata_server(settings) as port,
-            insecure_channel(f"127.0.0.1:{port}") as channel,
+            service_channel(f"127.0.0.1:{port}") as channel,
         ):
             yield Metadata(
                 nats,

@@ -16,7 +16,6 @@ from typing import Any
 import grpc
 import pytest
 from packyard.blob.server import running_server as blob_server
-from packyard.common.grpc import insecure_channel
 from packyard.connector.server import RunningConnector, running_connector
 from packyard.connector.settings import ConnectorSettings
 from packyard.engines import create_database, drop_database
@@ -38,6 +37,7 @@ from packyard.rpc.v1 import (
 from tests.conftest import s3_client
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.engines import Engines
+from tests.fixtures.tls import service_channel, tls_settings
 from tests.fixtures.upstream import LoopbackIndex, Reply, loopback_index
 from tests.service.test_blob import settings_for
 
@@ -98,6 +98,7 @@ async def services(
     await migrate(database_url)
     meta_settings = MetadataSettings(
         database_url=database_url,  # type: ignore[arg-type]
+        **tls_settings("metadata"),
         listen_addr="127.0.0.1:0",
         shutdown_grace=0.5,
         nats_url=engines.nats_url,
@@ -110,6 +111,7 @@ async def services(
         ):
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
+                **tls_settings("connector"),
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr=f"127.0.0.1:{blob_port}",
                 upstream_timeout=1.0,
@@ -120,9 +122,9 @@ async def services(
             )
             async with (
                 running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as meta_channel,
-                insecure_channel(f"127.0.0.1:{blob_port}") as blob_channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+                service_channel(f"127.0.0.1:{meta_port}") as meta_channel,
+                service_channel(f"127.0.0.1:{blob_port}") as blob_channel,
+                service_channel(f"127.0.0.1:{running.port}") as connector_channel,
             ):
                 yield Services(
                     database_url=database_url,
@@ -563,6 +565,7 @@ async def test_upstream_state_is_recorded_without_nats(
         await migrate(database_url)
         meta_settings = MetadataSettings(
             database_url=database_url,  # type: ignore[arg-type]
+            **tls_settings("metadata"),
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
             nats_url="nats://127.0.0.1:9",
@@ -570,6 +573,7 @@ async def test_upstream_state_is_recorded_without_nats(
         async with metadata_server(meta_settings) as meta_port:
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
+                **tls_settings("connector"),
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr="127.0.0.1:9",
                 connectors_ttl=0.0,
@@ -577,8 +581,8 @@ async def test_upstream_state_is_recorded_without_nats(
             )
             async with (
                 running_connector(settings) as running,
-                insecure_channel(f"127.0.0.1:{meta_port}") as channel,
-                insecure_channel(f"127.0.0.1:{running.port}") as connector_channel,
+                service_channel(f"127.0.0.1:{meta_port}") as channel,
+                service_channel(f"127.0.0.1:{running.port}") as connector_channel,
             ):
                 metadata = metadata_pb2_grpc.MetadataServiceStub(channel)
                 upstream = upstream_pb2_grpc.UpstreamServiceStub(channel)

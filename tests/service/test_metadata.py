@@ -17,7 +17,7 @@ import asyncpg
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from packyard.common.grpc import check_health, insecure_channel
+from packyard.common.grpc import check_health
 from packyard.metadata.index.servicer import SERVICE_NAME
 from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, migrate
 from packyard.metadata.server import running_server
@@ -31,6 +31,8 @@ from packyard.rpc.v1 import (
     upstream_pb2_grpc,
 )
 
+from tests.fixtures.tls import service_channel, tls_files, tls_settings
+
 Stub = metadata_pb2_grpc.MetadataServiceStub
 
 FILE_EXISTS = "File already exists"
@@ -43,6 +45,7 @@ def _settings(database_url: str, **overrides: object) -> MetadataSettings:
         "listen_addr": "127.0.0.1:0",
         "shutdown_grace": 1.0,
         "db_pool_max_size": 5,
+        **tls_settings("metadata"),
     }
     values.update(overrides)
     return MetadataSettings(**values)  # type: ignore[arg-type]
@@ -55,7 +58,7 @@ async def stub(database_url: str, caplog: pytest.LogCaptureFixture) -> AsyncIter
     await migrate(database_url)
     async with (
         running_server(_settings(database_url)) as port,
-        insecure_channel(f"127.0.0.1:{port}") as channel,
+        service_channel(f"127.0.0.1:{port}") as channel,
     ):
         yield Stub(channel)
 
@@ -398,7 +401,7 @@ async def stubs(
     await migrate(database_url)
     async with (
         running_server(_settings(database_url, db_pool_max_size=10)) as port,
-        insecure_channel(f"127.0.0.1:{port}") as channel,
+        service_channel(f"127.0.0.1:{port}") as channel,
     ):
         stub = Stub(channel)
         await stub.CreateFeed(metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="main")))
@@ -760,7 +763,7 @@ async def test_given_admin_key_is_stored_once(stub: Stub) -> None:
 async def test_health_reports_serving(database_url: str) -> None:
     await migrate(database_url)
     async with running_server(_settings(database_url)) as port:
-        assert await check_health(f"127.0.0.1:{port}", SERVICE_NAME)
+        assert await check_health(f"127.0.0.1:{port}", tls_files("gateway"), SERVICE_NAME)
 
 
 async def test_unreachable_database_is_unavailable_not_internal() -> None:
@@ -774,7 +777,7 @@ async def test_unreachable_database_is_unavailable_not_internal() -> None:
     )
     async with (
         running_server(settings) as port,
-        insecure_channel(f"127.0.0.1:{port}") as channel,
+        service_channel(f"127.0.0.1:{port}") as channel,
     ):
         stub = Stub(channel)
         for call in (
@@ -796,7 +799,7 @@ async def test_the_admin_key_setting_makes_a_global_administrator(database_url: 
     for _ in range(2):  # a restart with the same key is a no-op
         async with (
             running_server(settings) as port,
-            insecure_channel(f"127.0.0.1:{port}") as channel,
+            service_channel(f"127.0.0.1:{port}") as channel,
         ):
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
             reply = await stub.Authenticate(
@@ -804,7 +807,7 @@ async def test_the_admin_key_setting_makes_a_global_administrator(database_url: 
             )
             assert reply.principal.is_admin
     wrong = key[:-4] + "abcd"
-    async with running_server(settings) as port, insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with running_server(settings) as port, service_channel(f"127.0.0.1:{port}") as channel:
         stub = metadata_pb2_grpc.MetadataServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await stub.Authenticate(access_pb2.AuthenticateRequest(username="api", password=wrong))

@@ -80,7 +80,8 @@ def test_compose_runs_each_service_and_the_migration_from_one_image(
 ) -> None:
     services = dict(packyard_services(compose))
     assert {name: s["command"] for name, s in services.items()} == {
-        name: [name] for name in ("migrate", "metadata", "blob", "connector", "gateway")
+        **{name: [name] for name in ("migrate", "metadata", "blob", "connector", "gateway")},
+        "certs": ["certs", "--out", "/tls/ca", "--export", "/tls"],
     }
     assert {s["image"] for s in services.values()} == {f"packyard:${{PACKYARD_VERSION:-{VERSION}}}"}
     assert {s["build"]["dockerfile"] for s in services.values()} == {"deploy/Dockerfile"}
@@ -91,6 +92,9 @@ def test_compose_sets_only_variables_the_service_reads_and_all_it_requires(
     compose: dict[str, Any],
 ) -> None:
     for name, service in packyard_services(compose):
+        if name == "certs":
+            assert "environment" not in service
+            continue
         env = service["environment"]
         packyard = {k for k in env if k.startswith("PACKYARD_")}
         assert packyard <= env_names(name), f"{name} ignores {packyard - env_names(name)}"
@@ -144,6 +148,40 @@ def test_compose_start_order_waits_on_health_and_the_migration(compose: dict[str
     )
     for name in ("postgres", "minio", "nats", "metadata", "blob", "connector", "gateway"):
         assert "healthcheck" in services[name], name
+
+
+def test_compose_services_talk_mtls_with_their_own_certificate_only(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    certs = services["certs"]
+    assert certs["restart"] == "no" and certs["network_mode"] == "none"
+    assert certs["volumes"] == ["tls:/tls"]
+    for name in (*GRPC_SERVICES, "gateway"):
+        service = services[name]
+        env = service["environment"]
+        assert {k: env[k] for k in env if k.startswith("PACKYARD_TLS_")} == {
+            "PACKYARD_TLS_CA": "/tls/ca.crt",
+            "PACKYARD_TLS_CERT": "/tls/tls.crt",
+            "PACKYARD_TLS_KEY": "/tls/tls.key",
+        }, name
+        (mount,) = [v for v in service["volumes"] if isinstance(v, dict) and v["source"] == "tls"]
+        # Its own directory, read-only: no service sees the CA key or another's key.
+        assert mount["target"] == "/tls" and mount["read_only"] is True
+        assert mount["volume"]["subpath"] == name
+        assert service["depends_on"]["certs"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_keeps_engines_on_an_internal_network(compose: dict[str, Any]) -> None:
+    assert compose["networks"]["internal"]["internal"] is True
+    services = compose["services"]
+    for name in ("postgres", "minio", "minio-bucket", "nats", "migrate", "metadata", "blob"):
+        assert services[name]["networks"] == ["internal"], name
+    for name, service in services.items():
+        if service.get("ports"):
+            assert "edge" in service["networks"], name
+    on_edge = {n for n, s in services.items() if "edge" in s.get("networks", [])}
+    assert on_edge == {"gateway", "connector", "otel-collector", "jaeger"}
 
 
 def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
@@ -247,7 +285,9 @@ def test_chart_sets_only_variables_some_service_reads_and_every_required_one() -
 
 def test_chart_probes_use_the_health_service_and_the_gateway_endpoints() -> None:
     deployment = (CHART / "templates" / "deployment.yaml").read_text()
-    assert "grpc:" in deployment and "path: /readyz" in deployment
+    # Kubernetes' own grpc probes speak plaintext: the probe is the healthcheck module (mTLS).
+    assert "grpc:" not in deployment
+    assert '"packyard.common.healthcheck"' in deployment and "path: /readyz" in deployment
     assert "path: /healthz" in deployment
     assert "readOnlyRootFilesystem: true" in (CHART / "values.yaml").read_text()
     assert "runAsNonRoot: true" in (CHART / "values.yaml").read_text()
@@ -301,11 +341,99 @@ def test_rendered_deployments_get_what_their_service_needs(rendered: list[dict[s
         if component == "gateway":
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         else:
-            assert container["readinessProbe"]["grpc"]["port"] == port
+            assert container["readinessProbe"]["exec"]["command"] == [
+                "python", "-m", "packyard.common.healthcheck", f"127.0.0.1:{port}",
+            ]  # fmt: skip
+        assert {e["name"]: e.get("value") for e in container["env"]} | {} >= {
+            "PACKYARD_TLS_CA": "/etc/packyard/tls/ca.crt",
+            "PACKYARD_TLS_CERT": "/etc/packyard/tls/tls.crt",
+            "PACKYARD_TLS_KEY": "/etc/packyard/tls/tls.key",
+        }
+        tls = next(v for v in pod["volumes"] if v["name"] == "tls")
+        assert tls["secret"]["secretName"] == f"rel-packyard-{component}-tls"
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert pod["securityContext"]["runAsNonRoot"] is True
     job = next(d for d in rendered if d["kind"] == "Job")
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    certificates = {d["spec"]["commonName"] for d in rendered if d["kind"] == "Certificate"}
+    assert certificates == {"gateway", *GRPC_SERVICES}
+    policies = {d["metadata"]["name"]: d["spec"] for d in rendered if d["kind"] == "NetworkPolicy"}
+    deny = policies["rel-packyard-default-deny"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny
+    # metadata: reached by the gateway and the connector only.
+    metadata_from = policies["rel-packyard-metadata"]["ingress"][0]["from"]
+    assert {
+        p["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in metadata_from
+    } == {
+        "gateway",
+        "connector",
+    }
     assert {"HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "ServiceAccount"} <= {
         d["kind"] for d in rendered
     }
+
+
+# -- the chart's trust boundary (text checks; the rendered checks above need helm) -------
+
+
+def test_chart_mounts_each_components_tls_secret_and_wires_the_settings(
+    values: dict[str, Any],
+) -> None:
+    deployment = (CHART / "templates" / "deployment.yaml").read_text()
+    for name, file in (("CA", "ca.crt"), ("CERT", "tls.crt"), ("KEY", "tls.key")):
+        assert f"- name: PACKYARD_TLS_{name}\n              value: /etc/packyard/tls/{file}" in (
+            deployment
+        )
+    assert "mountPath: /etc/packyard/tls\n              readOnly: true" in deployment
+    assert 'include "packyard.tlsSecretName"' in deployment
+    assert values["tls"]["certManager"]["enabled"] is False
+    assert set(values["tls"]["existingSecret"]) == {"gateway", *GRPC_SERVICES}
+    certificates = (CHART / "templates" / "certificates.yaml").read_text()
+    assert "commonName: {{ $component }}" in certificates
+    assert "spiffe://packyard/%s" in certificates and "client auth" in certificates
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
+    assert "gRPC needs mutual TLS: set tls.certManager.enabled or tls.existingSecret" in helpers
+
+
+def test_chart_network_policies_allow_only_the_architectures_edges() -> None:
+    text = (CHART / "templates" / "networkpolicy.yaml").read_text()
+    policies = text.split("\n---\n")
+    by_component = {
+        m.group(1): p
+        for p in policies
+        if (m := re.search(r'"component" "([a-z-]+)"\) }}\n  labels', p))
+    }
+    assert set(by_component) == {
+        "default-deny",
+        "gateway",
+        "metadata",
+        "blob",
+        "connector",
+        "migrate",
+    }
+    deny = by_component["default-deny"]
+    assert "policyTypes: [Ingress, Egress]" in deny and "ingress:" not in deny
+
+    def grpc_edges(policy: str) -> set[str]:
+        return set(
+            re.findall(r'"packyard.np.grpc" \(dict "root" \$root "component" "(\w+)"\)', policy)
+        )
+
+    def callers(policy: str) -> set[str]:
+        return set(
+            re.findall(r'"packyard.np.peer" \(dict "root" \$root "component" "(\w+)"\)', policy)
+        )
+
+    assert grpc_edges(by_component["gateway"]) == set()  # in a range over the three
+    assert 'range $to := list "metadata" "blob" "connector"' in by_component["gateway"]
+    assert grpc_edges(by_component["connector"]) == {"metadata", "blob"}
+    assert grpc_edges(by_component["metadata"]) == {"blob"}
+    assert grpc_edges(by_component["blob"]) == set()
+    assert callers(by_component["metadata"]) == {"gateway", "connector"}
+    assert callers(by_component["blob"]) == {"gateway", "connector", "metadata"}
+    assert callers(by_component["connector"]) == {"gateway"}
+    assert "upstreamPorts" in by_component["connector"]
+    for name in ("gateway", "metadata", "blob", "connector", "migrate"):
+        assert 'include "packyard.np.dns"' in by_component[name], name
+    assert "s3Ports" in by_component["blob"] and "postgresPorts" in by_component["metadata"]
+    assert "postgresPorts" in by_component["migrate"]

@@ -95,3 +95,56 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
 {{- end -}}
+
+{{/* The Secret with a component's mTLS material (ca.crt, tls.crt, tls.key):
+packyard.tlsSecretName (dict "root" $ "component" "gateway"). */}}
+{{- define "packyard.tlsSecretName" -}}
+{{- $tls := .root.Values.tls -}}
+{{- if $tls.certManager.enabled -}}
+{{- printf "%s-tls" (include "packyard.componentName" .) | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- required (printf "gRPC needs mutual TLS: set tls.certManager.enabled or tls.existingSecret.%s" .component) (index $tls.existingSecret .component) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* NetworkPolicy egress rule for DNS (any resolver, UDP and TCP 53). */}}
+{{- define "packyard.np.dns" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end -}}
+
+{{/* NetworkPolicy pieces: a component's pods as peer, a port list, an engine rule, a gRPC edge. */}}
+{{- define "packyard.np.peer" -}}
+- podSelector:
+    matchLabels:
+      {{- include "packyard.selectorLabels" .root | nindent 6 }}
+      app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+{{- define "packyard.np.ports" -}}
+{{- $out := list -}}
+{{- range .ports -}}
+{{- $out = append $out (dict "port" . "protocol" "TCP") -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+{{- define "packyard.np.engines" -}}
+{{- if .to }}
+- to:
+    {{- toYaml .to | nindent 4 }}
+  ports:
+    {{- include "packyard.np.ports" . | nindent 4 }}
+{{- else }}
+- ports:
+    {{- include "packyard.np.ports" . | nindent 4 }}
+{{- end }}
+{{- end -}}
+{{- define "packyard.np.grpc" -}}
+- to:
+    {{- include "packyard.np.peer" (dict "root" .root "component" .component) | nindent 4 }}
+  ports:
+    - port: {{ (index .root.Values .component).port }}
+      protocol: TCP
+{{- end -}}

@@ -30,7 +30,7 @@ async def running_server(
     service = BlobService(store, spool_dir=settings.spool_dir, chunk_size=CHUNK_SIZE)
     server = new_server()
     blob_pb2_grpc.add_BlobServiceServicer_to_server(BlobServicer(service), server)
-    port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
+    port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME], settings.tls())
     try:
         yield port
     finally:

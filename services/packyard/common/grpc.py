@@ -1,11 +1,16 @@
-"""gRPC plumbing shared by the services: the error interceptor, serving with health checks
-and graceful shutdown, and client channels.
+"""gRPC plumbing shared by the services: mutual TLS, the access and error interceptors,
+serving with health checks and graceful shutdown, and client channels.
+
+There is no plaintext mode: every server requires a client certificate from the CA and every
+channel presents one (common/tls.py); the access interceptor then allows each method only to
+the identities common/rpc_access.py names.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,7 +22,9 @@ from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined
 
 from packyard.common.errors import PackyardError
 from packyard.common.grpc_handlers import rewrap_handler
+from packyard.common.rpc_access import is_allowed
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
+from packyard.common.tls import TlsFiles, peer_identity
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,9 @@ def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..
         # The details go to the log; the caller learns only that it was not its fault.
         await context.abort(grpc.StatusCode.INTERNAL, "Internal error.")
 
-    if streaming_response:
+    # A streaming handler may also be a coroutine that writes with context.write (the health
+    # servicer's Watch): that one is wrapped like a unary call.
+    if streaming_response and not inspect.iscoroutinefunction(behavior):
 
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             try:
@@ -77,12 +86,61 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         return rewrap_handler(handler, lambda behavior, _, streams: _wrap(behavior, streams))
 
 
+def caller_identity(context: grpc.aio.ServicerContext) -> str | None:
+    """The identity in the caller's verified client certificate (None without one)."""
+    return peer_identity(context.auth_context().get("x509_common_name", []))
+
+
+def _guard(method: str, behavior: Callable[..., Any], streaming_response: bool) -> Any:
+    """Refuse the call with PERMISSION_DENIED unless the caller's identity may call it."""
+
+    async def check(context: grpc.aio.ServicerContext) -> None:
+        identity = caller_identity(context)
+        if not is_allowed(identity, method):
+            log.warning("rpc.denied", extra={"method": method, "identity": identity})
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED, f"{identity} may not call {method}"
+            )
+
+    if streaming_response and not inspect.iscoroutinefunction(behavior):
+
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            await check(context)
+            async for item in behavior(request, context):
+                yield item
+
+        return stream
+
+    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await check(context)
+        return await behavior(request, context)
+
+    return unary
+
+
+class AccessInterceptor(grpc.aio.ServerInterceptor):
+    """Per-RPC authorization by the caller's certificate identity (common/rpc_access.py)."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        return rewrap_handler(
+            handler, lambda behavior, _, streams: _guard(method, behavior, streams)
+        )
+
+
 def new_server(*inner: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
-    """A server with telemetry and the error table; ``inner`` interceptors sit closest to the
-    servicer, so they see its PackyardError before it becomes a status."""
-    # Telemetry first: it must see the status ErrorInterceptor aborts with.
+    """A server with telemetry, the access table and the error table; ``inner`` interceptors
+    sit closest to the servicer, so they see its PackyardError before it becomes a status."""
+    # Telemetry first: it must see the status the other interceptors abort with.
     return grpc.aio.server(
-        interceptors=[*grpc_server_interceptors(), ErrorInterceptor(), *inner],
+        interceptors=[*grpc_server_interceptors(), AccessInterceptor(), ErrorInterceptor(), *inner],
         options=_CHANNEL_OPTIONS,
     )
 
@@ -108,12 +166,29 @@ class HealthReporter:
         await self.servicer.enter_graceful_shutdown()
 
 
+def server_credentials(tls: TlsFiles) -> grpc.ServerCredentials:
+    """Serve with ``tls``'s certificate; require a client certificate from its trust bundle."""
+    material = tls.read()
+    return grpc.ssl_server_credentials(
+        [(material.key, material.cert)],
+        root_certificates=material.ca,
+        require_client_auth=True,
+    )
+
+
+def channel_credentials(tls: TlsFiles) -> grpc.ChannelCredentials:
+    """Present ``tls``'s certificate; trust servers signed by its trust bundle."""
+    material = tls.read()
+    return grpc.ssl_channel_credentials(material.ca, material.key, material.cert)
+
+
 async def start_server(
-    server: grpc.aio.Server, listen_addr: str, services: list[str]
+    server: grpc.aio.Server, listen_addr: str, services: list[str], tls: TlsFiles
 ) -> tuple[int, HealthReporter]:
-    """Bind, start and mark serving. Returns the bound port (useful with port 0)."""
+    """Bind with mutual TLS, start and mark serving. Returns the bound port (useful with
+    port 0)."""
     reporter = HealthReporter(server, services)
-    port = server.add_insecure_port(listen_addr)
+    port = server.add_secure_port(listen_addr, server_credentials(tls))
     if port == 0:
         raise OSError(f"cannot bind gRPC server to {listen_addr}")
     await server.start()
@@ -137,15 +212,19 @@ async def stop_server(server: grpc.aio.Server, reporter: HealthReporter, grace: 
     await server.stop(grace)
 
 
-def insecure_channel(addr: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(
-        addr, options=_CHANNEL_OPTIONS, interceptors=grpc_client_interceptors()
+def secure_channel(addr: str, tls: TlsFiles) -> grpc.aio.Channel:
+    """A channel to ``addr`` that presents ``tls``'s certificate (mutual TLS)."""
+    return grpc.aio.secure_channel(
+        addr,
+        channel_credentials(tls),
+        options=_CHANNEL_OPTIONS,
+        interceptors=grpc_client_interceptors(),
     )
 
 
-async def check_health(addr: str, service: str = "", deadline: float = 2.0) -> bool:
+async def check_health(addr: str, tls: TlsFiles, service: str = "", deadline: float = 2.0) -> bool:
     """True when the gRPC server at ``addr`` reports SERVING."""
-    async with insecure_channel(addr) as channel:
+    async with secure_channel(addr, tls) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = await stub.Check(

@@ -6,8 +6,12 @@ Every value comes from a ``PACKYARD_*`` environment variable (OpenTelemetry keep
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from packyard.common.tls import TlsError, TlsFiles
 
 
 class ServiceSettings(BaseSettings):
@@ -19,6 +23,22 @@ class ServiceSettings(BaseSettings):
     log_format: str = "text"
     # PACKYARD_SHUTDOWN_GRACE: seconds in-flight requests get to finish on SIGTERM.
     shutdown_grace: float = 10.0
+    # PACKYARD_TLS_CA, PACKYARD_TLS_CERT, PACKYARD_TLS_KEY: this process's mutual-TLS files
+    # for gRPC (the CA bundle it trusts, its certificate naming its identity, its key).
+    # Required: no service talks gRPC in plaintext. `packyard up` and compose set them.
+    tls_ca: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+
+    def tls(self) -> TlsFiles:
+        missing = [
+            f"PACKYARD_TLS_{name.upper()}"
+            for name in ("ca", "cert", "key")
+            if not getattr(self, f"tls_{name}")
+        ]
+        if missing:
+            raise TlsError(f"gRPC needs mutual TLS: set {', '.join(missing)}")
+        return TlsFiles(Path(self.tls_ca), Path(self.tls_cert), Path(self.tls_key))
 
 
 class GrpcServiceSettings(ServiceSettings):

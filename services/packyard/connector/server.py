@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from packyard.common.grpc import insecure_channel, new_server, start_server, stop_server
+from packyard.common.grpc import new_server, secure_channel, start_server, stop_server
 from packyard.common.telemetry import instrument_httpx
 from packyard.connector.blob_client import BlobClient
 from packyard.connector.breaker import CircuitBreakers
@@ -33,8 +33,11 @@ class RunningConnector:
 async def running_connector(settings: ConnectorSettings) -> AsyncIterator[RunningConnector]:
     """Serve until the block exits; yields the bound port and the domain objects (for tests)."""
     async with contextlib.AsyncExitStack() as stack:
-        metadata_channel = await stack.enter_async_context(insecure_channel(settings.metadata_addr))
-        blob_channel = await stack.enter_async_context(insecure_channel(settings.blob_addr))
+        tls = settings.tls()
+        metadata_channel = await stack.enter_async_context(
+            secure_channel(settings.metadata_addr, tls)
+        )
+        blob_channel = await stack.enter_async_context(secure_channel(settings.blob_addr, tls))
         public = await stack.enter_async_context(new_client(settings.upstream_timeout))
         internal = await stack.enter_async_context(
             new_client(settings.upstream_timeout, allow_private=True)
@@ -58,7 +61,9 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         connector_pb2_grpc.add_ConnectorServiceServicer_to_server(
             ConnectorServicer(listings, files, core_metadata), server
         )
-        port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
+        port, health = await start_server(
+            server, settings.listen_addr, [SERVICE_NAME], settings.tls()
+        )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
         yield RunningConnector(port, listings, files, core_metadata)
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import grpc
 
-from packyard.common.grpc import check_health, insecure_channel
+from packyard.common.grpc import check_health, secure_channel
+from packyard.common.tls import TlsFiles
 from packyard.gateway.clients.access import AccessClient
 from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
@@ -30,10 +31,15 @@ class Backends:
     upstream: UpstreamClient
     addrs: dict[str, str]
     timeout: float
+    # The gateway's certificate, for health checks on fresh channels.
+    tls: TlsFiles | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
-        return [name for name, addr in self.addrs.items() if not await check_health(addr)]
+        if self.tls is None:
+            return list(self.addrs)
+        tls = self.tls
+        return [name for name, addr in self.addrs.items() if not await check_health(addr, tls)]
 
 
 @contextlib.asynccontextmanager
@@ -43,7 +49,8 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
         "blob": settings.blob_addr,
         "connector": settings.connector_addr,
     }
-    channels: dict[str, grpc.aio.Channel] = {n: insecure_channel(a) for n, a in addrs.items()}
+    tls = settings.tls()
+    channels: dict[str, grpc.aio.Channel] = {n: secure_channel(a, tls) for n, a in addrs.items()}
     timeout = settings.rpc_timeout
     try:
         yield Backends(
@@ -55,6 +62,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             upstream=UpstreamClient(channels["metadata"], timeout),
             addrs=addrs,
             timeout=timeout,
+            tls=tls,
         )
     finally:
         for channel in channels.values():

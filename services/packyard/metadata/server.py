@@ -63,7 +63,10 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = start_upstream(server, pool, settings, changes.index_changed)
         port, health = await start_server(
-            server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
+            server,
+            settings.listen_addr,
+            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream],
+            settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
         log.info(

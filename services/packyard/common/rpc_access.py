@@ -1,0 +1,129 @@
+"""Which identity may call which gRPC method: the one table every server enforces.
+
+The identity is the subject common name of the caller's verified client certificate
+(common/tls.py). A method missing from the table is denied to everyone; tests/unit/
+test_rpc_access.py fails when a service method has no row, so a new RPC cannot ship without a
+decision. Adding a method is one row: its full name and the identities that may call it.
+"""
+
+from __future__ import annotations
+
+GATEWAY = "gateway"
+METADATA = "metadata"
+BLOB = "blob"
+CONNECTOR = "connector"
+# `packyard up`'s first-start bootstrap (the feed `main` and the admin key).
+OPERATOR = "operator"
+# Any identity with a certificate from the CA, internal clients included.
+ANY = "*"
+
+_V1 = "/packyard.rpc.v1."
+
+
+def _rows(service: str, callers: frozenset[str], *methods: str) -> dict[str, frozenset[str]]:
+    return {f"{_V1}{service}/{method}": callers for method in methods}
+
+
+_GATEWAY = frozenset({GATEWAY})
+_GATEWAY_CONNECTOR = frozenset({GATEWAY, CONNECTOR})
+_CONNECTOR = frozenset({CONNECTOR})
+_GATEWAY_OPERATOR = frozenset({GATEWAY, OPERATOR})
+
+RPC_ACCESS: dict[str, frozenset[str]] = {
+    # Probes (compose, Helm, `packyard up`, the gateway's /readyz) run with any certificate.
+    "/grpc.health.v1.Health/Check": frozenset({ANY}),
+    "/grpc.health.v1.Health/Watch": frozenset({ANY}),
+    "/grpc.health.v1.Health/List": frozenset({ANY}),
+    # MetadataService: the gateway serves every HTTP route from it. Authenticate and
+    # CreateApiKey are the deprecated twins of AccessService's, kept one release.
+    **_rows(
+        "MetadataService",
+        _GATEWAY,
+        "GetFeed",
+        "ListFeeds",
+        "ListProjects",
+        "GetProject",
+        "GetFile",
+        "RegisterFile",
+        "SetReleaseYanked",
+        "SetProjectStatus",
+        "DeleteFile",
+        "Authenticate",
+        "UpdateFeed",
+        "DeleteFeed",
+        "DeleteRelease",
+    ),
+    **_rows("MetadataService", _GATEWAY_OPERATOR, "CreateFeed", "CreateApiKey"),
+    # AccessService: only the gateway turns a credential into a principal (Authenticate); users,
+    # keys, permissions and audit for its admin API; the first admin key of `packyard up`.
+    **_rows(
+        "AccessService",
+        _GATEWAY,
+        "Authenticate",
+        "CreateUser",
+        "GetUser",
+        "ListUsers",
+        "UpdateUser",
+        "DeleteUser",
+        "ListKeys",
+        "RevokeKey",
+        "SetPermission",
+        "DeletePermission",
+        "ListPermissions",
+        "ListAuditEvents",
+    ),
+    **_rows("AccessService", _GATEWAY_OPERATOR, "CreateKey"),
+    # CatalogService: the web UI.
+    **_rows(
+        "CatalogService",
+        _GATEWAY,
+        "Search",
+        "ListFeedProjects",
+        "GetFeedStats",
+        "RecordDownloads",
+        "GetDownloadCounts",
+        "ListRecentReleases",
+    ),
+    # UpstreamService: the gateway administers connectors and reads what the connector
+    # cached; only the connector records what it fetched and verified.
+    **_rows(
+        "UpstreamService",
+        _GATEWAY,
+        "AddConnector",
+        "UpdateConnector",
+        "RemoveConnector",
+        "SetProjectOrigin",
+        "SetFeedOrigin",
+        "GetFeedOrigin",
+    ),
+    **_rows(
+        "UpstreamService",
+        _GATEWAY_CONNECTOR,
+        "ListConnectors",
+        "GetCachedFile",
+        "GetOriginPolicy",
+    ),
+    **_rows(
+        "UpstreamService",
+        _CONNECTOR,
+        "GetUpstreamState",
+        "RecordUpstreamOrigin",
+        "RecordBackfilledMetadata",
+        "RecordListing",
+        "RecordCachedFile",
+    ),
+    # BlobService: uploads (gateway) and cached upstream files (connector) are written;
+    # bytes are deleted only by metadata's own garbage collection.
+    **_rows("BlobService", _GATEWAY_CONNECTOR, "PutBlob", "GetBlob", "StatBlob"),
+    **_rows("BlobService", frozenset({METADATA}), "DeleteBlob"),
+    # ConnectorService: the gateway's proxy feeds.
+    **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
+}
+
+
+def is_allowed(identity: str | None, method: str) -> bool:
+    """True when ``identity`` may call ``method`` (a full name, ``/package.Service/Method``)."""
+    if identity is None:
+        return False
+    callers = RPC_ACCESS.get(method, frozenset())
+    return ANY in callers or identity in callers
