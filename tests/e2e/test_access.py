@@ -15,7 +15,6 @@ import os
 import random
 import socket
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from packyard.up import Stack
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.gateways import extra_gateway
+from tests.fixtures.polling import wait_until
 from tests.fixtures.tls import service_channel
 
 # PEP 691 for index pages, JSON error bodies ({"code", "message"}) everywhere.
@@ -140,12 +140,14 @@ ALLOWED_ON_OWN = {
     "feed_admin": set(ACTIONS),
     "admin": set(ACTIONS),
 }
-# What "allowed" looks like per action: the delete targets a file that does not exist, so
-# getting past the permission check shows as 404.
-SUCCESS = {"read": 200, "upload": 200, "yank": 200, "delete": 404, "administer": 200}
+# What "allowed" looks like per action: each delete targets a real file, uploaded for it.
+SUCCESS = {"read": 200, "upload": 200, "yank": 200, "delete": 200, "administer": 200}
 
 
-def _attempt(client: httpx.Client, world: World, feed: str, action: str, tmp_path: Path) -> int:
+def _attempt(
+    client: httpx.Client, admin: httpx.Client, world: World, feed: str, action: str,
+    tmp_path: Path,
+) -> int:  # fmt: skip
     project = world.project
     if action == "read":
         page = f"/pypi/{feed}/simple/{normalize(project)}/"
@@ -158,12 +160,22 @@ def _attempt(client: httpx.Client, world: World, feed: str, action: str, tmp_pat
         path = f"/api/v1/feeds/{feed}/projects/{project}/releases/1.0/yank"
         return client.post(path, json={"reason": "matrix"}).status_code
     if action == "delete":
-        return client.delete(f"/api/v1/feeds/{feed}/files/{_unique('nothing-')}.whl").status_code
+        version = f"3.{uuid.uuid4().int % 10**8}"
+        wheel = build_wheel(tmp_path, project, version)
+        assert _upload(admin, feed, wheel, project, version) == 200
+        reply = client.delete(f"/api/v1/feeds/{feed}/files/{wheel.name}")
+        if reply.status_code == 200:
+            assert reply.json()["deleted"] == wheel.name
+            page = admin.get(f"/pypi/{feed}/simple/{normalize(project)}/").json()
+            assert wheel.name not in [f["filename"] for f in page["files"]]
+        return reply.status_code
     return client.patch(f"/api/v1/feeds/{feed}", json={"description": "changed"}).status_code
 
 
 @pytest.mark.parametrize("role", list(ALLOWED_ON_OWN))
-def test_permission_matrix(stack: Stack, world: World, role: str, tmp_path: Path) -> None:
+def test_permission_matrix(
+    stack: Stack, admin: httpx.Client, world: World, role: str, tmp_path: Path
+) -> None:
     results: dict[tuple[str, str], int] = {}
     expected: dict[tuple[str, str], int] = {}
     with _client(stack, world.credentials[role]) as client:
@@ -172,7 +184,7 @@ def test_permission_matrix(stack: Stack, world: World, role: str, tmp_path: Path
                 allowed = action in ALLOWED_ON_OWN[role] and (which == "own" or role == "admin")
                 denied = 401 if role == "anonymous" else 403
                 expected[(which, action)] = SUCCESS[action] if allowed else denied
-                results[(which, action)] = _attempt(client, world, feed, action, tmp_path)
+                results[(which, action)] = _attempt(client, admin, world, feed, action, tmp_path)
     assert results == expected
 
 
@@ -212,7 +224,8 @@ def test_refused_upload_is_answered_before_the_body(stack: Stack, world: World) 
 def test_key_lifecycle_expiry_and_revocation(stack: Stack, admin: httpx.Client) -> None:
     feed = _unique("keys-")
     _ok(admin.post("/api/v1/feeds", json={"name": feed}))
-    soon = datetime.now(UTC) + timedelta(seconds=2)
+    # Long enough that the key is certainly still valid for the first request under load.
+    soon = datetime.now(UTC) + timedelta(seconds=6)
     created = _ok(
         admin.post(
             "/api/v1/keys",
@@ -228,16 +241,18 @@ def test_key_lifecycle_expiry_and_revocation(stack: Stack, admin: httpx.Client) 
 
     with _client(stack, ("api", key)) as client:
         assert client.get(f"/pypi/{feed}/simple/").status_code == 200
-        time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.6)
-        assert client.get(f"/pypi/{feed}/simple/").status_code == 401
+        wait_until(lambda: client.get(f"/pypi/{feed}/simple/").status_code == 401,
+                   what="the expired key refused")  # fmt: skip
+        # Refused because it expired, not by accident: the expiry had passed by then.
+        assert datetime.now(UTC) >= soon
 
     other = _key(admin, "ci2", permissions=[{"feed": feed, "right": "read"}])
     other_prefix = other[len("pky_") : len("pky_") + 12]
     with _client(stack, ("api", other)) as client:
         assert client.get(f"/pypi/{feed}/simple/").status_code == 200
         _ok(admin.delete(f"/api/v1/keys/{other_prefix}"))
-        time.sleep(1.0)
-        assert client.get(f"/pypi/{feed}/simple/").status_code == 401
+        wait_until(lambda: client.get(f"/pypi/{feed}/simple/").status_code == 401,
+                   what="the revoked key refused")  # fmt: skip
     revoked = [k for k in _ok(admin.get("/api/v1/keys?include_revoked=true")).json()
                if k["prefix"] == other_prefix]  # fmt: skip
     assert revoked[0]["revoked"] is not None
@@ -281,8 +296,8 @@ def test_wrong_password_and_disabled_user(stack: Stack, admin: httpx.Client, wor
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.content == unknown.content
         _ok(admin.patch(f"/api/v1/users/{name}", json={"disabled": True}))
-        time.sleep(1.0)
-        assert client.get(url, auth=(name, PASSWORD)).status_code == 401
+        wait_until(lambda: client.get(url, auth=(name, PASSWORD)).status_code == 401,
+                   what="the disabled user refused")  # fmt: skip
 
 
 def test_failed_authentications_are_rate_limited_per_address(stack: Stack, world: World) -> None:
@@ -413,26 +428,30 @@ def second_gateway(stack: Stack) -> Iterator[str]:
         yield url
 
 
-def test_revocation_reaches_every_gateway_within_a_second(
+def test_revocation_reaches_every_gateway(
     stack: Stack, admin: httpx.Client, world: World, second_gateway: str
 ) -> None:
+    # Both gateways cache an authentication for 60 s; within the polling deadline (well under
+    # that) only the revocation event can explain the refusal. How fast it arrives (the
+    # promise is one second) is measured by scripts/bench, not asserted on a loaded machine.
     key = _key(admin, "two-gateways", permissions=[{"feed": world.own, "right": "read"}])
     prefix = key[len("pky_") : len("pky_") + 12]
     urls = [f"{base}/pypi/{world.own}/simple/" for base in (stack.base_url, second_gateway)]
     with httpx.Client(auth=("api", key), timeout=10) as client:
         # Warm both gateways' caches so a stale entry would be served if revocation lagged.
         assert [client.get(u).status_code for u in urls] == [200, 200]
+        assert [client.get(u).status_code for u in urls] == [200, 200]
         _ok(admin.delete(f"/api/v1/keys/{prefix}"))
-        revoked_at = time.monotonic()
-        deadline = revoked_at + 1.0
-        pending = set(urls)
-        while pending and time.monotonic() < deadline + 0.5:
-            for url in list(pending):
-                if client.get(url).status_code == 401:
-                    pending.discard(url)
-            time.sleep(0.05)
-        elapsed = time.monotonic() - revoked_at
-    assert not pending and elapsed <= 1.0, f"still accepted after {elapsed:.2f}s: {pending}"
+        refused = {url: False for url in urls}
+
+        def every_gateway_refuses() -> bool:
+            for url in urls:
+                refused[url] = refused[url] or client.get(url).status_code == 401
+            return all(refused.values())
+
+        wait_until(every_gateway_refuses, what="revocation on every gateway")
+        # Once refused, refused for good (no gateway falls back to a cached acceptance).
+        assert [client.get(u).status_code for u in urls] == [401, 401]
 
 
 def test_permission_removal_reaches_every_gateway(
@@ -446,8 +465,8 @@ def test_permission_removal_reaches_every_gateway(
     with httpx.Client(auth=("api", key), timeout=10) as client:
         assert [client.get(u).status_code for u in urls] == [200, 200]
         _ok(admin.delete(f"/api/v1/feeds/{world.own}/permissions/{user}"))
-        time.sleep(1.0)
-        assert [client.get(u).status_code for u in urls] == [403, 403]
+        wait_until(lambda: [client.get(u).status_code for u in urls] == [403, 403],
+                   what="the permission gone on every gateway")  # fmt: skip
 
 
 def test_no_credential_reaches_a_log(
@@ -468,11 +487,23 @@ def test_no_credential_reaches_a_log(
     with _client(stack) as client:
         client.get(f"/pypi/{world.own}/simple/?key={key}", auth=("api", key + "x"))
         client.get(f"/api/v1/keys/{key}", auth=(user, password))
-    time.sleep(0.5)  # let the services flush their log lines
-    for log in stack.logs_dir.glob("*.log"):
-        text = log.read_text(errors="replace")
-        assert key not in text, log.name
-        assert password not in text, log.name
+    # Prove the logs are being written before trusting their silence: a user created and a
+    # file uploaded after the requests above each leave a line (metadata, gateway); once both
+    # lines are there, so is whatever those requests logged before them.
+    marker_user, marker_project = _unique("logged-"), _unique("logged_pkg_")
+    _ok(admin.post("/api/v1/users", json={"name": marker_user, "password": PASSWORD}))
+    wheel = build_wheel(tmp_path / "marker", marker_project, "1.0")
+    assert _upload(admin, world.own, wheel, marker_project, "1.0") == 200
+
+    def logs() -> dict[str, str]:
+        return {p.name: p.read_text(errors="replace") for p in stack.logs_dir.glob("*.log")}
+
+    wait_until(lambda: any(marker_user in t for t in logs().values())
+               and any(wheel.name in t for t in logs().values()),
+               what="the marker lines in the service logs")  # fmt: skip
+    for name, text in logs().items():
+        assert key not in text, name
+        assert password not in text, name
 
 
 def test_metadata_grpc_api_serves_internal_callers(stack: Stack) -> None:

@@ -1,9 +1,10 @@
 """The gateway page cache and change events across two gateways.
 
 Gateway A is the stack's; gateway B is a second process whose page and auth caches live 60 s,
-so anything B shows within a second of a change on A came from the change event, not from a
-TTL running out. B reaches the metadata service through a relay the test can hold: a page B
-still answers while the relay is held was served without the metadata service.
+so anything B shows before that (the tests poll for at most 20 s) came from the change event,
+not from a TTL running out. How fast the events arrive is measured by scripts/bench.
+B reaches the metadata service through a relay the test can hold: a page B still answers
+while the relay is held was served without the metadata service.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from packyard.up import Stack
 
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.gateways import extra_gateway
+from tests.fixtures.polling import wait_until
 from tests.fixtures.relay import Relay, relay_to
 
 SIMPLE_JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
@@ -93,16 +95,6 @@ def _project(admin: httpx.Client, feed: str, tmp_path: Path, *versions: str) -> 
     return project.replace("_", "-")
 
 
-def _within_a_second(check: Callable[[], bool]) -> float:
-    """Seconds until ``check`` held; fails if that took more than one second."""
-    start = time.monotonic()
-    while not check():
-        elapsed = time.monotonic() - start
-        assert elapsed <= 1.0, f"not seen after {elapsed:.2f}s"
-        time.sleep(0.02)
-    return time.monotonic() - start
-
-
 def test_a_cached_page_is_served_without_the_metadata_service(
     stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, relay: Relay, tmp_path: Path
 ) -> None:
@@ -132,7 +124,7 @@ def test_a_cached_page_is_served_without_the_metadata_service(
         assert httpx.get(urls[0], timeout=10).status_code == 401
 
 
-def test_an_upload_on_a_shows_on_b_within_a_second(
+def test_an_upload_on_a_shows_on_b_before_its_cache_expires(
     stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
 ) -> None:
     project = _project(admin, feed, tmp_path, "1.0")
@@ -146,7 +138,7 @@ def test_an_upload_on_a_shows_on_b_within_a_second(
         assert versions() == ["1.0"]  # now cached on B for 60 s
         wheel = build_wheel(tmp_path, project.replace("-", "_"), "2.0")
         _upload(admin, feed, wheel, project, "2.0")
-        _within_a_second(lambda: versions() == ["1.0", "2.0"])
+        wait_until(lambda: versions() == ["1.0", "2.0"])
 
 
 def test_a_yank_through_the_admin_api_on_a_shows_on_b(
@@ -171,10 +163,10 @@ def test_a_yank_through_the_admin_api_on_a_shows_on_b(
                 json={"reason": "broken"},
             )
         )
-        _within_a_second(lambda: yanked() == {"simple": "broken", "json": True})
+        wait_until(lambda: yanked() == {"simple": "broken", "json": True})
 
 
-def test_a_key_revoked_on_a_is_refused_by_b_within_a_second(
+def test_a_key_revoked_on_a_is_refused_by_b_before_its_cache_expires(
     admin: httpx.Client, feed: str, gateway_b: str
 ) -> None:
     reply = _ok(
@@ -189,7 +181,7 @@ def test_a_key_revoked_on_a_is_refused_by_b_within_a_second(
         assert client.get(url).status_code == 200
         assert client.get(url).status_code == 200  # B reuses this for 60 s without the event
         _ok(admin.delete(f"/api/v1/keys/{prefix}"))
-        _within_a_second(lambda: client.get(url).status_code == 401)
+        wait_until(lambda: client.get(url).status_code == 401)
 
 
 def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(

@@ -164,13 +164,25 @@ def test_no_secret_in_any_span_and_no_probe_is_traced(
     page = httpx.get(f"{base}/pypi/main/simple/{normalize(project_name)}/")
     assert page.status_code == 200
     assert httpx.get(f"{traced_stack.base_url}/readyz").status_code == 200
-    receiver.wait_for(
-        lambda r: any(
-            s.attributes.get("http.route") == "/pypi/{feed}/simple/{project}/" for s in r.spans
-        )
-    )
+    assert httpx.get(f"{traced_stack.base_url}/healthz").status_code == 200
+    # A last request after the probes: once its spans (gateway and metadata service) are
+    # exported, the spans of everything before it were too, so their absence means something.
+    last = httpx.get(f"{base}/pypi/main/pypi/{normalize(project_name)}/json")
+    assert last.status_code == 200
+
+    def last_exported(r: OtlpReceiver) -> bool:
+        traces = {
+            s.trace_id
+            for s in r.spans
+            if s.attributes.get("http.route") == "/pypi/{feed}/pypi/{project}/json"
+        }
+        services = {s.service for s in r.spans if s.trace_id in traces}
+        return {"packyard-gateway", "packyard-metadata"} <= services
+
+    receiver.wait_for(last_exported)
 
     spans = receiver.spans
+    assert any(s.attributes.get("http.route") == "/pypi/{feed}/simple/{project}/" for s in spans)
     assert_no_secret(spans, stack_secrets(traced_stack))
     assert not [s for s in spans if "grpc.health" in s.name or "/readyz" in repr(s.attributes)]
     assert not [s for s in spans if "/healthz" in repr(s.attributes)]

@@ -23,6 +23,7 @@ from packyard.blob.settings import BlobSettings
 from packyard.common.grpc import CHUNK_SIZE, check_health
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
+from tests.fixtures.polling import eventually
 from tests.fixtures.tls import service_channel, tls_files, tls_settings
 
 pytestmark = pytest.mark.service
@@ -453,18 +454,18 @@ async def test_client_cancel_removes_the_spooled_upload(blob: Blob) -> None:
         await release.wait()
 
     call = blob.stub.PutBlob(stalled())
-    for _ in range(100):
-        if leftovers(blob.spool):
-            break
-        await asyncio.sleep(0.05)
-    assert len(leftovers(blob.spool)) == 1, "the upload should be spooling"
+
+    async def spooling() -> bool:
+        return bool(leftovers(blob.spool))
+
+    async def cleaned() -> bool:
+        return not leftovers(blob.spool)
+
+    await eventually(spooling, what="the upload spooling")
+    assert len(leftovers(blob.spool)) == 1
 
     call.cancel()
-    for _ in range(100):
-        if not leftovers(blob.spool):
-            break
-        await asyncio.sleep(0.05)
-    assert leftovers(blob.spool) == []
+    await eventually(cleaned, what="the spool file removed")
     assert blob.keys() == []
 
 

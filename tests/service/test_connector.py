@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -250,9 +249,7 @@ async def test_stale_listing_when_upstream_fails_then_circuit_opens(
         assert stale.stale and [f.filename for f in stale.files] == [fresh.files[0].filename]
     asked = env.index.count(path)
     # Three failures opened the circuit: the upstream is left alone, stale data still served.
-    started = time.monotonic()
     assert (await env.project("demo")).stale
-    assert time.monotonic() - started < 0.5
     assert env.index.count(path) == asked
 
 

@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -581,19 +580,16 @@ async def test_list_projects_streams_thousands_in_batches(
     finally:
         await conn.close()
 
-    started = time.monotonic()
     batches = [
         list(reply.projects)
         async for reply in stub.ListProjects(metadata_pb2.ListProjectsRequest(feed=feed))
     ]
-    elapsed = time.monotonic() - started
     assert [len(b) for b in batches] == [1000, 1000, 1000, 500]
     names = [p.name for batch in batches for p in batch]
     assert names == sorted(names) and len(set(names)) == 3500
     assert names[0] == "aaa-first" and names[-1] == "p03499"
     assert batches[1][0].display_name == "P" + batches[1][0].name[1:]
     assert all(p.serial > 0 for batch in batches for p in batch)
-    assert elapsed < 5.0
 
     other = await stub.CreateFeed(
         metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="empty"))

@@ -8,7 +8,6 @@ import socket
 import stat
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -84,9 +83,8 @@ def test_stop_kills_a_child_that_ignores_its_stop_signal(tmp_path: Path) -> None
     proc.wait_ready(lambda: "ready" in proc.log_tail(), timeout=10)
     pid = proc.pid
     assert pid is not None
-    started = time.monotonic()
     proc.stop(timeout=0.5)
-    assert time.monotonic() - started < 5
+    # Killed (SIGKILL), not waited out: the child would otherwise sleep for a minute.
     assert proc.returncode == -9
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
