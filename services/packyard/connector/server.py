@@ -41,7 +41,7 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         for client in (public, internal):
             instrument_httpx(client)
         http = UpstreamHttp(public, internal, max_redirects=settings.upstream_max_redirects)
-        publisher = EventPublisher(settings.nats_url or None)
+        publisher = EventPublisher(settings.nats_connect_url or None)
         publisher.start()
         stack.push_async_callback(publisher.stop)
         directory = Directory(

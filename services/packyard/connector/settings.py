@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from packyard.common.settings import GrpcServiceSettings
+from packyard.common.settings import GrpcServiceSettings, NatsClientSettings
 
 
-class ConnectorSettings(GrpcServiceSettings):
+class ConnectorSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_LISTEN_ADDR: where the ConnectorService listens.
     listen_addr: str = "127.0.0.1:50053"
     # PACKYARD_METADATA_ADDR: the metadata service (feed connectors, listing cache).

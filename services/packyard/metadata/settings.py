@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, ValidationError
 
-from packyard.common.settings import GrpcServiceSettings
+from packyard.common.settings import GrpcServiceSettings, NatsClientSettings
 
 
-class MetadataSettings(GrpcServiceSettings):
+class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_DATABASE_URL: postgresql://user:password@host:5432/db (a secret: log it only
     # through redact_url).
     database_url: SecretStr

@@ -22,7 +22,7 @@ async def start_upstream(
     store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout)
     upstream_pb2_grpc.add_UpstreamServiceServicer_to_server(UpstreamServicer(store), server)
     if settings.consume_events:
-        consumer = EventConsumer(settings.nats_url, store, durable=settings.consumer_name)
+        consumer = EventConsumer(settings.nats_connect_url, store, durable=settings.consumer_name)
         consumer.start()
         stack.push_async_callback(consumer.stop)
     return SERVICE_NAME
