@@ -25,10 +25,13 @@ _STREAM_API = (f"$JS.API.STREAM.INFO.{STREAM}", f"$JS.API.STREAM.CREATE.{STREAM}
 
 @dataclass(frozen=True)
 class NatsAccess:
-    """Subjects one NATS user may publish to and subscribe to (wildcards allowed)."""
+    """Subjects one NATS user may publish to and subscribe to (wildcards allowed).
 
-    publish: tuple[str, ...]
-    subscribe: tuple[str, ...]
+    None means any subject: for an operator's or a test's own user, never for a service.
+    """
+
+    publish: tuple[str, ...] | None = None
+    subscribe: tuple[str, ...] | None = None
 
 
 def _inbox(user: str) -> str:

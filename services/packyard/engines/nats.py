@@ -14,10 +14,10 @@ import json
 import secrets
 import socket
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from packyard.common.events import url_with_credentials
+from packyard.common.nats_access import NatsAccess
 from packyard.engines.binaries import find_binary
 from packyard.engines.errors import EngineError
 from packyard.engines.ports import free_port, port_is_free
@@ -26,14 +26,6 @@ from packyard.engines.secret_files import private_dir, write_private
 
 _CONFIG_NAME = "nats.conf"
 _USERS_NAME = "users.json"
-
-
-@dataclass(frozen=True)
-class NatsRights:
-    """Subjects a user may publish to and subscribe to; None means any subject."""
-
-    publish: tuple[str, ...] | None = None
-    subscribe: tuple[str, ...] | None = None
 
 
 def _answers_info(host: str, port: int) -> bool:
@@ -65,7 +57,7 @@ def _permission(allowed: tuple[str, ...] | None) -> dict[str, list[str]] | None:
 
 
 def server_config(
-    host: str, port: int, store_dir: Path, users: Mapping[str, tuple[str, NatsRights]]
+    host: str, port: int, store_dir: Path, users: Mapping[str, tuple[str, NatsAccess]]
 ) -> str:
     """nats-server configuration (its format accepts JSON) with JetStream and these users."""
     entries = []
@@ -103,7 +95,7 @@ class NatsEngine:
     def __init__(
         self,
         data_dir: Path,
-        rights: Mapping[str, NatsRights],
+        rights: Mapping[str, NatsAccess],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
