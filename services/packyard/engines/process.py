@@ -46,6 +46,7 @@ class EngineProcess:
         *,
         user: str | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
         stop_signal: int = signal.SIGTERM,
     ) -> None:
         self.name = name
@@ -53,6 +54,7 @@ class EngineProcess:
         self.log_path = log_path
         self.user = user
         self.env = env
+        self.cwd = cwd
         self.stop_signal = stop_signal
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -74,6 +76,7 @@ class EngineProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=self.env,
+                cwd=self.cwd,
                 start_new_session=True,
                 **as_user(self.user),
             )
