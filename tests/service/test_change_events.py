@@ -19,6 +19,8 @@ from packyard.metadata.change_events import ChangeAnnouncer
 from packyard.rpc.v1 import metadata_pb2
 from starlette.requests import Request
 
+from tests.fixtures.engines import nats_engine
+
 PAGE = CachedPage(b"<html>", "text/html", {"ETag": '"1"'})
 DEMO = ("main", "demo", "simple:text/html")
 OTHER = ("main", "other", "simple:text/html")
@@ -52,14 +54,14 @@ async def _until(check: Callable[[], bool], within: float = 5.0) -> float:
 
 
 async def test_changes_reach_the_caches_and_an_outage_switches_them_off(tmp_path: Path) -> None:
-    nats = NatsEngine(tmp_path / "nats")
+    nats = nats_engine(tmp_path / "nats")
     await asyncio.to_thread(nats.start)
     metadata = FakeMetadata()
     backends = cast(Backends, SimpleNamespace(metadata=metadata, timeout=5.0))
     pages = PageCache(60.0, 1 << 20)
     auth = Authenticator(backends, ttl=60.0)
-    listener = ChangeListener(nats.url, pages, auth)
-    announcer = ChangeAnnouncer(nats.url)
+    listener = ChangeListener(nats.url_for("gateway"), pages, auth)
+    announcer = ChangeAnnouncer(nats.url_for("metadata"))
     restarted: NatsEngine | None = None
     listener.start()
     announcer.start()
@@ -93,7 +95,7 @@ async def test_changes_reach_the_caches_and_an_outage_switches_them_off(tmp_path
         assert len(pages) == 0
 
         # NATS is back on the same address: both sides reconnect by themselves.
-        restarted = NatsEngine(tmp_path / "nats-again", port=nats.port)
+        restarted = nats_engine(tmp_path / "nats", port=nats.port)
         await asyncio.to_thread(restarted.start)
         await _until(lambda: listener.connected, within=15.0)
         assert pages.enabled and len(pages) == 0 and auth.ttl == 60.0

@@ -20,7 +20,7 @@ from packyard.blob.server import running_server as blob_server
 from packyard.common.grpc import insecure_channel
 from packyard.connector.server import RunningConnector, running_connector
 from packyard.connector.settings import ConnectorSettings
-from packyard.engines import NatsEngine, create_database, drop_database
+from packyard.engines import create_database, drop_database
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
@@ -39,7 +39,7 @@ from packyard.rpc.v1 import (
 
 from tests.conftest import s3_client
 from tests.fixtures.dists import build_wheel
-from tests.fixtures.engines import Engines
+from tests.fixtures.engines import Engines, nats_engine
 from tests.fixtures.upstream import LoopbackIndex, Reply, loopback_index
 from tests.service.test_blob import settings_for
 
@@ -427,7 +427,7 @@ async def test_metadata_converges_after_nats_restarts(
 ) -> None:
     """Events flow while NATS is stopped and started again (a NATS of this test's own): the
     connector keeps answering, its outbox holds the events, the durable consumer catches up."""
-    nats = NatsEngine(tmp_path / "nats")
+    nats = nats_engine(tmp_path / "nats")
     nats.start()
     name = f"test_{uuid.uuid4().hex[:16]}"
     database_url = await create_database(engines.database_url, name)
@@ -437,14 +437,14 @@ async def test_metadata_converges_after_nats_restarts(
             database_url=database_url,  # type: ignore[arg-type]
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
-            nats_url=nats.url,
+            nats_url=nats.url_for("metadata"),
         )
         async with metadata_server(meta_settings) as meta_port:
             settings = ConnectorSettings(
                 listen_addr="127.0.0.1:0",
                 metadata_addr=f"127.0.0.1:{meta_port}",
                 blob_addr="127.0.0.1:9",  # listings only: no blob service needed
-                nats_url=nats.url,
+                nats_url=nats.url_for("connector"),
                 connectors_ttl=0.0,
                 shutdown_grace=0.5,
             )

