@@ -53,9 +53,10 @@ NATS_USERS: dict[str, NatsAccess] = {
         ),
         subscribe=(_inbox("metadata"),),
     ),
-    # Records what it fetched from upstreams, through JetStream (acks come to its inbox).
+    # Records what it fetched from upstreams, through JetStream (acks come to its inbox), and
+    # tells gateways that a proxied project's page changed.
     "connector": NatsAccess(
-        publish=(f"{UPSTREAM_REFRESHED}.>", f"{FILE_CACHED}.>", *_STREAM_API),
+        publish=(f"{UPSTREAM_REFRESHED}.>", f"{FILE_CACHED}.>", f"{INDEX_CHANGED}.>", *_STREAM_API),
         subscribe=(_inbox("connector"),),
     ),
     # Only listens: cache invalidations on core NATS.
