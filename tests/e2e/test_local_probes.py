@@ -3,7 +3,7 @@
 The probes run as ``nobody`` (setpriv, from this root test process) with the system Python, on
 the loopback ports and the socket of a stack with every engine embedded: PostgreSQL's socket
 is out of reach, NATS refuses a client without credentials, SeaweedFS serves no blob except
-through S3 with its keys.
+through S3 with its keys, and its internal gRPC wants a certificate.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _EMBEDDED = {"PACKYARD_DATABASE_URL": "", "PACKYARD_NATS_URL": "", "PACKYARD_S3_
 _NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 # Runs as nobody with /usr/bin/python3: one line of JSON, {probe: what it got}.
 _PROBE = r"""
-import json, os, socket, sys, urllib.error, urllib.request
+import glob, json, os, socket, ssl, sys, urllib.error, urllib.request
 
 target = json.loads(sys.argv[1])
 out = {}
@@ -47,6 +47,29 @@ def http(method, port, path, body=None):
             return reply.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+def answers_http2(sock):
+    sock.sendall(PREFACE)
+    data = sock.recv(64)
+    return "http2" if len(data) >= 9 and data[3] == 4 else "no http2"
+
+def grpc_plaintext(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        return answers_http2(sock)
+
+def grpc_tls_without_certificate(port):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["h2"])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with context.wrap_socket(raw) as sock:
+                return answers_http2(sock)
+    except ssl.SSLError as exc:
+        return f"tls refused: {exc.reason}"
 
 def unix(path):
     with socket.socket(socket.AF_UNIX) as sock:
@@ -75,6 +98,13 @@ attempt("filer_list", lambda: http("GET", weed["filer"], "/buckets/packyard/"))
 attempt("filer_write", lambda: http("PUT", weed["filer"], "/buckets/packyard/evil", b"evil"))
 attempt("s3_list", lambda: http("GET", weed["s3"], "/packyard/"))
 attempt("s3_read", lambda: http("GET", weed["s3"], "/packyard/probe-object"))
+for part in ("master", "volume", "filer", "s3"):
+    port = weed[f"{part}_grpc"]
+    attempt(f"{part}_grpc_plaintext", lambda: grpc_plaintext(port))
+    attempt(f"{part}_grpc_tls", lambda: grpc_tls_without_certificate(port))
+    # weed also serves its gRPC on a Unix socket in /tmp, named after the port.
+    for path in glob.glob(f"/tmp/seaweedfs-*-{port}.sock"):
+        attempt(f"{part}_grpc_socket", lambda: unix(path))
 print(json.dumps(out))
 """
 
@@ -130,3 +160,8 @@ def test_another_local_user_gets_nothing_from_the_engines(embedded_stack: Stack)
     for probe in ("volume_read", "volume_write", "volume_delete"):
         assert got[probe] == 401, (probe, got[probe])
     assert got["s3_list"] == 403 and got["s3_read"] == 403
+    # weed's own gRPC wants a client certificate from its private CA.
+    for part in ("master", "volume", "filer", "s3"):
+        assert got[f"{part}_grpc_plaintext"] in {"no http2", "ConnectionResetError"}, part
+        assert got[f"{part}_grpc_tls"] == "tls refused: TLSV13_ALERT_CERTIFICATE_REQUIRED", part
+        assert got.get(f"{part}_grpc_socket", "PermissionError") == "PermissionError", part

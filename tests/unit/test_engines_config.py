@@ -8,6 +8,7 @@ import socket
 import stat
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,10 @@ from packyard.engines.postgres import database_url
 from packyard.engines.process import EngineProcess
 from packyard.engines.s3 import (
     load_or_create_credentials,
-    load_or_create_signing_keys,
+    load_or_create_security,
     volume_server_joined,
 )
+from packyard.engines.weed_tls import load_or_create_weed_tls
 
 
 def test_port_is_free_sees_a_listening_socket() -> None:
@@ -149,11 +151,19 @@ def test_nats_config_gives_each_service_only_its_subjects() -> None:
     assert all(entry["password"] == f"pw-{name}" for name, entry in entries.items())
 
 
-def test_seaweedfs_signing_keys_are_made_once_and_kept_private(tmp_path: Path) -> None:
+def test_seaweedfs_secrets_are_made_once_and_kept_private(tmp_path: Path) -> None:
+    tls = load_or_create_weed_tls(tmp_path / "tls")
+    assert stat.S_IMODE((tmp_path / "tls").stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (tls.ca, tls.cert, tls.key))
+    assert load_or_create_weed_tls(tmp_path / "tls") == tls
     path = tmp_path / "security.toml"
-    keys = load_or_create_signing_keys(path)
+    keys = load_or_create_security(path, tls)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(set(keys.values())) == 4
     assert all(len(key) == 64 for key in keys.values())
-    assert load_or_create_signing_keys(path) == keys
-    assert f'key = "{keys["jwt.filer_signing.read"]}"' in path.read_text()
+    assert load_or_create_security(path, tls) == keys
+    config = tomllib.loads(path.read_text())
+    assert config["jwt"]["filer_signing"]["read"]["key"] == keys["jwt.filer_signing.read"]
+    assert config["grpc"]["ca"] == str(tls.ca)
+    for part in ("master", "volume", "filer", "s3", "client"):
+        assert config["grpc"][part]["cert"] == str(tls.cert), part

@@ -27,12 +27,15 @@ from packyard.engines.errors import EngineError
 from packyard.engines.ports import free_ports, port_is_free
 from packyard.engines.process import EngineProcess
 from packyard.engines.secret_files import private_dir, write_private
+from packyard.engines.weed_tls import COMMON_NAME, WeedTls, load_or_create_weed_tls
 
 _CONFIG_NAME = "s3-identities.json"
 _SECURITY_NAME = "security.toml"
 # The JWT sections of security.toml (see `weed scaffold -config=security`): volume writes and
 # reads (signed by the master), filer writes and reads.
 _JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
+# The parts of `weed server` whose gRPC servers take mTLS.
+_GRPC_PARTS = ("master", "volume", "filer", "s3")
 _PORTS_NAME = "weed-ports.json"
 _PORT_NAMES = (
     "s3", "s3_grpc", "master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
@@ -72,18 +75,26 @@ def load_or_create_credentials(config_path: Path) -> S3Credentials:
     return creds
 
 
-def security_config(keys: dict[str, str]) -> str:
-    """security.toml with a signing key per JWT section; tokens live 10 s, weed's default."""
+def security_config(keys: dict[str, str], tls: WeedTls) -> str:
+    """security.toml: a signing key per JWT section (tokens live 10 s, weed's default), and
+    mTLS for the gRPC of every part with our one certificate as server and as client."""
     blocks = [
         f'[{section}]\nkey = "{keys[section]}"\nexpires_after_seconds = 10\n'
         for section in _JWT_SECTIONS
     ]
     # Directory listings in filer GET answers stay off even for a signed request.
     blocks.append("[filer.expose_directory_metadata]\nenabled = false\n")
+    blocks.append(f'[grpc]\nca = "{tls.ca}"\n')
+    blocks += [
+        f'[grpc.{part}]\ncert = "{tls.cert}"\nkey = "{tls.key}"\n'
+        f'allowed_commonNames = "{COMMON_NAME}"\n'
+        for part in _GRPC_PARTS
+    ]
+    blocks.append(f'[grpc.client]\ncert = "{tls.cert}"\nkey = "{tls.key}"\n')
     return "\n".join(blocks)
 
 
-def load_or_create_signing_keys(path: Path) -> dict[str, str]:
+def load_or_create_security(path: Path, tls: WeedTls) -> dict[str, str]:
     """The JWT keys of ``security.toml``: kept across restarts, rewritten if one is missing."""
     keys: dict[str, str] = {}
     try:
@@ -96,7 +107,7 @@ def load_or_create_signing_keys(path: Path) -> dict[str, str]:
             table = table.get(part, {}) if isinstance(table, dict) else {}
         key = table.get("key") if isinstance(table, dict) else None
         keys[section] = key if isinstance(key, str) and key else secrets.token_hex(32)
-    text = security_config(keys)
+    text = security_config(keys, tls)
     if not path.exists() or path.read_text() != text:
         write_private(path, text)
     return keys
@@ -144,7 +155,8 @@ class S3Engine:
         private_dir(self.data_dir)
         weed_dir = private_dir(self.data_dir / "weed")
         self.credentials = load_or_create_credentials(self.data_dir / _CONFIG_NAME)
-        load_or_create_signing_keys(self.data_dir / _SECURITY_NAME)
+        tls = load_or_create_weed_tls(self.data_dir / "tls")
+        load_or_create_security(self.data_dir / _SECURITY_NAME, tls)
         if self.port != 0 and not port_is_free(self.host, self.port):
             raise EngineError(f"{self.name}: port {self.host}:{self.port} is already in use")
         ports = self._internal_ports()
