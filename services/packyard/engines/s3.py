@@ -4,11 +4,12 @@ SeaweedFS runs a master, a volume server, a filer and the S3 gateway in one proc
 part listens on an HTTP port and a gRPC port (by default HTTP+10000), so every one of them
 is picked free and passed explicitly.
 
-Only the S3 port, with its identity's keys, serves data. The filer's HTTP API is off, and a
-``security.toml`` (0600, generated once into ``data_dir`` and read from the process's working
-directory) sets JWT signing keys: the volume server reads and writes a blob only with a
-token signed by the master for that blob's id, and the filer answers only signed requests.
-The local sockets weed would put in /tmp live in the 0700 data folder instead.
+Only the S3 port, with its identity's keys, serves data. The master's and the filer's HTTP
+APIs are off, and a ``security.toml`` (0600, generated once into ``data_dir`` and read from
+the process's working directory) sets JWT signing keys, so the volume server reads and
+writes a blob only with a token signed for that blob's id, and mTLS for the gRPC between the
+parts (weed_tls.py). The S3 and filer local sockets weed would put in /tmp live in the 0700
+data folder instead.
 """
 
 from __future__ import annotations
