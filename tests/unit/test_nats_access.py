@@ -40,10 +40,12 @@ def test_no_service_may_subscribe_to_everything_or_to_anothers_replies() -> None
             assert subject not in {">", "_INBOX.>", "packyard.>"}, (name, subject)
             if subject.startswith("_INBOX"):
                 assert subject == f"_INBOX_{name}.>"
-    # Only the gateway listens to cache invalidations; only the connector records fetches.
+    # The gateway listens to cache invalidations and publishes nothing at all.
     assert INDEX_CHANGED_ANY_FEED in (NATS_USERS["gateway"].subscribe or ())
+    assert NATS_USERS["gateway"].publish == ()
+    # No service but the connector may claim a fetched file.
     publishers = {n for n, a in NATS_USERS.items() if "packyard.file.cached.>" in (a.publish or ())}
-    assert publishers == {"connector"}
+    assert publishers <= {"connector"}
 
 
 def test_credentials_ride_in_the_url_percent_encoded() -> None:

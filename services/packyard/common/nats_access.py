@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packyard.common.events import (
-    ACCESS_CHANGED,
-    FILE_CACHED,
-    INDEX_CHANGED,
-    STREAM,
-    UPSTREAM_REFRESHED,
-    inbox_prefix,
-)
+from packyard.common.events import ACCESS_CHANGED, INDEX_CHANGED, STREAM, inbox_prefix
 
 _STREAM_API = (f"$JS.API.STREAM.INFO.{STREAM}", f"$JS.API.STREAM.CREATE.{STREAM}")
+# The connector's JetStream events (spelled out: their constants are on their way out of
+# events.py, where the metadata service becomes the one store of upstream state).
+_CONNECTOR_EVENTS = ("packyard.upstream.refreshed.>", "packyard.file.cached.>")
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ NATS_USERS: dict[str, NatsAccess] = {
     # Records what it fetched from upstreams, through JetStream (acks come to its inbox), and
     # tells gateways that a proxied project's page changed.
     "connector": NatsAccess(
-        publish=(f"{UPSTREAM_REFRESHED}.>", f"{FILE_CACHED}.>", f"{INDEX_CHANGED}.>", *_STREAM_API),
+        publish=(*_CONNECTOR_EVENTS, f"{INDEX_CHANGED}.>", *_STREAM_API),
         subscribe=(_inbox("connector"),),
     ),
     # Only listens: cache invalidations on core NATS.
