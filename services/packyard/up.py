@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TextIO
 
 import packyard
+from packyard.common.nats_access import NATS_USERS
 from packyard.common.tls import OPERATOR, STACK_IDENTITIES, TlsFiles, ensure_material
 from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
 from packyard.engines.ports import free_port, port_is_free
 from packyard.engines.process import EngineProcess
+from packyard.engines.secret_files import private_dir
 
 DEFAULT_DATA_DIR = "./packyard-data"
 DEFAULT_BUCKET = "packyard"
@@ -82,6 +84,9 @@ class Stack:
         self.blob_addr = ""
         self.connector_addr = ""
         self._engines: list[PostgresEngine | NatsEngine | S3Engine] = []
+        # The embedded NATS's password of each service user (empty when NATS is external:
+        # then PACKYARD_NATS_USER/PASSWORD come from the environment, if at all).
+        self._nats_passwords: dict[str, str] = {}
         self._engine_futures: list[Future[None]] = []
         self._services: dict[str, EngineProcess] = {}
         self._tls: dict[str, TlsFiles] = {}
@@ -173,9 +178,11 @@ class Stack:
             self.port = free_port(self.host)
         elif not port_is_free(self.host, self.port):
             raise StackError(f"gateway: port {self.host}:{self.port} is already in use")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Engine data, keys and logs are the owner's only (an embedded PostgreSQL started as
+        # root may add traversal for its system user, never listing or reading).
+        private_dir(self.data_dir)
         self._lock_data_dir()
-        self.logs_dir.mkdir(exist_ok=True)
+        private_dir(self.logs_dir)
         # -- mutual TLS for gRPC: the CA and a certificate per identity, reused on restart.
         self._tls = ensure_material(self.tls_dir, STACK_IDENTITIES)
 
@@ -209,7 +216,7 @@ class Stack:
             postgres = PostgresEngine(self.data_dir / "postgres", durable=self.durable)
             self._engines.append(postgres)
         if not env.get("PACKYARD_NATS_URL"):
-            self._engines.append(NatsEngine(self.data_dir / "nats"))
+            self._engines.append(NatsEngine(self.data_dir / "nats", NATS_USERS))
         if not env.get("PACKYARD_S3_ENDPOINT"):
             self._engines.append(S3Engine(self.data_dir / "s3"))
         self._engine_futures = [self._executor.submit(engine.start) for engine in self._engines]
@@ -223,6 +230,7 @@ class Stack:
                 self.env["PACKYARD_DATABASE_URL"] = engine.url
             elif isinstance(engine, NatsEngine):
                 self.env["PACKYARD_NATS_URL"] = engine.url
+                self._nats_passwords = dict(engine.passwords)
             else:
                 self.env["PACKYARD_S3_ENDPOINT"] = engine.endpoint
                 self.env["PACKYARD_S3_ACCESS_KEY"] = engine.access_key
@@ -281,6 +289,9 @@ class Stack:
             child_env["PACKYARD_LISTEN_ADDR"] = self._grpc_addr(name)
         # Each service presents its own identity.
         child_env.update(self._tls[name].env())
+        if name in self._nats_passwords:
+            child_env["PACKYARD_NATS_USER"] = name
+            child_env["PACKYARD_NATS_PASSWORD"] = self._nats_passwords[name]
         argv = [sys.executable, "-m", "packyard.cli", name]
         service = EngineProcess(name, argv, self.logs_dir / f"{name}.log", env=child_env)
         self._services[name] = service

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from packyard.engines import NatsEngine
 from packyard.engines.ports import free_port
 from packyard.up import Stack
 
 from tests.fixtures.dists import build_wheel
+from tests.fixtures.engines import nats_engine
 from tests.fixtures.gateways import extra_gateway
 from tests.fixtures.polling import wait_until
 from tests.fixtures.relay import Relay, relay_to
@@ -188,13 +188,14 @@ def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(
     stack: Stack, admin: httpx.Client, feed: str, tmp_path: Path
 ) -> None:
     project = _project(admin, feed, tmp_path, "1.0")
-    port = free_port()
-    with extra_gateway(stack, {"PACKYARD_NATS_URL": f"nats://127.0.0.1:{port}"}) as url:
+    # The NATS starts later on this port; its passwords exist before it does.
+    nats = nats_engine(tmp_path / "nats", port=free_port())
+    nats.prepare()
+    with extra_gateway(stack, {"PACKYARD_NATS_URL": nats.url_for("gateway")}) as url:
         assert httpx.get(f"{url}/readyz").json() == {"status": "ok", "events": "disconnected"}
         page = f"{url}/pypi/{feed}/simple/{project}/"
         auth = ("api", str(stack.admin_key))
         assert httpx.get(page, auth=auth, headers=SIMPLE_JSON).json()["versions"] == ["1.0"]
-        nats = NatsEngine(tmp_path / "nats", port=port)
         nats.start()
         try:
             deadline = time.monotonic() + 15

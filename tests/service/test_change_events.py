@@ -34,7 +34,7 @@ from packyard.rpc.v1 import (
 )
 from starlette.requests import Request
 
-from tests.fixtures.engines import Engines
+from tests.fixtures.engines import Engines, nats_engine
 from tests.fixtures.tls import service_channel, tls_settings
 
 pytestmark = pytest.mark.service
@@ -69,7 +69,7 @@ class Metadata:
 
 @pytest.fixture
 async def service(engines: Engines, tmp_path: Path) -> AsyncIterator[Metadata]:
-    nats = NatsEngine(tmp_path / "nats")
+    nats = nats_engine(tmp_path / "nats")
     await asyncio.to_thread(nats.start)
     name = f"test_{uuid.uuid4().hex[:16]}"
     database_url = await create_database(engines.database_url, name)
@@ -80,7 +80,7 @@ async def service(engines: Engines, tmp_path: Path) -> AsyncIterator[Metadata]:
             **tls_settings("metadata"),
             listen_addr="127.0.0.1:0",
             shutdown_grace=0.5,
-            nats_url=nats.url,
+            nats_url=nats.url_for("metadata"),
         )
         async with (
             metadata_server(settings) as port,
@@ -133,7 +133,7 @@ async def test_committed_changes_reach_the_caches_and_an_outage_switches_them_of
     backends = cast(Backends, SimpleNamespace(access=access, timeout=5.0))
     pages = PageCache(60.0, 1 << 20)
     auth = Authenticator(backends, ttl=60.0)
-    listener = ChangeListener(service.nats.url, pages, auth)
+    listener = ChangeListener(service.nats.url_for("gateway"), pages, auth)
     restarted: NatsEngine | None = None
     listener.start()
     try:
@@ -182,7 +182,8 @@ async def test_committed_changes_reach_the_caches_and_an_outage_switches_them_of
         await service.upstream.SetProjectOrigin(_origin("demo", upstream_pb2.ORIGIN_SETTING_UNSET))
 
         # NATS is back on the same address: both sides reconnect by themselves.
-        restarted = NatsEngine(tmp_path / "nats-again", port=service.nats.port)
+        # The same folder: the same users and passwords (and the stream), as a restart keeps.
+        restarted = nats_engine(tmp_path / "nats", port=service.nats.port)
         await asyncio.to_thread(restarted.start)
         await _until(lambda: listener.connected, within=15.0)
         assert pages.enabled and len(pages) == 0 and auth.ttl == 60.0

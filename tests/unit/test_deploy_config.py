@@ -193,9 +193,17 @@ def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
     postgres = services["postgres"]["environment"]
     assert url.endswith(f"@postgres:5432/{postgres['POSTGRES_DB']}")
     assert url.startswith(f"postgresql://{postgres['POSTGRES_USER']}:")
-    assert "-js" in services["nats"]["command"]
-    # The metadata service announces changes; the connector no longer talks to NATS.
-    assert services["metadata"]["environment"]["PACKYARD_NATS_URL"] == "nats://nats:4222"
+    nats = services["nats"]
+    assert nats["command"] == ["-c", "/etc/nats/nats.conf"]
+    assert "./deploy/nats.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
+    assert "jetstream" in (ROOT / "deploy" / "nats.conf").read_text()
+    # Each service connects as its own user, with the password the NATS server was given.
+    for name in ("metadata", "gateway"):
+        env = services[name]["environment"]
+        assert env["PACKYARD_NATS_URL"] == "nats://nats:4222"
+        assert env["PACKYARD_NATS_USER"] == name
+        assert env["PACKYARD_NATS_PASSWORD"] == nats["environment"][f"NATS_{name.upper()}_PASSWORD"]
+    # The connector no longer talks to NATS (metadata announces what it records).
     assert "PACKYARD_NATS_URL" not in services["connector"]["environment"]
 
 

@@ -7,17 +7,23 @@ import os
 import socket
 import stat
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import tomllib
 from pathlib import Path
 
 import pytest
 from packyard.cli import _parser
+from packyard.common.nats_access import NATS_USERS
 from packyard.engines import EngineError
+from packyard.engines.nats import load_or_create_passwords, server_config
 from packyard.engines.ports import free_ports, port_is_free
 from packyard.engines.postgres import database_url
 from packyard.engines.process import EngineProcess
-from packyard.engines.s3 import load_or_create_credentials, volume_server_joined
+from packyard.engines.s3 import (
+    load_or_create_credentials,
+    load_or_create_security,
+    volume_server_joined,
+)
+from packyard.engines.weed_tls import load_or_create_weed_tls
 
 
 def test_port_is_free_sees_a_listening_socket() -> None:
@@ -106,37 +112,56 @@ def test_cli_up_options() -> None:
         _parser().parse_args(["nonsense"])
 
 
-def test_s3_is_ready_only_once_a_volume_server_has_joined() -> None:
-    # A SeaweedFS master's /dir/status before and after its volume server's first heartbeat.
-    topologies = [
-        {"Topology": {"Max": 0, "Free": 0, "DataCenters": None}},
-        {"Topology": {"DataCenters": [{"Racks": [{"DataNodes": [{"Url": "127.0.0.1:1"}]}]}]}},
-    ]
-    answer: list[bytes] = []
+def test_s3_is_ready_only_once_its_volume_server_has_joined() -> None:
+    # The master's log line when a volume server registers (weed 4.x), for ours and another.
+    line = (
+        "I1205 06:34:54.737248 master_grpc_server.go:191 added volume server 0: "
+        "127.0.0.1:{port} (id=127.0.0.1:{port}, ip=127.0.0.1:{port}) [713b05d2]\n"
+    )
+    starting = (
+        "I1205 06:34:49.734844 volume.go:626 Start Seaweed volume server at 127.0.0.1:56665\n"
+    )
+    assert not volume_server_joined(starting, 56665)
+    assert not volume_server_joined(starting + line.format(port=56666), 56665)
+    assert volume_server_joined(starting + line.format(port=56665), 56665)
 
-    class Master(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = answer[0] if self.path == "/dir/status" else b"{}"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+def test_nats_passwords_are_made_once_and_kept_private(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    first = load_or_create_passwords(path, ["metadata", "gateway"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert first["metadata"] != first["gateway"]
+    again = load_or_create_passwords(path, ["metadata", "gateway", "connector"])
+    assert {k: again[k] for k in first} == first
+    assert again["connector"] not in first.values()
 
-    server = HTTPServer(("127.0.0.1", 0), Master)
-    port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        for topology, joined in zip(topologies, (False, True), strict=True):
-            answer[:] = [json.dumps(topology).encode()]
-            assert volume_server_joined("127.0.0.1", port) is joined
-        answer[:] = [b"not json"]
-        assert not volume_server_joined("127.0.0.1", port)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-    assert not volume_server_joined("127.0.0.1", port)  # nobody listening
+
+def test_nats_config_gives_each_service_only_its_subjects() -> None:
+    users = {name: (f"pw-{name}", access) for name, access in NATS_USERS.items()}
+    config = json.loads(server_config("127.0.0.1", 4222, Path("/js"), users))
+    entries = {entry["user"]: entry for entry in config["authorization"]["users"]}
+    assert set(entries) == {"metadata", "gateway"}
+    gateway = entries["gateway"]["permissions"]
+    # An empty allow list would mean "anything" to nats-server.
+    assert gateway["publish"] == {"deny": [">"]}
+    assert "packyard.index.changed.>" in entries["metadata"]["permissions"]["publish"]["allow"]
+    assert "packyard.file.cached.>" not in entries["metadata"]["permissions"]["publish"]["allow"]
+    assert all(entry["password"] == f"pw-{name}" for name, entry in entries.items())
+
+
+def test_seaweedfs_secrets_are_made_once_and_kept_private(tmp_path: Path) -> None:
+    tls = load_or_create_weed_tls(tmp_path / "tls")
+    assert stat.S_IMODE((tmp_path / "tls").stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (tls.ca, tls.cert, tls.key))
+    assert load_or_create_weed_tls(tmp_path / "tls") == tls
+    path = tmp_path / "security.toml"
+    keys = load_or_create_security(path, tls)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(set(keys.values())) == 4
+    assert all(len(key) == 64 for key in keys.values())
+    assert load_or_create_security(path, tls) == keys
+    config = tomllib.loads(path.read_text())
+    assert config["jwt"]["filer_signing"]["read"]["key"] == keys["jwt.filer_signing.read"]
+    assert config["grpc"]["ca"] == str(tls.ca)
+    for part in ("master", "volume", "filer", "s3", "client"):
+        assert config["grpc"][part]["cert"] == str(tls.cert), part

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import nats
 from nats.aio.client import Client as NATS
@@ -68,6 +69,35 @@ async def ensure_stream(js: JetStreamContext) -> None:
 Callback = Callable[[], Awaitable[None]]
 
 
+def inbox_prefix(user: str) -> str:
+    """The reply-subject prefix of ``user``'s client; its subscribe right covers only this."""
+    return f"_INBOX_{user}"
+
+
+def url_with_credentials(url: str, user: str, password: str) -> str:
+    """``url`` carrying ``user:password`` (percent-encoded), as `connect` takes credentials.
+
+    Services build it once from their settings (PACKYARD_NATS_USER/PASSWORD); no user, no change.
+    """
+    if not url or not user:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    userinfo = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
+
+
+def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    # nats-py reads userinfo from the URL without percent-decoding it: decode it here and
+    # pass it as options, so any password works.
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), unquote(user), unquote(password)
+
+
 async def connect(
     url: str,
     name: str,
@@ -83,9 +113,14 @@ async def connect(
     """
     # With unlimited attempts nats-py would also retry the *first* connection forever inside
     # connect(); so connect with one retry, then allow unlimited reconnects.
+    server, user, password = _split_credentials(url)
     nc = await nats.connect(
-        url,
+        server,
         name=name,
+        user=user or None,
+        password=password if user else None,
+        # Each user may subscribe only to its own inbox prefix (common/nats_access.py).
+        inbox_prefix=inbox_prefix(user) if user else "_INBOX",
         connect_timeout=2,
         reconnect_time_wait=0.5,
         max_reconnect_attempts=1,

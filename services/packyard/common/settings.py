@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from packyard.common.events import url_with_credentials
 from packyard.common.tls import TlsError, TlsFiles
 
 
@@ -46,6 +47,26 @@ class GrpcServiceSettings(ServiceSettings):
     listen_addr: str = "127.0.0.1:50051"
 
 
+class NatsClientSettings(BaseSettings):
+    """The NATS user a service connects as (see common/nats_access.py for what each may do)."""
+
+    model_config = SettingsConfigDict(env_prefix="PACKYARD_", extra="ignore")
+
+    # PACKYARD_NATS_USER / PACKYARD_NATS_PASSWORD: this service's NATS credentials ("" = connect
+    # without; a server with users refuses that). `packyard up` generates them.
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
+    # Each service documents its own PACKYARD_NATS_URL.
+    nats_url: str = "nats://127.0.0.1:4222"
+
+    @property
+    def nats_connect_url(self) -> str:
+        """PACKYARD_NATS_URL with this service's credentials, as `events.connect` takes it."""
+        return url_with_credentials(
+            self.nats_url, self.nats_user, self.nats_password.get_secret_value()
+        )
+
+
 def redact_url(url: str) -> str:
     """Hide userinfo in a URL before it is logged: scheme://REDACTED:REDACTED@host/..."""
     scheme, sep, rest = url.partition("://")
@@ -56,4 +77,10 @@ def redact_url(url: str) -> str:
     return f"{scheme}://REDACTED:REDACTED@{host}{slash}{tail}"
 
 
-__all__ = ["GrpcServiceSettings", "SecretStr", "ServiceSettings", "redact_url"]
+__all__ = [
+    "GrpcServiceSettings",
+    "NatsClientSettings",
+    "SecretStr",
+    "ServiceSettings",
+    "redact_url",
+]

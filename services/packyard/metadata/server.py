@@ -40,7 +40,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         pool = await db.create_pool(settings)
         stack.push_async_callback(db.close_pool, pool)
         # Gateways drop cached pages and authentications on these events.
-        changes = ChangeAnnouncer(settings.nats_url)
+        changes = ChangeAnnouncer(settings.nats_connect_url)
         changes.start()
         stack.push_async_callback(changes.stop)
         server = new_server()

@@ -7,10 +7,10 @@ import logging
 from pydantic import Field, SecretStr, ValidationError
 
 from packyard.common.logging import setup_logging
-from packyard.common.settings import GrpcServiceSettings
+from packyard.common.settings import GrpcServiceSettings, NatsClientSettings
 
 
-class MetadataSettings(GrpcServiceSettings):
+class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_DATABASE_URL: postgresql://user:password@host:5432/db (a secret: log it only
     # through redact_url).
     database_url: SecretStr
