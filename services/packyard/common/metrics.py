@@ -78,6 +78,38 @@ def record_consumer_lag(consumer: str, pending: int) -> None:
     consumer_lag.set(pending, {"consumer": consumer})
 
 
+# -- storage hygiene (blob service quarantine, metadata garbage collector) -------------
+
+blobs_quarantined = _meter.create_counter(
+    "packyard.storage.quarantined",
+    unit="{object}",
+    description="Stored objects that failed their integrity check and were quarantined.",
+)
+blobs_collected = _meter.create_counter(
+    "packyard.storage.collected",
+    unit="{object}",
+    description="Objects the garbage collector removed, by reason (unreferenced, deleted).",
+)
+blobs_scrubbed = _meter.create_counter(
+    "packyard.storage.scrubbed",
+    unit="{object}",
+    description="Objects the scrubber re-hashed, by result (intact, corrupted).",
+)
+
+
+def record_quarantine(found_by: str) -> None:
+    """``found_by``: "read" (a download noticed) or "scrub"."""
+    blobs_quarantined.add(1, {"found_by": found_by})
+
+
+def record_collected(reason: str, count: int) -> None:
+    blobs_collected.add(count, {"reason": reason})
+
+
+def record_scrubbed(intact: bool) -> None:
+    blobs_scrubbed.add(1, {"result": "intact" if intact else "corrupted"})
+
+
 # -- gRPC ------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from packyard.metadata.access_servicer import SERVICE_NAME as ACCESS_SERVICE_NAM
 from packyard.metadata.access_servicer import AccessServicer
 from packyard.metadata.catalog_servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer, ChangeInterceptor
+from packyard.metadata.gc.jobs import start_storage_jobs
 from packyard.metadata.models import NewApiKey
 from packyard.metadata.service import MetadataService
 from packyard.metadata.servicer import SERVICE_NAME, MetadataServicer
@@ -92,6 +93,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(access), server)
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = await start_upstream(stack, server, pool, settings)
+        await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
         )
