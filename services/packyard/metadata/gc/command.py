@@ -11,10 +11,12 @@ import asyncio
 import sys
 from typing import TextIO
 
+from pydantic import ValidationError
+
 from packyard.metadata.gc.collector import Collection
 from packyard.metadata.gc.jobs import storage_jobs
 from packyard.metadata.server import create_pool
-from packyard.metadata.settings import MetadataSettings
+from packyard.metadata.settings import MetadataSettings, settings_errors
 
 
 def describe(result: Collection, out: TextIO) -> None:
@@ -55,4 +57,9 @@ async def run(settings: MetadataSettings, *, dry_run: bool, scrub: bool, out: Te
 
 
 def main(*, dry_run: bool, scrub: bool) -> int:
-    return asyncio.run(run(MetadataSettings(), dry_run=dry_run, scrub=scrub, out=sys.stdout))
+    try:
+        settings = MetadataSettings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        print(f"packyard gc: {settings_errors(exc)}", file=sys.stderr)
+        return 2
+    return asyncio.run(run(settings, dry_run=dry_run, scrub=scrub, out=sys.stdout))
