@@ -19,10 +19,12 @@ def add_ops_commands(commands: Any) -> None:
         help="collect unreferenced blobs once (settings of the metadata service)",
         description="Remove objects no file references whose grace period has passed "
         "(PACKYARD_GC_GRACE), and deleted files' bytes past PACKYARD_GC_DELETED_RETENTION. "
-        "Needs PACKYARD_DATABASE_URL and PACKYARD_BLOB_ADDR.",
+        "With PACKYARD_DATABASE_URL set, needs PACKYARD_BLOB_ADDR too; otherwise it runs on "
+        "the embedded engines of a stopped `packyard up` data directory.",
     )
     gc.add_argument("--dry-run", action="store_true", help="list what would go, remove nothing")
     gc.add_argument("--scrub", action="store_true", help="re-hash every object instead")
+    gc.add_argument("--data-dir", default=None, help="the `packyard up` data directory")
     for name, verb in (("backup", "write a backup to"), ("restore", "restore a backup from")):
         command = commands.add_parser(
             name,
@@ -45,13 +47,20 @@ def is_ops_command(args: argparse.Namespace) -> bool:
 
 def run_ops(args: argparse.Namespace) -> int:
     # Imported here: `packyard gateway` and friends parse this module's commands too.
-    if args.command == "gc":
-        from packyard.metadata.gc.command import main as gc_main
-
-        return gc_main(dry_run=args.dry_run, scrub=args.scrub)
     from packyard.backup import BackupError, backup, open_target, restore
 
     data_dir = Path(args.data_dir or os.environ.get("PACKYARD_DATA_DIR") or DEFAULT_DATA_DIR)
+    if args.command == "gc":
+        from packyard.metadata.gc.command import main as gc_main
+
+        if os.environ.get("PACKYARD_DATABASE_URL"):
+            return gc_main(dry_run=args.dry_run, scrub=args.scrub)
+        try:
+            with open_target(data_dir.resolve()) as target:
+                return asyncio.run(_gc_embedded(target, args))
+        except BackupError as exc:
+            print(f"packyard gc: {exc}", file=sys.stderr)
+            return 1
     directory = Path(args.directory)
     try:
         with open_target(data_dir.resolve()) as target:
@@ -67,3 +76,15 @@ def run_ops(args: argparse.Namespace) -> int:
     for sha256 in report.missing:
         print(f"warning: referenced object {sha256} was missing or corrupted", file=sys.stderr)
     return 0
+
+
+async def _gc_embedded(target: Any, args: argparse.Namespace) -> int:
+    """One run on a stopped embedded stack: a blob server of our own for the duration."""
+    from packyard.blob.server import running_server
+    from packyard.metadata.gc.command import run as gc_run
+    from packyard.metadata.settings import MetadataSettings
+
+    blob_settings = target.blob_settings.model_copy(update={"listen_addr": "127.0.0.1:0"})
+    async with running_server(blob_settings) as port:
+        settings = MetadataSettings(database_url=target.database_url, blob_addr=f"127.0.0.1:{port}")
+        return int(await gc_run(settings, dry_run=args.dry_run, scrub=args.scrub, out=sys.stdout))

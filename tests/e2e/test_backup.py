@@ -25,8 +25,8 @@ _SOURCE_ROOT = str(Path(packyard.__file__).resolve().parent.parent)
 _EMBEDDED = {"PACKYARD_DATABASE_URL": "", "PACKYARD_NATS_URL": "", "PACKYARD_S3_ENDPOINT": ""}
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **_EMBEDDED, "PYTHONPATH": _SOURCE_ROOT}
+def _cli(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **_EMBEDDED, "PYTHONPATH": _SOURCE_ROOT, **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "packyard.cli", *args],
         capture_output=True, text=True, env=env, timeout=300, check=False,
@@ -70,8 +70,22 @@ async def _backup_and_restore(tmp: Path) -> None:
             fields = upload_fields(wheel, "backed-up", f"1.{n}")
             reply = await asyncio.to_thread(post_file, first, wheel, fields, feed=feed)
             assert reply.status_code == 200, reply.text
+        # An object no row references (the loser of an upload race, say).
+        orphan = hashlib.sha256(b"orphan").hexdigest()
+        orphan_key = f"sha256/{orphan[:2]}/{orphan[2:4]}/{orphan}"
+        await asyncio.to_thread(_s3(first).put_object, "packyard", orphan_key, io.BytesIO(b"o"), 1)
     finally:
         await asyncio.to_thread(first.stop)
+
+    data_a = str(first.data_dir)
+    plan = await asyncio.to_thread(_cli, "gc", "--dry-run", "--data-dir", data_a)
+    assert plan.returncode == 0, plan.stderr
+    assert "referenced=6 unreferenced=1" in plan.stdout and "would remove 0 objects" in plan.stdout
+    collected = await asyncio.to_thread(_cli, "gc", "--data-dir", data_a, PACKYARD_GC_GRACE="0")
+    print(collected.stdout)
+    assert collected.returncode == 0, collected.stderr
+    assert f"removed 1 objects:\n  {orphan}" in collected.stdout
+    assert "after:  objects=6 bytes=" in collected.stdout and "unreferenced=0" in collected.stdout
 
     backed_up = await asyncio.to_thread(
         _cli, "backup", str(tmp / "bk"), "--data-dir", str(first.data_dir)
