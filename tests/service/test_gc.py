@@ -262,9 +262,20 @@ async def test_scrubber_quarantines_an_altered_object_and_it_is_never_served(
     assert scrubbed.quarantined == [other_digest]
     assert "scrub.blob_quarantined" in caplog.text
     rows = await stack.pool.fetch(
-        "SELECT actor, target FROM audit_log WHERE action = 'blob.quarantined'"
+        "SELECT actor, target, detail FROM audit_log WHERE action = 'blob.quarantined'"
     )
-    assert [(r["actor"], r["target"]) for r in rows] == [("packyard-scrubber", other_digest)]
+    audited = {r["target"]: (r["actor"], r["detail"]) for r in rows}
+    # The one a download found is audited by the scrubber's pass too, once.
+    assert set(audited) == {digest, other_digest} and len(rows) == 2
+    assert audited[other_digest][0] == audited[digest][0] == "packyard-scrubber"
+    assert "found by a download" in audited[digest][1]
+    await Scrubber(stack.pool, stack.blobs, bytes_per_second=0, objects_per_minute=0).run()
+    assert (
+        await stack.pool.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'blob.quarantined'"
+        )
+        == 2
+    )
 
     for quarantined in (digest, other_digest):
         assert key_of(quarantined) not in stack.keys()

@@ -198,8 +198,10 @@ class BlobService:
             return await self._store.delete_if_older(digest, older_than)
         return await self._store.delete(digest)
 
-    async def list_page(self, page_token: str, page_size: int) -> tuple[list[ListedObject], str]:
-        if page_token and not page_token.startswith(self._store.prefix + "sha256/"):
+    async def list_page(
+        self, page_token: str, page_size: int, *, quarantined: bool = False
+    ) -> tuple[list[ListedObject], str]:
+        if page_token and not page_token.startswith(self._store.list_root(quarantined)):
             raise InvalidArgument("Invalid page token.")
         size = page_size if 0 < page_size <= LIST_PAGE_SIZE else LIST_PAGE_SIZE
-        return await self._store.list_page(page_token, size)
+        return await self._store.list_page(page_token, size, quarantined=quarantined)

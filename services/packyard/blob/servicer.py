@@ -78,7 +78,9 @@ class BlobServicer(blob_pb2_grpc.BlobServiceServicer):
     async def ListBlobs(
         self, request: blob_pb2.ListBlobsRequest, context: grpc.aio.ServicerContext
     ) -> blob_pb2.ListBlobsResponse:
-        found, next_token = await self._service.list_page(request.page_token, request.page_size)
+        found, next_token = await self._service.list_page(
+            request.page_token, request.page_size, quarantined=request.quarantined
+        )
         return blob_pb2.ListBlobsResponse(
             blobs=[
                 blob_pb2.ListedBlob(sha256=o.sha256, size=o.size, age_seconds=int(o.age_seconds))

@@ -221,10 +221,15 @@ class BlobStore:
             return False
         return True
 
-    async def list_page(self, start_after: str, limit: int) -> tuple[list[ListedObject], str]:
-        """Up to ``limit`` objects under ``sha256/`` after the key ``start_after``; returns
-        them and the key to continue after ("" when the listing is complete)."""
-        root = f"{self.prefix}sha256/"
+    def list_root(self, quarantined: bool) -> str:
+        return f"{self.prefix}{QUARANTINE_DIR if quarantined else 'sha256/'}"
+
+    async def list_page(
+        self, start_after: str, limit: int, *, quarantined: bool = False
+    ) -> tuple[list[ListedObject], str]:
+        """Up to ``limit`` objects (served, or quarantined) after the key ``start_after``;
+        returns them and the key to continue after ("" when the listing is complete)."""
+        root = self.list_root(quarantined)
 
         def _list() -> tuple[list[ListedObject], str]:
             now = datetime.now(UTC)

@@ -33,12 +33,16 @@ class BlobClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = blob_pb2_grpc.BlobServiceStub(channel)
 
-    async def objects(self, page_size: int = 1000) -> AsyncIterator[Listed]:
+    async def objects(
+        self, page_size: int = 1000, *, quarantined: bool = False
+    ) -> AsyncIterator[Listed]:
         token = ""
         while True:
             try:
                 reply = await self._stub.ListBlobs(
-                    blob_pb2.ListBlobsRequest(page_token=token, page_size=page_size),
+                    blob_pb2.ListBlobsRequest(
+                        page_token=token, page_size=page_size, quarantined=quarantined
+                    ),
                     timeout=_TIMEOUT,
                 )
             except grpc.aio.AioRpcError as exc:

@@ -28,6 +28,8 @@ INSERT INTO audit_log (actor, actor_key, client_address, action, feed, target, d
 VALUES ($1, '', '', $2, '', $3, $4)
 """
 
+SELECT_AUDITED_QUARANTINES = "SELECT target FROM audit_log WHERE action = 'blob.quarantined'"
+
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1)"
 
 
@@ -55,3 +57,7 @@ async def insert_audit(
     conn: asyncpg.Connection, actor: str, action: str, target: str, detail: str
 ) -> None:
     await conn.execute(INSERT_AUDIT, actor, action, target, detail)
+
+
+async def audited_quarantines(conn: asyncpg.Connection) -> set[str]:
+    return {row[0] for row in await conn.fetch(SELECT_AUDITED_QUARANTINES)}

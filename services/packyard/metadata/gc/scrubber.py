@@ -17,7 +17,7 @@ import asyncpg
 from packyard.common.errors import NotFound
 from packyard.common.metrics import record_scrubbed
 from packyard.metadata.gc.blobs import BlobClient
-from packyard.metadata.gc.references import insert_audit, try_lock
+from packyard.metadata.gc.references import audited_quarantines, insert_audit, try_lock
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class Scrubber:
                 await asyncio.sleep(
                     pause_after(verified.size, self.bytes_per_second, self.objects_per_minute)
                 )
+            await self._report_found_by_reads()
         log.info(
             "scrub.finished",
             extra={
@@ -86,7 +87,7 @@ class Scrubber:
         )
         return result
 
-    async def _report(self, sha256: str, size: int) -> None:
+    async def _report(self, sha256: str, size: int, found_by: str = "the scrubber") -> None:
         log.error("scrub.blob_quarantined", extra={"sha256": sha256, "size": size})
         async with self._pool.acquire() as conn:
             await insert_audit(
@@ -94,5 +95,14 @@ class Scrubber:
                 ACTOR,
                 "blob.quarantined",
                 sha256,
-                "Stored bytes failed their sha256 check; the object was quarantined.",
+                f"Stored bytes failed their sha256 check ({found_by}); the object was quarantined.",
             )
+
+    async def _report_found_by_reads(self) -> None:
+        """Audit objects a download found altered (the blob service quarantined them and
+        logged it, but has no audit log of its own)."""
+        async with self._pool.acquire() as conn:
+            audited = await audited_quarantines(conn)
+        async for listed in self._blobs.objects(quarantined=True):
+            if listed.sha256 not in audited:
+                await self._report(listed.sha256, listed.size, "found by a download")

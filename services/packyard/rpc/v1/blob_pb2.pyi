@@ -86,12 +86,14 @@ class DeleteBlobResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
 
 class ListBlobsRequest(_message.Message):
-    __slots__ = ("page_token", "page_size")
+    __slots__ = ("page_token", "page_size", "quarantined")
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    QUARANTINED_FIELD_NUMBER: _ClassVar[int]
     page_token: str
     page_size: int
-    def __init__(self, page_token: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+    quarantined: bool
+    def __init__(self, page_token: _Optional[str] = ..., page_size: _Optional[int] = ..., quarantined: _Optional[bool] = ...) -> None: ...
 
 class ListedBlob(_message.Message):
     __slots__ = ("sha256", "size", "age_seconds")

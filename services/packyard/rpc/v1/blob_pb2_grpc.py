@@ -100,7 +100,7 @@ class BlobServiceServicer:
 
     def ListBlobs(self, request, context):
         """One page of the stored objects, in key order (for the metadata service's garbage
-        collector and scrubber). Quarantined objects are not listed.
+        collector and scrubber). Quarantined objects are listed only when asked for.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
