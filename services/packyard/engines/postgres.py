@@ -39,11 +39,6 @@ def _bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
-def client_binary(name: str) -> str:
-    """A client program shipped with the embedded PostgreSQL (``pg_dump``, ``pg_restore``)."""
-    return str(_bin_dir() / name)
-
-
 def _prepare_as_root(paths: list[Path], bin_dir: Path) -> str:
     """PostgreSQL refuses to run as root: make a system user that can reach our folders."""
     import pwd
@@ -204,3 +199,8 @@ async def drop_database(admin_url: str, database: str) -> None:
         await conn.execute(f"DROP DATABASE IF EXISTS {_quote_ident(database)} WITH (FORCE)")
     finally:
         await conn.close()
+
+
+def client_binary(name: str) -> str:
+    """A client program shipped with the embedded PostgreSQL (``pg_dump``, ``pg_restore``)."""
+    return str(_bin_dir() / name)

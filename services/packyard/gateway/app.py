@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from packyard.common.errors import PackyardError
-from packyard.common.spool_dirs import claim_spool_dir, release_spool_dir
 from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway.access import Authenticator
 from packyard.gateway.auth_limits import FailureLimiter
@@ -37,9 +36,6 @@ from packyard.gateway.settings import GatewaySettings
 def create_app(settings: GatewaySettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        # Upload spool files of a crashed gateway are removed here (common/spool_dirs.py).
-        spool = claim_spool_dir(settings.spool_dir, "gateway")
-        app_settings = settings.model_copy(update={"spool_dir": str(spool)})
         async with open_backends(settings) as backends:
             limiter = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window)
             auth = Authenticator(backends, limiter, ttl=settings.auth_cache_ttl)
@@ -51,13 +47,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 yield {
                     "backends": backends,
                     "auth": auth,
-                    "settings": app_settings,
+                    "settings": settings,
                     "pages": pages,
                     "changes": listener,
                 }
             finally:
                 await listener.stop()
-                release_spool_dir(spool)
 
     app = FastAPI(
         title="Packyard",
