@@ -15,22 +15,6 @@ class MetadataSettings(GrpcServiceSettings):
     # made a global administrator on start (idempotent): how a compose or Kubernetes deployment
     # gets its first administrator.
     admin_key: SecretStr | None = None
-    # PACKYARD_DB_POOL_MIN_SIZE: connections opened at start and kept open.
-    db_pool_min_size: int = Field(default=1, ge=0)
-    # PACKYARD_DB_POOL_MAX_SIZE: upper bound of connections per replica.
-    db_pool_max_size: int = Field(default=10, ge=1)
-    # PACKYARD_DB_CONNECT_TIMEOUT: seconds to open one connection before answering UNAVAILABLE.
-    db_connect_timeout: float = Field(default=5.0, gt=0)
-    # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
-    db_command_timeout: float = Field(default=30.0, gt=0)
-    # PACKYARD_NATS_URL: JetStream, whose upstream events fill the upstream cache. The service
-    # serves without it and catches up from its durable consumer when NATS is back.
-    nats_url: str = "nats://127.0.0.1:4222"
-    # PACKYARD_CONSUME_EVENTS: run the event consumer in this process.
-    consume_events: bool = True
-    # PACKYARD_CONSUMER_NAME: the durable consumer's name; replicas of one deployment share it
-    # (each event is applied once), separate deployments on one NATS need their own.
-    consumer_name: str = "metadata"
     # PACKYARD_BLOB_ADDR: the BlobService, through which the garbage collector and the
     # scrubber list, delete and re-hash objects; "" turns both off in this process.
     blob_addr: str = ""
@@ -50,6 +34,22 @@ class MetadataSettings(GrpcServiceSettings):
     # (0 = no limit of that kind); it waits as long as the stricter of the two requires.
     scrub_bytes_per_second: float = Field(default=20 * 1024 * 1024, ge=0)
     scrub_objects_per_minute: float = Field(default=0, ge=0)
+    # PACKYARD_DB_POOL_MIN_SIZE: connections opened at start and kept open.
+    db_pool_min_size: int = Field(default=1, ge=0)
+    # PACKYARD_DB_POOL_MAX_SIZE: upper bound of connections per replica.
+    db_pool_max_size: int = Field(default=10, ge=1)
+    # PACKYARD_DB_CONNECT_TIMEOUT: seconds to open one connection before answering UNAVAILABLE.
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
+    db_command_timeout: float = Field(default=30.0, gt=0)
+    # PACKYARD_NATS_URL: JetStream, whose upstream events fill the upstream cache. The service
+    # serves without it and catches up from its durable consumer when NATS is back.
+    nats_url: str = "nats://127.0.0.1:4222"
+    # PACKYARD_CONSUME_EVENTS: run the event consumer in this process.
+    consume_events: bool = True
+    # PACKYARD_CONSUMER_NAME: the durable consumer's name; replicas of one deployment share it
+    # (each event is applied once), separate deployments on one NATS need their own.
+    consumer_name: str = "metadata"
 
 
 def settings_errors(exc: ValidationError) -> str:
