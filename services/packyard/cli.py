@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
 from packyard.cli_certs import add_certs_command, run_certs
 from packyard.cli_connector import add_connector_actions, is_connector_command, run_connector
+from packyard.cli_ops import add_ops_commands, is_ops_command, run_ops
 
 # Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
 _SERVICES = {
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("genkey", help="print a new random API key (e.g. for PACKYARD_ADMIN_KEY)")
     add_certs_command(commands)
     add_admin_commands(commands)
+    add_ops_commands(commands)  # `packyard gc | backup | restore`
     return parser
 
 
@@ -55,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_admin(args)
     if is_connector_command(args):
         return run_connector(args)
+    if is_ops_command(args):
+        return run_ops(args)
     # Import only what the command needs: a service must not pay for the others' imports.
     if args.command == "up":
         from packyard.up import run

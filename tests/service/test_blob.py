@@ -60,8 +60,9 @@ def hashes_of(data: bytes) -> common_pb2.Hashes:
 
 
 def leftovers(spool: Path) -> list[str]:
-    """Files in the spool directory (in-flight or leaked uploads)."""
-    return [p.name for p in spool.iterdir()]
+    """Upload files under the spool directory (in-flight or leaked uploads); each server
+    spools into a locked directory of its own below it (common/spool_dirs.py)."""
+    return [p.name for p in spool.rglob("*") if p.is_file() and p.name != ".lock"]
 
 
 def key_of(sha256: str) -> str:

@@ -10,6 +10,7 @@ from packyard.blob.servicer import BlobServicer
 from packyard.blob.settings import BlobSettings
 from packyard.blob.store import BlobStore
 from packyard.common.grpc import CHUNK_SIZE, new_server, start_server, stop_server
+from packyard.common.spool_dirs import claim_spool_dir, release_spool_dir
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
 
 SERVICE_NAME: str = blob_pb2.DESCRIPTOR.services_by_name["BlobService"].full_name
@@ -27,7 +28,9 @@ async def running_server(
     store = BlobStore.from_settings(settings)
     if ensure_bucket:
         await store.ensure_bucket()
-    service = BlobService(store, spool_dir=settings.spool_dir, chunk_size=CHUNK_SIZE)
+    # Spool files of uploads a crashed blob server was receiving are removed here.
+    spool = claim_spool_dir(settings.spool_dir, "blob")
+    service = BlobService(store, spool_dir=str(spool), chunk_size=CHUNK_SIZE)
     server = new_server()
     blob_pb2_grpc.add_BlobServiceServicer_to_server(BlobServicer(service), server)
     port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME], settings.tls())
@@ -35,3 +38,4 @@ async def running_server(
         yield port
     finally:
         await stop_server(server, health, settings.shutdown_grace)
+        release_spool_dir(spool)

@@ -12,8 +12,16 @@ from pathlib import Path
 
 from packyard.blob.digests import DIGEST_MISMATCH, Digests, checked_sha256, digests_of
 from packyard.blob.spool import spooled
-from packyard.blob.store import BlobStore, StoredBlob
+from packyard.blob.store import (
+    BlobCorrupted,
+    BlobStore,
+    ListedObject,
+    ObjectState,
+    StoredBlob,
+    corrupted_message,
+)
 from packyard.common.errors import InvalidArgument, NotFound
+from packyard.common.metrics import record_quarantine
 from packyard.protocol.archives import InvalidDistribution, extract_wheel_metadata
 
 log = logging.getLogger(__name__)
@@ -31,11 +39,35 @@ _ZIP_ERRORS = (
 )
 
 
+LIST_PAGE_SIZE = 1000
+
+
 @dataclass(frozen=True)
 class PutResult:
     blob: StoredBlob
     created: bool  # False: an identical object was already stored
     core_metadata: StoredBlob | None  # the wheel's METADATA object
+
+
+@dataclass(frozen=True)
+class Verification:
+    intact: bool
+    quarantined: bool
+    size: int
+
+
+def looks_altered(state: ObjectState) -> bool:
+    """Whether S3's own record of an object disagrees with what we wrote.
+
+    Any rewrite through the S3 API drops or changes our metadata headers or the ETag (the md5
+    of a single-part object); such an object is re-hashed before a single byte of it is
+    served, ranges included. Bit rot below S3 is the scrubber's to find.
+    """
+    blob = state.blob
+    if state.recorded_sha256 != blob.digests.sha256 or state.recorded_size != blob.size:
+        return True
+    single_part = "-" not in state.etag and len(state.etag) == 32
+    return single_part and bool(blob.digests.md5) and state.etag.lower() != blob.digests.md5
 
 
 def _wheel_metadata(path: Path) -> bytes | None:
@@ -87,19 +119,51 @@ class BlobService:
 
     async def _store_once(self, blob: StoredBlob, source: Path | bytes) -> bool:
         # Content addressing makes an existing object under the key identical to ours.
-        return await self._store.put_new(blob, source)
+        created = await self._store.put_new(blob, source)
+        if not created:
+            # The existing object may be old and unreferenced (a deleted file's bytes): restart
+            # its garbage-collection grace period, since the caller is about to reference it.
+            await self._store.touch(blob.digests.sha256)
+        return created
 
     async def stat(self, sha256: str) -> StoredBlob:
-        digest = checked_sha256(sha256)
-        blob = await self._store.stat(digest)
-        if blob is None:
+        return (await self._state(checked_sha256(sha256))).blob
+
+    async def _state(self, digest: str) -> ObjectState:
+        state = await self._store.state(digest)
+        if state is None:
+            if await self._store.is_quarantined(digest):
+                raise BlobCorrupted(corrupted_message(digest))
             raise NotFound(f"Blob {digest} not found.")
-        return blob
+        return state
+
+    async def verify(self, sha256: str, *, found_by: str = "scrub") -> Verification:
+        """Re-hash the whole object; quarantine it when its bytes no longer match its key."""
+        digest = checked_sha256(sha256)
+        try:
+            state = await self._state(digest)
+        except BlobCorrupted:
+            return Verification(intact=False, quarantined=True, size=0)
+        try:
+            async for _ in self._store.read(digest, 0, 0, self._chunk_size, verify=True):
+                pass
+        except BlobCorrupted:
+            await self._quarantine(digest, found_by)
+            return Verification(intact=False, quarantined=True, size=state.blob.size)
+        return Verification(intact=True, quarantined=False, size=state.blob.size)
+
+    async def _quarantine(self, digest: str, found_by: str) -> None:
+        await self._store.quarantine(digest)
+        record_quarantine(found_by)
+        log.error("blob.quarantined", extra={"sha256": digest, "found_by": found_by})
 
     async def read(self, sha256: str, offset: int, length: int) -> AsyncIterator[bytes]:
         """The object's bytes from ``offset`` (``length`` 0: to the end; a longer length is
-        cut at the end, as HTTP ranges are)."""
-        blob = await self.stat(sha256)
+        cut at the end, as HTTP ranges are). A quarantined object, or one found altered,
+        raises BlobCorrupted (DATA_LOSS) instead."""
+        digest = checked_sha256(sha256)
+        state = await self._state(digest)
+        blob = state.blob
         if offset < 0 or length < 0:
             raise InvalidArgument("offset and length must not be negative.")
         if offset >= blob.size and not (offset == 0 and blob.size == 0):
@@ -111,14 +175,33 @@ class BlobService:
         whole = offset == 0 and length == blob.size
         if length == 0:
             return
+        if looks_altered(state) and not (await self.verify(digest, found_by="read")).intact:
+            raise BlobCorrupted(corrupted_message(digest))
         try:
             async for chunk in self._store.read(
-                blob.digests.sha256, offset, length, self._chunk_size, verify=whole
+                digest, offset, length, self._chunk_size, verify=whole
             ):
                 yield chunk
         except NotFound:
             # Deleted between the stat and the read.
-            raise NotFound(f"Blob {blob.digests.sha256} not found.") from None
+            raise NotFound(f"Blob {digest} not found.") from None
+        except BlobCorrupted:
+            # Altered below S3 (its records still agree): noticed by this whole read.
+            await self._quarantine(digest, "read")
+            raise BlobCorrupted(corrupted_message(digest)) from None
 
-    async def delete(self, sha256: str) -> bool:
-        return await self._store.delete(checked_sha256(sha256))
+    async def delete(self, sha256: str, older_than: float = 0) -> bool:
+        """Remove the object; with ``older_than`` > 0 only when it was last written (or
+        touched) more than that many seconds ago, so a just-deduplicated upload survives."""
+        digest = checked_sha256(sha256)
+        if older_than > 0:
+            return await self._store.delete_if_older(digest, older_than)
+        return await self._store.delete(digest)
+
+    async def list_page(
+        self, page_token: str, page_size: int, *, quarantined: bool = False
+    ) -> tuple[list[ListedObject], str]:
+        if page_token and not page_token.startswith(self._store.list_root(quarantined)):
+            raise InvalidArgument("Invalid page token.")
+        size = page_size if 0 < page_size <= LIST_PAGE_SIZE else LIST_PAGE_SIZE
+        return await self._store.list_page(page_token, size, quarantined=quarantined)

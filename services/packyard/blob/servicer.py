@@ -72,4 +72,27 @@ class BlobServicer(blob_pb2_grpc.BlobServiceServicer):
     async def DeleteBlob(
         self, request: blob_pb2.DeleteBlobRequest, context: grpc.aio.ServicerContext
     ) -> blob_pb2.DeleteBlobResponse:
-        return blob_pb2.DeleteBlobResponse(deleted=await self._service.delete(request.sha256))
+        deleted = await self._service.delete(request.sha256, request.older_than_seconds)
+        return blob_pb2.DeleteBlobResponse(deleted=deleted)
+
+    async def ListBlobs(
+        self, request: blob_pb2.ListBlobsRequest, context: grpc.aio.ServicerContext
+    ) -> blob_pb2.ListBlobsResponse:
+        found, next_token = await self._service.list_page(
+            request.page_token, request.page_size, quarantined=request.quarantined
+        )
+        return blob_pb2.ListBlobsResponse(
+            blobs=[
+                blob_pb2.ListedBlob(sha256=o.sha256, size=o.size, age_seconds=int(o.age_seconds))
+                for o in found
+            ],
+            next_page_token=next_token,
+        )
+
+    async def VerifyBlob(
+        self, request: blob_pb2.VerifyBlobRequest, context: grpc.aio.ServicerContext
+    ) -> blob_pb2.VerifyBlobResponse:
+        result = await self._service.verify(request.sha256)
+        return blob_pb2.VerifyBlobResponse(
+            intact=result.intact, quarantined=result.quarantined, size=result.size
+        )

@@ -14,12 +14,14 @@ import io
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import grpc
 import urllib3
 from minio import Minio
+from minio.commonconfig import REPLACE, CopySource
 from minio.error import MinioException, S3Error
 from opentelemetry.trace import StatusCode
 from urllib3.exceptions import HTTPError
@@ -37,6 +39,7 @@ T = TypeVar("T")
 STORAGE_UNAVAILABLE = "Storage temporarily unavailable"
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound"})
 _META_PREFIX = "x-amz-meta-packyard-"
+QUARANTINE_DIR = "quarantine/"
 
 
 class BlobCorrupted(PackyardError):
@@ -45,10 +48,35 @@ class BlobCorrupted(PackyardError):
     code = grpc.StatusCode.DATA_LOSS
 
 
+def corrupted_message(sha256: str) -> str:
+    return (
+        f"Blob {sha256} failed its integrity check and is quarantined; "
+        "it will not be served. An administrator must restore it."
+    )
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     size: int
     digests: Digests
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    """What S3 says about an object, for the tamper check before a read."""
+
+    blob: StoredBlob
+    recorded_sha256: str  # our metadata header; "" when the object was written without it
+    recorded_size: int  # -1 when missing
+    etag: str
+    modified: datetime | None
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    sha256: str
+    size: int
+    age_seconds: float
 
 
 def object_key(prefix: str, sha256: str) -> str:
@@ -92,6 +120,9 @@ class BlobStore:
     def key(self, sha256: str) -> str:
         return object_key(self.prefix, sha256)
 
+    def quarantine_key(self, sha256: str) -> str:
+        return f"{self.prefix}{QUARANTINE_DIR}{sha256}"
+
     async def _call(self, op: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with _tracer.start_as_current_span(
             f"s3.{op}",
@@ -119,14 +150,18 @@ class BlobStore:
                     raise
 
     async def stat(self, sha256: str) -> StoredBlob | None:
+        state = await self.state(sha256)
+        return None if state is None else state.blob
+
+    async def state(self, sha256: str) -> ObjectState | None:
         try:
             obj = await self._call(
                 "stat_object", self._client.stat_object, self.bucket, self.key(sha256)
             )
         except NotFound:
             return None
-        meta = obj.metadata or {}
-        return StoredBlob(
+        meta = {k.lower(): v for k, v in (obj.metadata or {}).items()}
+        blob = StoredBlob(
             size=int(obj.size or 0),
             digests=Digests(
                 sha256=sha256,
@@ -134,6 +169,92 @@ class BlobStore:
                 md5=meta.get(_META_PREFIX + "md5", ""),
             ),
         )
+        recorded_size = meta.get(_META_PREFIX + "size", "")
+        return ObjectState(
+            blob=blob,
+            recorded_sha256=meta.get(_META_PREFIX + "sha256", ""),
+            recorded_size=int(recorded_size) if recorded_size.isdigit() else -1,
+            etag=(obj.etag or "").strip('"'),
+            modified=obj.last_modified,
+        )
+
+    async def touch(self, sha256: str) -> None:
+        """Rewrite the object's metadata in place, which resets its last-modified time.
+
+        A deduplicated upload reuses an object that may be old and, until the upload is
+        registered, referenced by nothing; touching it restarts the garbage collector's grace
+        period, so the object cannot be collected between the upload and its registration.
+        """
+        state = await self.state(sha256)
+        if state is None:
+            raise NotFound(f"Blob {sha256} not found.")
+        key = self.key(sha256)
+        metadata = _metadata_headers(state.blob)
+        await self._call(
+            "copy_object",
+            self._client.copy_object,
+            self.bucket,
+            key,
+            CopySource(self.bucket, key),
+            metadata=metadata,
+            metadata_directive=REPLACE,
+        )
+
+    async def quarantine(self, sha256: str) -> None:
+        """Move the object out of its serving key (kept under ``quarantine/`` for forensics)."""
+        key = self.key(sha256)
+        await self._call(
+            "copy_object",
+            self._client.copy_object,
+            self.bucket,
+            self.quarantine_key(sha256),
+            CopySource(self.bucket, key),
+        )
+        await self._call("remove_object", self._client.remove_object, self.bucket, key)
+
+    async def is_quarantined(self, sha256: str) -> bool:
+        try:
+            await self._call(
+                "stat_object", self._client.stat_object, self.bucket, self.quarantine_key(sha256)
+            )
+        except NotFound:
+            return False
+        return True
+
+    def list_root(self, quarantined: bool) -> str:
+        return f"{self.prefix}{QUARANTINE_DIR if quarantined else 'sha256/'}"
+
+    async def list_page(
+        self, start_after: str, limit: int, *, quarantined: bool = False
+    ) -> tuple[list[ListedObject], str]:
+        """Up to ``limit`` objects (served, or quarantined) after the key ``start_after``;
+        returns them and the key to continue after ("" when the listing is complete)."""
+        root = self.list_root(quarantined)
+
+        def _list() -> tuple[list[ListedObject], str]:
+            now = datetime.now(UTC)
+            found: list[ListedObject] = []
+            last = ""
+            objects = self._client.list_objects(
+                self.bucket, prefix=root, recursive=True, start_after=start_after or None
+            )
+            for obj in objects:
+                name = obj.object_name or ""
+                last = name
+                digest = name.rsplit("/", 1)[-1]
+                modified = obj.last_modified or now
+                found.append(
+                    ListedObject(
+                        sha256=digest,
+                        size=int(obj.size or 0),
+                        age_seconds=max(0.0, (now - modified).total_seconds()),
+                    )
+                )
+                if len(found) >= limit:
+                    return found, last
+            return found, ""
+
+        return await self._call("list_objects", _list)
 
     async def put_new(self, blob: StoredBlob, source: Path | bytes) -> bool:
         """Store ``source`` under its key unless an object is there; False when one was.
@@ -237,6 +358,16 @@ class BlobStore:
     async def delete(self, sha256: str) -> bool:
         """Remove the object; False when there was none (S3 DELETE itself cannot tell)."""
         if await self.stat(sha256) is None:
+            return False
+        await self._call("remove_object", self._client.remove_object, self.bucket, self.key(sha256))
+        return True
+
+    async def delete_if_older(self, sha256: str, seconds: float) -> bool:
+        """Remove the object only when it was last written more than ``seconds`` ago."""
+        state = await self.state(sha256)
+        if state is None or state.modified is None:
+            return False
+        if (datetime.now(UTC) - state.modified).total_seconds() <= seconds:
             return False
         await self._call("remove_object", self._client.remove_object, self.bucket, self.key(sha256))
         return True

@@ -83,6 +83,9 @@ _HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.ABORTED: 409,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    # Stored bytes that failed their integrity check (quarantined), or an upstream answer that
+    # must not be served: the server behind the gateway has no good copy.
+    grpc.StatusCode.DATA_LOSS: 502,
     grpc.StatusCode.CANCELLED: 499,
 }
 

@@ -220,3 +220,35 @@ def _annotate_span(path_params: dict[str, Any]) -> None:
         value = path_params.get(field)
         if isinstance(value, str) and value:
             span.set_attribute(f"packyard.{field}", value)
+
+
+# -- storage hygiene (blob service quarantine, metadata garbage collector) -------------
+
+blobs_quarantined = _meter.create_counter(
+    "packyard.storage.quarantined",
+    unit="{object}",
+    description="Stored objects that failed their integrity check and were quarantined.",
+)
+blobs_collected = _meter.create_counter(
+    "packyard.storage.collected",
+    unit="{object}",
+    description="Objects the garbage collector removed (unreferenced past their grace).",
+)
+blobs_scrubbed = _meter.create_counter(
+    "packyard.storage.scrubbed",
+    unit="{object}",
+    description="Objects the scrubber re-hashed, by result (intact, corrupted).",
+)
+
+
+def record_quarantine(found_by: str) -> None:
+    """``found_by``: "read" (a download noticed) or "scrub"."""
+    blobs_quarantined.add(1, {"found_by": found_by})
+
+
+def record_collected(reason: str, count: int) -> None:
+    blobs_collected.add(count, {"reason": reason})
+
+
+def record_scrubbed(intact: bool) -> None:
+    blobs_scrubbed.add(1, {"result": "intact" if intact else "corrupted"})

@@ -113,9 +113,9 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "RecordCachedFile",
     ),
     # BlobService: uploads (gateway) and cached upstream files (connector) are written;
-    # bytes are deleted only by metadata's own garbage collection.
+    # metadata's own garbage collection and scrubber list, verify and delete (nobody else).
     **_rows("BlobService", _GATEWAY_CONNECTOR, "PutBlob", "GetBlob", "StatBlob"),
-    **_rows("BlobService", frozenset({METADATA}), "DeleteBlob"),
+    **_rows("BlobService", frozenset({METADATA}), "DeleteBlob", "ListBlobs", "VerifyBlob"),
     # ConnectorService: the gateway's proxy feeds.
     **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
 }

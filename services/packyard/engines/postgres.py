@@ -283,3 +283,8 @@ async def drop_database(admin_url: str, database: str) -> None:
         await conn.execute(f"DROP DATABASE IF EXISTS {_quote_ident(database)} WITH (FORCE)")
     finally:
         await conn.close()
+
+
+def client_binary(name: str) -> str:
+    """A client program shipped with the embedded PostgreSQL (``pg_dump``, ``pg_restore``)."""
+    return str(_bin_dir() / name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uvicorn
 
 from packyard.common.logging import setup_logging
+from packyard.common.spool_dirs import claim_spool_dir
 from packyard.common.telemetry import setup_telemetry
 from packyard.gateway.app import create_app
 from packyard.gateway.settings import GatewaySettings
@@ -16,6 +17,8 @@ from packyard.gateway.settings import GatewaySettings
 def main() -> int:
     settings = GatewaySettings()
     setup_logging("gateway", settings.log_level, settings.log_format)
+    # Spool files of uploads a crashed gateway was receiving are removed here.
+    settings.spool_dir = str(claim_spool_dir(settings.spool_dir, "gateway"))
     setup_telemetry("gateway")
     uvicorn.run(
         create_app(settings),

@@ -24,6 +24,7 @@ from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAM
 from packyard.metadata.access.servicer import AccessServicer
 from packyard.metadata.catalog.servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer
+from packyard.metadata.gc.jobs import start_storage_jobs
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.settings import MetadataSettings
@@ -62,6 +63,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         )
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = start_upstream(server, pool, settings, changes.index_changed)
+        await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
             settings.listen_addr,

@@ -18,6 +18,25 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # made a global administrator on start (idempotent): how a compose or Kubernetes deployment
     # gets its first administrator.
     admin_key: SecretStr | None = None
+    # PACKYARD_BLOB_ADDR: the BlobService, through which the garbage collector and the
+    # scrubber list, delete and re-hash objects; "" turns both off in this process.
+    blob_addr: str = ""
+    # PACKYARD_GC_INTERVAL: seconds between garbage-collection runs (0 = never; `packyard gc`
+    # runs one on demand). One replica at a time runs it (an advisory lock).
+    gc_interval: float = Field(default=6 * 3600.0, ge=0)
+    # PACKYARD_GC_GRACE: seconds an unreferenced object is kept after it was last written, so
+    # an upload in flight (stored, not yet registered) is never collected.
+    gc_grace: float = Field(default=24 * 3600.0, ge=0)
+    # PACKYARD_GC_DELETED_RETENTION: seconds a deleted file's bytes are kept before the
+    # collector may remove them (the filename stays reserved forever).
+    gc_deleted_retention: float = Field(default=7 * 24 * 3600.0, ge=0)
+    # PACKYARD_SCRUB_INTERVAL: seconds between scrub passes that re-hash every stored object
+    # (0 = never).
+    scrub_interval: float = Field(default=24 * 3600.0, ge=0)
+    # PACKYARD_SCRUB_BYTES_PER_SECOND / PACKYARD_SCRUB_OBJECTS_PER_MINUTE: the scrubber's pace
+    # (0 = no limit of that kind); it waits as long as the stricter of the two requires.
+    scrub_bytes_per_second: float = Field(default=20 * 1024 * 1024, ge=0)
+    scrub_objects_per_minute: float = Field(default=0, ge=0)
     # PACKYARD_DB_POOL_MIN_SIZE: connections opened at start and kept open.
     db_pool_min_size: int = Field(default=1, ge=0)
     # PACKYARD_DB_POOL_MAX_SIZE: upper bound of connections per replica.

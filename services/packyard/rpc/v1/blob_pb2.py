@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from packyard.rpc.v1 import common_pb2 as packyard_dot_rpc_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1apackyard/rpc/v1/blob.proto\x12\x0fpackyard.rpc.v1\x1a\x1cpackyard/rpc/v1/common.proto\"^\n\rPutBlobHeader\x12)\n\x08\x65xpected\x18\x01 \x01(\x0b\x32\x17.packyard.rpc.v1.Hashes\x12\x10\n\x08max_size\x18\x02 \x01(\x03\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"[\n\x0ePutBlobRequest\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.packyard.rpc.v1.PutBlobHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"A\n\x08\x42lobInfo\x12\'\n\x06hashes\x18\x01 \x01(\x0b\x32\x17.packyard.rpc.v1.Hashes\x12\x0c\n\x04size\x18\x02 \x01(\x03\"}\n\x0fPutBlobResponse\x12\'\n\x04\x62lob\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x30\n\rcore_metadata\x18\x03 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\"@\n\x0eGetBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x0e\n\x06length\x18\x03 \x01(\x03\" \n\x0fGetBlobResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\"!\n\x0fStatBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\";\n\x10StatBlobResponse\x12\'\n\x04\x62lob\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\"#\n\x11\x44\x65leteBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\"%\n\x12\x44\x65leteBlobResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\x32\xd5\x02\n\x0b\x42lobService\x12N\n\x07PutBlob\x12\x1f.packyard.rpc.v1.PutBlobRequest\x1a .packyard.rpc.v1.PutBlobResponse(\x01\x12N\n\x07GetBlob\x12\x1f.packyard.rpc.v1.GetBlobRequest\x1a .packyard.rpc.v1.GetBlobResponse0\x01\x12O\n\x08StatBlob\x12 .packyard.rpc.v1.StatBlobRequest\x1a!.packyard.rpc.v1.StatBlobResponse\x12U\n\nDeleteBlob\x12\".packyard.rpc.v1.DeleteBlobRequest\x1a#.packyard.rpc.v1.DeleteBlobResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1apackyard/rpc/v1/blob.proto\x12\x0fpackyard.rpc.v1\x1a\x1cpackyard/rpc/v1/common.proto\"^\n\rPutBlobHeader\x12)\n\x08\x65xpected\x18\x01 \x01(\x0b\x32\x17.packyard.rpc.v1.Hashes\x12\x10\n\x08max_size\x18\x02 \x01(\x03\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"[\n\x0ePutBlobRequest\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.packyard.rpc.v1.PutBlobHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"A\n\x08\x42lobInfo\x12\'\n\x06hashes\x18\x01 \x01(\x0b\x32\x17.packyard.rpc.v1.Hashes\x12\x0c\n\x04size\x18\x02 \x01(\x03\"}\n\x0fPutBlobResponse\x12\'\n\x04\x62lob\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x30\n\rcore_metadata\x18\x03 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\"@\n\x0eGetBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x0e\n\x06length\x18\x03 \x01(\x03\" \n\x0fGetBlobResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c\"!\n\x0fStatBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\";\n\x10StatBlobResponse\x12\'\n\x04\x62lob\x18\x01 \x01(\x0b\x32\x19.packyard.rpc.v1.BlobInfo\"?\n\x11\x44\x65leteBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x1a\n\x12older_than_seconds\x18\x02 \x01(\x03\"%\n\x12\x44\x65leteBlobResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\"N\n\x10ListBlobsRequest\x12\x12\n\npage_token\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x13\n\x0bquarantined\x18\x03 \x01(\x08\"?\n\nListedBlob\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\x12\x13\n\x0b\x61ge_seconds\x18\x03 \x01(\x03\"X\n\x11ListBlobsResponse\x12*\n\x05\x62lobs\x18\x01 \x03(\x0b\x32\x1b.packyard.rpc.v1.ListedBlob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"#\n\x11VerifyBlobRequest\x12\x0e\n\x06sha256\x18\x01 \x01(\t\"G\n\x12VerifyBlobResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x13\n\x0bquarantined\x18\x02 \x01(\x08\x12\x0c\n\x04size\x18\x03 \x01(\x03\x32\x80\x04\n\x0b\x42lobService\x12N\n\x07PutBlob\x12\x1f.packyard.rpc.v1.PutBlobRequest\x1a .packyard.rpc.v1.PutBlobResponse(\x01\x12N\n\x07GetBlob\x12\x1f.packyard.rpc.v1.GetBlobRequest\x1a .packyard.rpc.v1.GetBlobResponse0\x01\x12O\n\x08StatBlob\x12 .packyard.rpc.v1.StatBlobRequest\x1a!.packyard.rpc.v1.StatBlobResponse\x12U\n\nDeleteBlob\x12\".packyard.rpc.v1.DeleteBlobRequest\x1a#.packyard.rpc.v1.DeleteBlobResponse\x12R\n\tListBlobs\x12!.packyard.rpc.v1.ListBlobsRequest\x1a\".packyard.rpc.v1.ListBlobsResponse\x12U\n\nVerifyBlob\x12\".packyard.rpc.v1.VerifyBlobRequest\x1a#.packyard.rpc.v1.VerifyBlobResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,9 +49,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATBLOBRESPONSE']._serialized_start=595
   _globals['_STATBLOBRESPONSE']._serialized_end=654
   _globals['_DELETEBLOBREQUEST']._serialized_start=656
-  _globals['_DELETEBLOBREQUEST']._serialized_end=691
-  _globals['_DELETEBLOBRESPONSE']._serialized_start=693
-  _globals['_DELETEBLOBRESPONSE']._serialized_end=730
-  _globals['_BLOBSERVICE']._serialized_start=733
-  _globals['_BLOBSERVICE']._serialized_end=1074
+  _globals['_DELETEBLOBREQUEST']._serialized_end=719
+  _globals['_DELETEBLOBRESPONSE']._serialized_start=721
+  _globals['_DELETEBLOBRESPONSE']._serialized_end=758
+  _globals['_LISTBLOBSREQUEST']._serialized_start=760
+  _globals['_LISTBLOBSREQUEST']._serialized_end=838
+  _globals['_LISTEDBLOB']._serialized_start=840
+  _globals['_LISTEDBLOB']._serialized_end=903
+  _globals['_LISTBLOBSRESPONSE']._serialized_start=905
+  _globals['_LISTBLOBSRESPONSE']._serialized_end=993
+  _globals['_VERIFYBLOBREQUEST']._serialized_start=995
+  _globals['_VERIFYBLOBREQUEST']._serialized_end=1030
+  _globals['_VERIFYBLOBRESPONSE']._serialized_start=1032
+  _globals['_VERIFYBLOBRESPONSE']._serialized_end=1103
+  _globals['_BLOBSERVICE']._serialized_start=1106
+  _globals['_BLOBSERVICE']._serialized_end=1618
 # @@protoc_insertion_point(module_scope)

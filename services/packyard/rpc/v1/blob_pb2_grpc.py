@@ -54,6 +54,16 @@ class BlobServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobResponse.FromString,
                 _registered_method=True)
+        self.ListBlobs = channel.unary_unary(
+                '/packyard.rpc.v1.BlobService/ListBlobs',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsResponse.FromString,
+                _registered_method=True)
+        self.VerifyBlob = channel.unary_unary(
+                '/packyard.rpc.v1.BlobService/VerifyBlob',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobResponse.FromString,
+                _registered_method=True)
 
 
 class BlobServiceServicer:
@@ -88,6 +98,23 @@ class BlobServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBlobs(self, request, context):
+        """One page of the stored objects, in key order (for the metadata service's garbage
+        collector and scrubber). Quarantined objects are listed only when asked for.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyBlob(self, request, context):
+        """Re-hash a stored object. One whose bytes no longer hash to its key is quarantined: moved
+        out of its serving key, so GetBlob and StatBlob answer DATA_LOSS from then on.
+        Errors: NOT_FOUND (no such object), UNAVAILABLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BlobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +137,16 @@ def add_BlobServiceServicer_to_server(servicer, server):
                     servicer.DeleteBlob,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobResponse.SerializeToString,
+            ),
+            'ListBlobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBlobs,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsResponse.SerializeToString,
+            ),
+            'VerifyBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyBlob,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -220,6 +257,60 @@ class BlobService:
             '/packyard.rpc.v1.BlobService/DeleteBlob',
             packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_blob__pb2.DeleteBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBlobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.BlobService/ListBlobs',
+            packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_blob__pb2.ListBlobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.BlobService/VerifyBlob',
+            packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_blob__pb2.VerifyBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,
