@@ -10,6 +10,7 @@ from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
 from packyard.cli_certs import add_certs_command, run_certs
 from packyard.cli_connector import add_connector_actions, is_connector_command, run_connector
 from packyard.cli_ops import add_ops_commands, is_ops_command, run_ops
+from packyard.cli_secrets import add_secrets_command, run_secrets
 
 # Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
 _SERVICES = {
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser("genkey", help="print a new random API key (e.g. for PACKYARD_ADMIN_KEY)")
     add_certs_command(commands)
+    add_secrets_command(commands)
     add_admin_commands(commands)
     add_ops_commands(commands)  # `packyard gc | backup | restore`
     return parser
@@ -66,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(data_dir=args.data_dir, host=args.host, port=args.port)
     if args.command == "certs":
         return run_certs(args)
+    if args.command == "secrets":
+        return run_secrets(args)
     if args.command == "migrate":
         from packyard.metadata.migrate import main as migrate_main
 

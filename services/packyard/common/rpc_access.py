@@ -16,6 +16,11 @@ CONNECTOR = "connector"
 OPERATOR = "operator"
 # Any identity with a certificate from the CA, internal clients included.
 ANY = "*"
+# Internal clients: ``client:NAME`` certificates. They act as the principal of the API key
+# they send (``authorization: Bearer``), and the metadata service decides each call from its
+# rights (metadata/callers.py) exactly as the HTTP API would.
+CLIENT_PREFIX = "client:"
+CLIENTS = "client:*"
 
 _V1 = "/packyard.rpc.v1."
 
@@ -28,17 +33,20 @@ _GATEWAY = frozenset({GATEWAY})
 _GATEWAY_CONNECTOR = frozenset({GATEWAY, CONNECTOR})
 _CONNECTOR = frozenset({CONNECTOR})
 _GATEWAY_OPERATOR = frozenset({GATEWAY, OPERATOR})
+_GATEWAY_CLIENTS = frozenset({GATEWAY, CLIENTS})
+_GATEWAY_OPERATOR_CLIENTS = frozenset({GATEWAY, OPERATOR, CLIENTS})
 
 RPC_ACCESS: dict[str, frozenset[str]] = {
     # Probes (compose, Helm, `packyard up`, the gateway's /readyz) run with any certificate.
     "/grpc.health.v1.Health/Check": frozenset({ANY}),
     "/grpc.health.v1.Health/Watch": frozenset({ANY}),
     "/grpc.health.v1.Health/List": frozenset({ANY}),
-    # MetadataService: the gateway serves every HTTP route from it. Authenticate and
-    # CreateApiKey are the deprecated twins of AccessService's, kept one release.
+    # MetadataService: the gateway serves every HTTP route from it; internal clients read,
+    # publish and yank within their key's rights. Authenticate and CreateApiKey are the
+    # deprecated twins of AccessService's, kept one release.
     **_rows(
         "MetadataService",
-        _GATEWAY,
+        _GATEWAY_CLIENTS,
         "GetFeed",
         "ListFeeds",
         "ListProjects",
@@ -46,16 +54,21 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "GetFile",
         "RegisterFile",
         "SetReleaseYanked",
-        "SetProjectStatus",
         "DeleteFile",
+        "DeleteRelease",
+    ),
+    **_rows(
+        "MetadataService",
+        _GATEWAY,
+        "SetProjectStatus",
         "Authenticate",
         "UpdateFeed",
         "DeleteFeed",
-        "DeleteRelease",
     ),
     **_rows("MetadataService", _GATEWAY_OPERATOR, "CreateFeed", "CreateApiKey"),
     # AccessService: only the gateway turns a credential into a principal (Authenticate); users,
-    # keys, permissions and audit for its admin API; the first admin key of `packyard up`.
+    # keys, permissions and audit for its admin API; the first admin key of `packyard up`;
+    # internal clients' keys within their rights.
     **_rows(
         "AccessService",
         _GATEWAY,
@@ -65,25 +78,23 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "ListUsers",
         "UpdateUser",
         "DeleteUser",
-        "ListKeys",
-        "RevokeKey",
         "SetPermission",
         "DeletePermission",
         "ListPermissions",
         "ListAuditEvents",
     ),
-    **_rows("AccessService", _GATEWAY_OPERATOR, "CreateKey"),
-    # CatalogService: the web UI.
+    **_rows("AccessService", _GATEWAY_CLIENTS, "ListKeys", "RevokeKey"),
+    **_rows("AccessService", _GATEWAY_OPERATOR_CLIENTS, "CreateKey"),
+    # CatalogService: the web UI; internal clients search and list what they may read.
     **_rows(
         "CatalogService",
-        _GATEWAY,
+        _GATEWAY_CLIENTS,
         "Search",
         "ListFeedProjects",
-        "GetFeedStats",
-        "RecordDownloads",
         "GetDownloadCounts",
         "ListRecentReleases",
     ),
+    **_rows("CatalogService", _GATEWAY, "GetFeedStats", "RecordDownloads"),
     # UpstreamService: the gateway administers connectors and reads what the connector
     # cached; only the connector records what it fetched and verified.
     **_rows(
@@ -126,4 +137,6 @@ def is_allowed(identity: str | None, method: str) -> bool:
     if identity is None:
         return False
     callers = RPC_ACCESS.get(method, frozenset())
+    if identity.startswith(CLIENT_PREFIX) and CLIENTS in callers:
+        return True
     return ANY in callers or identity in callers

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.metadata.audit import AuditContext
+from packyard.metadata.callers import caller
 from packyard.metadata.index.interface import ProjectStatus
 from packyard.rpc.v1 import common_pb2
 
@@ -30,5 +31,8 @@ def datetime_from_pb(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
 
 
-def audit_from_pb(pb: common_pb2.AuditContext) -> AuditContext:
-    return AuditContext(actor=pb.actor, actor_key=pb.actor_key, client_address=pb.client_address)
+def audit_from_pb(_deprecated: common_pb2.AuditContext) -> AuditContext:
+    """The audit context of the call being served: the authenticated principal and the address
+    the gateway vouches for (metadata/callers.py). The request's ``AuditContext`` is ignored,
+    never trusted (kept in the protos one release)."""
+    return caller().audit()

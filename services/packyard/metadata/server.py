@@ -19,14 +19,18 @@ from packyard.common.grpc import (
 from packyard.common.settings import redact_url
 from packyard.metadata import db
 from packyard.metadata.access.models import NewKey
+from packyard.metadata.access.principals import PrincipalResolver
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
+from packyard.metadata.caller_interceptor import CallerInterceptor
+from packyard.metadata.callers import FeedVisibility
 from packyard.metadata.catalog.servicer import add_catalog_service
 from packyard.metadata.change_events import ChangeAnnouncer
 from packyard.metadata.gc.jobs import start_storage_jobs
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
+from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream_server import start_upstream
 from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
@@ -44,10 +48,16 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         changes = ChangeAnnouncer(settings.nats_connect_url)
         changes.start()
         stack.push_async_callback(changes.stop)
-        server = new_server()
         access = AccessService(
             pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
         )
+        secret_keys = secret_keys_of(settings)
+        principals = PrincipalResolver(
+            access,
+            secret_keys,
+            FeedVisibility(pool, acquire_timeout=settings.db_connect_timeout),
+        )
+        server = new_server(CallerInterceptor(principals.resolve))
         metadata = MetadataService(
             pool,
             acquire_timeout=settings.db_connect_timeout,
@@ -56,13 +66,13 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         )
         if settings.admin_key is not None:
             await ensure_admin_key(access, settings.admin_key.get_secret_value())
-        access_servicer = AccessServicer(access)
+        access_servicer = AccessServicer(access, principals)
         access_pb2_grpc.add_AccessServiceServicer_to_server(access_servicer, server)
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
             MetadataServicer(metadata, keys=access_servicer), server
         )
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
-        upstream = start_upstream(server, pool, settings, changes.index_changed)
+        upstream = await start_upstream(server, pool, settings, changes.index_changed, secret_keys)
         await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
@@ -80,6 +90,17 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             },
         )
         yield port
+
+
+def secret_keys_of(settings: MetadataSettings) -> SecretKeys:
+    value = settings.secret_key.get_secret_value() if settings.secret_key else None
+    keys = SecretKeys.from_setting(value)
+    if not keys.configured:
+        log.warning(
+            "metadata.no_secret_key",
+            extra={"detail": "principal tokens signed with a per-process key (one replica only)"},
+        )
+    return keys
 
 
 async def ensure_admin_key(access: AccessService, key: str) -> None:

@@ -18,6 +18,11 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # made a global administrator on start (idempotent): how a compose or Kubernetes deployment
     # gets its first administrator.
     admin_key: SecretStr | None = None
+    # PACKYARD_SECRET_KEY: Fernet keys, comma-separated, newest first (`packyard secrets
+    # genkey`): encrypt connector credentials at rest and sign principal tokens. Replicas must
+    # share it. Unset: credentials cannot be stored, and tokens are signed with a random key of
+    # this process (one replica only). `packyard up` generates DATA_DIR/secret-key.
+    secret_key: SecretStr | None = None
     # PACKYARD_BLOB_ADDR: the BlobService, through which the garbage collector and the
     # scrubber list, delete and re-hash objects; "" turns both off in this process.
     blob_addr: str = ""

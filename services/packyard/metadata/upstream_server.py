@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 import grpc
 
+from packyard.metadata import db
+from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
+from packyard.metadata.upstream.credentials import count_plaintext, seal_stored
 from packyard.metadata.upstream.service import OnChange, UpstreamStore
 from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
 from packyard.rpc.v1 import upstream_pb2_grpc
 
+log = logging.getLogger(__name__)
 
-def start_upstream(
-    server: grpc.aio.Server, pool: asyncpg.Pool, settings: MetadataSettings, on_change: OnChange
+
+async def start_upstream(
+    server: grpc.aio.Server,
+    pool: asyncpg.Pool,
+    settings: MetadataSettings,
+    on_change: OnChange,
+    secret_keys: SecretKeys,
 ) -> str:
     """Register UpstreamService on ``server``; returns the service name for health reporting.
-    ``on_change`` is told, after each commit, which pages changed."""
-    store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout, on_change=on_change)
+    ``on_change`` is told, after each commit, which pages changed. Credentials stored before
+    encryption existed are sealed here, on the first start with a key."""
+    async with db.connection(pool, settings.db_connect_timeout) as conn:
+        if secret_keys.configured:
+            sealed = await seal_stored(conn, secret_keys, rotate=False)
+            if sealed:
+                log.info("upstream.credentials_sealed", extra={"rows": sealed})
+        elif await count_plaintext(conn):
+            log.warning(
+                "upstream.credentials_in_clear",
+                extra={"detail": "set PACKYARD_SECRET_KEY to encrypt connector credentials"},
+            )
+    store = UpstreamStore(
+        pool,
+        acquire_timeout=settings.db_connect_timeout,
+        on_change=on_change,
+        secret_keys=secret_keys,
+    )
     upstream_pb2_grpc.add_UpstreamServiceServicer_to_server(UpstreamServicer(store), server)
     return SERVICE_NAME

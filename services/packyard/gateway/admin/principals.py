@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from packyard.common.errors import NotFound, PermissionDenied
+from packyard.common.rights import key_request_denial, may_manage_user
 from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     KeyCreate,
@@ -70,7 +71,7 @@ async def create_user(
 
 
 def _self_or_admin(caller: Principal, name: str) -> None:
-    if not caller.is_admin and caller.user != name:
+    if not may_manage_user(caller, name):
         raise PermissionDenied(f"'{caller.name}' may not manage user '{name}'.")
 
 
@@ -121,20 +122,11 @@ async def delete_user(
 
 
 def _check_key_request(caller: Principal, body: KeyCreate) -> None:
-    if caller.is_admin:
-        return
-    if body.admin:
-        raise PermissionDenied("Only an administrator may create an administrator key.")
-    if body.owner and body.owner != caller.user:
-        raise PermissionDenied(f"'{caller.name}' may not create keys for '{body.owner}'.")
-    for grant in body.permissions:
-        if not has_right(caller, grant.feed, Right.ADMIN):
-            raise PermissionDenied(
-                f"'{caller.name}' may not grant rights on feed '{grant.feed}': "
-                "that needs the admin right on it."
-            )
-    if not body.owner and not body.permissions:
-        raise PermissionDenied("A standalone key needs permissions on feeds you administer.")
+    denial = key_request_denial(
+        caller, is_admin=body.admin, owner=body.owner, feeds=[g.feed for g in body.permissions]
+    )
+    if denial is not None:
+        raise PermissionDenied(denial)
 
 
 @router.post("/keys", tags=[_KEYS], status_code=201, summary="Create an API key")

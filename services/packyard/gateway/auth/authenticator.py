@@ -24,6 +24,7 @@ from packyard.gateway.auth.credentials import (
 )
 from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.principal import act_for
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
@@ -54,7 +55,8 @@ class Authenticator:
     ) -> None:
         self._backends = backends
         self._limiter = limiter or FailureLimiter()
-        self._cache: dict[bytes, tuple[float, common_pb2.Principal]] = {}
+        # digest of the header -> (until, principal, principal token)
+        self._cache: dict[bytes, tuple[float, common_pb2.Principal, str]] = {}
         # Feed settings decide access too (a feed made private), so they share the TTL.
         self._feeds: dict[str, tuple[float, metadata_pb2.Feed]] = {}
         self._connected_ttl = ttl
@@ -98,6 +100,7 @@ class Authenticator:
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit and hit[0] > now:
+            act_for(hit[2], address)
             return hit[1]
         generation = self._generation
         try:
@@ -111,7 +114,9 @@ class Authenticator:
         if generation == self._generation:
             if len(self._cache) >= _MAX_CACHED:
                 self._cache.clear()
-            self._cache[key] = (now + lifetime, reply.principal)
+            self._cache[key] = (now + lifetime, reply.principal, reply.principal_token)
+        # This request's calls to the metadata service now act for this principal.
+        act_for(reply.principal_token, address)
         return reply.principal
 
     def _lifetime(self, principal: common_pb2.Principal) -> float:

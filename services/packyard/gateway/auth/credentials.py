@@ -1,15 +1,27 @@
-"""Parsing HTTP Basic credentials and deciding feed access. Pure: no I/O."""
+"""Parsing HTTP Basic credentials and deciding feed access. Pure: no I/O.
+
+The rights matrix itself is ``common/rights.py``, shared with the metadata service.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import enum
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packyard.common.errors import Unauthenticated
+from packyard.common.rights import Right, can_read_feed, has_right
 from packyard.rpc.v1 import common_pb2, metadata_pb2
+
+__all__ = [
+    "BAD_CREDENTIALS",
+    "BasicCredentials",
+    "Right",
+    "can_publish",
+    "can_read",
+    "has_right",
+    "parse_basic_auth",
+]
 
 BAD_CREDENTIALS = "Invalid or non-existent authentication information."
 
@@ -37,40 +49,8 @@ def parse_basic_auth(header: str | None) -> BasicCredentials | None:
     return BasicCredentials(username, password)
 
 
-class Right(enum.IntEnum):
-    """Rights on a feed; each includes the ones below it (access.proto ``Right``)."""
-
-    READ = 1
-    PUBLISH = 2
-    YANK = 3  # yank, unyank, delete files and releases
-    ADMIN = 4  # settings, permissions, project status, the feed's audit log
-
-
-def _grants(feeds: Iterable[str], feed: str) -> bool:
-    return any(granted in ("*", feed) for granted in feeds)
-
-
-def _feeds_with(principal: common_pb2.Principal, right: Right) -> list[str]:
-    # Each list names the feeds with at least that right; the lower lists are kept complete
-    # by the metadata service, but a higher grant counts here too in case they are not.
-    lists = {
-        Right.READ: principal.read_feeds,
-        Right.PUBLISH: principal.publish_feeds,
-        Right.YANK: principal.yank_feeds,
-        Right.ADMIN: principal.admin_feeds,
-    }
-    return [feed for level, feeds in lists.items() if level >= right for feed in feeds]
-
-
-def has_right(principal: common_pb2.Principal | None, feed: str, right: Right) -> bool:
-    """Whether the principal holds ``right`` (or more) on the feed named ``feed``."""
-    if principal is None:
-        return False
-    return principal.is_admin or _grants(_feeds_with(principal, right), feed)
-
-
 def can_read(principal: common_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:
-    return feed.anonymous_read or has_right(principal, feed.name, Right.READ)
+    return can_read_feed(principal, feed.name, anonymous_read=feed.anonymous_read)
 
 
 def can_publish(principal: common_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:

@@ -11,6 +11,8 @@ class AccessClient(Client, stub=access_pb2_grpc.AccessServiceStub):
     """The Authenticator's credential checks; the admin API's users, keys, permissions and
     audit log."""
 
+    sends_principal = True
+
     authenticate = Unary[pb.AuthenticateRequest, pb.AuthenticateResponse]()
     list_users = Unary[pb.ListUsersRequest, pb.ListUsersResponse]()
     create_user = Unary[pb.CreateUserRequest, pb.CreateUserResponse]()

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import grpc
 
 from packyard.common.errors import NotFound, PackyardError, Unavailable, error_for_status
+from packyard.gateway.clients.principal import call_metadata
 
 # What a user sees when a backend cannot be reached (its own reason goes to the log).
 UNAVAILABLE_MESSAGE = "Service temporarily unavailable, try again shortly."
@@ -46,6 +47,8 @@ class Client:
     """One service's stub on a channel the gateway's lifespan opened."""
 
     stub_class: Callable[[grpc.aio.Channel], Any]
+    # The metadata process's services decide permissions from the principal of each call.
+    sends_principal: bool = False
     # How a failed RPC of this service reads as a domain error.
     errors: ErrorMap = staticmethod(status_error)
 
@@ -73,7 +76,8 @@ class _Call:
 
     def _start(self, client: Client, request: object) -> Any:
         timeout = max(client.timeout, self._min_timeout) if self._deadline else None
-        return getattr(client.stub, self._rpc)(request, timeout=timeout)
+        metadata = call_metadata() if client.sends_principal else ()
+        return getattr(client.stub, self._rpc)(request, timeout=timeout, metadata=metadata)
 
 
 class Unary(_Call, Generic[Request, Reply]):

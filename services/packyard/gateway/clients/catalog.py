@@ -12,6 +12,8 @@ class CatalogClient(Client, stub=catalog_pb2_grpc.CatalogServiceStub):
     download counter (gateway/downloads.py), which records what the file route served.
     """
 
+    sends_principal = True
+
     search = Unary[pb.SearchRequest, pb.SearchResponse]()
     list_feed_projects = Unary[pb.ListFeedProjectsRequest, pb.ListFeedProjectsResponse]()
     get_feed_stats = Unary[pb.GetFeedStatsRequest, pb.GetFeedStatsResponse]()

@@ -11,6 +11,8 @@ class MetadataClient(Client, stub=metadata_pb2_grpc.MetadataServiceStub):
     """Used by every area: the read path (projects, files), uploads (RegisterFile), the admin
     API's feed and release changes."""
 
+    sends_principal = True
+
     list_feeds = Unary[pb.ListFeedsRequest, pb.ListFeedsResponse]()
     get_feed = Unary[pb.GetFeedRequest, pb.GetFeedResponse]()
     create_feed = Unary[pb.CreateFeedRequest, pb.CreateFeedResponse]()

@@ -13,6 +13,8 @@ class UpstreamClient(Client, stub=upstream_pb2_grpc.UpstreamServiceStub):
     connector service, never by the gateway.
     """
 
+    sends_principal = True
+
     list_connectors = Unary[pb.ListConnectorsRequest, pb.ListConnectorsResponse]()
     add_connector = Unary[pb.AddConnectorRequest, pb.AddConnectorResponse]()
     update_connector = Unary[pb.UpdateConnectorRequest, pb.UpdateConnectorResponse]()

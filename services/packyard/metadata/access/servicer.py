@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import grpc
 
-from packyard.common.errors import InvalidArgument
+from packyard.common import rights
+from packyard.common.errors import InvalidArgument, NotFound, PermissionDenied
 from packyard.metadata.access.models import (
     ApiKeyInfo,
     AuditEvent,
     NewKey,
     Permission,
-    Principal,
     Right,
     User,
 )
+from packyard.metadata.access.principals import PrincipalResolver, principal_to_pb
 from packyard.metadata.access.service import AccessService
+from packyard.metadata.callers import caller
 from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb, timestamp_to_pb
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 
@@ -100,18 +102,36 @@ def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
     )
 
 
-def _principal_to_pb(principal: Principal) -> common_pb2.Principal:
-    return common_pb2.Principal(
-        name=principal.name,
-        is_admin=principal.is_admin,
-        publish_feeds=principal.publish_feeds,
-        read_feeds=principal.read_feeds,
-        yank_feeds=principal.yank_feeds,
-        admin_feeds=principal.admin_feeds,
-        user=principal.user,
-        key_prefix=principal.key_prefix,
-        key_expires=timestamp_to_pb(principal.key_expires),
+def _require_user_manager(name: str) -> None:
+    principal = caller().require_principal()
+    if not caller().service and not rights.may_manage_user(principal, name):
+        raise PermissionDenied(f"'{principal.name}' may not manage user '{name}'.")
+
+
+def _require_key_grant(request: access_pb2.CreateKeyRequest) -> None:
+    if caller().service:
+        return
+    denial = rights.key_request_denial(
+        caller().require_principal(),
+        is_admin=request.is_admin,
+        owner=request.owner,
+        feeds=[grant.feed for grant in request.permissions],
     )
+    if denial is not None:
+        raise PermissionDenied(denial)
+
+
+def _key_listing_scope(request: access_pb2.ListKeysRequest) -> tuple[str, bool]:
+    """(owner, standalone) a caller may list: everything for an administrator; its own keys
+    for a user; one key by prefix (never a secret) for anyone deciding whether to revoke it."""
+    principal = caller().require_principal()
+    if principal.is_admin or caller().service or request.prefix:
+        return request.owner, request.standalone
+    if not principal.user:
+        raise PermissionDenied("A standalone key owns no keys; list keys as a user or admin.")
+    if request.owner and request.owner != principal.user:
+        raise PermissionDenied(f"'{principal.name}' may not list the keys of '{request.owner}'.")
+    return principal.user, False
 
 
 def _legacy_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewKey:
@@ -128,12 +148,33 @@ def _legacy_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewKey:
 
 
 class AccessServicer(access_pb2_grpc.AccessServiceServicer):
-    def __init__(self, service: AccessService) -> None:
+    def __init__(self, service: AccessService, principals: PrincipalResolver) -> None:
         self._service = service
+        self._principals = principals
+
+    async def _require_revocable(self, prefix: str) -> None:
+        """Administrators revoke any key, users their own, feed admins a standalone key whose
+        every grant is on a feed they administer (the HTTP API's rule)."""
+        principal = caller().require_principal()
+        if principal.is_admin or caller().service:
+            return
+        found = await self._service.list_keys(prefix=prefix, include_revoked=True)
+        if not found:
+            raise NotFound(f"No key with prefix '{prefix}'.")
+        key = found[0]
+        if key.owner and key.owner == principal.user:
+            return
+        grants = await self._service.list_permissions(subject=f"key:{key.prefix}")
+        feeds = [grant.feed for grant in grants]
+        if key.owner or key.is_admin or not feeds:
+            raise PermissionDenied(f"'{principal.name}' may not revoke key '{prefix}'.")
+        if not all(rights.has_right(principal, feed, rights.Right.ADMIN) for feed in feeds):
+            raise PermissionDenied(f"'{principal.name}' may not revoke key '{prefix}'.")
 
     async def CreateUser(
         self, request: access_pb2.CreateUserRequest, context: Context
     ) -> access_pb2.CreateUserResponse:
+        caller().require_admin()
         user = await self._service.create_user(
             request.name,
             request.password,
@@ -145,6 +186,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def GetUser(
         self, request: access_pb2.GetUserRequest, context: Context
     ) -> access_pb2.GetUserResponse:
+        _require_user_manager(request.name)
         return access_pb2.GetUserResponse(
             user=_user_to_pb(await self._service.get_user(request.name))
         )
@@ -152,12 +194,16 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def ListUsers(
         self, request: access_pb2.ListUsersRequest, context: Context
     ) -> access_pb2.ListUsersResponse:
+        caller().require_admin()
         users = await self._service.list_users()
         return access_pb2.ListUsersResponse(users=[_user_to_pb(u) for u in users])
 
     async def UpdateUser(
         self, request: access_pb2.UpdateUserRequest, context: Context
     ) -> access_pb2.UpdateUserResponse:
+        _require_user_manager(request.name)
+        if request.HasField("is_admin") or request.HasField("disabled"):
+            caller().require_admin()
         user = await self._service.update_user(
             request.name,
             password=request.password if request.HasField("password") else None,
@@ -170,12 +216,14 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def DeleteUser(
         self, request: access_pb2.DeleteUserRequest, context: Context
     ) -> access_pb2.DeleteUserResponse:
+        caller().require_admin()
         await self._service.delete_user(request.name, audit=audit_from_pb(request.audit))
         return access_pb2.DeleteUserResponse()
 
     async def CreateKey(
         self, request: access_pb2.CreateKeyRequest, context: Context
     ) -> access_pb2.CreateKeyResponse:
+        _require_key_grant(request)
         issued = await self._service.create_key(
             _new_key_from_pb(request), audit=audit_from_pb(request.audit)
         )
@@ -186,9 +234,10 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def ListKeys(
         self, request: access_pb2.ListKeysRequest, context: Context
     ) -> access_pb2.ListKeysResponse:
+        owner, standalone = _key_listing_scope(request)
         found = await self._service.list_keys(
-            owner=request.owner,
-            standalone=request.standalone,
+            owner=owner,
+            standalone=standalone,
             include_revoked=request.include_revoked,
             prefix=request.prefix,
         )
@@ -197,12 +246,14 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def RevokeKey(
         self, request: access_pb2.RevokeKeyRequest, context: Context
     ) -> access_pb2.RevokeKeyResponse:
+        await self._require_revocable(request.prefix)
         info = await self._service.revoke_key(request.prefix, audit=audit_from_pb(request.audit))
         return access_pb2.RevokeKeyResponse(key=_key_to_pb(info))
 
     async def SetPermission(
         self, request: access_pb2.SetPermissionRequest, context: Context
     ) -> access_pb2.SetPermissionResponse:
+        caller().require_right(request.permission.feed, rights.Right.ADMIN)
         permission = await self._service.set_permission(
             _permission_from_pb(request.permission), audit=audit_from_pb(request.audit)
         )
@@ -211,6 +262,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def DeletePermission(
         self, request: access_pb2.DeletePermissionRequest, context: Context
     ) -> access_pb2.DeletePermissionResponse:
+        caller().require_right(request.feed, rights.Right.ADMIN)
         await self._service.delete_permission(
             request.subject, request.feed, audit=audit_from_pb(request.audit)
         )
@@ -219,12 +271,24 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def ListPermissions(
         self, request: access_pb2.ListPermissionsRequest, context: Context
     ) -> access_pb2.ListPermissionsResponse:
+        if request.feed:
+            caller().require_right(request.feed, rights.Right.ADMIN)
+        elif not request.subject:
+            caller().require_admin()
         found = await self._service.list_permissions(feed=request.feed, subject=request.subject)
+        # A feed admin deciding whether it may revoke a standalone key sees its own feeds' rows.
+        principal = caller().principal
+        if not request.feed and not caller().service and principal is not None:
+            found = [p for p in found if rights.has_right(principal, p.feed, rights.Right.ADMIN)]
         return access_pb2.ListPermissionsResponse(permissions=[_permission_to_pb(p) for p in found])
 
     async def ListAuditEvents(
         self, request: access_pb2.ListAuditEventsRequest, context: Context
     ) -> access_pb2.ListAuditEventsResponse:
+        if request.feed:
+            caller().require_right(request.feed, rights.Right.ADMIN)
+        else:
+            caller().require_admin()
         events = await self._service.list_audit_events(
             feed=request.feed,
             actor=request.actor,
@@ -239,6 +303,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def CreateApiKey(
         self, request: metadata_pb2.CreateApiKeyRequest, context: Context
     ) -> metadata_pb2.CreateApiKeyResponse:
+        caller().require_admin()
         issued = await self._service.create_key(
             _legacy_key_from_pb(request), audit=None, check_feeds=False
         )
@@ -250,4 +315,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.AuthenticateRequest, context: Context
     ) -> access_pb2.AuthenticateResponse:
         principal = await self._service.authenticate(request.username, request.password)
-        return access_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+        granted = principal_to_pb(principal)
+        return access_pb2.AuthenticateResponse(
+            principal=granted, principal_token=self._principals.token_for(granted)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
+from packyard.metadata.callers import caller
 from packyard.metadata.catalog.models import (
     CatalogProject,
     FeedStats,
@@ -69,12 +70,14 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def Search(
         self, request: catalog_pb2.SearchRequest, context: Context
     ) -> catalog_pb2.SearchResponse:
-        found = await self._service.search(request.query, list(request.feeds), request.limit)
+        feeds = await caller().readable(list(request.feeds))
+        found = await self._service.search(request.query, feeds, request.limit)
         return catalog_pb2.SearchResponse(projects=[_project_to_pb(p) for p in found])
 
     async def ListFeedProjects(
         self, request: catalog_pb2.ListFeedProjectsRequest, context: Context
     ) -> catalog_pb2.ListFeedProjectsResponse:
+        await caller().require_read(request.feed)
         page = await self._service.list_projects(
             request.feed,
             _ORDER_FROM_PB.get(request.order, ProjectOrder.NAME),
@@ -88,7 +91,8 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetFeedStats(
         self, request: catalog_pb2.GetFeedStatsRequest, context: Context
     ) -> catalog_pb2.GetFeedStatsResponse:
-        stats = await self._service.feed_stats(list(request.feeds))
+        feeds = await caller().readable(list(request.feeds))
+        stats = await self._service.feed_stats(feeds)
         return catalog_pb2.GetFeedStatsResponse(stats=[_stats_to_pb(s) for s in stats])
 
     async def RecordDownloads(
@@ -102,12 +106,14 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetDownloadCounts(
         self, request: catalog_pb2.GetDownloadCountsRequest, context: Context
     ) -> catalog_pb2.GetDownloadCountsResponse:
+        await caller().require_read(request.feed)
         counts = await self._service.download_counts(request.feed, request.project)
         return catalog_pb2.GetDownloadCountsResponse(project=counts.project, files=counts.files)
 
     async def ListRecentReleases(
         self, request: catalog_pb2.ListRecentReleasesRequest, context: Context
     ) -> catalog_pb2.ListRecentReleasesResponse:
+        await caller().require_read(request.feed)
         entries = await self._service.recent_releases(request.feed, request.project, request.limit)
         return catalog_pb2.ListRecentReleasesResponse(releases=[_release_to_pb(e) for e in entries])
 

@@ -12,4 +12,9 @@ async def feed_exists(conn: asyncpg.Connection, name: str) -> bool:
     return await repository.get_feed(conn, name) is not None
 
 
-__all__ = ["ProjectStatus", "feed_exists"]
+async def anonymous_feeds(conn: asyncpg.Connection) -> frozenset[str]:
+    """Names of the feeds anyone may read (``anonymous_read``)."""
+    return frozenset(feed.name for feed in await repository.list_feeds(conn) if feed.anonymous_read)
+
+
+__all__ = ["ProjectStatus", "anonymous_feeds", "feed_exists"]

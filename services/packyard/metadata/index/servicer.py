@@ -11,7 +11,9 @@ from typing import Any
 
 import grpc
 
+from packyard.common.rights import Right
 from packyard.metadata.access.interface import DeprecatedKeyRpcs
+from packyard.metadata.callers import caller
 from packyard.metadata.index.models import (
     CoreMetadata,
     Feed,
@@ -148,6 +150,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def CreateFeed(
         self, request: metadata_pb2.CreateFeedRequest, context: Context
     ) -> metadata_pb2.CreateFeedResponse:
+        caller().require_admin()
         feed, created = await self._service.create_feed(
             _feed_from_pb(request.feed),
             if_not_exists=request.if_not_exists,
@@ -158,6 +161,9 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def GetFeed(
         self, request: metadata_pb2.GetFeedRequest, context: Context
     ) -> metadata_pb2.GetFeedResponse:
+        # The gateway reads every feed's settings: they decide who may read it.
+        if not caller().is_gateway:
+            await caller().require_read(request.name)
         feed = await self._service.get_feed(request.name)
         return metadata_pb2.GetFeedResponse(feed=_feed_to_pb(feed))
 
@@ -165,34 +171,44 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
         self, request: metadata_pb2.ListFeedsRequest, context: Context
     ) -> metadata_pb2.ListFeedsResponse:
         feeds = await self._service.list_feeds()
+        if not caller().is_gateway:
+            readable = set(await caller().readable([f.name for f in feeds]))
+            feeds = [f for f in feeds if f.name in readable]
         return metadata_pb2.ListFeedsResponse(feeds=[_feed_to_pb(f) for f in feeds])
 
     async def ListProjects(
         self, request: metadata_pb2.ListProjectsRequest, context: Context
     ) -> AsyncIterator[metadata_pb2.ListProjectsResponse]:
+        await caller().require_read(request.feed)
         async for batch in self._service.list_projects(request.feed):
             yield metadata_pb2.ListProjectsResponse(projects=[_summary_to_pb(p) for p in batch])
 
     async def GetProject(
         self, request: metadata_pb2.GetProjectRequest, context: Context
     ) -> metadata_pb2.GetProjectResponse:
+        await caller().require_read(request.feed)
         project = await self._service.get_project(request.feed, request.project)
         return metadata_pb2.GetProjectResponse(project=_project_to_pb(project))
 
     async def GetFile(
         self, request: metadata_pb2.GetFileRequest, context: Context
     ) -> metadata_pb2.GetFileResponse:
+        await caller().require_read(request.feed)
         file = await self._service.get_file(request.feed, request.filename)
         return metadata_pb2.GetFileResponse(file=_file_to_pb(file))
 
     async def RegisterFile(
         self, request: metadata_pb2.RegisterFileRequest, context: Context
     ) -> metadata_pb2.RegisterFileResponse:
+        caller().require_right(request.feed, Right.PUBLISH)
         registration = await self._service.register_file(
             _file_from_pb(request.feed, request.file),
             _metadata_from_pb(request.metadata),
             request.uploader,
-            audit_from_pb(request.audit) if request.HasField("audit") else None,
+            # Every upload made for a principal is audited (its name, never the request's).
+            audit_from_pb(request.audit)
+            if request.HasField("audit") or caller().principal is not None
+            else None,
         )
         return metadata_pb2.RegisterFileResponse(
             file=_file_to_pb(registration.file), created=registration.created
@@ -201,6 +217,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def SetReleaseYanked(
         self, request: metadata_pb2.SetReleaseYankedRequest, context: Context
     ) -> metadata_pb2.SetReleaseYankedResponse:
+        caller().require_right(request.feed, Right.YANK)
         files = await self._service.set_release_yanked(
             request.feed,
             request.project,
@@ -214,6 +231,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def SetProjectStatus(
         self, request: metadata_pb2.SetProjectStatusRequest, context: Context
     ) -> metadata_pb2.SetProjectStatusResponse:
+        caller().require_right(request.feed, Right.ADMIN)
         status = _STATUS_FROM_PB.get(request.status, ProjectStatus.ACTIVE)
         project = await self._service.set_project_status(
             request.feed,
@@ -227,6 +245,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def DeleteFile(
         self, request: metadata_pb2.DeleteFileRequest, context: Context
     ) -> metadata_pb2.DeleteFileResponse:
+        caller().require_right(request.feed, Right.YANK)
         await self._service.delete_file(
             request.feed, request.filename, audit=audit_from_pb(request.audit)
         )
@@ -237,6 +256,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def CreateApiKey(
         self, request: metadata_pb2.CreateApiKeyRequest, context: Context
     ) -> metadata_pb2.CreateApiKeyResponse:
+        caller().require_admin()
         return await self._keys.CreateApiKey(request, context)
 
     async def Authenticate(
@@ -247,6 +267,7 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def UpdateFeed(
         self, request: metadata_pb2.UpdateFeedRequest, context: Context
     ) -> metadata_pb2.UpdateFeedResponse:
+        caller().require_right(request.feed.name, Right.ADMIN)
         feed = await self._service.update_feed(
             _feed_from_pb(request.feed),
             list(request.update_mask),
@@ -257,12 +278,14 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def DeleteFeed(
         self, request: metadata_pb2.DeleteFeedRequest, context: Context
     ) -> metadata_pb2.DeleteFeedResponse:
+        caller().require_admin()
         await self._service.delete_feed(request.name, audit=audit_from_pb(request.audit))
         return metadata_pb2.DeleteFeedResponse()
 
     async def DeleteRelease(
         self, request: metadata_pb2.DeleteReleaseRequest, context: Context
     ) -> metadata_pb2.DeleteReleaseResponse:
+        caller().require_right(request.feed, Right.YANK)
         files = await self._service.delete_release(
             request.feed, request.project, request.version, audit=audit_from_pb(request.audit)
         )

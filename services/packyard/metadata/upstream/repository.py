@@ -51,6 +51,10 @@ ON CONFLICT (connector_id) DO UPDATE
 SET username = EXCLUDED.username, password = EXCLUDED.password, updated = now()
 """
 _DELETE_CREDENTIALS = "DELETE FROM connector_credentials WHERE connector_id = $1"
+_ALL_CREDENTIALS = "SELECT connector_id, username, password FROM connector_credentials FOR UPDATE"
+_REWRITE_CREDENTIALS = """
+UPDATE connector_credentials SET username = $2, password = $3 WHERE connector_id = $1
+"""
 _DELETE_CONNECTOR = "DELETE FROM connectors WHERE feed = $1 AND id = $2"
 
 _SELECT_LISTINGS = """
@@ -317,3 +321,15 @@ async def insert_backfilled(conn: asyncpg.Connection, m: BackfilledMetadata) -> 
     )
     row = await conn.fetchrow(_SELECT_ONE_BACKFILLED, m.feed, m.filename)
     return _backfilled(row) if row is not None else m
+
+
+async def all_credentials(conn: asyncpg.Connection) -> list[tuple[str, Credentials]]:
+    """Every stored credential as stored (encrypted), locked for a rewrite in this transaction."""
+    rows = await conn.fetch(_ALL_CREDENTIALS)
+    return [(r["connector_id"], Credentials(r["username"], r["password"])) for r in rows]
+
+
+async def rewrite_credentials(
+    conn: asyncpg.Connection, connector_id: str, stored: Credentials
+) -> None:
+    await conn.execute(_REWRITE_CREDENTIALS, connector_id, stored.username, stored.password)

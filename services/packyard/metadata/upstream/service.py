@@ -15,7 +15,9 @@ from packaging.utils import canonicalize_name
 from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound
 from packyard.common.settings import redact_url
 from packyard.metadata import db
+from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.upstream import repository as repo
+from packyard.metadata.upstream.credentials import CredentialSealer
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
@@ -90,10 +92,17 @@ def _nobody(feed: str, project: str) -> None:
 
 class UpstreamStore(db.PooledService):
     def __init__(
-        self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0, on_change: OnChange = _nobody
+        self,
+        pool: asyncpg.Pool,
+        *,
+        acquire_timeout: float = 5.0,
+        on_change: OnChange = _nobody,
+        secret_keys: SecretKeys | None = None,
     ) -> None:
         super().__init__(pool, acquire_timeout=acquire_timeout)
         self._changed = on_change
+        # Connector credentials are stored encrypted (credentials.py), never in the clear.
+        self._sealer = CredentialSealer(secret_keys or SecretKeys.from_setting(None))
 
     # -- connectors ----------------------------------------------------------------------
 
@@ -109,7 +118,7 @@ class UpstreamStore(db.PooledService):
                     f"Feed '{checked.feed}' already has a connector for {checked.url}"
                     f"{checked.simple_path}."
                 ) from None
-            await repo.set_credentials(conn, checked.id, checked.credentials)
+            await repo.set_credentials(conn, checked.id, self._sealer.seal(checked.credentials))
             stored = await repo.get_connector(conn, checked.feed, checked.id)
         assert stored is not None
         self._changed(checked.feed, "")
@@ -139,7 +148,7 @@ class UpstreamStore(db.PooledService):
             if "credentials" in fields:
                 creds = connector.credentials
                 keep = creds if creds is not None and creds.username else None
-                await repo.set_credentials(conn, current.id, keep)
+                await repo.set_credentials(conn, current.id, self._sealer.seal(keep))
             stored = await repo.get_connector(conn, connector.feed, connector.id)
         assert stored is not None
         self._changed(connector.feed, "")
@@ -155,7 +164,8 @@ class UpstreamStore(db.PooledService):
         async with self._connection() as conn:
             if not await repo.feed_exists(conn, feed):
                 raise NotFound(f"Feed '{feed}' not found.")
-            return await repo.list_connectors(conn, feed, with_secrets=with_secrets)
+            found = await repo.list_connectors(conn, feed, with_secrets=with_secrets)
+        return [self._sealer.open_connector(c) for c in found]
 
     # -- cache ---------------------------------------------------------------------------
 

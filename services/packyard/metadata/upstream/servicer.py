@@ -6,6 +6,9 @@ from datetime import UTC
 
 import grpc
 
+from packyard.common.errors import PermissionDenied
+from packyard.common.rights import Right
+from packyard.metadata.callers import caller
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
@@ -123,12 +126,14 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def AddConnector(
         self, request: upstream_pb2.AddConnectorRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.AddConnectorResponse:
+        caller().require_right(request.connector.feed, Right.ADMIN)
         added = await self._store.add_connector(connector_from_pb(request.connector))
         return upstream_pb2.AddConnectorResponse(connector=connector_to_pb(added))
 
     async def UpdateConnector(
         self, request: upstream_pb2.UpdateConnectorRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.UpdateConnectorResponse:
+        caller().require_right(request.connector.feed, Right.ADMIN)
         updated = await self._store.update_connector(
             connector_from_pb(request.connector), request.update_mask
         )
@@ -137,12 +142,18 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def RemoveConnector(
         self, request: upstream_pb2.RemoveConnectorRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.RemoveConnectorResponse:
+        caller().require_right(request.feed, Right.ADMIN)
         await self._store.remove_connector(request.feed, request.id)
         return upstream_pb2.RemoveConnectorResponse()
 
     async def ListConnectors(
         self, request: upstream_pb2.ListConnectorsRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.ListConnectorsResponse:
+        # Credentials go only to the connector service, which needs them upstream.
+        if request.include_credentials and not caller().service:
+            raise PermissionDenied("Only the connector service reads credentials.")
+        # The read path asks whether a feed has upstream indexes.
+        await caller().require_read(request.feed)
         found = await self._store.list_connectors(
             request.feed, with_secrets=request.include_credentials
         )
@@ -164,6 +175,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def GetCachedFile(
         self, request: upstream_pb2.GetCachedFileRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.GetCachedFileResponse:
+        await caller().require_read(request.feed)
         found = await self._store.cached_file(request.feed, request.filename)
         return upstream_pb2.GetCachedFileResponse(file=cached_to_pb(found))
 
@@ -218,12 +230,14 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.GetOriginPolicyResponse:
+        await caller().require_read(request.feed)
         policy = await self._store.policy(request.feed, request.project)
         return upstream_pb2.GetOriginPolicyResponse(policy=policy_to_pb(policy))
 
     async def SetProjectOrigin(
         self, request: upstream_pb2.SetProjectOriginRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.SetProjectOriginResponse:
+        caller().require_right(request.feed, Right.ADMIN)
         policy = await self._store.set_project_origin(
             request.feed, request.project, _SETTING[request.upstream], _SETTING[request.publish]
         )
@@ -232,6 +246,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def SetFeedOrigin(
         self, request: upstream_pb2.SetFeedOriginRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.SetFeedOriginResponse:
+        caller().require_right(request.origin.feed, Right.ADMIN)
         o = request.origin
         stored = await self._store.set_feed_origin(
             FeedOrigin(o.feed, tuple(o.reserved_prefixes), o.merge_upstream)
@@ -241,5 +256,6 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def GetFeedOrigin(
         self, request: upstream_pb2.GetFeedOriginRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.GetFeedOriginResponse:
+        caller().require_right(request.feed, Right.ADMIN)
         stored = await self._store.feed_origin(request.feed)
         return upstream_pb2.GetFeedOriginResponse(origin=_feed_origin_pb(stored))

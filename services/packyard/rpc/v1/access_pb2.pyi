@@ -95,10 +95,12 @@ class AuthenticateRequest(_message.Message):
     def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
 class AuthenticateResponse(_message.Message):
-    __slots__ = ("principal",)
+    __slots__ = ("principal", "principal_token")
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
     principal: _common_pb2.Principal
-    def __init__(self, principal: _Optional[_Union[_common_pb2.Principal, _Mapping]] = ...) -> None: ...
+    principal_token: str
+    def __init__(self, principal: _Optional[_Union[_common_pb2.Principal, _Mapping]] = ..., principal_token: _Optional[str] = ...) -> None: ...
 
 class CreateUserRequest(_message.Message):
     __slots__ = ("name", "password", "is_admin", "audit")

@@ -1,0 +1,65 @@
+"""`packyard secrets genkey | rotate`: the key that encrypts secrets at rest.
+
+Rotation: ``PACKYARD_SECRET_KEY=NEW,OLD`` on every metadata replica (restart them: both keys
+decrypt, the new one encrypts), then ``PACKYARD_SECRET_KEY=NEW,OLD PACKYARD_DATABASE_URL=…
+packyard secrets rotate`` reseals every stored secret with NEW, then ``PACKYARD_SECRET_KEY=NEW``
+everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import asyncpg
+
+from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
+from packyard.metadata.settings import load_settings
+from packyard.metadata.upstream.credentials import seal_stored
+
+log = logging.getLogger(__name__)
+
+
+def add_secrets_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    secrets = commands.add_parser(
+        "secrets", help="PACKYARD_SECRET_KEY: generate a key, re-encrypt stored secrets"
+    )
+    actions = secrets.add_subparsers(dest="secrets_action", required=True, metavar="ACTION")
+    actions.add_parser("genkey", help="print a new key for PACKYARD_SECRET_KEY")
+    actions.add_parser(
+        "rotate",
+        help="re-encrypt every stored secret with the first key of PACKYARD_SECRET_KEY "
+        "(the others still decrypt)",
+    )
+
+
+async def _rotate(database_url: str, keys: SecretKeys) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await seal_stored(conn, keys, rotate=True)
+    finally:
+        await conn.close()
+
+
+def run_secrets(args: argparse.Namespace) -> int:
+    if args.secrets_action == "genkey":
+        print(generate_key())
+        return 0
+    settings = load_settings("secrets", log)
+    if settings is None:
+        return 2
+    keys = SecretKeys.from_setting(
+        settings.secret_key.get_secret_value() if settings.secret_key else None
+    )
+    if not keys.configured:
+        print("error: PACKYARD_SECRET_KEY is not set", file=sys.stderr)
+        return 2
+    try:
+        rewritten = asyncio.run(_rotate(settings.database_url.get_secret_value(), keys))
+    except SecretKeyError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"re-encrypted {rewritten} stored secret(s) with the newest key")
+    return 0
