@@ -22,6 +22,7 @@ from packyard.gateway.clients.calls import UNAVAILABLE_MESSAGE, Client, ServerSt
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.metadata import MetadataClient
+from packyard.gateway.clients.principal import act_for
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.rpc.v1 import blob_pb2, connector_pb2, metadata_pb2
 
@@ -52,13 +53,15 @@ class FakeStub:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any, float | None]] = []
+        self.metadata: list[tuple[tuple[str, str], ...]] = []
         self.reply: Any = None
         self.error: grpc.aio.AioRpcError | None = None
         self.stream = _Stream([], None)
 
     def __getattr__(self, name: str) -> Any:
-        def start(request: Any, timeout: float | None = None) -> Any:
+        def start(request: Any, timeout: float | None = None, metadata: Any = ()) -> Any:
             self.calls.append((name, request, timeout))
+            self.metadata.append(tuple(metadata))
             if name in ("GetBlob", "FetchFile", "ListProjects"):
                 return self.stream
             return self._answer()
@@ -87,6 +90,25 @@ async def test_a_unary_call_is_the_named_rpc_with_the_gateway_timeout() -> None:
 
     assert reply.feed.name == "main"
     assert stub.calls == [("GetFeed", request, 5.0)]
+    # Outside a request that authenticated, the call is anonymous.
+    assert stub.metadata == [()]
+
+
+async def test_calls_to_the_metadata_process_act_for_the_authenticated_principal() -> None:
+    client, stub = _client(MetadataClient)
+    blob, blob_stub = _client(BlobClient)
+    stub.reply = metadata_pb2.GetFeedResponse(feed=metadata_pb2.Feed(name="main"))
+    blob_stub.reply = blob_pb2.StatBlobResponse()
+    act_for("signed-token", "10.0.0.9")
+
+    await cast(MetadataClient, client).get_feed(metadata_pb2.GetFeedRequest(name="main"))
+    await cast(BlobClient, blob).stat_blob(blob_pb2.StatBlobRequest(sha256="ab"))
+
+    assert stub.metadata == [
+        (("x-packyard-principal", "signed-token"), ("x-packyard-client-address", "10.0.0.9"))
+    ]
+    # The token stays inside the metadata process's services.
+    assert blob_stub.metadata == [()]
 
 
 @pytest.mark.parametrize(

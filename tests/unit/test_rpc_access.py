@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from packyard.common.rpc_access import ANY, RPC_ACCESS, is_allowed
+from packyard.common.rpc_access import ANY, CLIENTS, RPC_ACCESS, is_allowed
 
 from tests.fixtures.tls import IDENTITIES, all_methods
 
@@ -17,7 +17,7 @@ def test_every_method_has_a_row_and_every_row_a_method() -> None:
 
 
 def test_rows_name_only_known_identities() -> None:
-    known = {*IDENTITIES, ANY} - {"client:ci"}
+    known = {*IDENTITIES, ANY, CLIENTS} - {"client:ci"}
     for method, callers in RPC_ACCESS.items():
         assert callers and callers <= known, method
 
@@ -32,9 +32,15 @@ def test_only_the_gateway_turns_credentials_into_principals() -> None:
     assert callers("/packyard.rpc.v1.MetadataService/Authenticate") == {"gateway"}
 
 
-def test_admin_keys_are_created_by_the_gateway_and_the_operator_bootstrap_only() -> None:
+def test_keys_are_created_by_the_gateway_the_operator_bootstrap_and_internal_clients() -> None:
     assert callers("/packyard.rpc.v1.MetadataService/CreateApiKey") == {"gateway", "operator"}
-    assert callers("/packyard.rpc.v1.AccessService/CreateKey") == {"gateway", "operator"}
+    # Internal clients within their key's rights: the metadata service decides from the
+    # principal (tests/service/test_principals.py), an admin key needs a global administrator.
+    assert callers("/packyard.rpc.v1.AccessService/CreateKey") == {
+        "gateway",
+        "operator",
+        "client:ci",
+    }
 
 
 def test_only_metadata_deletes_blobs() -> None:
@@ -47,13 +53,43 @@ def test_only_the_connector_records_what_it_fetched() -> None:
     assert callers("/packyard.rpc.v1.BlobService/PutBlob") == {"gateway", "connector"}
 
 
-def test_health_is_open_to_every_identity_and_nothing_else_is() -> None:
+# What an internal client may call, always as the principal of its key (issue 11 item 3).
+CLIENT_SURFACE = {
+    f"/packyard.rpc.v1.{method}"
+    for method in (
+        "MetadataService/GetFeed",
+        "MetadataService/ListFeeds",
+        "MetadataService/ListProjects",
+        "MetadataService/GetProject",
+        "MetadataService/GetFile",
+        "MetadataService/RegisterFile",
+        "MetadataService/SetReleaseYanked",
+        "MetadataService/DeleteFile",
+        "MetadataService/DeleteRelease",
+        "AccessService/CreateKey",
+        "AccessService/ListKeys",
+        "AccessService/RevokeKey",
+        "CatalogService/Search",
+        "CatalogService/ListFeedProjects",
+        "CatalogService/GetDownloadCounts",
+        "CatalogService/ListRecentReleases",
+    )
+}
+
+
+def test_health_is_open_to_every_identity_and_clients_get_only_the_public_surface() -> None:
     for method in all_methods():
         if method.startswith("/grpc.health.v1.Health/"):
             assert callers(method) == set(IDENTITIES)
         else:
-            assert "client:ci" not in callers(method), method
+            assert ("client:ci" in callers(method)) == (method in CLIENT_SURFACE), method
             assert "blob" not in callers(method), method
+
+
+def test_every_client_name_gets_the_same_surface() -> None:
+    for method in CLIENT_SURFACE:
+        assert is_allowed("client:release-bot", method)
+    assert not is_allowed("client:release-bot", "/packyard.rpc.v1.AccessService/Authenticate")
 
 
 def test_no_identity_is_not_allowed_anything() -> None:

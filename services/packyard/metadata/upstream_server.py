@@ -36,7 +36,9 @@ async def start_upstream(
         elif await count_plaintext(conn):
             log.warning(
                 "upstream.credentials_in_clear",
-                extra={"detail": "set PACKYARD_SECRET_KEY to encrypt connector credentials"},
+                extra={
+                    "detail": "without PACKYARD_SECRET_KEY connector credentials stay in the clear"
+                },
             )
     store = UpstreamStore(
         pool,
