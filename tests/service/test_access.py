@@ -15,6 +15,7 @@ from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
 from pydantic import SecretStr
 
+from tests.fixtures.principals import TEST_ADMIN, acting_for
 from tests.fixtures.tls import service_channel, tls_settings
 
 PASSWORD = "s3cret-passw0rd"
@@ -281,7 +282,13 @@ async def test_audit_log_of_changes(stubs: Stubs) -> None:
         access_pb2.CreateUserRequest(name="erin", password=PASSWORD, audit=WHO)
     )
     key = await stubs.access.CreateKey(access_pb2.CreateKeyRequest(name="k", audit=WHO))
-    await stubs.access.RevokeKey(access_pb2.RevokeKeyRequest(prefix=key.info.prefix, audit=WHO))
+    # The actor is the principal the gateway's call acts for; the request's AuditContext (WHO
+    # claims "root" everywhere) is ignored.
+    root = common_pb2.Principal(name="root", key_prefix="ROOTPREFIX00", is_admin=True)
+    await stubs.access.RevokeKey(
+        access_pb2.RevokeKeyRequest(prefix=key.info.prefix, audit=WHO),
+        metadata=acting_for(root, "10.0.0.7"),
+    )
     await stubs.metadata.UpdateFeed(
         metadata_pb2.UpdateFeedRequest(
             feed=metadata_pb2.Feed(name="team", anonymous_read=True),
@@ -298,6 +305,8 @@ async def test_audit_log_of_changes(stubs: Stubs) -> None:
         "root", "ROOTPREFIX00", "10.0.0.7",
     )  # fmt: skip
     assert revoked.target == key.info.prefix and revoked.HasField("time")
+    created = events[2]
+    assert (created.actor, created.actor_key, created.client_address) == (TEST_ADMIN.name, "", "")
     assert all(PASSWORD not in str(e) and key.key not in str(e) for e in events)
 
     team = await stubs.access.ListAuditEvents(access_pb2.ListAuditEventsRequest(feed="team"))

@@ -7,6 +7,7 @@ import logging
 import asyncpg
 import grpc
 
+from packyard.common.errors import Unavailable
 from packyard.metadata import db
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
@@ -18,16 +19,9 @@ from packyard.rpc.v1 import upstream_pb2_grpc
 log = logging.getLogger(__name__)
 
 
-async def start_upstream(
-    server: grpc.aio.Server,
-    pool: asyncpg.Pool,
-    settings: MetadataSettings,
-    on_change: OnChange,
-    secret_keys: SecretKeys,
-) -> str:
-    """Register UpstreamService on ``server``; returns the service name for health reporting.
-    ``on_change`` is told, after each commit, which pages changed. Credentials stored before
-    encryption existed are sealed here, on the first start with a key."""
+async def _seal_legacy_credentials(
+    pool: asyncpg.Pool, settings: MetadataSettings, secret_keys: SecretKeys
+) -> None:
     async with db.connection(pool, settings.db_connect_timeout) as conn:
         if secret_keys.configured:
             sealed = await seal_stored(conn, secret_keys, rotate=False)
@@ -40,6 +34,24 @@ async def start_upstream(
                     "detail": "without PACKYARD_SECRET_KEY connector credentials stay in the clear"
                 },
             )
+
+
+async def start_upstream(
+    server: grpc.aio.Server,
+    pool: asyncpg.Pool,
+    settings: MetadataSettings,
+    on_change: OnChange,
+    secret_keys: SecretKeys,
+) -> str:
+    """Register UpstreamService on ``server``; returns the service name for health reporting.
+    ``on_change`` is told, after each commit, which pages changed. Credentials stored before
+    encryption existed are sealed here, on the first start with a key."""
+    try:
+        await _seal_legacy_credentials(pool, settings, secret_keys)
+    except Unavailable:
+        # The service starts without its database (it answers UNAVAILABLE until it is back);
+        # legacy rows are then sealed on the next start.
+        log.warning("upstream.credentials_not_sealed", extra={"detail": "database unavailable"})
     store = UpstreamStore(
         pool,
         acquire_timeout=settings.db_connect_timeout,
