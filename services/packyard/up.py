@@ -29,6 +29,7 @@ from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
 from packyard.engines.ports import free_port, port_is_free
 from packyard.engines.process import EngineProcess
 from packyard.engines.secret_files import private_dir
+from packyard.metadata.secret_keys import generate_key as generate_secret_key
 
 DEFAULT_DATA_DIR = "./packyard-data"
 DEFAULT_BUCKET = "packyard"
@@ -106,6 +107,20 @@ class Stack:
     @property
     def admin_key_path(self) -> Path:
         return self.data_dir / "admin-key"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret-key"
+
+    def secret_key(self) -> str:
+        """PACKYARD_SECRET_KEY for metadata: the environment's, else DATA_DIR/secret-key (made
+        on first start, 0600). It seals connector credentials, so it is never replaced."""
+        given = self.env.get("PACKYARD_SECRET_KEY")
+        if given:
+            return given
+        if not self.secret_key_path.exists():
+            _write_secret(self.secret_key_path, generate_secret_key())
+        return self.secret_key_path.read_text().strip()
 
     @property
     def tls_dir(self) -> Path:
@@ -289,6 +304,8 @@ class Stack:
             child_env["PACKYARD_LISTEN_ADDR"] = self._grpc_addr(name)
         # Each service presents its own identity.
         child_env.update(self._tls[name].env())
+        if name == "metadata":
+            child_env["PACKYARD_SECRET_KEY"] = self.secret_key()
         if name in self._nats_passwords:
             child_env["PACKYARD_NATS_USER"] = name
             child_env["PACKYARD_NATS_PASSWORD"] = self._nats_passwords[name]
