@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from packyard.engines.errors import EngineError
+from packyard.engines.pidfile import remove_stale_pid_file
 from packyard.engines.process import EngineProcess
 
 # Unix socket paths are limited to 108 bytes (sun_path) including the terminating NUL.
@@ -97,6 +98,8 @@ class PostgresEngine:
             user = _prepare_as_root([self.pgdata, self.socket_dir], bin_dir)
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb(bin_dir, user)
+        # A killed predecessor's lock file would block this start (see pidfile).
+        remove_stale_pid_file(self.pgdata)
         argv = [
             str(bin_dir / "postgres"),
             "-D", str(self.pgdata),
@@ -128,6 +131,8 @@ class PostgresEngine:
             self._process.stop(timeout)
 
     def _choose_socket_dir(self) -> Path:
+        if self.socket_dir is not None:
+            return self.socket_dir  # a restart keeps the address the services know
         preferred = self.data_dir / "run"
         if len(str(preferred / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
             preferred.mkdir(exist_ok=True)
