@@ -50,6 +50,11 @@ consumer_lag = _meter.create_gauge(
     unit="{message}",
     description="Messages a JetStream consumer has not yet processed.",
 )
+dependency_up = _meter.create_gauge(
+    "packyard.dependency.up",
+    unit="1",
+    description="1 while a dependency answers (as last checked by a health probe), else 0.",
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -76,6 +81,11 @@ def record_upstream_fetch(seconds: float, outcome: str, upstream: str = "") -> N
 
 def record_consumer_lag(consumer: str, pending: int) -> None:
     consumer_lag.set(pending, {"consumer": consumer})
+
+
+def record_dependency(service: str, dependency: str, up: bool) -> None:
+    """``service`` saw ``dependency`` (a service or an engine) answer or not."""
+    dependency_up.set(1 if up else 0, {"service": service, "dependency": dependency})
 
 
 # -- gRPC ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """`packyard gateway` / `python -m packyard.gateway`: serve HTTP until SIGTERM.
 
-uvicorn stops accepting on SIGTERM and lets in-flight requests finish.
+uvicorn stops accepting on SIGTERM and lets in-flight requests finish. Its timeouts and
+bounds come from the settings (server_limits.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import uvicorn
 from packyard.common.logging import setup_logging
 from packyard.common.telemetry import setup_telemetry
 from packyard.gateway.app import create_app
+from packyard.gateway.server_limits import uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -25,6 +27,7 @@ def main() -> int:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace),
         proxy_headers=False,
+        **uvicorn_options(settings),
     )
     return 0
 
