@@ -11,7 +11,7 @@ import uvicorn
 from packyard.common.logging import setup_logging
 from packyard.common.telemetry import setup_telemetry
 from packyard.gateway.app import create_app
-from packyard.gateway.server_limits import uvicorn_options
+from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -19,8 +19,15 @@ def main() -> int:
     settings = GatewaySettings()
     setup_logging("gateway", settings.log_level, settings.log_format)
     setup_telemetry("gateway")
-    uvicorn.run(
+    # Outermost, outside the application's own error handling (see RequestLimits).
+    app = RequestLimits(
         create_app(settings),
+        body_timeout=settings.body_timeout,
+        min_body_rate=settings.min_body_rate,
+        max_uploads=settings.max_uploads,
+    )
+    uvicorn.run(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -30,7 +30,6 @@ from packyard.gateway.routes import (
     ui,
     upload,
 )
-from packyard.gateway.server_limits import RequestLimits
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -96,11 +95,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    app.add_middleware(
-        RequestLimits,
-        body_timeout=settings.body_timeout,
-        min_body_rate=settings.min_body_rate,
-        max_uploads=settings.max_uploads,
-    )
     instrument_fastapi(app)
     return app

@@ -5,8 +5,8 @@
   timeout, so ``TimedH11Protocol`` adds it to its h11 protocol.
 - A request body must keep coming: each piece within ``body_timeout`` seconds, and once
   ``body_timeout`` seconds have passed, at ``min_body_rate`` bytes per second on average.
-  ``RequestLimits`` raises ``RequestTimeout`` from ``receive()``; the route's own cleanup
-  removes an upload's spool file and the error handler answers ``408`` with the reason.
+  Else ``RequestLimits`` answers ``408`` with the reason, and the route's own cleanup
+  removes an upload's spool file.
 - At most ``max_uploads`` uploads run at once per gateway; one more gets ``503`` at once.
 - Keep-alive idle time and concurrent connections are uvicorn's own settings
   (``uvicorn_options``).
@@ -19,23 +19,14 @@ import re
 import time
 from typing import Any
 
-import grpc
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from packyard.common.errors import PackyardError
 from packyard.common.metrics import ASGIApp, Message, Receive, Scope, Send
 from packyard.gateway.settings import GatewaySettings
 
 _UPLOAD_PATH = re.compile(r"^/pypi/[^/]+/legacy/?$")
 _HEADERS_TOO_SLOW = b"Request headers not received in time.\n"
-
-
-class RequestTimeout(PackyardError):
-    """The client sent its request body too slowly."""
-
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
-    http_status = 408
 
 
 class TimedH11Protocol(H11Protocol):
@@ -97,7 +88,12 @@ def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
 
 
 class RequestLimits:
-    """Pure ASGI middleware: body read deadlines and the bound on concurrent uploads."""
+    """Pure ASGI middleware, outermost: body read deadlines and the bound on uploads.
+
+    A body that is too slow looks like a client disconnect to the application (so an
+    upload's cleanup runs and removes its spool file); whatever the application then tries
+    to answer is dropped, and this middleware answers ``408`` with the reason instead.
+    """
 
     def __init__(
         self,
@@ -117,59 +113,83 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        timed = self._timed(receive) if self.body_timeout > 0 else receive
-        if scope["method"] != "POST" or not _UPLOAD_PATH.match(scope["path"]):
-            await self.app(scope, timed, send)
+        upload = scope["method"] == "POST" and bool(_UPLOAD_PATH.match(scope["path"]))
+        if upload and self.max_uploads and self._uploads >= self.max_uploads:
+            await _send_text(send, 503, "Too many uploads in progress, try again shortly.")
             return
-        if self.max_uploads and self._uploads >= self.max_uploads:
-            await _refuse_busy(send)
-            return
-        self._uploads += 1
+        self._uploads += upload
         try:
-            await self.app(scope, timed, send)
+            if self.body_timeout > 0:
+                await _BodyDeadline(self.body_timeout, self.min_body_rate).run(
+                    self.app, scope, receive, send
+                )
+            else:
+                await self.app(scope, receive, send)
         finally:
-            self._uploads -= 1
+            self._uploads -= upload
 
-    def _timed(self, receive: Receive) -> Receive:
-        started = time.monotonic()
-        received = 0
 
+class _BodyDeadline:
+    """One request under the body deadlines."""
+
+    def __init__(self, timeout: float, min_rate: float) -> None:
+        self.timeout = timeout
+        self.min_rate = min_rate
+        self.started = time.monotonic()
+        self.received = 0
+        self.timed_out = ""
+        self.response_started = False
+
+    async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         async def timed_receive() -> Message:
-            nonlocal received
+            if self.timed_out:
+                return {"type": "http.disconnect"}
             try:
-                message = await asyncio.wait_for(receive(), self.body_timeout)
+                message = await asyncio.wait_for(receive(), self.timeout)
             except TimeoutError:
-                raise RequestTimeout(
-                    f"Request body not received in time (nothing for {self.body_timeout:g} s)."
-                ) from None
+                return self._expire(f"Request body not received in time ({self.timeout:g} s).")
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                elapsed = time.monotonic() - started
+                self.received += len(message.get("body", b""))
+                elapsed = time.monotonic() - self.started
                 if (
                     message.get("more_body", False)
-                    and elapsed > self.body_timeout
-                    and received < self.min_body_rate * elapsed
+                    and elapsed > self.timeout
+                    and self.received < self.min_rate * elapsed
                 ):
-                    raise RequestTimeout(
-                        f"Request body arrives too slowly (under {self.min_body_rate:g} bytes/s)."
+                    return self._expire(
+                        f"Request body arrives too slowly (under {self.min_rate:g} bytes/s)."
                     )
             return message
 
-        return timed_receive
+        async def guarded_send(message: Message) -> None:
+            if self.timed_out:
+                return  # the application's answer to a "disconnect" we made up
+            if message["type"] == "http.response.start":
+                self.response_started = True
+            await send(message)
+
+        try:
+            await app(scope, timed_receive, guarded_send)
+        except Exception:
+            if not self.timed_out:
+                raise
+        if self.timed_out and not self.response_started:
+            await _send_text(send, 408, self.timed_out)
+
+    def _expire(self, reason: str) -> Message:
+        self.timed_out = reason
+        return {"type": "http.disconnect"}
 
 
-async def _refuse_busy(send: Send) -> None:
-    body = b"Too many uploads in progress, try again shortly.\n"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"5"),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+async def _send_text(send: Send, status: int, message: str) -> None:
+    body = (message + "\n").encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        # The rest of the request was not read: this connection cannot carry another.
+        (b"connection", b"close"),
+    ]
+    if status == 503:
+        headers.append((b"retry-after", b"5"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
