@@ -9,15 +9,12 @@ itself degraded instead of leaving every pod's Service at once.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from packyard.common.grpc import check_health
 from packyard.common.metrics import record_dependency
 
 CORE = ("metadata", "blob")
-HEALTH_DEADLINE = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,15 +47,6 @@ def assess(up: dict[str, bool], *, events_connected: bool, verbose: bool) -> Rea
 
 def _state(name: str, ok: bool) -> dict[str, Any]:
     return {"state": "up" if ok else "down", "core": name in CORE}
-
-
-async def check_dependencies(addrs: dict[str, str]) -> dict[str, bool]:
-    """Ask every service's grpc.health.v1 at once; a slow one counts as down."""
-    names = list(addrs)
-    results = await asyncio.gather(
-        *(check_health(addrs[name], deadline=HEALTH_DEADLINE) for name in names)
-    )
-    return dict(zip(names, results, strict=True))
 
 
 def record(up: dict[str, bool], events_connected: bool) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg
 
+from packyard.common.dependency_health import Dependency, DependencyHealth
 from packyard.common.grpc import (
     new_server,
     start_server,
@@ -96,6 +97,10 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             server, settings.listen_addr, [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream]
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
+        # Without PostgreSQL nothing can be answered: NOT_SERVING until it is back.
+        database = DependencyHealth("metadata", health, [Dependency("postgres", _ping(pool))])
+        database.start()
+        stack.push_async_callback(database.stop)
         log.info(
             "metadata.serving",
             extra={
@@ -105,6 +110,14 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             },
         )
         yield port
+
+
+def _ping(pool: asyncpg.Pool) -> Callable[[], Awaitable[object]]:
+    async def ping() -> object:
+        async with pool.acquire(timeout=1.0) as conn:
+            return await conn.fetchval("SELECT 1", timeout=1.0)
+
+    return ping
 
 
 async def ensure_admin_key(metadata: MetadataService, key: str) -> None:

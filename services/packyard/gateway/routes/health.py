@@ -18,7 +18,8 @@ async def healthz() -> JSONResponse:
 
 @router.get("/readyz", include_in_schema=False)
 async def readyz(request: Request, backends: BackendsDep) -> JSONResponse:
-    up = await readiness.check_dependencies(backends.addrs)
+    down = await backends.unhealthy()
+    up = {name: name not in down for name in backends.addrs}
     connected = bool(request.state.changes.connected)
     readiness.record(up, connected)
     answer = readiness.assess(
