@@ -131,13 +131,16 @@ class Supervisor:
     async def _restart(self, state: PartState) -> None:
         name = state.name
         try:
+            state.state, state.pid, state.started_at = RESTARTING, None, None
+            self.write_status()
             while True:
-                state.state, state.pid, state.started_at = RESTARTING, None, None
-                self.write_status()
+                # While waiting after a failed attempt the part shows as "failed".
                 delay = restart_delay(state.failures, self.initial_delay, self.max_delay)
                 state.failures += 1
                 await asyncio.sleep(delay)
+                state.state = RESTARTING
                 state.restarts += 1
+                self.write_status()
                 try:
                     await self.parts.restart_part(name)
                 except asyncio.CancelledError:
