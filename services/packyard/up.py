@@ -39,7 +39,7 @@ _LOG_TAIL_LINES = 15
 # Stopping: every child gets SIGTERM (PostgreSQL SIGINT) at once and this long to exit before
 # SIGKILL. Everything acknowledged is already durable (PostgreSQL's WAL, SeaweedFS's files),
 # so a short grace loses nothing, and Ctrl-C takes at most about two seconds.
-STOP_GRACE = 1.5
+STOP_GRACE = 1.0
 
 
 class StackError(RuntimeError):

@@ -1,9 +1,10 @@
 """Fault drills: SIGKILL each part of a running `packyard up` under load; it heals itself.
 
-One `packyard up` serves all drills, one fault at a time. For each: the stack serves again
-within 10 s, every upload that got 200 is intact, and what failed meanwhile failed with 503
-and a reason (never 500, never a dropped connection: the gateway itself lives). Then a
-SIGKILL of `up` takes every child with it, and Ctrl-C stops a stack within 3 s.
+One `packyard up` serves all drills, services and engines alike, one fault at a time. For
+each: the stack serves again within 10 s, every upload that got 200 is intact, and what
+failed meanwhile failed with 503 and a reason (never 500, never a dropped connection: the
+gateway itself lives). Then a SIGKILL of `up` takes every child with it, and Ctrl-C stops a
+stack within 3 s.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tests.fixtures.drill import (
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(240)]
 
-FAULTS = ["connector", "blob", "metadata", "nats", "postgres"]
+FAULTS = ["connector", "blob", "metadata", "nats", "postgres", "s3"]
 _rows: list[DrillRow] = []
 
 
