@@ -3,7 +3,7 @@
 Engines without a configured PACKYARD_* URL start embedded, migrations run, the four
 services start as child processes, and the first start creates the feed `main` and an
 admin API key. Once ready, a supervisor restarts any part that dies (see supervisor.py).
-Ctrl-C or SIGTERM stops the services, then the engines, each by its PID, within seconds.
+Ctrl-C or SIGTERM stops services and engines together, each by its PID, within seconds.
 `Stack` is the same machinery for end-to-end tests.
 """
 
@@ -146,9 +146,14 @@ class Stack:
         for child in children:
             child.wait_stopped(timeout=max(0.0, deadline - time.monotonic()))
         # An engine may still be starting in a worker thread (start interrupted, or a
-        # restart): stopping its process made it fail fast; stop whatever it started since.
-        wait_futures(self._engine_futures)
-        self._engine_futures.clear()
+        # restart): stopping its process makes it fail fast, but it may not have spawned
+        # one yet. Stop again after a moment, then once more when every start has ended.
+        starting, self._engine_futures = self._engine_futures, []
+        if starting:
+            wait_futures(starting, timeout=grace)
+            for engine in engines:
+                engine.stop(0.5)
+            wait_futures(starting)
         for engine in engines:
             engine.stop(0.5)
         if self._lock_file is not None:
@@ -208,7 +213,8 @@ class Stack:
         try:
             await asyncio.wrap_future(future)
         finally:
-            self._engine_futures.remove(future)
+            if future in self._engine_futures:  # stop() may have taken the list over
+                self._engine_futures.remove(future)
 
     # -- start ------------------------------------------------------------------------
 
