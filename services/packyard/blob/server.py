@@ -34,8 +34,8 @@ async def running_server(
     port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME])
     # Without S3 nothing can be stored or served: NOT_SERVING until it answers again.
     dependencies = DependencyHealth("blob", health, [Dependency("s3", store.ping)])
-    dependencies.start()
     try:
+        await dependencies.start()
         yield port
     finally:
         await dependencies.stop()

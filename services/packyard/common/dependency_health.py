@@ -55,7 +55,9 @@ class DependencyHealth:
         self._serving = True
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Check once (so every entry exists when the server is up), then keep checking."""
+        await self.check()
         self._task = asyncio.create_task(self._run(), name=f"{self.service}-dependency-health")
 
     async def stop(self) -> None:
@@ -85,8 +87,8 @@ class DependencyHealth:
 
     async def _run(self) -> None:
         while True:
-            await self.check()
             await asyncio.sleep(self.interval)
+            await self.check()
 
     async def _answers(self, dependency: Dependency) -> bool:
         try:

@@ -99,7 +99,7 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
         # Without PostgreSQL nothing can be answered: NOT_SERVING until it is back.
         database = DependencyHealth("metadata", health, [Dependency("postgres", _ping(pool))])
-        database.start()
+        await database.start()
         stack.push_async_callback(database.stop)
         log.info(
             "metadata.serving",
