@@ -208,6 +208,22 @@ async def test_without_a_key_only_anonymous_reads_pass(client: grpc.aio.Channel)
     assert await _code(wrong) == grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_a_feed_made_public_is_readable_at_once(
+    world: World, client: grpc.aio.Channel
+) -> None:
+    meta = metadata_pb2_grpc.MetadataServiceStub(client)
+    public = meta.GetProject(metadata_pb2.GetProjectRequest(feed="public", project="demo"))
+    assert await _code(public) == grpc.StatusCode.NOT_FOUND  # which feeds are public: known
+    async with grpc.aio.secure_channel(world.addr, _credentials("operator")) as channel:
+        await metadata_pb2_grpc.MetadataServiceStub(channel).CreateFeed(
+            metadata_pb2.CreateFeedRequest(
+                feed=metadata_pb2.Feed(name="fresh", anonymous_read=True)
+            )
+        )
+    fresh = meta.GetProject(metadata_pb2.GetProjectRequest(feed="fresh", project="demo"))
+    assert await _code(fresh) == grpc.StatusCode.NOT_FOUND
+
+
 async def test_the_audit_actor_is_the_keys_name_whatever_the_request_says(
     world: World, client: grpc.aio.Channel, gateway: grpc.aio.Channel
 ) -> None:

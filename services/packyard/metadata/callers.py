@@ -44,25 +44,23 @@ _RIGHT_NAMES = {
 
 
 class FeedVisibility:
-    """Which feeds anyone may read, cached for ``VISIBILITY_TTL`` (one query a second at most,
-    not one per anonymous read)."""
+    """Whether anyone may read a feed. A "yes" is reused for ``VISIBILITY_TTL`` (anonymous
+    reads of public feeds, the hot path, cost no query); a "no" is always asked again, so a feed
+    just created or opened is readable at once and only making one private waits the bound."""
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
         self._cached: tuple[float, frozenset[str]] | None = None
 
-    async def anonymous(self) -> frozenset[str]:
+    async def is_public(self, feed: str) -> bool:
         now = time.monotonic()
-        if self._cached is not None and self._cached[0] > now:
-            return self._cached[1]
+        if self._cached is not None and self._cached[0] > now and feed in self._cached[1]:
+            return True
         async with db.connection(self._pool, self._acquire_timeout) as conn:
             names = await anonymous_feeds(conn)
         self._cached = (now + VISIBILITY_TTL, names)
-        return names
-
-    def forget(self) -> None:
-        self._cached = None
+        return feed in names
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,8 @@ class Caller:
     async def may_read(self, feed: str) -> bool:
         if self.service or has_right(self.principal, feed, Right.READ):
             return True
-        public = await self.visibility.anonymous() if self.visibility is not None else frozenset()
-        return can_read_feed(self.principal, feed, anonymous_read=feed in public)
+        public = self.visibility is not None and await self.visibility.is_public(feed)
+        return can_read_feed(self.principal, feed, anonymous_read=public)
 
     async def require_read(self, feed: str) -> None:
         """Read right on the feed, or the feed is anonymous-readable."""
