@@ -23,7 +23,13 @@ from packyard.up import Stack, StackError
 
 _SOURCE_ROOT = str(Path(packyard.__file__).resolve().parent.parent)
 # Every engine embedded, whatever the outer environment points at.
-_EMBEDDED = {"PACKYARD_DATABASE_URL": "", "PACKYARD_NATS_URL": "", "PACKYARD_S3_ENDPOINT": ""}
+# As a newcomer runs it: embedded engines, and `up` makes its own PACKYARD_SECRET_KEY.
+_EMBEDDED = {
+    "PACKYARD_DATABASE_URL": "",
+    "PACKYARD_NATS_URL": "",
+    "PACKYARD_S3_ENDPOINT": "",
+    "PACKYARD_SECRET_KEY": "",
+}
 
 
 def _gone(pid: int) -> bool:
@@ -96,6 +102,9 @@ async def _restart_keeps_data_and_admin_key(data_dir: Path) -> None:
         )
         await asyncio.to_thread(s3.put_object, "packyard", "restart-check", io.BytesIO(b"kept"), 4)
         tls_material = {p.name: p.read_bytes() for p in first.tls_dir.iterdir()}
+        # The key that seals connector credentials: made once, private, never replaced.
+        secret_key = first.secret_key_path.read_text()
+        assert stat.S_IMODE(first.secret_key_path.stat().st_mode) == 0o600
         pids = first.pids()
         assert set(pids) == {
             "postgres", "nats", "s3", "metadata", "blob", "connector", "gateway",
@@ -111,6 +120,7 @@ async def _restart_keeps_data_and_admin_key(data_dir: Path) -> None:
         assert not second.admin_key_created
         # The CA and the certificates are reused, not made again.
         assert {p.name: p.read_bytes() for p in second.tls_dir.iterdir()} == tls_material
+        assert second.secret_key_path.read_text() == secret_key
         async with httpx.AsyncClient() as client:
             # Only the first start creates `main`: seeing it now proves PostgreSQL kept it.
             assert (await client.get(second.index_url("main"))).status_code == 200
