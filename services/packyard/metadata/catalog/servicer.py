@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
+from packyard.common.pb_fields import to_pb
 from packyard.metadata.catalog.models import (
     CatalogProject,
     FeedStats,
@@ -12,7 +13,7 @@ from packyard.metadata.catalog.models import (
     ReleaseEntry,
 )
 from packyard.metadata.catalog.service import CatalogService
-from packyard.metadata.pb_common import STATUS_TO_PB, timestamp_to_pb
+from packyard.metadata.pb_common import STATUS_TO_PB
 from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
 
 CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
@@ -28,38 +29,15 @@ Context = grpc.aio.ServicerContext
 
 
 def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
-    return catalog_pb2.CatalogProject(
-        feed=project.feed,
-        name=project.name,
-        display_name=project.display_name,
-        latest_version=project.latest_version,
-        summary=project.summary,
-        last_upload=timestamp_to_pb(project.last_upload),
-        downloads=project.downloads,
-        status=STATUS_TO_PB[project.status],
-        score=project.score,
-    )
+    return to_pb(catalog_pb2.CatalogProject, project, status=STATUS_TO_PB[project.status])
 
 
 def _stats_to_pb(stats: FeedStats) -> catalog_pb2.FeedStats:
-    return catalog_pb2.FeedStats(
-        feed=stats.feed,
-        projects=stats.projects,
-        downloads=stats.downloads,
-        last_upload=timestamp_to_pb(stats.last_upload),
-    )
+    return to_pb(catalog_pb2.FeedStats, stats)
 
 
 def _release_to_pb(entry: ReleaseEntry) -> catalog_pb2.ReleaseEntry:
-    return catalog_pb2.ReleaseEntry(
-        feed=entry.feed,
-        project=entry.project,
-        display_name=entry.display_name,
-        version=entry.version,
-        summary=entry.summary,
-        uploaded=timestamp_to_pb(entry.uploaded),
-        author=entry.author,
-    )
+    return to_pb(catalog_pb2.ReleaseEntry, entry)
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
