@@ -11,10 +11,8 @@ from packyard.common.errors import InvalidArgument
 from packyard.common.pb_fields import to_pb
 from packyard.metadata.access.models import (
     ApiKeyInfo,
-    AuditEvent,
     NewKey,
     Permission,
-    Principal,
     Right,
     User,
 )
@@ -58,10 +56,6 @@ def _permission_from_pb(pb: access_pb2.Permission) -> Permission:
     return Permission(pb.subject, pb.feed, _right_from_pb(pb.right))
 
 
-def _event_to_pb(event: AuditEvent) -> access_pb2.AuditEvent:
-    return to_pb(access_pb2.AuditEvent, event)
-
-
 def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
     grants = []
     for grant in pb.permissions:
@@ -76,10 +70,6 @@ def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
         expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
         key=pb.key,
     )
-
-
-def _principal_to_pb(principal: Principal) -> common_pb2.Principal:
-    return to_pb(common_pb2.Principal, principal)
 
 
 def _legacy_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewKey:
@@ -200,7 +190,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             before_id=request.before_id,
             limit=request.limit,
         )
-        return access_pb2.ListAuditEventsResponse(events=[_event_to_pb(e) for e in events])
+        return access_pb2.ListAuditEventsResponse(
+            events=[to_pb(access_pb2.AuditEvent, e) for e in events]
+        )
 
     # MetadataService's deprecated CreateApiKey and Authenticate (access.interface).
 
@@ -218,4 +210,4 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.AuthenticateRequest, context: Context
     ) -> access_pb2.AuthenticateResponse:
         principal = await self._service.authenticate(request.username, request.password)
-        return access_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+        return access_pb2.AuthenticateResponse(principal=to_pb(common_pb2.Principal, principal))

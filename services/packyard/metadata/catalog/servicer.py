@@ -8,9 +8,7 @@ import grpc
 from packyard.common.pb_fields import to_pb
 from packyard.metadata.catalog.models import (
     CatalogProject,
-    FeedStats,
     ProjectOrder,
-    ReleaseEntry,
 )
 from packyard.metadata.catalog.service import CatalogService
 from packyard.metadata.pb_common import STATUS_TO_PB
@@ -30,14 +28,6 @@ Context = grpc.aio.ServicerContext
 
 def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
     return to_pb(catalog_pb2.CatalogProject, project, status=STATUS_TO_PB[project.status])
-
-
-def _stats_to_pb(stats: FeedStats) -> catalog_pb2.FeedStats:
-    return to_pb(catalog_pb2.FeedStats, stats)
-
-
-def _release_to_pb(entry: ReleaseEntry) -> catalog_pb2.ReleaseEntry:
-    return to_pb(catalog_pb2.ReleaseEntry, entry)
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
@@ -67,7 +57,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.GetFeedStatsRequest, context: Context
     ) -> catalog_pb2.GetFeedStatsResponse:
         stats = await self._service.feed_stats(list(request.feeds))
-        return catalog_pb2.GetFeedStatsResponse(stats=[_stats_to_pb(s) for s in stats])
+        return catalog_pb2.GetFeedStatsResponse(
+            stats=[to_pb(catalog_pb2.FeedStats, s) for s in stats]
+        )
 
     async def RecordDownloads(
         self, request: catalog_pb2.RecordDownloadsRequest, context: Context
@@ -87,7 +79,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.ListRecentReleasesRequest, context: Context
     ) -> catalog_pb2.ListRecentReleasesResponse:
         entries = await self._service.recent_releases(request.feed, request.project, request.limit)
-        return catalog_pb2.ListRecentReleasesResponse(releases=[_release_to_pb(e) for e in entries])
+        return catalog_pb2.ListRecentReleasesResponse(
+            releases=[to_pb(catalog_pb2.ReleaseEntry, e) for e in entries]
+        )
 
 
 def add_catalog_service(server: grpc.aio.Server, pool: asyncpg.Pool, acquire_timeout: float) -> str:
