@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from packyard.common.errors import Unauthenticated
+from packyard.common.pb_fields import to_pb
 from packyard.common.rpc_access import CLIENT_PREFIX, CONNECTOR, GATEWAY, METADATA, OPERATOR
 from packyard.metadata.access import principal_token
 from packyard.metadata.access.models import Principal
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.callers import Caller, FeedVisibility
-from packyard.metadata.pb_common import timestamp_to_pb
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.rpc.v1 import common_pb2
 
@@ -29,17 +29,7 @@ _OPERATOR = common_pb2.Principal(name=OPERATOR, is_admin=True)
 
 
 def principal_to_pb(principal: Principal) -> common_pb2.Principal:
-    return common_pb2.Principal(
-        name=principal.name,
-        is_admin=principal.is_admin,
-        publish_feeds=principal.publish_feeds,
-        read_feeds=principal.read_feeds,
-        yank_feeds=principal.yank_feeds,
-        admin_feeds=principal.admin_feeds,
-        user=principal.user,
-        key_prefix=principal.key_prefix,
-        key_expires=timestamp_to_pb(principal.key_expires),
-    )
+    return to_pb(common_pb2.Principal, principal)
 
 
 class PrincipalResolver:

@@ -9,9 +9,9 @@ import grpc
 
 from packyard.common import rights
 from packyard.common.errors import InvalidArgument, NotFound, PermissionDenied
+from packyard.common.pb_fields import to_pb
 from packyard.metadata.access.models import (
     ApiKeyInfo,
-    AuditEvent,
     NewKey,
     Permission,
     Right,
@@ -20,7 +20,7 @@ from packyard.metadata.access.models import (
 from packyard.metadata.access.principals import PrincipalResolver, principal_to_pb
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.callers import caller
-from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb, timestamp_to_pb
+from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
@@ -36,24 +36,11 @@ def _right_from_pb(value: int) -> Right:
 
 
 def _user_to_pb(user: User) -> access_pb2.User:
-    return access_pb2.User(
-        name=user.name,
-        is_admin=user.is_admin,
-        disabled=user.disabled,
-        created=timestamp_to_pb(user.created),
-    )
+    return to_pb(access_pb2.User, user)
 
 
 def _key_to_pb(key: ApiKeyInfo) -> access_pb2.ApiKey:
-    return access_pb2.ApiKey(
-        prefix=key.prefix,
-        name=key.name,
-        owner=key.owner,
-        is_admin=key.is_admin,
-        created=timestamp_to_pb(key.created),
-        expires=timestamp_to_pb(key.expires),
-        revoked=timestamp_to_pb(key.revoked),
-    )
+    return to_pb(access_pb2.ApiKey, key)
 
 
 def _permission_to_pb(permission: Permission) -> access_pb2.Permission:
@@ -70,20 +57,6 @@ def _permission_from_pb(pb: access_pb2.Permission) -> Permission:
     if not pb.subject:
         raise InvalidArgument("A permission needs a subject: a user name or key:<prefix>.")
     return Permission(pb.subject, pb.feed, _right_from_pb(pb.right))
-
-
-def _event_to_pb(event: AuditEvent) -> access_pb2.AuditEvent:
-    return access_pb2.AuditEvent(
-        id=event.id,
-        time=timestamp_to_pb(event.time),
-        actor=event.actor,
-        actor_key=event.actor_key,
-        client_address=event.client_address,
-        action=event.action,
-        feed=event.feed,
-        target=event.target,
-        detail=event.detail,
-    )
 
 
 def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
@@ -296,7 +269,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             before_id=request.before_id,
             limit=request.limit,
         )
-        return access_pb2.ListAuditEventsResponse(events=[_event_to_pb(e) for e in events])
+        return access_pb2.ListAuditEventsResponse(
+            events=[to_pb(access_pb2.AuditEvent, e) for e in events]
+        )
 
     # MetadataService's deprecated CreateApiKey and Authenticate (access.interface).
 
