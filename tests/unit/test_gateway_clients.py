@@ -3,6 +3,7 @@ the domain error (and so the HTTP status) its gRPC status stands for."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -24,7 +25,8 @@ from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.metadata import MetadataClient
 from packyard.gateway.clients.principal import act_for
 from packyard.gateway.clients.upstream import UpstreamClient
-from packyard.rpc.v1 import blob_pb2, connector_pb2, metadata_pb2
+from packyard.gateway.downloads import DownloadCounter
+from packyard.rpc.v1 import blob_pb2, catalog_pb2, connector_pb2, metadata_pb2
 
 
 def _failed(code: grpc.StatusCode, details: str) -> grpc.aio.AioRpcError:
@@ -196,3 +198,18 @@ def test_every_declared_call_is_an_rpc_of_its_service(client: type[Client]) -> N
     assert declared
     for call in declared:
         assert callable(getattr(servicer, call.rpc, None)), f"{client.__name__}: {call.rpc}"
+
+
+async def test_the_download_flusher_acts_for_nobody_whichever_request_started_it() -> None:
+    catalog, stub = _client(CatalogClient)
+    stub.reply = catalog_pb2.RecordDownloadsResponse(recorded=1)
+    counter = DownloadCounter(cast(CatalogClient, catalog), interval=0.01)
+    act_for("token-of-the-first-downloader", "10.0.0.9")
+    counter.add("main", "demo-1.0-py3-none-any.whl")
+    for _ in range(100):
+        if stub.calls:
+            break
+        await asyncio.sleep(0.01)
+    await counter.close()
+    assert [name for name, _, _ in stub.calls] == ["RecordDownloads"]
+    assert stub.metadata == [()]

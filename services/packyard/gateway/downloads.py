@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import Counter
 
@@ -55,7 +56,12 @@ class DownloadCounter:
             return
         self._pending[key] += 1
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            # The flusher outlives the request that starts it, so it must not inherit that
+            # request's context: its principal token (clients/principal.py) soon expires, and
+            # recording downloads acts for nobody.
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), context=contextvars.Context()
+            )
 
     async def _run(self) -> None:
         while True:

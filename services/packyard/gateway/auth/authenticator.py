@@ -30,6 +30,9 @@ from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.
 DISCONNECTED_TTL = 0.5
+# The principal token cached with an answer lives 30 s (metadata/access/principal_token.py):
+# an answer is reused well within that, whatever PACKYARD_AUTH_CACHE_TTL says.
+TOKEN_REUSE = 20.0
 _MAX_CACHED = 10_000
 
 
@@ -125,7 +128,7 @@ class Authenticator:
         Expiry sends no event, so the Principal carries it. The clock is read after the RPC
         and the entry is dated from before it, so the entry ends at or before the expiry.
         """
-        ttl = self.ttl
+        ttl = min(self.ttl, TOKEN_REUSE)
         if not principal.HasField("key_expires"):
             return ttl
         expires = principal.key_expires.ToDatetime(tzinfo=UTC)
