@@ -223,8 +223,9 @@ def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
         env = services[name]["environment"]
         assert env["PACKYARD_NATS_URL"] == "nats://nats:4222"
         assert env["PACKYARD_NATS_USER"] == name
-        assert secrets_as_env(services[name])["PACKYARD_NATS_PASSWORD"] == (
-            secrets_as_env(nats)[f"NATS_{name.upper()}_PASSWORD"]
+        assert (
+            secrets_as_env(services[name])["PACKYARD_NATS_PASSWORD"]
+            == (secrets_as_env(nats)[f"NATS_{name.upper()}_PASSWORD"])
         )
     # The connector no longer talks to NATS (metadata announces what it records).
     assert "PACKYARD_NATS_URL" not in services["connector"]["environment"]

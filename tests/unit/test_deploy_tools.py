@@ -80,7 +80,7 @@ def test_renders_are_valid_kubernetes_objects_for_the_oldest_and_newest_version(
         [tool("helm"), "template", "rel", str(CHART), "-f", str(values)], env=helm_env(tmp_path)
     )
     objects = [o for o in yaml.safe_load_all(rendered) if o]
-    assert {o["kind"] for o in objects} >= {"Deployment", "Service", "Secret"}
+    assert [o["kind"] for o in objects].count("Deployment") == 4
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(rendered)
     for version in KUBERNETES_VERSIONS:
@@ -117,3 +117,79 @@ def test_hadolint_passes_the_dockerfile() -> None:
 
 def test_yamllint_passes_the_values_compose_and_deploy_files() -> None:
     run([tool("yamllint"), "--strict", "-c", ".yamllint", *map(str, YAML_FILES)])
+
+
+def render(values: str, tmp_path: Path) -> list[dict]:
+    rendered = run(
+        [tool("helm"), "template", "rel", str(CHART), "-f", str(CHART / "ci" / values)],
+        env=helm_env(tmp_path),
+    )
+    return [o for o in yaml.safe_load_all(rendered) if o]
+
+
+def by_kind(objects: list[dict], kind: str) -> dict[str, dict]:
+    return {
+        o["metadata"]["labels"].get("app.kubernetes.io/component", o["metadata"]["name"]): o
+        for o in objects
+        if o["kind"] == kind
+    }
+
+
+def test_ha_values_scale_spread_and_schedule_every_component(tmp_path: Path) -> None:
+    objects = render("ha-values.yaml", tmp_path)
+    components = {"gateway", "metadata", "blob", "connector"}
+    deployments = by_kind(objects, "Deployment")
+    assert set(by_kind(objects, "HorizontalPodAutoscaler")) == components
+    assert set(by_kind(objects, "PodDisruptionBudget")) == components
+    for name, deployment in deployments.items():
+        # The HPA owns the replica count.
+        assert "replicas" not in deployment["spec"], name
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["nodeSelector"] == {"node-role.example.com/packyard": "true"}, name
+        assert pod["tolerations"][0]["value"] == "packyard", name
+    gateway = deployments["gateway"]["spec"]["template"]["spec"]
+    assert gateway["priorityClassName"] == "packyard-critical"
+    spread = gateway["topologySpreadConstraints"]
+    assert [c["topologyKey"] for c in spread] == [
+        "topology.kubernetes.io/zone",
+        "kubernetes.io/hostname",
+    ]
+    assert all(
+        c["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "gateway"
+        for c in spread
+    )
+    metadata = deployments["metadata"]["spec"]["template"]["spec"]
+    assert "podAntiAffinity" in metadata["affinity"]
+    connector_env = {
+        e["name"]: e
+        for e in deployments["connector"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert connector_env["HTTPS_PROXY"]["valueFrom"] == {
+        "secretKeyRef": {"name": "egress-proxy", "key": "url"}
+    }
+    blob = deployments["blob"]["spec"]["template"]["spec"]
+    assert {"name": "s3-ca", "configMap": {"name": "s3-ca-bundle"}} in blob["volumes"]
+    assert "/etc/ssl/s3" in {m["mountPath"] for m in blob["containers"][0]["volumeMounts"]}
+    services = by_kind(objects, "Service")
+    for name in ("metadata", "blob", "connector"):
+        assert services[name]["spec"]["clusterIP"] == "None", name
+    assert "clusterIP" not in services["gateway"]["spec"]
+
+
+def test_minimal_values_take_every_credential_from_existing_secrets(tmp_path: Path) -> None:
+    objects = render("minimal-values.yaml", tmp_path)
+    kinds = {o["kind"] for o in objects}
+    assert "Secret" not in kinds and "PodDisruptionBudget" not in kinds
+    refs = {
+        (e["name"], e["valueFrom"]["secretKeyRef"]["name"])
+        for d in by_kind(objects, "Deployment").values()
+        for e in d["spec"]["template"]["spec"]["containers"][0]["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert refs >= {
+        ("PACKYARD_DATABASE_URL", "packyard-postgres"),
+        ("PACKYARD_S3_ACCESS_KEY", "packyard-s3"),
+        ("PACKYARD_S3_SECRET_KEY", "packyard-s3"),
+        ("PACKYARD_NATS_PASSWORD", "packyard-nats"),
+        ("PACKYARD_ADMIN_KEY", "packyard-admin"),
+    }
