@@ -324,7 +324,7 @@ def test_chart_ports_and_version_agree_with_the_code(values: dict[str, Any]) -> 
 
 
 def _template_text() -> str:
-    return "\n".join(p.read_text() for p in sorted((CHART / "templates").glob("*")))
+    return "\n".join(p.read_text() for p in sorted((CHART / "templates").rglob("*")) if p.is_file())
 
 
 def test_chart_sets_only_variables_some_service_reads_and_every_required_one() -> None:

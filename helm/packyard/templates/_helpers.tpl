@@ -38,6 +38,13 @@ app.kubernetes.io/name: {{ include "packyard.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* Labels of the `helm test` Pod: its own name, so no policy of the chart selects it. */}}
+{{- define "packyard.helmTestLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-helm-test" (include "packyard.name" .) }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: helm-test
+{{- end -}}
+
 {{/* Object name of one component: packyard.componentName (dict "root" $ "component" "gateway"). */}}
 {{- define "packyard.componentName" -}}
 {{- printf "%s-%s" (include "packyard.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
