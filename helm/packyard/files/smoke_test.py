@@ -80,7 +80,7 @@ def main():
         call("POST", "/api/v1/feeds", json.dumps({"name": FEED}).encode(),
              {**auth, "Content-Type": "application/json"})
         print(f"created feed {FEED}")
-    version = time.strftime("%Y.%m.%d.%H%M%S", time.gmtime())
+    version = f"1.{time.time_ns()}"  # new on every run: a release's files cannot be replaced
     filename = f"{NAME}-{version}-py3-none-any.whl"
     content = wheel(version)
     digest = hashlib.sha256(content).hexdigest()
