@@ -9,7 +9,9 @@ tool is missing the test skips, except in CI (PACKYARD_CI=1), where it fails.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -193,3 +195,28 @@ def test_minimal_values_take_every_credential_from_existing_secrets(tmp_path: Pa
         ("PACKYARD_NATS_PASSWORD", "packyard-nats"),
         ("PACKYARD_ADMIN_KEY", "packyard-admin"),
     }
+
+
+def test_nats_chart_example_gives_the_users_of_deploy_nats_conf() -> None:
+    conf = (ROOT / "deploy" / "nats.conf").read_text()
+    wanted = {
+        user: json.loads(permissions)
+        for user, permissions in re.findall(
+            r'user: "(\w+)"\s+password: \S+\s+permissions: (\{.*\})', conf
+        )
+    }
+    example = yaml.safe_load((ROOT / "helm" / "examples" / "nats-values.yaml").read_text())
+    users = example["config"]["merge"]["authorization"]["users"]
+    assert {u["user"]: u["permissions"] for u in users} == wanted
+    assert set(wanted) == {"metadata", "gateway"}
+    assert example["config"]["cluster"]["replicas"] == 3
+    assert example["config"]["jetstream"]["enabled"] is True
+
+
+def test_chart_readme_values_table_is_generated_from_values_yaml() -> None:
+    run([sys.executable, "scripts/chart_readme", "--check"])
+    readme = (CHART / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for component in ("gateway", "metadata", "blob", "connector"):
+        assert f"| `{component}.topologySpreadConstraints` |" in readme
+    assert f"| `logLevel` | `{json.dumps(values['logLevel'])}` |" in readme
