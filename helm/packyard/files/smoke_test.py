@@ -30,6 +30,11 @@ def call(method, path, body=None, headers=None):
         return response.status, response.read()
 
 
+def digest(data):
+    """A RECORD hash: urlsafe base64 of the sha256, unpadded."""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
 def wheel(version):
     """A minimal valid wheel: METADATA, WHEEL and RECORD."""
     info = f"{NAME}-{version}.dist-info"
@@ -39,10 +44,8 @@ def wheel(version):
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: packyard-helm-test\n"
         b"Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    record = "".join(
-        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
-        for path, data in files.items()
-    ) + f"{info}/RECORD,,\n"
+    record = "".join(f"{path},sha256={digest(data)},{len(data)}\n" for path, data in files.items())
+    record += f"{info}/RECORD,,\n"
     files[f"{info}/RECORD"] = record.encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -59,7 +62,9 @@ def multipart(fields, filename, content):
     ]
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + content
+        + b"\r\n"
     )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -77,18 +82,30 @@ def main():
     except urllib.error.HTTPError as error:
         if error.code != 404:
             raise
-        call("POST", "/api/v1/feeds", json.dumps({"name": FEED}).encode(),
-             {**auth, "Content-Type": "application/json"})
+        call(
+            "POST",
+            "/api/v1/feeds",
+            json.dumps({"name": FEED}).encode(),
+            {**auth, "Content-Type": "application/json"},
+        )
         print(f"created feed {FEED}")
     version = f"1.{time.time_ns()}"  # new on every run: a release's files cannot be replaced
     filename = f"{NAME}-{version}-py3-none-any.whl"
     content = wheel(version)
     digest = hashlib.sha256(content).hexdigest()
     body, content_type = multipart(
-        {":action": "file_upload", "protocol_version": "1", "metadata_version": "2.1",
-         "name": NAME, "version": version, "filetype": "bdist_wheel", "pyversion": "py3",
-         "sha256_digest": digest},
-        filename, content,
+        {
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "metadata_version": "2.1",
+            "name": NAME,
+            "version": version,
+            "filetype": "bdist_wheel",
+            "pyversion": "py3",
+            "sha256_digest": digest,
+        },
+        filename,
+        content,
     )
     status, _ = call("POST", f"/pypi/{FEED}/legacy/", body, {**auth, "Content-Type": content_type})
     print(f"uploaded {filename}: {status}")
@@ -96,7 +113,8 @@ def main():
     links = re.findall(r'href="([^"]*' + re.escape(filename) + r'[^"]*)"', page.decode())
     assert links, f"{filename} is not on the project page"
     link = links[0].replace("&amp;", "&")
-    url = link if "://" in link else urllib.parse.urljoin(f"{BASE}/pypi/{FEED}/simple/packyard-helm-test/", link)
+    page_url = f"{BASE}/pypi/{FEED}/simple/packyard-helm-test/"
+    url = urllib.parse.urljoin(page_url, link)
     with urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=30) as response:
         downloaded = response.read()
     assert hashlib.sha256(downloaded).hexdigest() == digest, "the download differs from the upload"
