@@ -4,7 +4,7 @@
 # settings and NATS's config read variables, not files; this keeps the credentials out of the
 # compose file, `docker inspect` and `docker compose config`.
 set -eu
-for file in /run/secrets/*; do
+for file in "${SECRET_ENV_DIR:-/run/secrets}"/*; do
   [ -f "$file" ] || continue
   name="$(basename "$file")"
   export "$name=$(cat "$file")"

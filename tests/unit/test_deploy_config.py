@@ -496,3 +496,17 @@ def test_chart_network_policies_allow_only_the_architectures_edges() -> None:
         assert 'include "packyard.np.dns"' in by_component[name], name
     assert "s3Ports" in by_component["blob"] and "postgresPorts" in by_component["metadata"]
     assert "postgresPorts" in by_component["migrate"]
+
+
+def test_secret_env_wrapper_exports_each_secret_file_and_runs_the_command(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "PACKYARD_DATABASE_URL").write_text("postgresql://u:p w$x@db:5432/d\n")
+    (tmp_path / "PACKYARD_NATS_PASSWORD").write_text("s3cr'et")
+    result = subprocess.run(
+        ["sh", str(ROOT / "deploy" / "secret-env.sh"), "sh", "-c",
+         'printf "%s|%s" "$PACKYARD_DATABASE_URL" "$PACKYARD_NATS_PASSWORD"'],
+        env={"PATH": os.environ["PATH"], "SECRET_ENV_DIR": str(tmp_path)},
+        capture_output=True, text=True, check=True, timeout=10,
+    )  # fmt: skip
+    assert result.stdout == "postgresql://u:p w$x@db:5432/d|s3cr'et"
