@@ -169,6 +169,19 @@ def test_ha_values_scale_spread_and_schedule_every_component(tmp_path: Path) -> 
     assert connector_env["HTTPS_PROXY"]["valueFrom"] == {
         "secretKeyRef": {"name": "egress-proxy", "key": "url"}
     }
+    # NATS passwords given as values live in the chart's Secret, like every other credential.
+    secret = by_kind(objects, "Secret")["rel-packyard"]
+    assert set(secret["stringData"]) == {"nats-metadata-password", "nats-gateway-password"}
+    for name in ("metadata", "gateway"):
+        env = {
+            e["name"]: e
+            for e in deployments[name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        assert env["PACKYARD_NATS_USER"]["value"] == name
+        assert env["PACKYARD_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "rel-packyard",
+            "key": f"nats-{name}-password",
+        }
     blob = deployments["blob"]["spec"]["template"]["spec"]
     assert {"name": "s3-ca", "configMap": {"name": "s3-ca-bundle"}} in blob["volumes"]
     assert "/etc/ssl/s3" in {m["mountPath"] for m in blob["containers"][0]["volumeMounts"]}

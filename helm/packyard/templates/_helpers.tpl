@@ -83,9 +83,20 @@ app.kubernetes.io/component: helm-test
 {{- if .Values.s3.existingSecret -}}{{ .Values.s3.existingSecretSecretKeyKey }}{{- else -}}s3-secret-key{{- end -}}
 {{- end -}}
 
+{{/* Whether the chart's Secret holds the NATS passwords (nats.passwords, no existingSecret). */}}
+{{- define "packyard.natsPasswordsInSecret" -}}
+{{- $p := .Values.nats.passwords -}}
+{{- if and (not .Values.nats.existingSecret) (or $p.metadata $p.gateway) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether the services connect to NATS with a user and password. */}}
+{{- define "packyard.natsCredentials" -}}
+{{- if or .Values.nats.existingSecret (include "packyard.natsPasswordsInSecret" .) -}}true{{- end -}}
+{{- end -}}
+
 {{/* Whether the chart creates a Secret at all. */}}
 {{- define "packyard.createSecret" -}}
-{{- if or (not .Values.postgres.existingSecret) (not .Values.s3.existingSecret) -}}true{{- end -}}
+{{- if or (not .Values.postgres.existingSecret) (not .Values.s3.existingSecret) (include "packyard.natsPasswordsInSecret" .) -}}true{{- end -}}
 {{- end -}}
 
 {{/* env entry for the database URL. */}}
