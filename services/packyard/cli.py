@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
 from packyard.cli_certs import add_certs_command, run_certs
@@ -38,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1", help="gateway address (default: 127.0.0.1)")
     up.add_argument("--port", type=int, default=8080, help="gateway port (default: 8080)")
 
+    status = commands.add_parser(
+        "status",
+        help="show the parts of a running `packyard up`: state, PID, restarts, uptime",
+    )
+    status.add_argument(
+        "--data-dir",
+        default=None,
+        help="the data directory of that `packyard up` (default: $PACKYARD_DATA_DIR or "
+        "./packyard-data)",
+    )
+
     for name, summary in _SERVICES.items():
         help_text = f"run {summary}; settings from PACKYARD_* variables"
         service = commands.add_parser(name, help=help_text)
@@ -66,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(data_dir=args.data_dir, host=args.host, port=args.port)
     if args.command == "certs":
         return run_certs(args)
+    if args.command == "status":
+        from packyard.supervisor import status_command
+        from packyard.up import DEFAULT_DATA_DIR
+
+        directory = args.data_dir or os.environ.get("PACKYARD_DATA_DIR") or DEFAULT_DATA_DIR
+        return status_command(Path(directory).resolve())
     if args.command == "migrate":
         from packyard.metadata.migrate import main as migrate_main
 

@@ -2,7 +2,8 @@
 
 Engines without a configured PACKYARD_* URL start embedded, migrations run, the four
 services start as child processes, and the first start creates the feed `main` and an
-admin API key. Ctrl-C or SIGTERM stops the services, then the engines, each by its PID.
+admin API key. Once ready, a supervisor restarts any part that dies (see supervisor.py).
+Ctrl-C or SIGTERM stops services and engines together, each by its PID, within seconds.
 `Stack` is the same machinery for end-to-end tests.
 """
 
@@ -26,9 +27,11 @@ import packyard
 from packyard.common.nats_access import NATS_USERS
 from packyard.common.tls import OPERATOR, STACK_IDENTITIES, TlsFiles, ensure_material
 from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
+from packyard.engines.lifeline import die_with_parent
 from packyard.engines.ports import free_port, port_is_free
 from packyard.engines.process import EngineProcess
 from packyard.engines.secret_files import private_dir
+from packyard.supervisor import STATUS_FILE, Supervisor
 
 DEFAULT_DATA_DIR = "./packyard-data"
 DEFAULT_BUCKET = "packyard"
@@ -36,6 +39,10 @@ DEFAULT_FEED = "main"
 READY_TIMEOUT = 60.0
 _GRPC_SERVICES = ("metadata", "blob", "connector")
 _LOG_TAIL_LINES = 15
+# Stopping: every child gets SIGTERM (PostgreSQL SIGINT) at once and this long to exit before
+# SIGKILL. Everything acknowledged is already durable (PostgreSQL's WAL, SeaweedFS's files),
+# so a short grace loses nothing, and Ctrl-C takes at most about two seconds.
+STOP_GRACE = 1.0
 
 
 class StackError(RuntimeError):
@@ -90,6 +97,7 @@ class Stack:
         self._engine_futures: list[Future[None]] = []
         self._services: dict[str, EngineProcess] = {}
         self._tls: dict[str, TlsFiles] = {}
+        self._service_env_vars: dict[str, str] = {}
         self._lock_file: TextIO | None = None
         self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="packyard-engine")
 
@@ -138,23 +146,31 @@ class Stack:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="packyard-start") as pool:
             pool.submit(asyncio.run, self.start()).result()
 
-    def stop(self) -> None:
-        """Stop the services (gateway first), then the engines. Safe to call twice."""
-        gateway = self._services.pop("gateway", None)
-        if gateway is not None:
-            gateway.stop(timeout=15.0)
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop services and engines all at once, SIGKILL what is left after ``grace``.
+
+        Safe to call twice.
+        """
         services = list(self._services.values())
         self._services.clear()
-        for service in services:
-            service.request_stop()
-        for service in services:
-            service.wait_stopped(timeout=15.0)
-        # An engine may still be starting in a worker thread (start was interrupted): let
-        # it finish so that its process exists and is stopped below, not orphaned.
-        wait_futures(self._engine_futures)
-        self._engine_futures.clear()
         engines, self._engines = self._engines, []
-        list(self._executor.map(lambda engine: engine.stop(), engines))
+        children = [*services, *(e.process for e in engines if e.process is not None)]
+        for child in children:
+            child.request_stop()
+        deadline = time.monotonic() + grace
+        for child in children:
+            child.wait_stopped(timeout=max(0.0, deadline - time.monotonic()))
+        # An engine may still be starting in a worker thread (start interrupted, or a
+        # restart): stopping its process makes it fail fast, but it may not have spawned
+        # one yet. Stop again after a moment, then once more when every start has ended.
+        starting, self._engine_futures = self._engine_futures, []
+        if starting:
+            wait_futures(starting, timeout=grace)
+            for engine in engines:
+                engine.stop(0.5)
+            wait_futures(starting)
+        for engine in engines:
+            engine.stop(0.5)
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
@@ -170,6 +186,50 @@ class Stack:
             if not service.running():
                 return service
         return None
+
+    # -- the parts, for the supervisor ------------------------------------------------
+
+    def part_names(self) -> list[str]:
+        return [*(engine.name for engine in self._engines), *self._services]
+
+    def _part_process(self, name: str) -> EngineProcess | None:
+        if name in self._services:
+            return self._services[name]
+        for engine in self._engines:
+            if engine.name == name:
+                return engine.process
+        return None
+
+    def part_pid(self, name: str) -> int | None:
+        process = self._part_process(name)
+        return process.pid if process is not None else None
+
+    def part_exit_code(self, name: str) -> int | None:
+        process = self._part_process(name)
+        if process is None or process.running():  # running() reaps an exited child
+            return None
+        return process.returncode
+
+    async def restart_part(self, name: str) -> None:
+        """Start a dead part again on the same address and wait until it serves."""
+        old = self._part_process(name)
+        if old is not None:
+            old.stop(timeout=0.5)  # a no-op on an exited child, but closes its log
+        if name in self._services:
+            self._start_service(name, self._service_env_vars)
+            if name == "gateway":
+                await self._wait_gateway_alive()
+            else:
+                await self._wait_serving(name, self._grpc_addr(name))
+            return
+        engine = next(e for e in self._engines if e.name == name)
+        future = self._executor.submit(engine.start)
+        self._engine_futures.append(future)
+        try:
+            await asyncio.wrap_future(future)
+        finally:
+            if future in self._engine_futures:  # stop() may have taken the list over
+                self._engine_futures.remove(future)
 
     # -- start ------------------------------------------------------------------------
 
@@ -188,7 +248,7 @@ class Stack:
 
         await self._start_engines()
         await self._migrate()
-        service_env = self._service_env()
+        service_env = self._service_env_vars = self._service_env()
         for name in _GRPC_SERVICES:
             self._start_service(name, service_env)
         await asyncio.gather(
@@ -255,6 +315,7 @@ class Stack:
                 sys.executable, "-m", "packyard.cli", "migrate",
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self._base_child_env(), start_new_session=True,
+                preexec_fn=die_with_parent(),
             )  # fmt: skip
             try:
                 code = await asyncio.wait_for(proc.wait(), READY_TIMEOUT)
@@ -308,11 +369,11 @@ class Stack:
         tls = self._tls[OPERATOR]
         await self._wait_until(name, lambda: check_health(addr, tls, deadline=1.0))
 
-    async def _wait_gateway_ready(self) -> None:
+    async def _wait_gateway_ready(self, path: str = "/readyz") -> None:
         import httpx
 
         host = "127.0.0.1" if self.host in {"0.0.0.0", ""} else self.host
-        url = f"http://{host}:{self.port}/readyz"
+        url = f"http://{host}:{self.port}{path}"
         async with httpx.AsyncClient(timeout=2.0) as client:
 
             async def ready() -> bool:
@@ -322,6 +383,10 @@ class Stack:
                     return False
 
             await self._wait_until("gateway", ready)
+
+    async def _wait_gateway_alive(self) -> None:
+        # A restarted gateway is back once it answers; readiness is its backends' business.
+        await self._wait_gateway_ready("/healthz")
 
     async def _wait_until(self, name: str, probe: Callable[[], Awaitable[bool]]) -> None:
         service = self._services[name]
@@ -434,28 +499,9 @@ async def _serve(stack: Stack) -> int:
         if stack.admin_key_created:
             print(f"Admin API key (saved to {stack.admin_key_path}): {stack.admin_key}")
         print(f"Packyard is ready: {stack.index_url()}", flush=True)
-        return await _until_stopped(stack, stopping)
+        await Supervisor(stack, stack.data_dir / STATUS_FILE).run(stopping)
+        return 0
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await asyncio.to_thread(stack.stop)
-
-
-async def _until_stopped(stack: Stack, stopping: asyncio.Event) -> int:
-    """Wait for Ctrl-C/SIGTERM (exit 0); a service that dies on its own ends the run (exit 1)."""
-    while not stopping.is_set():
-        dead = stack.exited_service()
-        if dead is not None:
-            print(
-                f"packyard up: {dead.name} exited with code {dead.returncode} "
-                f"(log: {dead.log_path})",
-                file=sys.stderr,
-            )
-            for line in dead.log_lines(_LOG_TAIL_LINES):
-                print(f"    {line}", file=sys.stderr)
-            return 1
-        try:
-            await asyncio.wait_for(stopping.wait(), timeout=1.0)
-        except TimeoutError:
-            pass
-    return 0

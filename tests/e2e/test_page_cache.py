@@ -192,7 +192,10 @@ def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(
     nats = nats_engine(tmp_path / "nats", port=free_port())
     nats.prepare()
     with extra_gateway(stack, {"PACKYARD_NATS_URL": nats.url_for("gateway")}) as url:
-        assert httpx.get(f"{url}/readyz").json() == {"status": "ok", "events": "disconnected"}
+        # Without change events the gateway still serves: ready, but degraded.
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "degraded", "events": "disconnected"}
         page = f"{url}/pypi/{feed}/simple/{project}/"
         auth = ("api", str(stack.admin_key))
         assert httpx.get(page, auth=auth, headers=SIMPLE_JSON).json()["versions"] == ["1.0"]

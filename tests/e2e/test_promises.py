@@ -202,12 +202,6 @@ def test_project_status_through_the_admin_api_and_the_cli(
     assert refused.status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this test: the file route does not check the project status, so a "
-    "quarantined project's files are still served by direct URL (a lock file's URL installs "
-    "it); PyPI makes a quarantined project uninstallable",
-)
 def test_a_quarantined_projects_files_are_not_served_even_by_direct_url(
     stack: Stack, admin: httpx.Client, tmp_path: Path
 ) -> None:
@@ -275,12 +269,20 @@ def test_the_api_docs_describe_the_admin_api(stack: Stack) -> None:
 
 def test_the_healthcheck_module_tells_serving_from_down(stack: Stack) -> None:
     probe = [sys.executable, "-m", "packyard.common.healthcheck"]
+    # It presents a certificate of the stack's CA, as a container's probe does with its own.
+    env = {**os.environ, **stack.tls("gateway").env()}
     for addr in (stack.metadata_addr, stack.blob_addr, stack.connector_addr):
-        assert subprocess.run([*probe, addr], timeout=60).returncode == 0, addr
-    nothing = subprocess.run([*probe, "127.0.0.1:9"], timeout=60)
+        assert subprocess.run([*probe, addr], env=env, timeout=60).returncode == 0, addr
+    nothing = subprocess.run([*probe, "127.0.0.1:9"], env=env, timeout=60)
     assert nothing.returncode == 1
     usage = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "usage" in usage.stderr
+    # Without a certificate it cannot ask at all, and says why.
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("PACKYARD_TLS_")}
+    refused = subprocess.run(
+        [*probe, stack.metadata_addr], env=bare, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2 and "mutual TLS" in refused.stderr
 
 
 def test_packyard_migrate_makes_a_fresh_database_ready_and_runs_again_harmlessly(

@@ -170,6 +170,7 @@ async def test_put_then_get_roundtrip_with_all_digests(blob: Blob) -> None:
 async def test_health_reports_the_blob_service(blob: Blob) -> None:
     assert SERVICE_NAME == "packyard.rpc.v1.BlobService"
     assert await check_health(blob.addr, tls_files("gateway"), SERVICE_NAME)
+    assert await check_health(blob.addr, tls_files("gateway"), "packyard.dependency.s3")
 
 
 async def test_expected_digests_are_case_insensitive(blob: Blob) -> None:
@@ -505,6 +506,17 @@ async def test_storage_down_is_unavailable(spool: Path, engines: Any) -> None:
             assert info.value.code() == grpc.StatusCode.UNAVAILABLE
             assert info.value.details() == "Storage temporarily unavailable"
     assert leftovers(spool) == []
+
+
+async def test_health_says_not_serving_while_storage_is_down(spool: Path, engines: Any) -> None:
+    down = settings_for(engines, "packyard", spool, s3_endpoint=f"127.0.0.1:{closed_port()}")
+    async with _open(down, engines, ensure_bucket=False) as blob:
+        deadline = asyncio.get_running_loop().time() + 10
+        while await check_health(blob.addr, tls_files("gateway")):
+            assert asyncio.get_running_loop().time() < deadline, "still SERVING without S3"
+            await asyncio.sleep(0.1)
+        assert not await check_health(blob.addr, tls_files("gateway"), SERVICE_NAME)
+        assert not await check_health(blob.addr, tls_files("gateway"), "packyard.dependency.s3")
 
 
 async def test_stopping_lets_an_upload_in_flight_finish(

@@ -760,6 +760,9 @@ async def test_health_reports_serving(database_url: str) -> None:
     await migrate(database_url)
     async with running_server(_settings(database_url)) as port:
         assert await check_health(f"127.0.0.1:{port}", tls_files("gateway"), SERVICE_NAME)
+        assert await check_health(
+            f"127.0.0.1:{port}", tls_files("gateway"), "packyard.dependency.postgres"
+        )
 
 
 async def test_unreachable_database_is_unavailable_not_internal() -> None:
@@ -784,6 +787,13 @@ async def test_unreachable_database_is_unavailable_not_internal() -> None:
             error = await _rpc_error(call)
             assert error.code() == grpc.StatusCode.UNAVAILABLE
             assert error.details() == "Database unavailable"
+        # Health says so too: the service cannot serve without its database.
+        addr = f"127.0.0.1:{port}"
+        deadline = asyncio.get_running_loop().time() + 10
+        while await check_health(addr, tls_files("gateway")):
+            assert asyncio.get_running_loop().time() < deadline, "still SERVING without PostgreSQL"
+            await asyncio.sleep(0.1)
+        assert not await check_health(addr, tls_files("gateway"), "packyard.dependency.postgres")
 
 
 async def test_the_admin_key_setting_makes_a_global_administrator(database_url: str) -> None:

@@ -9,6 +9,7 @@ from packyard.blob.service import BlobService
 from packyard.blob.servicer import BlobServicer
 from packyard.blob.settings import BlobSettings
 from packyard.blob.store import BlobStore
+from packyard.common.dependency_health import Dependency, DependencyHealth
 from packyard.common.grpc import CHUNK_SIZE, new_server, start_server, stop_server
 from packyard.common.spool_dirs import claim_spool_dir, release_spool_dir
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
@@ -34,8 +35,12 @@ async def running_server(
     server = new_server()
     blob_pb2_grpc.add_BlobServiceServicer_to_server(BlobServicer(service), server)
     port, health = await start_server(server, settings.listen_addr, [SERVICE_NAME], settings.tls())
+    # Without S3 nothing can be stored or served: NOT_SERVING until it answers again.
+    dependencies = DependencyHealth("blob", health, [Dependency("s3", store.ping)])
     try:
+        await dependencies.start()
         yield port
     finally:
+        await dependencies.stop()
         await stop_server(server, health, settings.shutdown_grace)
         release_spool_dir(spool)

@@ -149,6 +149,10 @@ class BlobStore:
                 if not await self._call("bucket_exists", self._client.bucket_exists, self.bucket):
                     raise
 
+    async def ping(self) -> None:
+        """Return when storage answers (a health probe: no span, no translation)."""
+        await asyncio.to_thread(self._client.bucket_exists, self.bucket)
+
     async def stat(self, sha256: str) -> StoredBlob | None:
         state = await self.state(sha256)
         return None if state is None else state.blob

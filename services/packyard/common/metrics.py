@@ -50,6 +50,11 @@ events_dropped = _meter.create_counter(
     unit="{message}",
     description="Events an outbox dropped (full while NATS was away, or not sendable).",
 )
+dependency_up = _meter.create_gauge(
+    "packyard.dependency.up",
+    unit="1",
+    description="1 while a dependency answers (as last checked by a health probe), else 0.",
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -77,6 +82,11 @@ def record_upstream_fetch(seconds: float, outcome: str, upstream: str = "") -> N
 def record_event_dropped(reason: str) -> None:
     """``reason``: "outbox_full" or the NATS error that made the message unsendable."""
     events_dropped.add(1, {"reason": reason})
+
+
+def record_dependency(service: str, dependency: str, up: bool) -> None:
+    """``service`` saw ``dependency`` (a service or an engine) answer or not."""
+    dependency_up.set(1 if up else 0, {"service": service, "dependency": dependency})
 
 
 # -- gRPC ------------------------------------------------------------------------------

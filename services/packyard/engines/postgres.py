@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from packyard.engines.errors import EngineError
+from packyard.engines.pidfile import remove_stale_pid_file
 from packyard.engines.process import EngineProcess, as_user
 from packyard.engines.secret_files import private_dir, write_private
 
@@ -154,6 +155,8 @@ class PostgresEngine:
             # A cluster from before passwords (trust authentication): give it one.
             self._set_password(bin_dir, user, self.password)
         self._write_hba(user)
+        # A killed predecessor's lock file would block this start (see pidfile).
+        remove_stale_pid_file(self.pgdata)
         argv = [
             str(bin_dir / "postgres"),
             "-D", str(self.pgdata),
@@ -187,6 +190,8 @@ class PostgresEngine:
             self._process.stop(timeout)
 
     def _choose_socket_dir(self) -> Path:
+        if self.socket_dir is not None:
+            return self.socket_dir  # a restart keeps the address the services know
         preferred = self.data_dir / "run"
         if len(str(preferred / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
             return private_dir(preferred)

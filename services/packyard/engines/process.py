@@ -1,4 +1,4 @@
-"""One engine child process: start with a log file, wait until ready, stop by PID."""
+"""One child process: start with a log file, wait until ready, stop by PID, reap."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, TypedDict
 
 from packyard.engines.errors import EngineError
+from packyard.engines.lifeline import spawn
 
 
 class _UserOptions(TypedDict, total=False):
@@ -35,7 +36,9 @@ class EngineProcess:
     """A child process we started and therefore may stop.
 
     Children run in their own session, so a Ctrl-C in the terminal reaches only the parent,
-    which then stops services before engines instead of everything dying at once.
+    which then stops services before engines instead of everything dying at once. They die
+    with the parent all the same if it is killed (see ``lifeline``). ``running()`` reaps an
+    exited child, so a supervisor that polls it leaves no zombie behind.
     """
 
     def __init__(
@@ -70,7 +73,7 @@ class EngineProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         try:
-            self._proc = subprocess.Popen(
+            self._proc = spawn(
                 self.argv,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,

@@ -1,6 +1,7 @@
 """`packyard gateway` / `python -m packyard.gateway`: serve HTTP until SIGTERM.
 
-uvicorn stops accepting on SIGTERM and lets in-flight requests finish.
+uvicorn stops accepting on SIGTERM and lets in-flight requests finish. Its timeouts and
+bounds come from the settings (server_limits.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from packyard.common.logging import setup_logging
 from packyard.common.spool_dirs import claim_spool_dir
 from packyard.common.telemetry import setup_telemetry
 from packyard.gateway.app import create_app
+from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 
 
@@ -20,14 +22,22 @@ def main() -> int:
     # Spool files of uploads a crashed gateway was receiving are removed here.
     settings.spool_dir = str(claim_spool_dir(settings.spool_dir, "gateway"))
     setup_telemetry("gateway")
-    uvicorn.run(
+    # Outermost, outside the application's own error handling (see RequestLimits).
+    app = RequestLimits(
         create_app(settings),
+        body_timeout=settings.body_timeout,
+        min_body_rate=settings.min_body_rate,
+        max_uploads=settings.max_uploads,
+    )
+    uvicorn.run(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace),
         proxy_headers=False,
+        **uvicorn_options(settings),
     )
     return 0
 

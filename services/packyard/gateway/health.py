@@ -1,10 +1,11 @@
-"""/healthz (the process is alive) and /readyz (every backend answers)."""
+"""/healthz (the process is alive) and /readyz (the core serves; ``?verbose`` for details)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from packyard.gateway import readiness
 from packyard.gateway.deps import BackendsDep
 
 router = APIRouter()
@@ -17,9 +18,11 @@ async def healthz() -> JSONResponse:
 
 @router.get("/readyz", include_in_schema=False)
 async def readyz(request: Request, backends: BackendsDep) -> JSONResponse:
-    # Change events are not needed to serve (caches switch off without them), only reported.
-    events = "connected" if request.state.changes.connected else "disconnected"
     down = await backends.unhealthy()
-    if down:
-        return JSONResponse({"status": "unavailable", "down": down, "events": events}, 503)
-    return JSONResponse({"status": "ok", "events": events})
+    up = {name: name not in down for name in backends.addrs}
+    connected = bool(request.state.changes.connected)
+    readiness.record(up, connected)
+    answer = readiness.assess(
+        up, events_connected=connected, verbose="verbose" in request.query_params
+    )
+    return JSONResponse(answer.body, answer.http_status)

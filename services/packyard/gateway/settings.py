@@ -40,3 +40,15 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     # PACKYARD_AUTH_CACHE_TTL: seconds an authentication is reused while change events arrive
     # (revocation then takes effect on the event); at most 0.5 s while they do not.
     auth_cache_ttl: float = Field(default=3.0, ge=0)
+    # Server limits (see server_limits.py). PACKYARD_HEADER_TIMEOUT: seconds a client may take
+    # to send its request headers. PACKYARD_BODY_TIMEOUT: seconds the body may pause; after as
+    # long, it must average PACKYARD_MIN_BODY_RATE bytes/s (0 = no body timeout).
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, ge=0)
+    min_body_rate: float = Field(default=1024.0, ge=0)
+    # PACKYARD_KEEP_ALIVE_TIMEOUT: seconds an idle keep-alive connection stays open.
+    keep_alive_timeout: float = Field(default=5.0, gt=0)
+    # PACKYARD_MAX_CONNECTIONS: concurrent connections before new requests get 503 (0 = no
+    # bound). PACKYARD_MAX_UPLOADS: concurrent uploads per gateway (0 = no bound).
+    max_connections: int = Field(default=1000, ge=0)
+    max_uploads: int = Field(default=32, ge=0)

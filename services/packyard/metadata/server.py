@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg
 
+from packyard.common.dependency_health import Dependency, DependencyHealth
 from packyard.common.grpc import (
     new_server,
     start_server,
@@ -68,6 +69,10 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
+        # Without PostgreSQL nothing can be answered: NOT_SERVING until it is back.
+        database = DependencyHealth("metadata", health, [Dependency("postgres", _ping(pool))])
+        await database.start()
+        stack.push_async_callback(database.stop)
         log.info(
             "metadata.serving",
             extra={
@@ -95,6 +100,14 @@ def start_relay(stack: AsyncExitStack, pool: asyncpg.Pool, settings: MetadataSet
     )
     relay.start()
     stack.push_async_callback(relay.stop)
+
+
+def _ping(pool: asyncpg.Pool) -> Callable[[], Awaitable[object]]:
+    async def ping() -> object:
+        async with pool.acquire(timeout=1.0) as conn:
+            return await conn.fetchval("SELECT 1", timeout=1.0)
+
+    return ping
 
 
 async def ensure_admin_key(access: AccessService, key: str) -> None:
