@@ -112,6 +112,9 @@ class Reconciler:
         except PackyardError as exc:  # metadata away: try next round
             log.info("events.reconcile_failed", extra={"error": type(exc).__name__})
             return []
+        except Exception:  # a bug must not end the reconciler; the TTL still bounds pages
+            log.exception("events.reconcile_failed")
+            return []
         stale = self._ledger.check(current)
         for feed in stale:
             self._pages.drop(feed)

@@ -81,6 +81,9 @@ class OutboxRelay:
             except _DATABASE_AWAY as exc:
                 log.warning("outbox.database_unavailable", extra={"error": type(exc).__name__})
                 handled, blocked = 0, True
+            except Exception:  # a bug must not end the relay: the rows wait, it tries again
+                log.exception("outbox.relay_failed")
+                handled, blocked = 0, True
             if handled and not blocked:
                 delay = self._poll
                 continue  # more may be waiting
