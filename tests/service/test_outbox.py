@@ -279,6 +279,22 @@ async def test_a_row_relayed_twice_is_stored_once(
         await publisher.close()
 
 
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(
+    database: str, pool: asyncpg.Pool, nats_server: NatsEngine
+) -> None:
+    relay = OutboxRelay(
+        pool, await _publisher(nats_server), poll_interval=60.0, listen_dsn=database
+    )
+    async with Recorder(nats_server.url_for(TEST_NATS_USER)) as recorder:
+        relay.start()
+        try:
+            await asyncio.sleep(1.0)  # listening, and asleep for the next minute
+            await _index_change(pool, "main", "demo")
+            await _until(lambda: recorder.subjects == ["packyard.index.changed.main"], within=5.0)
+        finally:
+            await relay.stop()
+
+
 async def test_a_change_and_its_event_commit_or_roll_back_together(
     pool: asyncpg.Pool,
 ) -> None:

@@ -97,6 +97,7 @@ def start_relay(stack: AsyncExitStack, pool: asyncpg.Pool, settings: MetadataSet
         publisher,
         poll_interval=settings.outbox_poll_interval,
         acquire_timeout=settings.db_connect_timeout,
+        listen_dsn=settings.database_url.get_secret_value(),
     )
     relay.start()
     stack.push_async_callback(relay.stop)

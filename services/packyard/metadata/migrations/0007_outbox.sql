@@ -24,3 +24,15 @@ CREATE TABLE feed_change_serials (
     feed text PRIMARY KEY,
     serial bigint NOT NULL
 );
+
+-- Wakes the relays at once (LISTEN packyard_outbox): a notification is delivered when the
+-- inserting transaction commits, and only then; the relays' poll is the fallback.
+CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('packyard_outbox', '');
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox();

@@ -7,8 +7,9 @@ that commit leaves the row (its locks go with its connection) and the next relay
 with the same ``Nats-Msg-Id``, which the stream's duplicate window stores once. Replicas do not
 fight: each claims its batch with ``FOR UPDATE SKIP LOCKED``. A row NATS can never take is
 marked dead (log line ``events.dropped``, metric ``packyard.events.dropped``) and announced on
-``packyard.dead.outbox``. The relay polls the table every ``PACKYARD_OUTBOX_POLL_INTERVAL``
-seconds (one indexed query) and goes on at once while rows are waiting.
+``packyard.dead.outbox``. The relay wakes when a transaction that wrote events commits
+(``wakeup``: LISTEN/NOTIFY), polls the table every ``PACKYARD_OUTBOX_POLL_INTERVAL`` seconds
+besides (one indexed query), and goes on at once while rows are waiting.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from packyard.common.metrics import record_event_dropped
 from packyard.common.outbox import JetStreamPublisher, Outcome
 from packyard.metadata import db
 from packyard.metadata.outbox import repository as repo
+from packyard.metadata.outbox import wakeup
 from packyard.metadata.outbox.repository import PendingEvent
 from packyard.rpc.v1 import events_pb2
 
@@ -45,30 +47,42 @@ class OutboxRelay:
         poll_interval: float = 0.2,
         acquire_timeout: float = 5.0,
         batch: int = BATCH,
+        listen_dsn: str = "",
     ) -> None:
         self._pool = pool
         self._publisher = publisher
         self._poll = poll_interval
         self._acquire_timeout = acquire_timeout
         self._batch = batch
+        self._listen_dsn = listen_dsn
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         self.sent = 0
         self.dead = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="metadata-outbox-relay")
+        if self._listen_dsn:
+            self._listener = asyncio.create_task(
+                wakeup.listen(self._listen_dsn, self._wake, self._stop),
+                name="metadata-outbox-wakeup",
+            )
 
     async def stop(self) -> None:
         """Stop between batches (a batch in flight commits or rolls back, nothing is lost)."""
         self._stop.set()
-        if self._task is not None:
+        self._wake.set()
+        for task in (self._task, self._listener):
+            if task is None:
+                continue
             try:
-                await asyncio.wait_for(self._task, 5.0)
+                await asyncio.wait_for(task, 5.0)
             except TimeoutError:
-                self._task.cancel()
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                    await task
         await self._publisher.close()
 
     async def _run(self) -> None:
@@ -76,6 +90,7 @@ class OutboxRelay:
             return
         delay = self._poll
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 handled, blocked = await self.relay_batch()
             except _DATABASE_AWAY as exc:
@@ -91,8 +106,15 @@ class OutboxRelay:
                 delay = min(max(delay, self._poll) * 2, _MAX_BACKOFF)
             else:
                 delay = self._poll
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), delay)
+            if blocked:
+                await self._sleep(delay)  # a notification must not hurry a backoff
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     async def relay_batch(self) -> tuple[int, bool]:
         """Send one batch; returns (rows handled, whether a row had to wait for NATS)."""
