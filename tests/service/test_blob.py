@@ -519,6 +519,10 @@ async def test_health_says_not_serving_while_storage_is_down(spool: Path, engine
         assert not await check_health(blob.addr, tls_files("gateway"), "packyard.dependency.s3")
 
 
+async def _has_spool_file(spool: Path) -> bool:
+    return bool(leftovers(spool))
+
+
 async def test_stopping_lets_an_upload_in_flight_finish(
     engines: Any, s3_bucket: str, spool: Path
 ) -> None:
@@ -541,6 +545,9 @@ async def test_stopping_lets_an_upload_in_flight_finish(
 
             call = stub.PutBlob(slowly())
             await started.wait()
+            # Stop only once the server is handling the upload (its spool file exists): a call
+            # that has not reached the server yet is refused by a stopping server, rightly.
+            await eventually(lambda: _has_spool_file(spool), what="the upload being spooled")
             stopping = asyncio.create_task(server.__aexit__(None, None, None))
             reply = await call
     finally:

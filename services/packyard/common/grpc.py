@@ -39,7 +39,14 @@ _CHANNEL_OPTIONS = [
     # backoff (which grows to two minutes while a peer is down).
     ("grpc.initial_reconnect_backoff_ms", 250),
     ("grpc.max_reconnect_backoff_ms", 1_000),
+    # Every address the name resolves to gets calls: behind a headless Service (the chart's
+    # default) that is every replica; one address (loopback, a ClusterIP) behaves as before.
+    ("grpc.lb_policy_name", "round_robin"),
 ]
+# Servers: a client's connection is told to go (GOAWAY) after a few minutes, so the client
+# re-resolves and spreads over replicas added since it connected. No grace limit: calls in
+# flight (a long download stream) finish on the old connection.
+_SERVER_OPTIONS = [*_CHANNEL_OPTIONS, ("grpc.max_connection_age_ms", 300_000)]
 
 
 def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..., Any]:
@@ -145,7 +152,7 @@ def new_server(*inner: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
     # Telemetry first: it must see the status the other interceptors abort with.
     return grpc.aio.server(
         interceptors=[*grpc_server_interceptors(), AccessInterceptor(), ErrorInterceptor(), *inner],
-        options=_CHANNEL_OPTIONS,
+        options=_SERVER_OPTIONS,
     )
 
 

@@ -12,7 +12,7 @@ from packyard.metadata import db
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream.credentials import count_plaintext, seal_stored
-from packyard.metadata.upstream.service import OnChange, UpstreamStore
+from packyard.metadata.upstream.service import UpstreamStore
 from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
 from packyard.rpc.v1 import upstream_pb2_grpc
 
@@ -40,12 +40,11 @@ async def start_upstream(
     server: grpc.aio.Server,
     pool: asyncpg.Pool,
     settings: MetadataSettings,
-    on_change: OnChange,
     secret_keys: SecretKeys,
 ) -> str:
     """Register UpstreamService on ``server``; returns the service name for health reporting.
-    ``on_change`` is told, after each commit, which pages changed. Credentials stored before
-    encryption existed are sealed here, on the first start with a key."""
+    Credentials stored before encryption existed are sealed here, on the first start with a
+    key."""
     try:
         await _seal_legacy_credentials(pool, settings, secret_keys)
     except Unavailable:
@@ -55,7 +54,6 @@ async def start_upstream(
     store = UpstreamStore(
         pool,
         acquire_timeout=settings.db_connect_timeout,
-        on_change=on_change,
         secret_keys=secret_keys,
     )
     upstream_pb2_grpc.add_UpstreamServiceServicer_to_server(UpstreamServicer(store), server)
