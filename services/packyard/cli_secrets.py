@@ -9,15 +9,8 @@ everywhere.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
-
-import asyncpg
-
-from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
-from packyard.metadata.settings import load_settings
-from packyard.metadata.upstream.credentials import seal_stored
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +28,25 @@ def add_secrets_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     )
 
 
-async def _rotate(database_url: str, keys: SecretKeys) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await seal_stored(conn, keys, rotate=True)
-    finally:
-        await conn.close()
-
-
 def run_secrets(args: argparse.Namespace) -> int:
+    # Imported here, as cli.py imports each command's code: every `packyard` command (the
+    # services, migrate) imports this module, and none of them should load grpc or asyncpg
+    # through it.
+    import asyncio
+
+    import asyncpg
+
+    from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
+    from packyard.metadata.settings import load_settings
+    from packyard.metadata.upstream.credentials import seal_stored
+
+    async def rotate(database_url: str, keys: SecretKeys) -> int:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return await seal_stored(conn, keys, rotate=True)
+        finally:
+            await conn.close()
+
     if args.secrets_action == "genkey":
         print(generate_key())
         return 0
@@ -57,7 +60,7 @@ def run_secrets(args: argparse.Namespace) -> int:
         print("error: PACKYARD_SECRET_KEY is not set", file=sys.stderr)
         return 2
     try:
-        rewritten = asyncio.run(_rotate(settings.database_url.get_secret_value(), keys))
+        rewritten = asyncio.run(rotate(settings.database_url.get_secret_value(), keys))
     except SecretKeyError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
