@@ -67,6 +67,23 @@ def test_protocol_and_common_import_no_service(layer: str) -> None:
             assert module.split(".")[1] not in SERVICES, f"{path} imports {module}"
 
 
+def test_protocol_modules_load_no_grpc() -> None:
+    """Protocol code is pure: importing every module of it (and what it imports, such as the
+    error table) loads neither gRPC nor the generated stubs."""
+    modules = sorted(p.stem for p in (PACKAGE / "protocol").glob("*.py") if p.stem != "__init__")
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('packyard.protocol.' + name)\n"
+        "print(sorted(m for m in sys.modules if m == 'grpc' or m.startswith(('grpc.', "
+        "'packyard.rpc'))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]", loaded
+
+
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_services_talk_to_each_other_only_through_stubs(service: str) -> None:
     others = SERVICES - {service}
