@@ -202,12 +202,6 @@ def test_project_status_through_the_admin_api_and_the_cli(
     assert refused.status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this test: the file route does not check the project status, so a "
-    "quarantined project's files are still served by direct URL (a lock file's URL installs "
-    "it); PyPI makes a quarantined project uninstallable",
-)
 def test_a_quarantined_projects_files_are_not_served_even_by_direct_url(
     stack: Stack, admin: httpx.Client, tmp_path: Path
 ) -> None:

@@ -355,11 +355,12 @@ def test_rendered_deployments_get_what_their_service_needs(rendered: list[dict[s
             assert container["readinessProbe"]["exec"]["command"] == [
                 "python", "-m", "packyard.common.healthcheck", f"127.0.0.1:{port}",
             ]  # fmt: skip
-        assert {e["name"]: e.get("value") for e in container["env"]} | {} >= {
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert {
             "PACKYARD_TLS_CA": "/etc/packyard/tls/ca.crt",
             "PACKYARD_TLS_CERT": "/etc/packyard/tls/tls.crt",
             "PACKYARD_TLS_KEY": "/etc/packyard/tls/tls.key",
-        }
+        }.items() <= env.items()
         tls = next(v for v in pod["volumes"] if v["name"] == "tls")
         assert tls["secret"]["secretName"] == f"rel-packyard-{component}-tls"
         assert container["securityContext"]["readOnlyRootFilesystem"] is True

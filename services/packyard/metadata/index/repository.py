@@ -112,7 +112,11 @@ FROM files f
 JOIN releases r ON r.id = f.release_id
 JOIN projects p ON p.id = f.project_id
 """
-SELECT_FILE = _FILE_SELECT + "WHERE f.feed = $1 AND f.filename = $2"
+# PEP 792: a quarantined project's files are not offered, not even by direct URL (a lock
+# file's URL would install them); its pages already list none.
+SELECT_FILE = _FILE_SELECT + (
+    "WHERE f.feed = $1 AND f.filename = $2 AND p.status <> 'quarantined'"
+)
 SELECT_PROJECT_FILES = _FILE_SELECT + "WHERE f.project_id = $1"
 # The second statement of a registration, run under the project lock (so its snapshot sees
 # every registration of the project committed before): reserve the filename, make the release
