@@ -24,6 +24,7 @@ from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import files, json_api, simple, upload
+from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
@@ -88,6 +89,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return error_response(400, "Invalid request.", request)
 
+    # Innermost of the middleware: its answers still get the headers, spans and metrics.
+    app.add_middleware(CachedPageFastPath)
     app.add_middleware(SecurityHeaders)
 
     instrument_fastapi(app)

@@ -114,9 +114,7 @@ JOIN projects p ON p.id = f.project_id
 """
 # PEP 792: a quarantined project's files are not offered, not even by direct URL (a lock
 # file's URL would install them); its pages already list none.
-SELECT_FILE = _FILE_SELECT + (
-    "WHERE f.feed = $1 AND f.filename = $2 AND p.status <> 'quarantined'"
-)
+SELECT_FILE = _FILE_SELECT + ("WHERE f.feed = $1 AND f.filename = $2 AND p.status <> 'quarantined'")
 SELECT_PROJECT_FILES = _FILE_SELECT + "WHERE f.project_id = $1"
 # The second statement of a registration, run under the project lock (so its snapshot sees
 # every registration of the project committed before): reserve the filename, make the release
