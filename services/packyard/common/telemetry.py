@@ -269,6 +269,9 @@ class TracedWhenAsked:
 
     def __init__(self, traced: Any, plain: Any) -> None:
         self.traced, self.plain = traced, plain
+        # FastAPI (0.165+) looks for the contrib middleware along ``.app`` to keep its own
+        # native telemetry off; without finding it, it would trace every request a second time.
+        self.app = traced
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not any(
