@@ -285,7 +285,7 @@ _COMMANDS: dict[tuple[str, ...], tuple[Handler, Sequence[str]]] = {
 # -- parser ---------------------------------------------------------------------------
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def connection_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--url", default=None, help=f"Packyard base URL (default: $PACKYARD_URL or {DEFAULT_URL})"
@@ -330,7 +330,7 @@ def _password_option(parser: argparse.ArgumentParser) -> None:
 
 def add_admin_commands(commands: Any) -> None:
     """Register the admin subcommands on the `packyard` subparsers."""
-    common = _connection_options()
+    common = connection_options()
 
     feed = commands.add_parser("feed", help="create, list, show, update, delete feeds")
     feeds = feed.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
@@ -437,6 +437,31 @@ def is_admin_command(args: argparse.Namespace) -> bool:
     return getattr(args, "admin_command", None) is not None
 
 
+def run_api_command(
+    args: argparse.Namespace,
+    name: str,
+    handler: Handler,
+    show: Callable[[Any, TextIO], None],
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """Run ``handler`` against the admin API at --url with --key (else $PACKYARD_URL,
+    $PACKYARD_KEY) and ``show`` what it returns; returns the exit code."""
+    url = args.url or os.environ.get("PACKYARD_URL") or DEFAULT_URL
+    api = Api(url, args.key or os.environ.get("PACKYARD_KEY", ""), transport)
+    try:
+        result = handler(api, args)
+    except CliError as exc:
+        (err or sys.stderr).write(f"packyard {name}: {exc}\n")
+        return exc.code
+    finally:
+        api.close()
+    show(result, out or sys.stdout)
+    return 0
+
+
 def run_admin(
     args: argparse.Namespace,
     *,
@@ -445,18 +470,10 @@ def run_admin(
     transport: httpx.BaseTransport | None = None,
 ) -> int:
     """Run one parsed admin command; returns the exit code."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    url = args.url or os.environ.get("PACKYARD_URL") or DEFAULT_URL
-    key = args.key or os.environ.get("PACKYARD_KEY", "")
     handler, columns = _COMMANDS[args.admin_command]
-    api = Api(url, key, transport)
-    try:
-        result = handler(api, args)
-    except CliError as exc:
-        err.write(f"packyard {' '.join(args.admin_command)}: {exc}\n")
-        return exc.code
-    finally:
-        api.close()
-    _show(result, columns, args.json, out)
-    return 0
+
+    def show(result: Any, out: TextIO) -> None:
+        _show(result, columns, args.json, out)
+
+    name = " ".join(args.admin_command)
+    return run_api_command(args, name, handler, show, out=out, err=err, transport=transport)

@@ -10,29 +10,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from packyard.cli_admin import DEFAULT_URL, Api, CliError, render_table
+from packyard.cli_admin import (
+    Api,
+    CliError,
+    connection_options,
+    render_table,
+    run_api_command,
+)
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 COLUMNS = (
     "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
     "has_credentials",
 )  # fmt: skip
-
-
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url", default=None, help=f"Packyard base URL (default: $PACKYARD_URL or {DEFAULT_URL})"
-    )
-    common.add_argument("--key", default=None, help="API key (default: $PACKYARD_KEY)")
-    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    return common
 
 
 def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -63,7 +58,7 @@ def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
 
 def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     """Add the admin actions to the existing `packyard connector` (service) parser."""
-    common = _common()
+    common = connection_options()
     actions = parser.add_subparsers(dest="connector_action", metavar="ACTION")
     add = actions.add_parser("add", parents=[common], help="add an upstream index to a feed")
     add.add_argument("feed")
@@ -127,29 +122,14 @@ def _call(api: Api, args: argparse.Namespace) -> Any:
     return {"removed": args.id}
 
 
-def run_connector(
-    args: argparse.Namespace,
-    *,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    transport: httpx.BaseTransport | None = None,
-) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    url = args.url or os.environ.get("PACKYARD_URL") or DEFAULT_URL
-    api = Api(url, args.key or os.environ.get("PACKYARD_KEY", ""), transport)
-    try:
-        result = _call(api, args)
-    except CliError as exc:
-        err.write(f"packyard connector {args.connector_action}: {exc}\n")
-        return exc.code
-    finally:
-        api.close()
-    if args.json:
-        out.write(json.dumps(result, indent=2) + "\n")
-    elif args.connector_action == "remove":
-        out.write(f"removed {args.id}\n")
-    else:
-        rows = result if isinstance(result, list) else [result]
-        out.write(render_table(rows, COLUMNS) + "\n")
-    return 0
+def run_connector(args: argparse.Namespace) -> int:
+    def show(result: Any, out: TextIO) -> None:
+        if args.json:
+            out.write(json.dumps(result, indent=2) + "\n")
+        elif args.connector_action == "remove":
+            out.write(f"removed {args.id}\n")
+        else:
+            rows = result if isinstance(result, list) else [result]
+            out.write(render_table(rows, COLUMNS) + "\n")
+
+    return run_api_command(args, f"connector {args.connector_action}", _call, show)

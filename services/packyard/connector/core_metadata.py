@@ -9,11 +9,9 @@ cached and verified, from which the blob service extracts it.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
-import weakref
 from email.parser import BytesHeaderParser
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -28,6 +26,7 @@ from packyard.connector.listings import Listings
 from packyard.connector.metadata_client import MetadataClient
 from packyard.connector.metadata_ranges import RangesUnsupported, read_wheel_metadata
 from packyard.connector.models import Backfilled, FoundFile, OfferedFile
+from packyard.connector.single_flight import KeyedLocks
 from packyard.protocol.offer_merge import with_backfilled
 from packyard.protocol.zip_tail import ZipTailError
 
@@ -51,9 +50,7 @@ class CoreMetadataFetcher:
         self._http = http
         self._blob = blob
         self._metadata = metadata
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks = KeyedLocks()
         self.range_reads = 0
         # connector id -> until when not to try ranges (bounded by the number of connectors)
         self._no_ranges: dict[str, float] = {}
@@ -90,7 +87,7 @@ class CoreMetadataFetcher:
     ) -> tuple[OfferedFile, int] | None:
         """METADATA of an uncached upstream wheel by range requests, stored under its own
         sha256 and recorded; None when the whole wheel must be fetched instead."""
-        lock = self._locks.setdefault((feed, filename), asyncio.Lock())
+        lock = self._locks.lock(feed, filename)
         async with lock:
             # As the metadata service knows it now (another request may have read it meanwhile).
             found = await self._listings.find_file(feed, project, filename)

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -31,6 +30,7 @@ from packyard.connector.http import UpstreamDown, UpstreamHttp
 from packyard.connector.listings import Listings
 from packyard.connector.metadata_client import MetadataClient
 from packyard.connector.models import FoundFile, OfferedFile
+from packyard.connector.single_flight import KeyedLocks
 from packyard.protocol.offer_merge import with_cached
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ class FileFetcher:
         self._blob = blob
         self._metadata = metadata
         self._max_size = max_size
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks = KeyedLocks()
         self.upstream_fetches = 0
 
     async def stream(
@@ -69,7 +67,7 @@ class FileFetcher:
             async for part in self._from_blob(entry):
                 yield part
             return
-        lock = self._locks.setdefault((feed, filename), asyncio.Lock())
+        lock = self._locks.lock(feed, filename)
         async with lock:
             # Another request of this process may have cached it while this one waited.
             cached = await self._recorded(feed, filename)
@@ -168,16 +166,9 @@ class FileFetcher:
         """Record the verified, stored file in the metadata service (which tells the gateways
         that the project's pages changed)."""
         entry = found.file
-        cached = replace(
-            entry,
-            size=stored.size,
-            sha256=stored.sha256,
-            md5=stored.md5,
-            blake2b_256=stored.blake2b_256,
-            # PEP 658 backfill: the wheel's own METADATA, whatever the upstream offered.
-            core_metadata_sha256=stored.core_metadata_sha256 or entry.core_metadata_sha256,
-            upstream_url="",
-        )
+        # The stored size and hashes; PEP 658 backfill: the wheel's own METADATA, whatever the
+        # upstream offered.
+        cached = with_cached(entry, stored)
         ranged = found.backfilled
         if ranged is not None and ranged.sha256 != cached.core_metadata_sha256:
             # What range requests read is not covered by the index hash; the verified wheel's

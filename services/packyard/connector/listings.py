@@ -22,7 +22,6 @@ import asyncio
 import hashlib
 import logging
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -49,6 +48,7 @@ from packyard.connector.models import (
     UpstreamState,
 )
 from packyard.connector.settings import ConnectorSettings
+from packyard.connector.single_flight import KeyedLocks
 from packyard.protocol.offer_merge import OriginPolicy, name_selected, offered_files
 from packyard.protocol.upstream_parse import UpstreamFile, UpstreamParseError, parse_project_page
 
@@ -114,9 +114,7 @@ class Listings:
         self._breakers = breakers
         self._settings = settings
         self._clock = clock
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks = KeyedLocks()
         self.upstream_fetches = 0
 
     async def project(self, feed: str, project: str) -> ProjectAnswer:
@@ -129,7 +127,7 @@ class Listings:
         ]
         if not connectors:
             raise NotFound(f"Feed '{feed}' has no connector for '{project}'.")
-        lock = self._locks.setdefault((feed, project), asyncio.Lock())
+        lock = self._locks.lock(feed, project)
         failures: list[Exception] = []
         async with lock:
             state = await self._metadata.state(feed, project)

@@ -5,10 +5,13 @@ connector fetched and verified. Converts between protobuf and the connector's va
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
-from packyard.common.errors import error_for_status
+from packyard.common.errors import NotFound, error_for_status
 from packyard.connector.convert import (
     backfilled_from_pb,
     backfilled_to_pb,
@@ -20,6 +23,8 @@ from packyard.connector.convert import (
 )
 from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
 from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
+
+Reply = TypeVar("Reply")
 
 
 def _domain_error(exc: grpc.aio.AioRpcError) -> Exception:
@@ -36,19 +41,22 @@ class MetadataClient:
         # Configuration, not upstream state: a feed's connectors for ``ttl`` seconds.
         self._connectors: dict[str, tuple[float, list[Connector]]] = {}
 
+    async def _call(self, rpc: Callable[..., Awaitable[Reply]], request: Message) -> Reply:
+        try:
+            return await rpc(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+
     async def connectors(self, feed: str) -> list[Connector]:
         """The feed's connectors with credentials, in priority order."""
         hit = self._connectors.get(feed)
         now = time.monotonic()
         if hit is not None and hit[0] > now:
             return hit[1]
-        try:
-            reply = await self._stub.ListConnectors(
-                upstream_pb2.ListConnectorsRequest(feed=feed, include_credentials=True),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        reply = await self._call(
+            self._stub.ListConnectors,
+            upstream_pb2.ListConnectorsRequest(feed=feed, include_credentials=True),
+        )
         found = [connector_from_pb(c) for c in reply.connectors]
         if len(self._connectors) >= 1024:  # bounded: feeds are few, but never grow forever
             self._connectors.clear()
@@ -56,77 +64,60 @@ class MetadataClient:
         return found
 
     async def state(self, feed: str, project: str) -> UpstreamState:
-        try:
-            reply = await self._stub.GetUpstreamState(
-                upstream_pb2.GetUpstreamStateRequest(feed=feed, project=project),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        reply = await self._call(
+            self._stub.GetUpstreamState,
+            upstream_pb2.GetUpstreamStateRequest(feed=feed, project=project),
+        )
         return state_from_pb(reply)
 
     async def cached_file(self, feed: str, filename: str) -> OfferedFile | None:
         try:
-            reply = await self._stub.GetCachedFile(
+            reply = await self._call(
+                self._stub.GetCachedFile,
                 upstream_pb2.GetCachedFileRequest(feed=feed, filename=filename),
-                timeout=self._timeout,
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            raise _domain_error(exc) from None
+        except NotFound:
+            return None
         return file_from_pb(reply.file)
 
     async def record_listing(self, feed: str, project: str, listing: Listing) -> bool:
         """Store a fetched listing (idempotent); False when a newer one is stored already."""
-        try:
-            reply = await self._stub.RecordListing(
-                upstream_pb2.RecordListingRequest(
-                    feed=feed, project=project, listing=listing_to_pb(listing)
-                ),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        reply = await self._call(
+            self._stub.RecordListing,
+            upstream_pb2.RecordListingRequest(
+                feed=feed, project=project, listing=listing_to_pb(listing)
+            ),
+        )
         return reply.recorded
 
     async def record_cached_file(self, connector: str, cached: OfferedFile) -> OfferedFile:
         """Store a verified, cached upstream file; returns the record that stands."""
-        try:
-            reply = await self._stub.RecordCachedFile(
-                upstream_pb2.RecordCachedFileRequest(
-                    feed=cached.feed, connector=connector, file=file_to_pb(cached)
-                ),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        reply = await self._call(
+            self._stub.RecordCachedFile,
+            upstream_pb2.RecordCachedFileRequest(
+                feed=cached.feed, connector=connector, file=file_to_pb(cached)
+            ),
+        )
         return file_from_pb(reply.file)
 
     async def record_origin(self, feed: str, project: str) -> None:
         """Record synchronously that ``project`` is served from upstream (idempotent)."""
-        try:
-            await self._stub.RecordUpstreamOrigin(
-                upstream_pb2.RecordUpstreamOriginRequest(feed=feed, project=project),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        await self._call(
+            self._stub.RecordUpstreamOrigin,
+            upstream_pb2.RecordUpstreamOriginRequest(feed=feed, project=project),
+        )
 
     async def record_backfilled(
         self, feed: str, project: str, connector: str, metadata: Backfilled
     ) -> Backfilled:
         """Record METADATA read with range requests; returns the record that is stored."""
-        try:
-            reply = await self._stub.RecordBackfilledMetadata(
-                upstream_pb2.RecordBackfilledMetadataRequest(
-                    feed=feed,
-                    project=project,
-                    connector=connector,
-                    metadata=backfilled_to_pb(metadata),
-                ),
-                timeout=self._timeout,
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise _domain_error(exc) from None
+        reply = await self._call(
+            self._stub.RecordBackfilledMetadata,
+            upstream_pb2.RecordBackfilledMetadataRequest(
+                feed=feed,
+                project=project,
+                connector=connector,
+                metadata=backfilled_to_pb(metadata),
+            ),
+        )
         return backfilled_from_pb(reply.metadata)

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import IntEnum
 
 from packyard.protocol.offer_merge import OriginPolicy
+from packyard.protocol.upstream_index import UpstreamIndex
 
 
 class ProjectStatus(IntEnum):
@@ -24,16 +25,7 @@ class ProjectStatus(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Connector:
-    id: str
-    feed: str
-    url: str
-    simple_path: str = "/simple"
-    priority: int = 100
-    ttl_seconds: int = 1800
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    file_hosts: tuple[str, ...] = ()
+class Connector(UpstreamIndex):
     username: str = ""
     password: str = field(default="", repr=False)
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from packyard.engines.errors import EngineError
 from packyard.engines.pidfile import remove_stale_pid_file
-from packyard.engines.process import EngineProcess, as_user
+from packyard.engines.process import EngineProcess, ProcessEngine, as_user
 from packyard.engines.secret_files import private_dir, write_private
 
 # Unix socket paths are limited to 108 bytes (sun_path) including the terminating NUL.
@@ -113,7 +113,7 @@ def _load_or_create_password(path: Path) -> tuple[str, bool]:
     return password, True
 
 
-class PostgresEngine:
+class PostgresEngine(ProcessEngine):
     """A PostgreSQL cluster in ``data_dir/pgdata`` that listens only on a Unix socket.
 
     A socket instead of TCP means no port to collide with; asyncpg connects with
@@ -130,7 +130,6 @@ class PostgresEngine:
         self.max_connections = max_connections
         self.socket_dir: Path | None = None
         self.password: str | None = None
-        self._process: EngineProcess | None = None
 
     @property
     def url(self) -> str:
@@ -171,23 +170,10 @@ class PostgresEngine:
                 argv += ["-c", option]
         # SIGINT is PostgreSQL's "fast" shutdown: roll back open sessions and stop. SIGTERM
         # ("smart") would wait for every pooled client to disconnect on its own.
-        self._process = EngineProcess(
+        process = EngineProcess(
             self.name, argv, self.data_dir / "postgres.log", user=user, stop_signal=signal.SIGINT
         )
-        self._process.start()
-        try:
-            self._process.wait_ready(self._ready, timeout)
-        except BaseException:
-            self._process.stop()
-            raise
-
-    @property
-    def process(self) -> EngineProcess | None:
-        return self._process
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if self._process is not None:
-            self._process.stop(timeout)
+        self._launch(process, self._ready, timeout)
 
     def _choose_socket_dir(self) -> Path:
         if self.socket_dir is not None:
@@ -269,23 +255,22 @@ def _quote_ident(name: str) -> str:
 
 async def create_database(admin_url: str, database: str) -> str:
     """Create an empty database and return its DSN (for test isolation)."""
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f"CREATE DATABASE {_quote_ident(database)}")
-    finally:
-        await conn.close()
+    await _execute(admin_url, f"CREATE DATABASE {_quote_ident(database)}")
     return database_url(admin_url, database)
 
 
 async def drop_database(admin_url: str, database: str) -> None:
     """Drop a database even if clients are still connected to it."""
+    await _execute(admin_url, f"DROP DATABASE IF EXISTS {_quote_ident(database)} WITH (FORCE)")
+
+
+async def _execute(admin_url: str, statement: str) -> None:
+    """Run one statement on its own connection (CREATE/DROP DATABASE refuse a transaction)."""
     import asyncpg
 
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {_quote_ident(database)} WITH (FORCE)")
+        await conn.execute(statement)
     finally:
         await conn.close()
 

@@ -151,3 +151,34 @@ class EngineProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+class ProcessEngine:
+    """An engine that runs as one ``EngineProcess``: launched until ready, then stopped."""
+
+    stop_timeout = 15.0  # seconds from SIGTERM (or the engine's stop signal) to SIGKILL
+    _process: EngineProcess | None = None
+
+    @property
+    def process(self) -> EngineProcess | None:
+        return self._process
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self._process is not None:
+            self._process.stop(self.stop_timeout if timeout is None else timeout)
+
+    def _launch(
+        self,
+        process: EngineProcess,
+        ready: Callable[[], bool],
+        timeout: float,
+        interval: float = 0.1,
+    ) -> None:
+        """Start ``process`` and wait until ``ready``; one that never gets ready is stopped."""
+        self._process = process
+        process.start()
+        try:
+            process.wait_ready(ready, timeout, interval)
+        except BaseException:
+            process.stop()
+            raise

@@ -26,7 +26,7 @@ from pathlib import Path
 from packyard.engines.binaries import find_binary
 from packyard.engines.errors import EngineError
 from packyard.engines.ports import free_ports, port_is_free
-from packyard.engines.process import EngineProcess
+from packyard.engines.process import EngineProcess, ProcessEngine
 from packyard.engines.secret_files import private_dir, write_private
 from packyard.engines.weed_tls import COMMON_NAME, WeedTls, load_or_create_weed_tls
 
@@ -126,17 +126,20 @@ def volume_server_joined(log_text: str, volume_port: int) -> bool:
     return re.search(rf"added volume server \d+: \S+:{volume_port} ", log_text) is not None
 
 
-class S3Engine:
+class S3Engine(ProcessEngine):
     """SeaweedFS with its S3 gateway on ``host:port``, data in ``data_dir/weed``."""
 
     name = "s3"
+    # weed's filer never finishes its graceful gRPC stop while its own S3 gateway holds a
+    # metadata subscription open, so SIGTERM alone hangs. Everything it acknowledged is
+    # already written to its files, so the SIGKILL after a short grace loses nothing.
+    stop_timeout = 3.0
 
     def __init__(self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.host = host
         self.port = port
         self.credentials: S3Credentials | None = None
-        self._process: EngineProcess | None = None
         self._volume_port = 0
         self._log_offset = 0
 
@@ -215,24 +218,8 @@ class S3Engine:
         # weed reads ./security.toml first: the working directory is our data folder.
         # A soft heap limit: Go's collector then runs before the heap doubles past it.
         env = {**os.environ, "GOMEMLIMIT": os.environ.get("GOMEMLIMIT", _GO_MEMORY_LIMIT)}
-        self._process = EngineProcess(self.name, argv, log_path, cwd=self.data_dir, env=env)
-        self._process.start()
-        try:
-            self._process.wait_ready(self._ready, timeout, interval=0.25)
-        except BaseException:
-            self._process.stop()
-            raise
-
-    @property
-    def process(self) -> EngineProcess | None:
-        return self._process
-
-    def stop(self, timeout: float = 3.0) -> None:
-        # weed's filer never finishes its graceful gRPC stop while its own S3 gateway holds a
-        # metadata subscription open, so SIGTERM alone hangs. Everything it acknowledged is
-        # already written to its files, so the SIGKILL after a short grace loses nothing.
-        if self._process is not None:
-            self._process.stop(timeout)
+        process = EngineProcess(self.name, argv, log_path, cwd=self.data_dir, env=env)
+        self._launch(process, self._ready, timeout, interval=0.25)
 
     def _internal_ports(self) -> dict[str, int]:
         """The ports of the last run when all are still free, else new ones (saved for next time).

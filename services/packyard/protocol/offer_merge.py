@@ -149,13 +149,9 @@ def merged_serial(hosted: int, upstream: int) -> int:
 # -- an upstream listing with what is known locally -----------------------------------------
 
 
-class _Offered(Protocol):
-    """An upstream file as the connector describes it (a dataclass)."""
+class _StoredBytes(Protocol):
+    """What the blob service says of stored bytes (and a cached file repeats)."""
 
-    __dataclass_fields__: ClassVar[dict[str, Any]]
-
-    @property
-    def filename(self) -> str: ...
     @property
     def size(self) -> int: ...
     @property
@@ -166,6 +162,15 @@ class _Offered(Protocol):
     def blake2b_256(self) -> str: ...
     @property
     def core_metadata_sha256(self) -> str: ...
+
+
+class _Offered(_StoredBytes, Protocol):
+    """An upstream file as the connector describes it (a dataclass)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def filename(self) -> str: ...
     @property
     def upstream_url(self) -> str: ...
 
@@ -173,7 +178,7 @@ class _Offered(Protocol):
 F = TypeVar("F", bound=_Offered)
 
 
-def with_cached(entry: F, cached: F) -> F:
+def with_cached(entry: F, cached: _StoredBytes) -> F:
     """A listing entry whose bytes are cached: the stored size, hashes and metadata (the
     upstream's if the stored file has none); the upstream's yank state, requires-python and
     upload time. No upstream URL: it is served from the cache."""

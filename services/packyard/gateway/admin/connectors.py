@@ -15,6 +15,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.settings import redact_url
 from packyard.gateway.auth.guards import AdminDep, FeedAdminDep
 from packyard.gateway.deps import BackendsDep
@@ -91,29 +92,11 @@ class OriginPolicyOut(BaseModel):
 
 
 def _out(c: upstream_pb2.Connector) -> ConnectorOut:
-    return ConnectorOut(
-        id=c.id,
-        feed=c.feed,
-        url=redact_url(c.url),
-        simple_path=c.simple_path,
-        priority=c.priority,
-        ttl_seconds=c.ttl_seconds,
-        include=list(c.include),
-        exclude=list(c.exclude),
-        file_hosts=list(c.file_hosts),
-        has_credentials=c.has_credentials,
-    )
+    return from_pb(ConnectorOut, c, url=redact_url(c.url))
 
 
 def _policy_out(p: upstream_pb2.OriginPolicy) -> OriginPolicyOut:
-    return OriginPolicyOut(
-        upstream_allowed=p.upstream_allowed,
-        merge_with_hosted=p.merge_with_hosted,
-        publish_allowed=p.publish_allowed,
-        upstream_reason=p.upstream_reason,
-        publish_reason=p.publish_reason,
-        first_from_upstream=p.first_from_upstream,
-    )
+    return from_pb(OriginPolicyOut, p)
 
 
 @router.get("/feeds/{feed}/connectors", summary="Connectors of a feed, in priority order")
@@ -127,20 +110,7 @@ async def add_connector(
     feed: str, body: ConnectorIn, request: Request, caller: AdminDep, backends: BackendsDep
 ) -> ConnectorOut:
     reply = await backends.upstream.add_connector(
-        upstream_pb2.AddConnectorRequest(
-            connector=upstream_pb2.Connector(
-                feed=feed,
-                url=body.url,
-                simple_path=body.simple_path,
-                priority=body.priority,
-                ttl_seconds=body.ttl_seconds,
-                include=body.include,
-                exclude=body.exclude,
-                file_hosts=body.file_hosts,
-                username=body.username or "",
-                password=body.password or "",
-            )
-        )
+        upstream_pb2.AddConnectorRequest(connector=to_pb(upstream_pb2.Connector, body, feed=feed))
     )
     drop_pages(request, feed)
     log.info(
@@ -203,10 +173,7 @@ async def remove_connector(
 @router.get("/feeds/{feed}/origin", summary="Feed-wide origin controls")
 async def get_feed_origin(feed: str, caller: FeedAdminDep, backends: BackendsDep) -> FeedOriginBody:
     reply = await backends.upstream.get_feed_origin(upstream_pb2.GetFeedOriginRequest(feed=feed))
-    return FeedOriginBody(
-        reserved_prefixes=list(reply.origin.reserved_prefixes),
-        merge_upstream=reply.origin.merge_upstream,
-    )
+    return from_pb(FeedOriginBody, reply.origin)
 
 
 @router.put("/feeds/{feed}/origin", summary="Set reserved prefixes and merging for a feed")
@@ -214,19 +181,10 @@ async def set_feed_origin(
     feed: str, body: FeedOriginBody, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> FeedOriginBody:
     reply = await backends.upstream.set_feed_origin(
-        upstream_pb2.SetFeedOriginRequest(
-            origin=upstream_pb2.FeedOrigin(
-                feed=feed,
-                reserved_prefixes=body.reserved_prefixes,
-                merge_upstream=body.merge_upstream,
-            )
-        )
+        upstream_pb2.SetFeedOriginRequest(origin=to_pb(upstream_pb2.FeedOrigin, body, feed=feed))
     )
     drop_pages(request, feed)
-    return FeedOriginBody(
-        reserved_prefixes=list(reply.origin.reserved_prefixes),
-        merge_upstream=reply.origin.merge_upstream,
-    )
+    return from_pb(FeedOriginBody, reply.origin)
 
 
 @router.get("/feeds/{feed}/projects/{project}/origin", summary="A project's origin policy")

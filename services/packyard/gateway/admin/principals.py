@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from packyard.common.errors import NotFound, PermissionDenied
+from packyard.common.pb_fields import timestamp_to_pb
 from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     KeyCreate,
@@ -18,7 +19,6 @@ from packyard.gateway.admin.schemas import (
     UserOut,
     UserUpdate,
     WhoAmI,
-    timestamp_pb,
 )
 from packyard.gateway.auth.authenticator import forget_authentications
 from packyard.gateway.auth.credentials import has_right
@@ -152,7 +152,7 @@ async def create_key(
         audit=audit_context(request, caller),
     )
     if body.expires is not None:
-        create.expires.CopyFrom(timestamp_pb(body.expires))
+        create.expires.CopyFrom(timestamp_to_pb(body.expires))
     reply = await backends.access.create_key(create)
     return KeyCreated(key=reply.key, **KeyOut.from_pb(reply.info).model_dump())
 

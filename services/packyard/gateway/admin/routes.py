@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from packyard.common.errors import PermissionDenied
+from packyard.common.pb_fields import to_pb
 from packyard.gateway.admin import principals
 from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
@@ -72,13 +73,7 @@ async def create_feed(
 ) -> FeedOut:
     reply = await backends.metadata.create_feed(
         metadata_pb2.CreateFeedRequest(
-            feed=metadata_pb2.Feed(
-                name=body.name,
-                description=body.description or "",
-                anonymous_read=bool(body.anonymous_read),
-                refuse_local_versions=bool(body.refuse_local_versions),
-                max_file_size=body.max_file_size or 0,
-            ),
+            feed=to_pb(metadata_pb2.Feed, body),  # an unset setting is the default
             audit=audit_context(request, caller),
         )
     )

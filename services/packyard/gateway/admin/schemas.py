@@ -6,12 +6,12 @@ creates a key and in the request that sets a password.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
+from packyard.common.pb_fields import from_pb
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 RightName = Literal["read", "publish", "yank", "admin"]
@@ -30,19 +30,6 @@ RIGHT_FROM_PB: dict[int, str] = {
     access_pb2.RIGHT_YANK: "yank",
     access_pb2.RIGHT_ADMIN: "admin",
 }
-
-
-def timestamp_pb(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
-
-
-def _time(message: object, field: str) -> datetime | None:
-    if not message.HasField(field):  # type: ignore[attr-defined]
-        return None
-    ts: Timestamp = getattr(message, field)
-    return ts.ToDatetime(tzinfo=UTC)
 
 
 # Feeds.
@@ -69,14 +56,7 @@ class FeedOut(BaseModel):
 
     @classmethod
     def from_pb(cls, feed: metadata_pb2.Feed) -> FeedOut:
-        return cls(
-            name=feed.name,
-            description=feed.description,
-            anonymous_read=feed.anonymous_read,
-            refuse_local_versions=feed.refuse_local_versions,
-            max_file_size=feed.max_file_size,
-            created=_time(feed, "created"),
-        )
+        return from_pb(cls, feed)
 
 
 # Users.
@@ -102,12 +82,7 @@ class UserOut(BaseModel):
 
     @classmethod
     def from_pb(cls, user: access_pb2.User) -> UserOut:
-        return cls(
-            name=user.name,
-            admin=user.is_admin,
-            disabled=user.disabled,
-            created=_time(user, "created"),
-        )
+        return from_pb(cls, user, admin=user.is_admin)
 
 
 # Keys and permissions.
@@ -137,15 +112,7 @@ class KeyOut(BaseModel):
 
     @classmethod
     def from_pb(cls, key: access_pb2.ApiKey) -> KeyOut:
-        return cls(
-            prefix=key.prefix,
-            name=key.name,
-            owner=key.owner,
-            admin=key.is_admin,
-            created=_time(key, "created"),
-            expires=_time(key, "expires"),
-            revoked=_time(key, "revoked"),
-        )
+        return from_pb(cls, key, admin=key.is_admin)
 
 
 class KeyCreated(KeyOut):
@@ -182,10 +149,9 @@ class WhoAmI(BaseModel):
 
     @classmethod
     def from_pb(cls, principal: common_pb2.Principal) -> WhoAmI:
-        return cls(
-            name=principal.name,
-            user=principal.user,
-            key_prefix=principal.key_prefix,
+        return from_pb(
+            cls,
+            principal,
             admin=principal.is_admin,
             read=list(principal.read_feeds),
             publish=list(principal.publish_feeds),
@@ -242,14 +208,4 @@ class AuditEventOut(BaseModel):
 
     @classmethod
     def from_pb(cls, event: access_pb2.AuditEvent) -> AuditEventOut:
-        return cls(
-            id=event.id,
-            time=_time(event, "time"),
-            actor=event.actor,
-            actor_key=event.actor_key,
-            client_address=event.client_address,
-            action=event.action,
-            feed=event.feed,
-            target=event.target,
-            detail=event.detail,
-        )
+        return from_pb(cls, event)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
+from packyard.common.pb_fields import to_pb
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.pypi.offer import check_publish_allowed
@@ -148,28 +149,4 @@ async def _blob_stream(
 
 
 def core_metadata_pb(meta: ParsedMetadata) -> common_pb2.CoreMetadata:
-    return common_pb2.CoreMetadata(
-        metadata_version=meta.metadata_version,
-        name=meta.name,
-        version=meta.version,
-        summary=meta.summary or "",
-        description=meta.description or "",
-        description_content_type=meta.description_content_type or "",
-        requires_python=meta.requires_python or "",
-        requires_dist=list(meta.requires_dist),
-        classifiers=list(meta.classifiers),
-        license=meta.license or "",
-        license_expression=meta.license_expression or "",
-        author=meta.author or "",
-        author_email=meta.author_email or "",
-        maintainer=meta.maintainer or "",
-        maintainer_email=meta.maintainer_email or "",
-        keywords=meta.keywords or "",
-        home_page=meta.home_page or "",
-        project_urls=list(meta.project_urls),
-        provides_extra=list(meta.provides_extra),
-        platforms=list(meta.platforms),
-        download_url=meta.download_url or "",
-        license_files=list(meta.license_files),
-        dynamic=list(meta.dynamic),
-    )
+    return to_pb(common_pb2.CoreMetadata, meta)  # a field the artifact leaves out stays empty

@@ -8,17 +8,16 @@ from __future__ import annotations
 import grpc
 
 from packyard.common.errors import InvalidArgument
+from packyard.common.pb_fields import to_pb
 from packyard.metadata.access.models import (
     ApiKeyInfo,
-    AuditEvent,
     NewKey,
     Permission,
-    Principal,
     Right,
     User,
 )
 from packyard.metadata.access.service import AccessService
-from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb, timestamp_to_pb
+from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb
 from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
@@ -34,24 +33,11 @@ def _right_from_pb(value: int) -> Right:
 
 
 def _user_to_pb(user: User) -> access_pb2.User:
-    return access_pb2.User(
-        name=user.name,
-        is_admin=user.is_admin,
-        disabled=user.disabled,
-        created=timestamp_to_pb(user.created),
-    )
+    return to_pb(access_pb2.User, user)
 
 
 def _key_to_pb(key: ApiKeyInfo) -> access_pb2.ApiKey:
-    return access_pb2.ApiKey(
-        prefix=key.prefix,
-        name=key.name,
-        owner=key.owner,
-        is_admin=key.is_admin,
-        created=timestamp_to_pb(key.created),
-        expires=timestamp_to_pb(key.expires),
-        revoked=timestamp_to_pb(key.revoked),
-    )
+    return to_pb(access_pb2.ApiKey, key)
 
 
 def _permission_to_pb(permission: Permission) -> access_pb2.Permission:
@@ -70,20 +56,6 @@ def _permission_from_pb(pb: access_pb2.Permission) -> Permission:
     return Permission(pb.subject, pb.feed, _right_from_pb(pb.right))
 
 
-def _event_to_pb(event: AuditEvent) -> access_pb2.AuditEvent:
-    return access_pb2.AuditEvent(
-        id=event.id,
-        time=timestamp_to_pb(event.time),
-        actor=event.actor,
-        actor_key=event.actor_key,
-        client_address=event.client_address,
-        action=event.action,
-        feed=event.feed,
-        target=event.target,
-        detail=event.detail,
-    )
-
-
 def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
     grants = []
     for grant in pb.permissions:
@@ -97,20 +69,6 @@ def _new_key_from_pb(pb: access_pb2.CreateKeyRequest) -> NewKey:
         grants=tuple(grants),
         expires=datetime_from_pb(pb.expires) if pb.HasField("expires") else None,
         key=pb.key,
-    )
-
-
-def _principal_to_pb(principal: Principal) -> common_pb2.Principal:
-    return common_pb2.Principal(
-        name=principal.name,
-        is_admin=principal.is_admin,
-        publish_feeds=principal.publish_feeds,
-        read_feeds=principal.read_feeds,
-        yank_feeds=principal.yank_feeds,
-        admin_feeds=principal.admin_feeds,
-        user=principal.user,
-        key_prefix=principal.key_prefix,
-        key_expires=timestamp_to_pb(principal.key_expires),
     )
 
 
@@ -232,7 +190,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             before_id=request.before_id,
             limit=request.limit,
         )
-        return access_pb2.ListAuditEventsResponse(events=[_event_to_pb(e) for e in events])
+        return access_pb2.ListAuditEventsResponse(
+            events=[to_pb(access_pb2.AuditEvent, e) for e in events]
+        )
 
     # MetadataService's deprecated CreateApiKey and Authenticate (access.interface).
 
@@ -250,4 +210,4 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.AuthenticateRequest, context: Context
     ) -> access_pb2.AuthenticateResponse:
         principal = await self._service.authenticate(request.username, request.password)
-        return access_pb2.AuthenticateResponse(principal=_principal_to_pb(principal))
+        return access_pb2.AuthenticateResponse(principal=to_pb(common_pb2.Principal, principal))

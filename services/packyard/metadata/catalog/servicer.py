@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncpg
 import grpc
 
+from packyard.common.pb_fields import to_pb
 from packyard.metadata.catalog.models import (
     CatalogProject,
-    FeedStats,
     ProjectOrder,
-    ReleaseEntry,
 )
 from packyard.metadata.catalog.service import CatalogService
-from packyard.metadata.pb_common import STATUS_TO_PB, timestamp_to_pb
+from packyard.metadata.pb_common import STATUS_TO_PB
 from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
 
 CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
@@ -28,38 +27,7 @@ Context = grpc.aio.ServicerContext
 
 
 def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
-    return catalog_pb2.CatalogProject(
-        feed=project.feed,
-        name=project.name,
-        display_name=project.display_name,
-        latest_version=project.latest_version,
-        summary=project.summary,
-        last_upload=timestamp_to_pb(project.last_upload),
-        downloads=project.downloads,
-        status=STATUS_TO_PB[project.status],
-        score=project.score,
-    )
-
-
-def _stats_to_pb(stats: FeedStats) -> catalog_pb2.FeedStats:
-    return catalog_pb2.FeedStats(
-        feed=stats.feed,
-        projects=stats.projects,
-        downloads=stats.downloads,
-        last_upload=timestamp_to_pb(stats.last_upload),
-    )
-
-
-def _release_to_pb(entry: ReleaseEntry) -> catalog_pb2.ReleaseEntry:
-    return catalog_pb2.ReleaseEntry(
-        feed=entry.feed,
-        project=entry.project,
-        display_name=entry.display_name,
-        version=entry.version,
-        summary=entry.summary,
-        uploaded=timestamp_to_pb(entry.uploaded),
-        author=entry.author,
-    )
+    return to_pb(catalog_pb2.CatalogProject, project, status=STATUS_TO_PB[project.status])
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
@@ -89,7 +57,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.GetFeedStatsRequest, context: Context
     ) -> catalog_pb2.GetFeedStatsResponse:
         stats = await self._service.feed_stats(list(request.feeds))
-        return catalog_pb2.GetFeedStatsResponse(stats=[_stats_to_pb(s) for s in stats])
+        return catalog_pb2.GetFeedStatsResponse(
+            stats=[to_pb(catalog_pb2.FeedStats, s) for s in stats]
+        )
 
     async def RecordDownloads(
         self, request: catalog_pb2.RecordDownloadsRequest, context: Context
@@ -109,7 +79,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.ListRecentReleasesRequest, context: Context
     ) -> catalog_pb2.ListRecentReleasesResponse:
         entries = await self._service.recent_releases(request.feed, request.project, request.limit)
-        return catalog_pb2.ListRecentReleasesResponse(releases=[_release_to_pb(e) for e in entries])
+        return catalog_pb2.ListRecentReleasesResponse(
+            releases=[to_pb(catalog_pb2.ReleaseEntry, e) for e in entries]
+        )
 
 
 def add_catalog_service(server: grpc.aio.Server, pool: asyncpg.Pool, acquire_timeout: float) -> str:

@@ -5,12 +5,11 @@ Errors are PackyardError raised by the domain; the ErrorInterceptor turns them i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
 
 import grpc
 
+from packyard.common.pb_fields import from_pb, to_pb
 from packyard.metadata.access.interface import DeprecatedKeyRpcs
 from packyard.metadata.index.models import (
     CoreMetadata,
@@ -22,7 +21,7 @@ from packyard.metadata.index.models import (
     ProjectSummary,
 )
 from packyard.metadata.index.service import MetadataService
-from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb, timestamp_to_pb
+from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
@@ -39,102 +38,61 @@ _ORIGIN_TO_PB = {
 _ORIGIN_FROM_PB = {pb: origin for origin, pb in _ORIGIN_TO_PB.items()} | {
     common_pb2.ORIGIN_UNSPECIFIED: Origin.HOSTED
 }
-_METADATA_FIELDS = [f.name for f in dataclasses.fields(CoreMetadata)]
 
 
 def _feed_to_pb(feed: Feed) -> metadata_pb2.Feed:
-    return metadata_pb2.Feed(
-        name=feed.name,
-        description=feed.description,
-        anonymous_read=feed.anonymous_read,
-        refuse_local_versions=feed.refuse_local_versions,
-        max_file_size=feed.max_file_size,
-        created=timestamp_to_pb(feed.created),
-    )
+    return to_pb(metadata_pb2.Feed, feed)
 
 
 def _feed_from_pb(pb: metadata_pb2.Feed) -> Feed:
-    return Feed(
-        name=pb.name,
-        description=pb.description,
-        anonymous_read=pb.anonymous_read,
-        refuse_local_versions=pb.refuse_local_versions,
-        max_file_size=pb.max_file_size,
-    )
+    return from_pb(Feed, pb, created=None)  # the database says when a feed was created
 
 
 def _file_to_pb(file: FileRecord) -> common_pb2.FileInfo:
-    return common_pb2.FileInfo(
-        feed=file.feed,
-        project=file.project,
-        version=file.version,
-        filename=file.filename,
-        size=file.size,
-        hashes=common_pb2.Hashes(sha256=file.sha256, blake2b_256=file.blake2b_256, md5=file.md5),
-        requires_python=file.requires_python,
-        yanked=file.yanked,
-        yanked_reason=file.yanked_reason,
-        upload_time=timestamp_to_pb(file.upload_time),
-        packagetype=file.packagetype,
-        python_version=file.python_version,
-        core_metadata_sha256=file.core_metadata_sha256,
+    return to_pb(
+        common_pb2.FileInfo,
+        file,
+        hashes=to_pb(common_pb2.Hashes, file),
         origin=_ORIGIN_TO_PB[file.origin],
-        upstream_url=file.upstream_url,
     )
 
 
 def _file_from_pb(feed: str, pb: common_pb2.FileInfo) -> FileRecord:
-    return FileRecord(
+    # Whether a file is yanked, and when it was uploaded, are the server's to say.
+    return from_pb(
+        FileRecord,
+        pb,
         feed=feed,
-        project=pb.project,
-        version=pb.version,
-        filename=pb.filename,
-        size=pb.size,
         sha256=pb.hashes.sha256,
         blake2b_256=pb.hashes.blake2b_256,
         md5=pb.hashes.md5,
-        requires_python=pb.requires_python,
-        packagetype=pb.packagetype,
-        python_version=pb.python_version,
-        core_metadata_sha256=pb.core_metadata_sha256,
+        yanked=False,
+        yanked_reason="",
+        upload_time=None,
         origin=_ORIGIN_FROM_PB.get(pb.origin, Origin.HOSTED),
-        upstream_url=pb.upstream_url,
     )
 
 
 def _metadata_to_pb(metadata: CoreMetadata) -> common_pb2.CoreMetadata:
-    return common_pb2.CoreMetadata(**{name: getattr(metadata, name) for name in _METADATA_FIELDS})
+    return to_pb(common_pb2.CoreMetadata, metadata)
 
 
 def _metadata_from_pb(pb: common_pb2.CoreMetadata) -> CoreMetadata:
-    values: dict[str, Any] = {}
-    for name in _METADATA_FIELDS:
-        value = getattr(pb, name)
-        values[name] = value if isinstance(value, str) else tuple(value)
-    return CoreMetadata(**values)
+    return from_pb(CoreMetadata, pb)
 
 
 def _project_to_pb(project: Project) -> metadata_pb2.Project:
-    return metadata_pb2.Project(
-        feed=project.feed,
-        name=project.name,
-        display_name=project.display_name,
+    return to_pb(
+        metadata_pb2.Project,
+        project,
         status=_STATUS_TO_PB[project.status],
-        status_reason=project.status_reason,
-        serial=project.serial,
-        versions=project.versions,
         files=[_file_to_pb(f) for f in project.files],
         releases={v: _metadata_to_pb(m) for v, m in project.releases.items()},
     )
 
 
 def _summary_to_pb(summary: ProjectSummary) -> metadata_pb2.ProjectSummary:
-    return metadata_pb2.ProjectSummary(
-        name=summary.name,
-        display_name=summary.display_name,
-        serial=summary.serial,
-        status=_STATUS_TO_PB[summary.status],
-    )
+    return to_pb(metadata_pb2.ProjectSummary, summary, status=_STATUS_TO_PB[summary.status])
 
 
 Context = grpc.aio.ServicerContext

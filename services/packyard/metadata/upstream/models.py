@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# The origin-control values are the pure rules' own (protocol.offer_merge).
 from packyard.protocol.offer_merge import FeedOrigin as FeedOrigin
 from packyard.protocol.offer_merge import OriginPolicy as OriginPolicy
 from packyard.protocol.offer_merge import ProjectOrigin as ProjectOrigin
+
+# The origin-control values are the pure rules' own (protocol.offer_merge).
+from packyard.protocol.upstream_index import UpstreamIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +23,7 @@ class Credentials:
 
 
 @dataclass(frozen=True, slots=True)
-class Connector:
-    id: str
-    feed: str
-    url: str
-    simple_path: str = "/simple"
-    priority: int = 100
-    ttl_seconds: int = 1800
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    file_hosts: tuple[str, ...] = ()
+class Connector(UpstreamIndex):
     has_credentials: bool = False
     credentials: Credentials | None = field(default=None, repr=False)
     created: datetime | None = None

@@ -6,6 +6,7 @@ from datetime import UTC
 
 import grpc
 
+from packyard.common.pb_fields import from_pb, to_pb
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
@@ -28,50 +29,23 @@ _SETTING = {
 
 
 def connector_to_pb(c: Connector, *, with_secrets: bool = False) -> upstream_pb2.Connector:
-    pb = upstream_pb2.Connector(
-        id=c.id,
-        feed=c.feed,
-        url=c.url,
-        simple_path=c.simple_path,
-        priority=c.priority,
-        ttl_seconds=c.ttl_seconds,
-        include=list(c.include),
-        exclude=list(c.exclude),
-        file_hosts=list(c.file_hosts),
-        has_credentials=c.has_credentials,
-    )
-    if c.created is not None:
-        pb.created.FromDatetime(c.created)
+    pb = to_pb(upstream_pb2.Connector, c)
     if with_secrets and c.credentials is not None:
         pb.username, pb.password = c.credentials.username, c.credentials.password
     return pb
 
 
 def connector_from_pb(pb: upstream_pb2.Connector) -> Connector:
-    return Connector(
-        id=pb.id,
-        feed=pb.feed,
-        url=pb.url,
+    return from_pb(
+        Connector,
+        pb,
         simple_path=pb.simple_path or "/simple",
-        priority=pb.priority,
-        ttl_seconds=pb.ttl_seconds,
-        include=tuple(pb.include),
-        exclude=tuple(pb.exclude),
-        file_hosts=tuple(pb.file_hosts),
         credentials=Credentials(pb.username, pb.password) if pb.username else None,
     )
 
 
 def policy_to_pb(p: OriginPolicy) -> upstream_pb2.OriginPolicy:
-    return upstream_pb2.OriginPolicy(
-        upstream_allowed=p.upstream_allowed,
-        merge_with_hosted=p.merge_with_hosted,
-        publish_allowed=p.publish_allowed,
-        upstream_reason=p.upstream_reason,
-        publish_reason=p.publish_reason,
-        has_hosted=p.has_hosted,
-        first_from_upstream=p.first_from_upstream,
-    )
+    return to_pb(upstream_pb2.OriginPolicy, p)
 
 
 def listing_to_pb(row: Listing) -> upstream_pb2.UpstreamListing:
@@ -107,13 +81,11 @@ def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
 
 
 def backfilled_to_pb(row: BackfilledMetadata) -> upstream_pb2.BackfilledMetadata:
-    return upstream_pb2.BackfilledMetadata(filename=row.filename, sha256=row.sha256, size=row.size)
+    return to_pb(upstream_pb2.BackfilledMetadata, row)
 
 
 def _feed_origin_pb(o: FeedOrigin) -> upstream_pb2.FeedOrigin:
-    return upstream_pb2.FeedOrigin(
-        feed=o.feed, reserved_prefixes=list(o.reserved_prefixes), merge_upstream=o.merge_upstream
-    )
+    return to_pb(upstream_pb2.FeedOrigin, o)
 
 
 class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
@@ -202,17 +174,14 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
         request: upstream_pb2.RecordBackfilledMetadataRequest,
         context: grpc.aio.ServicerContext,
     ) -> upstream_pb2.RecordBackfilledMetadataResponse:
-        m = request.metadata
-        stored = await self._store.record_backfilled(
-            BackfilledMetadata(
-                feed=request.feed,
-                filename=m.filename,
-                project=request.project,
-                sha256=m.sha256,
-                size=m.size,
-                connector_id=request.connector,
-            )
+        backfilled = from_pb(
+            BackfilledMetadata,
+            request.metadata,
+            feed=request.feed,
+            project=request.project,
+            connector_id=request.connector,
         )
+        stored = await self._store.record_backfilled(backfilled)
         return upstream_pb2.RecordBackfilledMetadataResponse(metadata=backfilled_to_pb(stored))
 
     async def GetOriginPolicy(
@@ -232,10 +201,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     async def SetFeedOrigin(
         self, request: upstream_pb2.SetFeedOriginRequest, context: grpc.aio.ServicerContext
     ) -> upstream_pb2.SetFeedOriginResponse:
-        o = request.origin
-        stored = await self._store.set_feed_origin(
-            FeedOrigin(o.feed, tuple(o.reserved_prefixes), o.merge_upstream)
-        )
+        stored = await self._store.set_feed_origin(from_pb(FeedOrigin, request.origin))
         return upstream_pb2.SetFeedOriginResponse(origin=_feed_origin_pb(stored))
 
     async def GetFeedOrigin(
