@@ -276,7 +276,9 @@ class Stack:
             postgres = PostgresEngine(self.data_dir / "postgres", durable=self.durable)
             self._engines.append(postgres)
         if not env.get("PACKYARD_NATS_URL"):
-            self._engines.append(NatsEngine(self.data_dir / "nats", NATS_USERS))
+            # One node holds the only copy of the stream: sync every write by default.
+            sync = env.get("PACKYARD_NATS_SYNC_INTERVAL") or "always"
+            self._engines.append(NatsEngine(self.data_dir / "nats", NATS_USERS, sync_interval=sync))
         if not env.get("PACKYARD_S3_ENDPOINT"):
             self._engines.append(S3Engine(self.data_dir / "s3"))
         self._engine_futures = [self._executor.submit(engine.start) for engine in self._engines]

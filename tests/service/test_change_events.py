@@ -1,7 +1,7 @@
 """Change events from the real metadata service to a gateway's listener, over a NATS of this
 test's own that it stops and starts again: each change is made through the RPC an
-administrator's request would call, and the announcement comes from the service's own code
-after the commit."""
+administrator's request would call, and the announcement is the outbox row the service's own
+code wrote in the change's transaction, relayed after the commit."""
 
 from __future__ import annotations
 

@@ -75,6 +75,15 @@ def packyard_services(compose: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
             yield name, service
 
 
+def secrets_as_env(service: dict[str, Any]) -> dict[str, str]:
+    """Secret files a service exports as variables (deploy/secret-env.sh): target -> source."""
+    return {
+        s["target"]: s["source"]
+        for s in service.get("secrets", [])
+        if isinstance(s, dict) and s.get("target", "").isupper()
+    }
+
+
 def test_compose_runs_each_service_and_the_migration_from_one_image(
     compose: dict[str, Any],
 ) -> None:
@@ -96,7 +105,7 @@ def test_compose_sets_only_variables_the_service_reads_and_all_it_requires(
             assert "environment" not in service
             continue
         env = service["environment"]
-        packyard = {k for k in env if k.startswith("PACKYARD_")}
+        packyard = {k for k in [*env, *secrets_as_env(service)] if k.startswith("PACKYARD_")}
         assert packyard <= env_names(name), f"{name} ignores {packyard - env_names(name)}"
         assert required_names(name) <= packyard, f"{name} lacks {required_names(name) - packyard}"
         assert {k for k in env if not k.startswith("PACKYARD_")} <= {
@@ -189,10 +198,22 @@ def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
     blob = services["blob"]["environment"]
     assert blob["PACKYARD_S3_ENDPOINT"] == "minio:9000"
     assert "local/" + blob["PACKYARD_S3_BUCKET"] in services["minio-bucket"]["entrypoint"][-1]
-    url = services["metadata"]["environment"]["PACKYARD_DATABASE_URL"]
+    minio = secrets_as_env(services["minio"])
+    blob_secrets = secrets_as_env(services["blob"])
+    assert blob_secrets["PACKYARD_S3_ACCESS_KEY"] == minio["MINIO_ROOT_USER"]
+    assert blob_secrets["PACKYARD_S3_SECRET_KEY"] == minio["MINIO_ROOT_PASSWORD"]
+    # The DSN secret names the database PostgreSQL creates, with the password it was given.
+    assert secrets_as_env(services["metadata"])["PACKYARD_DATABASE_URL"] == "database-url"
+    assert secrets_as_env(services["migrate"])["PACKYARD_DATABASE_URL"] == "database-url"
     postgres = services["postgres"]["environment"]
-    assert url.endswith(f"@postgres:5432/{postgres['POSTGRES_DB']}")
-    assert url.startswith(f"postgresql://{postgres['POSTGRES_USER']}:")
+    assert postgres["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres-password"
+    writer = (ROOT / "scripts" / "compose_secrets").read_text()
+    assert (
+        f'write database-url "postgresql://{postgres["POSTGRES_USER"]}:'
+        f'$(cat "$dir/postgres-password")@postgres:5432/{postgres["POSTGRES_DB"]}"'
+    ) in writer
+    for secret in compose["secrets"]:
+        assert f"write {secret} " in writer, f"scripts/compose_secrets does not write {secret}"
     nats = services["nats"]
     assert nats["command"] == ["-c", "/etc/nats/nats.conf"]
     assert "./deploy/nats.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
@@ -202,9 +223,35 @@ def test_compose_storage_matches_the_engines(compose: dict[str, Any]) -> None:
         env = services[name]["environment"]
         assert env["PACKYARD_NATS_URL"] == "nats://nats:4222"
         assert env["PACKYARD_NATS_USER"] == name
-        assert env["PACKYARD_NATS_PASSWORD"] == nats["environment"][f"NATS_{name.upper()}_PASSWORD"]
+        assert (
+            secrets_as_env(services[name])["PACKYARD_NATS_PASSWORD"]
+            == (secrets_as_env(nats)[f"NATS_{name.upper()}_PASSWORD"])
+        )
     # The connector no longer talks to NATS (metadata announces what it records).
     assert "PACKYARD_NATS_URL" not in services["connector"]["environment"]
+
+
+CREDENTIAL = re.compile(r"PASSWORD|SECRET|_KEY$|ACCESS_KEY|DATABASE_URL|_USER$")
+
+
+def test_compose_keeps_credentials_in_secret_files_and_drops_privileges(
+    compose: dict[str, Any],
+) -> None:
+    for name, service in compose["services"].items():
+        # Names of users and paths of files are no secrets; anything else credential-shaped is.
+        env = service.get("environment", {})
+        literal = {
+            k for k, v in env.items() if CREDENTIAL.search(k) and not str(v).startswith("/")
+        } - {"POSTGRES_USER", "PACKYARD_NATS_USER"}
+        assert not literal, f"{name} sets {literal}"
+        assert service["cap_drop"] == ["ALL"], name
+        assert service["security_opt"] == ["no-new-privileges:true"], name
+        assert service["read_only"] is True, name
+        if secrets_as_env(service):
+            assert service["entrypoint"][:2] == ["sh", "/usr/local/lib/secret-env.sh"], name
+    for secret in compose["secrets"].values():
+        assert secret["file"].startswith("${PACKYARD_SECRETS:-./secrets}/")
+    assert "secrets/" in (ROOT / ".gitignore").read_text().split()
 
 
 # -- Dockerfile ------------------------------------------------------------------------
@@ -277,7 +324,7 @@ def test_chart_ports_and_version_agree_with_the_code(values: dict[str, Any]) -> 
 
 
 def _template_text() -> str:
-    return "\n".join(p.read_text() for p in sorted((CHART / "templates").glob("*")))
+    return "\n".join(p.read_text() for p in sorted((CHART / "templates").rglob("*")) if p.is_file())
 
 
 def test_chart_sets_only_variables_some_service_reads_and_every_required_one() -> None:
@@ -449,3 +496,17 @@ def test_chart_network_policies_allow_only_the_architectures_edges() -> None:
         assert 'include "packyard.np.dns"' in by_component[name], name
     assert "s3Ports" in by_component["blob"] and "postgresPorts" in by_component["metadata"]
     assert "postgresPorts" in by_component["migrate"]
+
+
+def test_secret_env_wrapper_exports_each_secret_file_and_runs_the_command(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "PACKYARD_DATABASE_URL").write_text("postgresql://u:p w$x@db:5432/d\n")
+    (tmp_path / "PACKYARD_NATS_PASSWORD").write_text("s3cr'et")
+    result = subprocess.run(
+        ["sh", str(ROOT / "deploy" / "secret-env.sh"), "sh", "-c",
+         'printf "%s|%s" "$PACKYARD_DATABASE_URL" "$PACKYARD_NATS_PASSWORD"'],
+        env={"PATH": os.environ["PATH"], "SECRET_ENV_DIR": str(tmp_path)},
+        capture_output=True, text=True, check=True, timeout=10,
+    )  # fmt: skip
+    assert result.stdout == "postgresql://u:p w$x@db:5432/d|s3cr'et"

@@ -12,7 +12,7 @@ from packyard.metadata import db
 
 METADATA = Path(db.__file__).resolve().parent
 # Modules whose statements run on connections of their own, never on the pool's.
-OWN_CONNECTION = {"migrate.py"}
+OWN_CONNECTION = {"migrate.py", "wakeup.py"}
 
 SESSION_STATE = {
     "a session-level SET (use SET LOCAL inside a transaction)": re.compile(
@@ -62,8 +62,9 @@ def test_the_guard_recognises_session_state() -> None:
     )
 
 
-def test_migrations_lock_on_a_connection_of_their_own() -> None:
-    source = (METADATA / "migrate.py").read_text()
+@pytest.mark.parametrize("module", ["migrate.py", "outbox/wakeup.py"])
+def test_migrations_and_the_outbox_listener_use_a_connection_of_their_own(module: str) -> None:
+    source = (METADATA / module).read_text()
     assert "asyncpg.connect(" in source
     assert "create_pool" not in source and "pool" not in source.lower()
 

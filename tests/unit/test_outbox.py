@@ -1,4 +1,4 @@
-"""The event outbox: order, deterministic ids, bounded queue, unsendable messages dropped."""
+"""The relay's publisher: what becomes of one event, and the stream it declares."""
 
 from __future__ import annotations
 
@@ -6,96 +6,68 @@ import asyncio
 from typing import Any
 
 from nats.errors import MaxPayloadError
-from packyard.common.events import MSG_ID_HEADER
-from packyard.common.outbox import Outbox, message_id
+from nats.js.errors import NotFoundError
+from packyard.common.events import MSG_ID_HEADER, STREAM, StreamSettings
+from packyard.common.outbox import JetStreamPublisher, Outcome
 
 
-class FakeNats:
-    """Takes publishes once ``up`` is set; refuses payloads over ``max_payload``."""
+class FakeJetStream:
+    """Acknowledges publishes while ``up``; refuses payloads over ``max_payload``."""
 
     def __init__(self, max_payload: int = 100) -> None:
         self.sent: list[tuple[str, bytes, dict[str, str]]] = []
-        self.up = asyncio.Event()
-        self.up.set()
+        self.up = True
         self.max_payload = max_payload
-        self.is_connected = True
-        self.declared = ""
+        self.streams: list[Any] = []
 
-    async def publish(self, subject: str, payload: bytes, headers: dict[str, str]) -> None:
+    async def publish(
+        self, subject: str, payload: bytes, headers: dict[str, str], **options: Any
+    ) -> None:
         if len(payload) > self.max_payload:
             raise MaxPayloadError
-        if not self.up.is_set():
-            raise ConnectionError("NATS away")
+        if not self.up:
+            raise TimeoutError
         self.sent.append((subject, payload, headers))
 
     async def drain(self) -> None:
         pass
 
-    def jetstream(self) -> FakeNats:
+    def jetstream(self) -> FakeJetStream:
         return self
 
     async def stream_info(self, name: str) -> None:
-        self.declared = name
+        raise NotFoundError
+
+    async def add_stream(self, config: Any) -> None:
+        self.streams.append(config)
 
 
-def _outbox(nc: FakeNats, **options: Any) -> Outbox:
+async def _publisher(js: FakeJetStream, settings: StreamSettings) -> JetStreamPublisher:
     async def connect(url: str, name: str, stop: asyncio.Event, **callbacks: Any) -> Any:
-        return nc
+        return js
 
-    return Outbox("nats://fake", "test", connect=connect, **options)
-
-
-async def _until(check: Any) -> None:
-    async with asyncio.timeout(10):
-        while not check():  # noqa: ASYNC110 - polling a fake
-            await asyncio.sleep(0.01)
+    publisher = JetStreamPublisher("nats://fake", "test", settings, connect=connect)
+    assert await publisher.connect(asyncio.Event())
+    return publisher
 
 
-async def test_messages_go_out_in_order_with_ids_derived_from_their_content() -> None:
-    nc = FakeNats()
-    outbox = _outbox(nc)
-    outbox.start()
-    try:
-        outbox.publish("packyard.index.changed.main", b"a")
-        outbox.publish("packyard.index.changed.main", b"b")
-        outbox.publish("packyard.index.changed.main", b"a")
-        await _until(lambda: len(nc.sent) == 3)
-    finally:
-        await outbox.stop()
-    assert nc.declared == "PACKYARD"  # the stream that records packyard.>
-    assert [payload for _, payload, _ in nc.sent] == [b"a", b"b", b"a"]
-    ids = [headers[MSG_ID_HEADER] for _, _, headers in nc.sent]
-    # The same message has the same id (the stream stores a retried publish once).
-    assert ids[0] == ids[2] == message_id("packyard.index.changed.main", b"a")
-    assert ids[1] != ids[0]
-    assert message_id("packyard.index.changed.other", b"a") != ids[0]
+async def test_an_event_goes_out_with_its_own_id_and_the_stream_has_the_settings() -> None:
+    js = FakeJetStream()
+    publisher = await _publisher(js, StreamSettings(replicas=3, duplicate_window=900.0))
+    [config] = js.streams
+    assert (config.name, config.num_replicas, config.duplicate_window) == (STREAM, 3, 900.0)
+
+    outcome = await publisher.publish("packyard.index.changed.main", b"a", "id-1", {"t": "x"})
+    assert outcome is Outcome.SENT
+    assert js.sent == [("packyard.index.changed.main", b"a", {"t": "x", MSG_ID_HEADER: "id-1"})]
 
 
-async def test_a_message_nats_can_never_take_is_dropped_and_the_rest_still_go_out() -> None:
-    nc = FakeNats(max_payload=10)
-    outbox = _outbox(nc)
-    outbox.start()
-    try:
-        outbox.publish("packyard.index.changed.main", b"x" * 11)
-        outbox.publish("packyard.index.changed.main", b"small")
-        await _until(lambda: len(nc.sent) == 1)
-    finally:
-        await outbox.stop()
-    assert nc.sent[0][1] == b"small"
-    assert outbox.dropped == 1 and outbox.pending == 0
-
-
-async def test_while_nats_is_away_the_queue_holds_the_newest_messages() -> None:
-    nc = FakeNats()
-    nc.up.clear()
-    outbox = _outbox(nc, max_pending=2)
-    outbox.start()
-    try:
-        for payload in (b"1", b"2", b"3"):
-            outbox.publish("packyard.access.changed", payload)
-        assert outbox.pending == 2 and outbox.dropped == 1
-        nc.up.set()
-        await _until(lambda: outbox.pending == 0)
-    finally:
-        await outbox.stop()
-    assert [payload for _, payload, _ in nc.sent] == [b"2", b"3"]
+async def test_no_acknowledgement_is_a_retry_and_an_oversized_event_is_dead() -> None:
+    js = FakeJetStream(max_payload=10)
+    publisher = await _publisher(js, StreamSettings())
+    js.up = False
+    assert await publisher.publish("packyard.access.changed", b"", "id-1", {}) is Outcome.RETRY
+    js.up = True
+    big = await publisher.publish("packyard.index.changed.main", b"x" * 11, "id-2", {})
+    assert big is Outcome.DEAD and publisher.last_error == "MaxPayloadError"
+    assert js.sent == []

@@ -38,6 +38,13 @@ app.kubernetes.io/name: {{ include "packyard.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* Labels of the `helm test` Pod: its own name, so no policy of the chart selects it. */}}
+{{- define "packyard.helmTestLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-helm-test" (include "packyard.name" .) }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: helm-test
+{{- end -}}
+
 {{/* Object name of one component: packyard.componentName (dict "root" $ "component" "gateway"). */}}
 {{- define "packyard.componentName" -}}
 {{- printf "%s-%s" (include "packyard.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
@@ -76,9 +83,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.s3.existingSecret -}}{{ .Values.s3.existingSecretSecretKeyKey }}{{- else -}}s3-secret-key{{- end -}}
 {{- end -}}
 
+{{/* Whether the chart's Secret holds the NATS passwords (nats.passwords, no existingSecret). */}}
+{{- define "packyard.natsPasswordsInSecret" -}}
+{{- $p := .Values.nats.passwords -}}
+{{- if and (not .Values.nats.existingSecret) (or $p.metadata $p.gateway) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether the services connect to NATS with a user and password. */}}
+{{- define "packyard.natsCredentials" -}}
+{{- if or .Values.nats.existingSecret (include "packyard.natsPasswordsInSecret" .) -}}true{{- end -}}
+{{- end -}}
+
 {{/* Whether the chart creates a Secret at all. */}}
 {{- define "packyard.createSecret" -}}
-{{- if or (not .Values.postgres.existingSecret) (not .Values.s3.existingSecret) -}}true{{- end -}}
+{{- if or (not .Values.postgres.existingSecret) (not .Values.s3.existingSecret) (include "packyard.natsPasswordsInSecret" .) -}}true{{- end -}}
 {{- end -}}
 
 {{/* env entry for the database URL. */}}

@@ -1,15 +1,18 @@
-"""The JetStream event stream every service shares: its name, subjects and declaration.
+"""The JetStream event stream every service shares: its name, subjects, settings, declaration.
 
 One stream, ``PACKYARD``, holds every ``packyard.>`` subject (STYLE §10.12): subjects are
 ``packyard.<entity>.<past-tense-verb>.<feed>``, payloads are protobuf messages from
-``events.proto``, and each message carries a deterministic ``Nats-Msg-Id`` so JetStream stores
-a retried publish once (within ``DUPLICATE_WINDOW``).
+``events.proto``, and each message carries a ``Nats-Msg-Id`` (one per event, kept by a resend)
+so JetStream stores a resent event once (within the duplicate window).
 
 Events are notifications only (nothing is written because of one): ``packyard.index.changed.FEED``
 (``IndexChanged``; an empty project means every page of the feed) and
 ``packyard.access.changed`` (no payload: keys, permissions, users or feed access changed).
-The metadata service publishes both after its commit through ``common.outbox``, on core NATS;
-gateways subscribe with core NATS and drop their page and authentication caches.
+The metadata service writes each as an outbox row in the transaction of its change and relays
+it to the stream (``metadata/outbox``); gateways receive them on core NATS (a JetStream
+publish reaches core subscribers too) and drop their page and authentication caches.
+``packyard.dead.>`` is the dead-letter subject: the relay announces there an event NATS can
+never take, and a JetStream consumer's undeliverable messages belong there.
 """
 
 from __future__ import annotations
@@ -17,19 +20,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import nats
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
+from nats.js.api import StreamConfig, StreamInfo
 from nats.js.errors import BadRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 STREAM = "PACKYARD"
 SUBJECTS = ["packyard.>"]
-DUPLICATE_WINDOW = 120.0  # seconds
 # The stream records notifications only; they must not pile up forever.
 RETENTION = 7 * 24 * 3600.0  # seconds
 MSG_ID_HEADER = "Nats-Msg-Id"
@@ -38,6 +41,10 @@ INDEX_CHANGED = "packyard.index.changed"
 ACCESS_CHANGED = "packyard.access.changed"
 # What a gateway subscribes to for index changes of every feed.
 INDEX_CHANGED_ANY_FEED = f"{INDEX_CHANGED}.>"
+# Dead letters: packyard.dead.outbox for events the relay could never send (the payload is the
+# subject they were for); consumers with max_deliver route what they give up on here.
+DEAD = "packyard.dead"
+DEAD_OUTBOX = f"{DEAD}.outbox"
 
 
 def subject(kind: str, feed: str) -> str:
@@ -45,22 +52,50 @@ def subject(kind: str, feed: str) -> str:
     return f"{kind}.{feed.replace('.', '_')}"
 
 
-async def ensure_stream(js: JetStreamContext) -> None:
-    """Declare the stream if it does not exist (idempotent: several services race on start)."""
-    try:
-        await js.stream_info(STREAM)
-        return
-    except NotFoundError:
-        pass
-    try:
-        await js.add_stream(
-            StreamConfig(
-                name=STREAM,
-                subjects=SUBJECTS,
-                duplicate_window=DUPLICATE_WINDOW,
-                max_age=RETENTION,
-            )
+@dataclass(frozen=True)
+class StreamSettings:
+    """What an operator chooses for the stream (PACKYARD_NATS_STREAM_REPLICAS, …).
+
+    ``duplicate_window`` must cover the relay's retry horizon: an event acknowledged but not yet
+    deleted from the outbox when its relay died is sent again by the next relay to run.
+    """
+
+    replicas: int = 1
+    duplicate_window: float = 600.0  # seconds
+
+    def config(self) -> StreamConfig:
+        return StreamConfig(
+            name=STREAM,
+            subjects=SUBJECTS,
+            duplicate_window=self.duplicate_window,
+            max_age=RETENTION,
+            num_replicas=self.replicas,
         )
+
+
+def _differs(info: StreamInfo, wanted: StreamConfig) -> bool:
+    have = info.config
+    return (have.num_replicas or 1, have.duplicate_window) != (
+        wanted.num_replicas,
+        wanted.duplicate_window,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, settings: StreamSettings | None = None) -> None:
+    """Declare the stream, or bring its replicas and duplicate window to the settings
+    (idempotent: several replicas race on start)."""
+    wanted = (settings or StreamSettings()).config()
+    try:
+        info = await js.stream_info(STREAM)
+    except NotFoundError:
+        info = None
+    if info is not None:
+        if _differs(info, wanted):
+            await js.update_stream(wanted)
+            log.info("events.stream_updated", extra={"replicas": wanted.num_replicas})
+        return
+    try:
+        await js.add_stream(wanted)
     except BadRequestError:
         # Someone created it meanwhile; anything else is a real error.
         await js.stream_info(STREAM)

@@ -1,172 +1,109 @@
-"""A bounded in-memory outbox drained to NATS in order by one background task.
+"""The outbox relay's publisher: sends one stored event to JetStream and says what became of it.
 
-``publish`` never blocks and never fails its caller. While NATS is down the queue holds the
-messages (bounded: when full the oldest is dropped and counted) and nats-py buffers them while
-it reconnects; they go out when NATS is back. Publishing is on core NATS; the PACKYARD stream
-(declared on every connection, for a NATS that lost it) captures ``packyard.>``, and every
-message carries a deterministic ``Nats-Msg-Id`` (derived from its subject and payload) so a
-retried publish is stored once.
+The events themselves wait in PostgreSQL (``metadata/outbox``), not here: this only connects
+(retrying until stopped; nats-py then reconnects forever), declares the ``PACKYARD`` stream
+with the configured settings (again after every reconnect, for a NATS that lost it) and
+publishes with the event's own ``Nats-Msg-Id``, waiting for the stream's acknowledgement.
 
-An error that retrying cannot fix (a payload over the server's ``max_payload``, a subject or
-header NATS refuses) drops that message with a log line and a metric instead of holding up
-every message behind it.
+``publish`` answers ``SENT`` (the stream has it; a duplicate within the duplicate window
+counts as sent), ``RETRY`` (no acknowledgement: NATS away, slow, or the stream missing) or
+``DEAD``: an error that retrying cannot fix (a payload over the server's ``max_payload``, a
+subject or header NATS refuses). The caller keeps a ``RETRY`` event and marks a ``DEAD`` one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import enum
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 
 from nats.aio.client import Client as NATS
 from nats.errors import BadHeaderError, BadSubjectError, MaxPayloadError
+from nats.js.errors import NoStreamResponseError
 
-from packyard.common.events import MSG_ID_HEADER, connect_with_retry, ensure_stream
-from packyard.common.metrics import record_event_dropped
-from packyard.common.telemetry import inject_headers, producer_span
+from packyard.common.events import MSG_ID_HEADER, StreamSettings, connect_with_retry, ensure_stream
 
 log = logging.getLogger(__name__)
 
-_RETRY_DELAY = 0.5
 # Errors of the message itself: sending it again fails again.
 _NOT_RETRIABLE: tuple[type[Exception], ...] = (MaxPayloadError, BadSubjectError, BadHeaderError)
-
-
-def message_id(subject: str, payload: bytes) -> str:
-    """The same message always gets the same id (``events.proto``)."""
-    return hashlib.sha256(subject.encode() + b"\0" + payload).hexdigest()[:32]
-
+ACK_TIMEOUT = 2.0  # seconds to wait for the stream's acknowledgement
 
 # connect_with_retry's shape: (url, client name, stop, *, reconnected_cb=...) -> client or None
 Connect = Callable[..., Awaitable[NATS | None]]
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    subject: str
-    payload: bytes
-    headers: dict[str, str]
+class Outcome(enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    DEAD = "dead"
 
 
-class Outbox:
+class JetStreamPublisher:
     def __init__(
         self,
-        nats_url: str | None,
+        nats_url: str,
         client_name: str,
+        stream: StreamSettings,
         *,
-        max_pending: int = 10_000,
         connect: Connect = connect_with_retry,
+        ack_timeout: float = ACK_TIMEOUT,
     ) -> None:
         self._url = nats_url
         self._name = client_name
+        self._stream = stream
         self._connect = connect
-        self._queue: deque[Pending] = deque(maxlen=max_pending)
-        self._wakeup = asyncio.Event()
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._ack_timeout = ack_timeout
         self._nc: NATS | None = None
-        self.published = 0
-        self.dropped = 0  # by overflow or as not retriable
+        self.last_error = ""
 
-    @property
-    def pending(self) -> int:
-        return len(self._queue)
-
-    def start(self) -> None:
-        if self._url:
-            self._task = asyncio.create_task(self._run(), name=f"{self._name}-outbox")
-
-    async def stop(self, drain_timeout: float = 1.0) -> None:
-        """Send what is queued for a moment (the last changes before a restart), then stop."""
-        if self._task is None:
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(drain_timeout):
-                while self._queue and self._connected():  # noqa: ASYNC110 - bounded poll
-                    await asyncio.sleep(0.05)
-        self._stop.set()
-        self._wakeup.set()
-        try:
-            await asyncio.wait_for(self._task, 3.0)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def _connected(self) -> bool:
-        return self._nc is not None and self._nc.is_connected and not self._task_done()
-
-    def _task_done(self) -> bool:
-        return self._task is None or self._task.done()
-
-    def publish(self, subject: str, payload: bytes) -> None:
-        """Queue a message (nothing happens without a NATS URL)."""
-        if self._task is None:
-            return
-        with producer_span(subject):
-            headers = dict(inject_headers({}))
-        headers[MSG_ID_HEADER] = message_id(subject, payload)
-        if len(self._queue) == self._queue.maxlen:
-            self._drop(self._queue[0], "outbox_full")
-        self._queue.append(Pending(subject, payload, headers))
-        self._wakeup.set()
-
-    def _drop(self, item: Pending, reason: str) -> None:
-        self.dropped += 1
-        record_event_dropped(reason)
-        log.warning("events.dropped", extra={"subject": item.subject, "reason": reason})
-
-    async def _run(self) -> None:
-        assert self._url is not None
-        nc = await self._connect(
-            self._url, self._name, self._stop, reconnected_cb=self._declare_stream
-        )
+    async def connect(self, stop: asyncio.Event) -> bool:
+        """Connect, retrying until connected (True) or ``stop`` is set (False)."""
+        nc = await self._connect(self._url, self._name, stop, reconnected_cb=self.declare_stream)
         if nc is None:
-            return
+            return False
         self._nc = nc
-        await self._declare_stream()
-        try:
-            await self._publish_forever(nc)
-        finally:
+        await self.declare_stream()
+        return True
+
+    async def close(self) -> None:
+        if self._nc is not None:
             with contextlib.suppress(Exception):
-                await nc.drain()
+                await self._nc.drain()
+            self._nc = None
 
-    async def _publish_forever(self, nc: NATS) -> None:
-        while not self._stop.is_set():
-            if not self._queue:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            item = self._queue[0]
-            try:
-                # A reconnecting client buffers the message and sends it once connected.
-                await nc.publish(item.subject, item.payload, headers=item.headers)
-            except _NOT_RETRIABLE as exc:
-                self._pop(item)
-                self._drop(item, type(exc).__name__)
-                continue
-            except Exception as exc:  # buffer full or closed: keep the message, retry
-                log.debug("events.publish_retry", extra={"error": type(exc).__name__})
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), _RETRY_DELAY)
-                continue
-            self._pop(item)
-            self.published += 1
-
-    async def _declare_stream(self) -> None:
-        """The stream only records the messages; gateways get them on core NATS either way."""
+    async def declare_stream(self) -> None:
         if self._nc is None:
             return
         try:
-            await ensure_stream(self._nc.jetstream())
-        except Exception as exc:  # NATS without JetStream, or gone again: publish regardless
+            await ensure_stream(self._nc.jetstream(), self._stream)
+        except Exception as exc:  # NATS without JetStream, or gone again: publishes will retry
             log.warning("events.stream_not_declared", extra={"error": type(exc).__name__})
 
-    def _pop(self, item: Pending) -> None:
-        # The head may have been dropped by an overflow meanwhile; pop only what was handled.
-        if self._queue and self._queue[0] is item:
-            self._queue.popleft()
+    async def publish(
+        self, subject: str, payload: bytes, msg_id: str, headers: Mapping[str, str]
+    ) -> Outcome:
+        if self._nc is None:
+            return Outcome.RETRY
+        js = self._nc.jetstream()
+        try:
+            await js.publish(
+                subject,
+                payload,
+                timeout=self._ack_timeout,
+                headers={**headers, MSG_ID_HEADER: msg_id},
+            )
+        except _NOT_RETRIABLE as exc:
+            self.last_error = type(exc).__name__
+            return Outcome.DEAD
+        except NoStreamResponseError:
+            # Nobody stores packyard.>: a NATS that lost the stream (or was replaced).
+            self.last_error = "NoStreamResponseError"
+            await self.declare_stream()
+            return Outcome.RETRY
+        except Exception as exc:  # timeout, disconnected, closed: keep the event, retry later
+            self.last_error = type(exc).__name__
+            return Outcome.RETRY
+        return Outcome.SENT

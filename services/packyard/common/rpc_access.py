@@ -84,6 +84,8 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "GetDownloadCounts",
         "ListRecentReleases",
     ),
+    # ChangeService: gateways reconcile their page caches against the feeds' change serials.
+    **_rows("ChangeService", _GATEWAY, "GetChangeSerials"),
     # UpstreamService: the gateway administers connectors and reads what the connector
     # cached; only the connector records what it fetched and verified.
     **_rows(

@@ -57,9 +57,17 @@ def _permission(allowed: tuple[str, ...] | None) -> dict[str, list[str]] | None:
 
 
 def server_config(
-    host: str, port: int, store_dir: Path, users: Mapping[str, tuple[str, NatsAccess]]
+    host: str,
+    port: int,
+    store_dir: Path,
+    users: Mapping[str, tuple[str, NatsAccess]],
+    *,
+    sync_interval: str = "",
 ) -> str:
-    """nats-server configuration (its format accepts JSON) with JetStream and these users."""
+    """nats-server configuration (its format accepts JSON) with JetStream and these users.
+
+    ``sync_interval``: how often JetStream flushes to disk ("always", "2m"; "" = the server's
+    default of 2 minutes)."""
     entries = []
     for name, (password, rights) in users.items():
         entry: dict[str, object] = {"user": name, "password": password}
@@ -77,7 +85,10 @@ def server_config(
     config = {
         "host": host,
         "port": port,
-        "jetstream": {"store_dir": str(store_dir)},
+        "jetstream": {
+            "store_dir": str(store_dir),
+            **({"sync_interval": sync_interval} if sync_interval else {}),
+        },
         "authorization": {"users": entries},
     }
     return json.dumps(config, indent=2)
@@ -99,6 +110,7 @@ class NatsEngine:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        sync_interval: str = "",
     ) -> None:
         if not rights:
             raise EngineError("nats: at least one user is needed")
@@ -106,6 +118,7 @@ class NatsEngine:
         self.rights = dict(rights)
         self.host = host
         self.port = port
+        self.sync_interval = sync_interval
         self.passwords: dict[str, str] = {}
         self._process: EngineProcess | None = None
 
@@ -133,7 +146,14 @@ class NatsEngine:
         users = {name: (self.passwords[name], rights) for name, rights in self.rights.items()}
         config_path = self.data_dir / _CONFIG_NAME
         write_private(
-            config_path, server_config(self.host, self.port, self.data_dir / "jetstream", users)
+            config_path,
+            server_config(
+                self.host,
+                self.port,
+                self.data_dir / "jetstream",
+                users,
+                sync_interval=self.sync_interval,
+            ),
         )
         argv = [binary, "-c", str(config_path)]
         self._process = EngineProcess(self.name, argv, self.data_dir / "nats.log")

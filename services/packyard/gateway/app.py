@@ -21,6 +21,7 @@ from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
 from packyard.gateway.blob_cache import BlobCache
 from packyard.gateway.change_listener import ChangeListener
+from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import files, json_api, simple, upload
@@ -38,8 +39,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             limiter = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window)
             auth = Authenticator(backends, limiter, ttl=settings.auth_cache_ttl)
             pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
+            reconciler = (
+                Reconciler(pages, backends.changes.serials, settings.reconcile_interval)
+                if backends.changes is not None
+                else None
+            )
             # Connects in the background: the gateway serves at once, NATS or not.
-            listener = ChangeListener(settings.nats_connect_url, pages, auth)
+            listener = ChangeListener(settings.nats_connect_url, pages, auth, reconciler)
             downloads = DownloadCounter(backends.catalog)
             blobs = (
                 BlobCache(settings.blob_cache_dir, settings.blob_cache_max_bytes)

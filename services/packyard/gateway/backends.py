@@ -14,6 +14,7 @@ from packyard.common.tls import TlsFiles
 from packyard.gateway.clients.access import AccessClient
 from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
+from packyard.gateway.clients.changes import ChangeClient
 from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.metadata import MetadataClient
 from packyard.gateway.clients.upstream import UpstreamClient
@@ -33,6 +34,8 @@ class Backends:
     timeout: float
     # The gateway's certificate, for health checks on fresh channels.
     tls: TlsFiles | None = None
+    # The feeds' change serials (gateway/change_reconcile.py); on the metadata channel.
+    changes: ChangeClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -63,6 +66,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             addrs=addrs,
             timeout=timeout,
             tls=tls,
+            changes=ChangeClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

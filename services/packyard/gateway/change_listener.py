@@ -2,10 +2,12 @@
 honest across replicas.
 
 ``packyard.index.changed.FEED`` drops the pages of one project (or of the feed);
-``packyard.access.changed`` forgets every cached authentication. Core NATS is enough: an event
-lost while the subscription is connected is bounded by the caches' TTLs, and while it is not
-connected the caches are off (pages) or short (authentications) — see ``page_cache`` and
-``access``. The gateway starts and serves without NATS; this connects in the background.
+``packyard.access.changed`` forgets every cached authentication. Core NATS is enough, and a
+JetStream consumer would add nothing: while the subscription is not connected the caches are
+off (pages) or short (authentications) and they start empty when it is back, so there is
+nothing to catch up on; an event lost while connected is repaired by the reconciler
+(``change_reconcile``, which sees each event's feed serial) or the caches' TTLs. The gateway
+starts and serves without NATS; this connects in the background.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from packyard.common.events import (
     connect_with_retry,
 )
 from packyard.gateway.auth.authenticator import Authenticator
+from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.page_cache import PageCache
 from packyard.rpc.v1 import events_pb2
 
@@ -33,10 +36,17 @@ _SUBSCRIBE_TIMEOUT = 2  # seconds (nats-py takes an int)
 
 
 class ChangeListener:
-    def __init__(self, nats_url: str, pages: PageCache, auth: Authenticator) -> None:
+    def __init__(
+        self,
+        nats_url: str,
+        pages: PageCache,
+        auth: Authenticator,
+        reconciler: Reconciler | None = None,
+    ) -> None:
         self._url = nats_url
         self._pages = pages
         self._auth = auth
+        self._reconciler = reconciler
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = False
@@ -46,9 +56,13 @@ class ChangeListener:
     def start(self) -> None:
         if self._url:
             self._task = asyncio.create_task(self._run(), name="gateway-change-listener")
+            if self._reconciler is not None:
+                self._reconciler.start()
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._reconciler is not None:
+            await self._reconciler.stop()
         if self._task is None:
             return
         try:
@@ -106,6 +120,8 @@ class ChangeListener:
         # Events may have been missed while down: both caches start over either way.
         self._pages.set_live(connected)
         self._auth.set_live(connected)
+        if self._reconciler is not None:
+            self._reconciler.reset()
         log.info("events.subscription", extra={"connected": connected})
 
     async def _on_index_changed(self, msg: Msg) -> None:
@@ -120,6 +136,8 @@ class ChangeListener:
             self._pages.clear()
             return
         self._pages.drop(event.feed, event.project)
+        if self._reconciler is not None and event.serial:
+            self._reconciler.seen(event.feed, event.serial)
 
     async def _on_access_changed(self, msg: Msg) -> None:
         self.events += 1

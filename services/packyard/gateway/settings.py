@@ -33,6 +33,10 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     # event is lost (0 = no page cache). PACKYARD_PAGE_CACHE_MAX_BYTES: memory the cache may use.
     page_cache_ttl: float = Field(default=5.0, ge=0)
     page_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # PACKYARD_RECONCILE_INTERVAL: seconds between comparisons of the feeds' change serials with
+    # those change events brought (one small metadata call); a feed whose change event was lost
+    # has its cached pages dropped within two intervals (0 = never compare).
+    reconcile_interval: float = Field(default=15.0, ge=0)
     # PACKYARD_AUTH_CACHE_TTL: seconds an authentication is reused while change events arrive
     # (revocation then takes effect on the event); at most 0.5 s while they do not.
     auth_cache_ttl: float = Field(default=3.0, ge=0)

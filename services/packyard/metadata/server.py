@@ -19,6 +19,7 @@ from packyard.common.grpc import (
     stop_server,
     wait_for_termination_signal,
 )
+from packyard.common.outbox import JetStreamPublisher
 from packyard.common.settings import redact_url
 from packyard.metadata import db
 from packyard.metadata.access.models import NewKey
@@ -26,10 +27,11 @@ from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
 from packyard.metadata.catalog.servicer import add_catalog_service
-from packyard.metadata.change_events import ChangeAnnouncer
 from packyard.metadata.gc.jobs import start_storage_jobs
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
+from packyard.metadata.outbox.relay import OutboxRelay
+from packyard.metadata.outbox.servicer import add_change_service
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream_server import start_upstream
 from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
@@ -43,20 +45,12 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
     async with AsyncExitStack() as stack:
         pool = await db.create_pool(settings)
         stack.push_async_callback(db.close_pool, pool)
-        # Gateways drop cached pages and authentications on these events.
-        changes = ChangeAnnouncer(settings.nats_connect_url)
-        changes.start()
-        stack.push_async_callback(changes.stop)
+        # The domains write change events into the outbox table; this sends them to NATS,
+        # where gateways drop cached pages and authentications on them.
+        start_relay(stack, pool, settings)
         server = new_server()
-        access = AccessService(
-            pool, acquire_timeout=settings.db_connect_timeout, on_change=changes.access_changed
-        )
-        metadata = MetadataService(
-            pool,
-            acquire_timeout=settings.db_connect_timeout,
-            on_change=changes.index_changed,
-            on_access_change=changes.access_changed,
-        )
+        access = AccessService(pool, acquire_timeout=settings.db_connect_timeout)
+        metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout)
         if settings.admin_key is not None:
             await ensure_admin_key(access, settings.admin_key.get_secret_value())
         access_servicer = AccessServicer(access)
@@ -65,12 +59,13 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             MetadataServicer(metadata, keys=access_servicer), server
         )
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
-        upstream = start_upstream(server, pool, settings, changes.index_changed)
+        upstream = start_upstream(server, pool, settings)
+        changes = add_change_service(server, pool, settings.db_connect_timeout)
         await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
             settings.listen_addr,
-            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream],
+            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes],
             settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
@@ -87,6 +82,25 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
             },
         )
         yield port
+
+
+def start_relay(stack: AsyncExitStack, pool: asyncpg.Pool, settings: MetadataSettings) -> None:
+    """Relay the outbox to NATS until the stack closes (nothing to do without a NATS URL: the
+    rows wait in the table)."""
+    if not settings.nats_url:
+        return
+    publisher = JetStreamPublisher(
+        settings.nats_connect_url, "packyard-metadata-changes", settings.stream_settings()
+    )
+    relay = OutboxRelay(
+        pool,
+        publisher,
+        poll_interval=settings.outbox_poll_interval,
+        acquire_timeout=settings.db_connect_timeout,
+        listen_dsn=settings.database_url.get_secret_value(),
+    )
+    relay.start()
+    stack.push_async_callback(relay.stop)
 
 
 def _ping(pool: asyncpg.Pool) -> Callable[[], Awaitable[object]]:

@@ -6,6 +6,7 @@ import logging
 
 from pydantic import Field, SecretStr, ValidationError
 
+from packyard.common.events import StreamSettings
 from packyard.common.logging import setup_logging
 from packyard.common.settings import GrpcServiceSettings, NatsClientSettings
 
@@ -46,8 +47,21 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_DB_COMMAND_TIMEOUT: seconds one statement may run.
     db_command_timeout: float = Field(default=30.0, gt=0)
     # PACKYARD_NATS_URL: where committed changes are announced (gateways drop cached pages and
-    # authentications). The service serves without it; announcements wait in a bounded outbox.
+    # authentications). The service serves without it; events wait in the outbox table.
     nats_url: str = "nats://127.0.0.1:4222"
+    # PACKYARD_OUTBOX_POLL_INTERVAL: seconds between the relay's looks at the outbox table when
+    # it is empty (one indexed query per replica).
+    outbox_poll_interval: float = Field(default=0.2, gt=0)
+    # PACKYARD_NATS_STREAM_REPLICAS: copies of the PACKYARD stream (1 for one NATS server, 3 for
+    # a three-node cluster); applied to an existing stream on start.
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
+    # PACKYARD_NATS_DUPLICATE_WINDOW: seconds the stream remembers message ids. It must cover
+    # the relay's retry horizon: how long a replica that died after a publish and before the
+    # outbox commit takes to come back (another replica takes over the row at once).
+    nats_duplicate_window: float = Field(default=600.0, gt=0)
+
+    def stream_settings(self) -> StreamSettings:
+        return StreamSettings(self.nats_stream_replicas, self.nats_duplicate_window)
 
 
 def settings_errors(exc: ValidationError) -> str:

@@ -6,16 +6,13 @@ import asyncpg
 import grpc
 
 from packyard.metadata.settings import MetadataSettings
-from packyard.metadata.upstream.service import OnChange, UpstreamStore
+from packyard.metadata.upstream.service import UpstreamStore
 from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
 from packyard.rpc.v1 import upstream_pb2_grpc
 
 
-def start_upstream(
-    server: grpc.aio.Server, pool: asyncpg.Pool, settings: MetadataSettings, on_change: OnChange
-) -> str:
-    """Register UpstreamService on ``server``; returns the service name for health reporting.
-    ``on_change`` is told, after each commit, which pages changed."""
-    store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout, on_change=on_change)
+def start_upstream(server: grpc.aio.Server, pool: asyncpg.Pool, settings: MetadataSettings) -> str:
+    """Register UpstreamService on ``server``; returns the service name for health reporting."""
+    store = UpstreamStore(pool, acquire_timeout=settings.db_connect_timeout)
     upstream_pb2_grpc.add_UpstreamServiceServicer_to_server(UpstreamServicer(store), server)
     return SERVICE_NAME

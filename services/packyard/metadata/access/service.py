@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -22,7 +21,7 @@ from packyard.common.errors import (
     Unavailable,
 )
 from packyard.metadata import audit as audit_log
-from packyard.metadata import db
+from packyard.metadata import change_events, db
 from packyard.metadata.access import keys, passwords
 from packyard.metadata.access import repository as repo
 from packyard.metadata.access.models import (
@@ -105,11 +104,10 @@ class AccessService(db.PooledService):
         pool: asyncpg.Pool,
         *,
         acquire_timeout: float = 5.0,
-        on_change: Callable[[], None] | None = None,
     ) -> None:
+        # A change that can take rights away writes change_events.access_changed in its
+        # transaction: every gateway forgets its cached authentications.
         super().__init__(pool, acquire_timeout=acquire_timeout)
-        # Called after a change that can take rights away (e.g. to publish an event).
-        self._on_change = on_change or (lambda: None)
 
     # Authentication.
 
@@ -224,7 +222,7 @@ class AccessService(db.PooledService):
             await audit_log.record(
                 conn, audit, "user.updated", target=name, detail=", ".join(changes)
             )
-        self._on_change()
+            await change_events.access_changed(conn)
         log.info("user.updated", extra={"user": name})
         return stored.user
 
@@ -233,7 +231,7 @@ class AccessService(db.PooledService):
             if not await repo.delete_user(conn, name):
                 raise NotFound(f"User '{name}' does not exist.")
             await audit_log.record(conn, audit, "user.deleted", target=name)
-        self._on_change()
+            await change_events.access_changed(conn)
         log.info("user.deleted", extra={"user": name})
 
     # API keys.
@@ -325,7 +323,7 @@ class AccessService(db.PooledService):
             if info is None:
                 raise NotFound(f"API key '{prefix}' does not exist.")
             await audit_log.record(conn, audit, "key.revoked", target=prefix, detail=info.name)
-        self._on_change()
+            await change_events.access_changed(conn)
         log.info("api_key.revoked", extra={"prefix": prefix})
         return info
 
@@ -358,8 +356,8 @@ class AccessService(db.PooledService):
                 target=permission.subject,
                 detail=permission.right.label,
             )
-        # A lowered right must stop working at once.
-        self._on_change()
+            # A lowered right must stop working at once.
+            await change_events.access_changed(conn)
         log.info("permission.set", extra={"feed": permission.feed, "right": permission.right})
         return permission
 
@@ -370,7 +368,7 @@ class AccessService(db.PooledService):
             if not await repo.delete_permission(conn, subject, feed):
                 raise NotFound(f"'{subject}' has no permission on feed '{feed}'.")
             await audit_log.record(conn, audit, "permission.deleted", feed=feed, target=subject)
-        self._on_change()
+            await change_events.access_changed(conn)
         log.info("permission.deleted", extra={"feed": feed})
 
     async def list_permissions(self, *, feed: str = "", subject: str = "") -> list[Permission]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 from packaging.utils import canonicalize_name, canonicalize_version
@@ -23,7 +23,7 @@ from packyard.common.errors import (
     Unavailable,
 )
 from packyard.metadata import audit as audit_log
-from packyard.metadata import db
+from packyard.metadata import change_events, db
 from packyard.metadata.access import interface as access
 from packyard.metadata.audit import AuditContext
 from packyard.metadata.index import repository as repo
@@ -149,19 +149,8 @@ def _project_of_file(filename: str) -> str:
 
 
 class MetadataService(db.PooledService):
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        *,
-        acquire_timeout: float = 5.0,
-        on_change: Callable[[str, str], None] | None = None,
-        on_access_change: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(pool, acquire_timeout=acquire_timeout)
-        # Told after a commit: which pages changed ((feed, project), project "" for the whole
-        # feed), and that who may read changed (feed settings); change_events announces them.
-        self._changed = on_change or (lambda feed, project: None)
-        self._access_changed = on_access_change or (lambda: None)
+    # Every change writes its events (change_events) in its own transaction: which pages
+    # changed ((feed, project), project "" for the whole feed), and that who may read changed.
 
     # Feeds.
 
@@ -220,8 +209,8 @@ class MetadataService(db.PooledService):
             await audit_log.record(
                 conn, audit, "feed.updated", feed=feed.name, target=feed.name, detail=detail
             )
-        self._changed(feed.name, "")
-        self._access_changed()  # anonymous_read decides who may read
+            await change_events.index_changed(conn, feed.name)
+            await change_events.access_changed(conn)  # anonymous_read decides who may read
         log.info("feed.updated", extra={"feed": feed.name})
         return updated
 
@@ -232,8 +221,8 @@ class MetadataService(db.PooledService):
                 raise NotFound(f"Feed '{name}' does not exist.")
             await access.delete_feed_permissions(conn, name)
             await audit_log.record(conn, audit, "feed.deleted", feed=name, target=name)
-        self._changed(name, "")
-        self._access_changed()
+            await change_events.index_changed(conn, name)
+            await change_events.access_changed(conn)
         log.info("feed.deleted", extra={"feed": name})
 
     # Projects and files.
@@ -309,9 +298,7 @@ class MetadataService(db.PooledService):
         # insert; then we decide again against the row it committed.
         for _attempt in range(3):
             try:
-                registered = await self._register(file, version, parsed, metadata, uploader, audit)
-                self._changed(file.feed, file.project)
-                return registered
+                return await self._register(file, version, parsed, metadata, uploader, audit)
             except asyncpg.UniqueViolationError as exc:
                 if exc.constraint_name == repo.ONE_SDIST_CONSTRAINT:
                     raise InvalidArgument(ONE_SDIST) from None
@@ -374,6 +361,7 @@ class MetadataService(db.PooledService):
                         # Reserved by a registration that committed, yet neither there nor
                         # reserved now: cannot happen while rows of the registry are kept.
                         raise repo.RegistrationRace(file.filename)
+                    await change_events.index_changed(conn, file.feed, file.project)
             except _FileExists as exists:
                 if _same_bytes(exists.existing, file):
                     return Registration(exists.existing, created=False)
@@ -407,7 +395,7 @@ class MetadataService(db.PooledService):
                 raise NotFound(f"File '{filename}' does not exist in feed '{feed}'.")
             await repo.bump_serial(conn, project_id)
             await audit_log.record(conn, audit, "file.deleted", feed=feed, target=filename)
-        self._changed(feed, _project_of_file(filename))
+            await change_events.index_changed(conn, feed, _project_of_file(filename))
         log.info("file.deleted", extra={"feed": feed, "file": filename})
 
     async def delete_release(
@@ -426,7 +414,7 @@ class MetadataService(db.PooledService):
                 conn, audit, "release.deleted", feed=feed, target=f"{project}=={version}",
                 detail=f"{count} files",
             )  # fmt: skip
-        self._changed(feed, project)
+            await change_events.index_changed(conn, feed, project)
         log.info("release.deleted", extra={"feed": feed, "project": project, "version": version})
         return count
 
@@ -459,7 +447,7 @@ class MetadataService(db.PooledService):
                 target=f"{project}=={version}",
                 detail=reason if yanked else "",
             )
-        self._changed(feed, project)
+            await change_events.index_changed(conn, feed, project)
         log.info(
             "release.yanked" if yanked else "release.unyanked",
             extra={"feed": feed, "project": project, "version": version},
@@ -482,8 +470,8 @@ class MetadataService(db.PooledService):
                     conn, audit, "project.status", feed=feed, target=project,
                     detail=f"{status.value}: {reason}" if reason else status.value,
                 )  # fmt: skip
+                await change_events.index_changed(conn, feed, project)
         if not found:
             raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
-        self._changed(feed, project)
         log.info("project.status", extra={"feed": feed, "project": project, "status": status})
         return await self.get_project(feed, project)

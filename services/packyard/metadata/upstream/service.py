@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 
 from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound
 from packyard.common.settings import redact_url
-from packyard.metadata import db
+from packyard.metadata import change_events, db
 from packyard.metadata.upstream import repository as repo
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
@@ -79,21 +79,9 @@ def _check(connector: Connector) -> Connector:
     )
 
 
-# Called after a commit that changed what a feed offers: (feed, project), project "" for every
-# project of the feed. The metadata service announces it to the gateways (change_events).
-OnChange = Callable[[str, str], None]
-
-
-def _nobody(feed: str, project: str) -> None:
-    pass
-
-
 class UpstreamStore(db.PooledService):
-    def __init__(
-        self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0, on_change: OnChange = _nobody
-    ) -> None:
-        super().__init__(pool, acquire_timeout=acquire_timeout)
-        self._changed = on_change
+    # A change to what a feed offers writes change_events.index_changed (feed, project; project
+    # "" for every project of the feed) in its transaction: the gateways drop those pages.
 
     # -- connectors ----------------------------------------------------------------------
 
@@ -111,8 +99,8 @@ class UpstreamStore(db.PooledService):
                 ) from None
             await repo.set_credentials(conn, checked.id, checked.credentials)
             stored = await repo.get_connector(conn, checked.feed, checked.id)
+            await change_events.index_changed(conn, checked.feed)
         assert stored is not None
-        self._changed(checked.feed, "")
         log.info(
             "upstream.connector_added",
             extra={"feed": checked.feed, "connector": checked.id, "url": redact_url(checked.url)},
@@ -141,15 +129,15 @@ class UpstreamStore(db.PooledService):
                 keep = creds if creds is not None and creds.username else None
                 await repo.set_credentials(conn, current.id, keep)
             stored = await repo.get_connector(conn, connector.feed, connector.id)
+            await change_events.index_changed(conn, connector.feed)
         assert stored is not None
-        self._changed(connector.feed, "")
         return stored
 
     async def remove_connector(self, feed: str, id: str) -> None:
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             if not await repo.delete_connector(conn, feed, id):
                 raise NotFound(f"Connector '{id}' not found in feed '{feed}'.")
-        self._changed(feed, "")
+            await change_events.index_changed(conn, feed)
 
     async def list_connectors(self, feed: str, *, with_secrets: bool = False) -> list[Connector]:
         async with self._connection() as conn:
@@ -187,12 +175,12 @@ class UpstreamStore(db.PooledService):
             recorded = await repo.upsert_listing(conn, feed, name, listing)
             if recorded and listing.found and listing.has_files:
                 await repo.mark_from_upstream(conn, feed, name)
-        changed = previous is None or (previous.found, previous.payload) != (
-            listing.found,
-            listing.payload,
-        )
-        if recorded and changed:
-            self._changed(feed, name)
+            changed = previous is None or (previous.found, previous.payload) != (
+                listing.found,
+                listing.payload,
+            )
+            if recorded and changed:
+                await change_events.index_changed(conn, feed, name)
         return recorded
 
     async def record_upstream_origin(self, feed: str, project: str) -> OriginPolicy:
@@ -210,11 +198,11 @@ class UpstreamStore(db.PooledService):
         (a differing later one is logged). Returns the stored record."""
         if len(metadata.sha256) != 64 or metadata.size < 0 or not metadata.filename:
             raise InvalidArgument("A backfilled metadata record needs a filename, sha256, size.")
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             stored = await repo.insert_backfilled(conn, metadata)
-        if stored.sha256 == metadata.sha256:
-            self._changed(metadata.feed, metadata.project)  # pages now offer the metadata
-        else:
+            if stored.sha256 == metadata.sha256:  # pages now offer the metadata
+                await change_events.index_changed(conn, metadata.feed, metadata.project)
+        if stored.sha256 != metadata.sha256:
             log.warning(
                 "upstream.backfilled_metadata_conflict",
                 extra={"feed": metadata.feed, "file": metadata.filename,
@@ -228,12 +216,13 @@ class UpstreamStore(db.PooledService):
         are immutable) and is logged. The gateways are told when the file is new."""
         if len(cached.sha256) != 64 or not cached.filename:
             raise InvalidArgument("A cached file needs a filename and a sha256.")
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             created = await repo.insert_cached_file(conn, cached)
+            if created:
+                await change_events.index_changed(conn, cached.feed, cached.project)
             existing = cached if created else await repo.cached_file(conn, cached.feed,
                                                                       cached.filename)  # fmt: skip
         if created:
-            self._changed(cached.feed, cached.project)
             return cached
         if existing is None:
             raise NotFound(f"Feed '{cached.feed}' not found.")
@@ -267,12 +256,12 @@ class UpstreamStore(db.PooledService):
         self, feed: str, project: str, allow_upstream: bool | None, allow_publish: bool | None
     ) -> OriginPolicy:
         name = canonicalize_name(project)
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             if not await repo.feed_exists(conn, feed):
                 raise NotFound(f"Feed '{feed}' not found.")
             await repo.set_project_origin(conn, feed, name, allow_upstream, allow_publish)
             policy = await self._policy(conn, feed, name)
-        self._changed(feed, name)
+            await change_events.index_changed(conn, feed, name)
         log.info(
             "upstream.project_origin_set",
             extra={"feed": feed, "project": name, "upstream": allow_upstream,
@@ -291,9 +280,9 @@ class UpstreamStore(db.PooledService):
         if any(not p for p in prefixes):
             raise InvalidArgument("Reserved prefixes must not be empty.")
         clean = replace(origin, reserved_prefixes=prefixes)
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
             if not await repo.feed_exists(conn, origin.feed):
                 raise NotFound(f"Feed '{origin.feed}' not found.")
             await repo.set_feed_origin(conn, clean)
-        self._changed(origin.feed, "")
+            await change_events.index_changed(conn, origin.feed)
         return clean

@@ -24,13 +24,25 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpackyard/rpc/v1/events.proto\x12\x0fpackyard.rpc.v1\"=\n\x0cIndexChanged\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpackyard/rpc/v1/events.proto\x12\x0fpackyard.rpc.v1\"=\n\x0cIndexChanged\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\x03\"J\n\tDeadEvent\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\x0e\n\x06msg_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\"\x19\n\x17GetChangeSerialsRequest\"\x8d\x01\n\x18GetChangeSerialsResponse\x12\x43\n\x05\x66\x65\x65\x64s\x18\x01 \x03(\x0b\x32\x34.packyard.rpc.v1.GetChangeSerialsResponse.FeedsEntry\x1a,\n\nFeedsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x32x\n\rChangeService\x12g\n\x10GetChangeSerials\x12(.packyard.rpc.v1.GetChangeSerialsRequest\x1a).packyard.rpc.v1.GetChangeSerialsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'packyard.rpc.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_GETCHANGESERIALSRESPONSE_FEEDSENTRY']._loaded_options = None
+  _globals['_GETCHANGESERIALSRESPONSE_FEEDSENTRY']._serialized_options = b'8\001'
   _globals['_INDEXCHANGED']._serialized_start=49
   _globals['_INDEXCHANGED']._serialized_end=110
+  _globals['_DEADEVENT']._serialized_start=112
+  _globals['_DEADEVENT']._serialized_end=186
+  _globals['_GETCHANGESERIALSREQUEST']._serialized_start=188
+  _globals['_GETCHANGESERIALSREQUEST']._serialized_end=213
+  _globals['_GETCHANGESERIALSRESPONSE']._serialized_start=216
+  _globals['_GETCHANGESERIALSRESPONSE']._serialized_end=357
+  _globals['_GETCHANGESERIALSRESPONSE_FEEDSENTRY']._serialized_start=313
+  _globals['_GETCHANGESERIALSRESPONSE_FEEDSENTRY']._serialized_end=357
+  _globals['_CHANGESERVICE']._serialized_start=359
+  _globals['_CHANGESERVICE']._serialized_end=479
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from packyard.rpc.v1 import events_pb2 as packyard_dot_rpc_dot_v1_dot_events__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -22,3 +23,78 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class ChangeServiceStub:
+    """In the metadata process, for gateways.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetChangeSerials = channel.unary_unary(
+                '/packyard.rpc.v1.ChangeService/GetChangeSerials',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsResponse.FromString,
+                _registered_method=True)
+
+
+class ChangeServiceServicer:
+    """In the metadata process, for gateways.
+    """
+
+    def GetChangeSerials(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ChangeServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetChangeSerials': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChangeSerials,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'packyard.rpc.v1.ChangeService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('packyard.rpc.v1.ChangeService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ChangeService:
+    """In the metadata process, for gateways.
+    """
+
+    @staticmethod
+    def GetChangeSerials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.ChangeService/GetChangeSerials',
+            packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_events__pb2.GetChangeSerialsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
