@@ -10,6 +10,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from packyard.common import telemetry
+from packyard.common.span_fields import set_span_fields
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
@@ -62,9 +63,9 @@ def test_span_fields_come_from_the_request_and_never_a_key(exporter: InMemorySpa
     )
     provider = telemetry.build_tracer_provider("test", exporter=exporter)
     with provider.get_tracer("t").start_as_current_span("rpc") as span:
-        telemetry.set_span_fields(span, request)
+        set_span_fields(span, request)
         key_request = metadata_pb2.CreateApiKeyRequest(name="admin", key="s3cret")
-        telemetry.set_span_fields(span, key_request)
+        set_span_fields(span, key_request)
     (finished,) = exporter.get_finished_spans()
     attributes = dict(finished.attributes or {})
     assert attributes == {

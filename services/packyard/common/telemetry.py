@@ -52,14 +52,13 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
+from packyard.common.grpc_tracing import client_interceptors
+from packyard.common.metrics import GatewayObserver, RpcMetricsInterceptor
+
 log = logging.getLogger(__name__)
 
 # Probes run every few seconds; as spans they would drown the traces people look for.
 HTTP_EXCLUDED_URLS = "/healthz,/readyz"
-# Request fields copied onto gRPC spans. Only these names: a request may carry an API key.
-SPAN_FIELDS = ("feed", "project", "filename")
-# Sub-messages searched for those fields too (RegisterFileRequest.file is a FileInfo).
-SPAN_NESTED = ("file",)
 
 
 def _exporter_names(kind: str) -> list[str]:
@@ -181,22 +180,6 @@ def shutdown_telemetry() -> None:
 # -- span attributes -------------------------------------------------------------------
 
 
-def set_span_fields(span: trace.Span, message: Any) -> None:
-    """Copy the non-empty ``feed``/``project``/``filename`` string fields of a protobuf
-    message (and of its ``file`` sub-message) onto ``span`` as ``packyard.<field>``."""
-    descriptor = getattr(message, "DESCRIPTOR", None)
-    if descriptor is None or not span.is_recording():
-        return
-    for field in SPAN_FIELDS:
-        if field in descriptor.fields_by_name:
-            value = getattr(message, field, "")
-            if isinstance(value, str) and value:
-                span.set_attribute(f"packyard.{field}", value)
-    for nested in SPAN_NESTED:
-        if nested in descriptor.fields_by_name and message.HasField(nested):
-            set_span_fields(span, getattr(message, nested))
-
-
 # -- gRPC ------------------------------------------------------------------------------
 
 
@@ -211,8 +194,6 @@ def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     metrics. Health checks are neither traced nor counted."""
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-    from packyard.common.metrics import RpcMetricsInterceptor
-
     return [aio_server_interceptor(filter_=_not_health()), RpcMetricsInterceptor()]
 
 
@@ -223,8 +204,6 @@ def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     the interceptor, so cancelling a client-streaming call (an aborted upload) never reaches
     the server.
     """
-    from packyard.common.grpc_tracing import client_interceptors
-
     return client_interceptors()
 
 
@@ -242,8 +221,6 @@ def instrument_fastapi(app: FastAPI) -> None:
     excluded. The per-chunk
     receive/send spans of the ASGI instrumentation are left out: an upload has thousands."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    from packyard.common.metrics import GatewayObserver
 
     _stable_http_conventions()
     app.add_middleware(GatewayObserver)
