@@ -207,3 +207,27 @@ def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(
                 time.sleep(0.1)
         finally:
             nats.stop()
+
+
+def test_a_cached_project_page_is_refused_to_whoever_may_not_read_it(
+    admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    keys = {}
+    for name, permissions in (("reader", [{"feed": feed, "right": "read"}]), ("other", [])):
+        made = _ok(admin.post("/api/v1/keys", json={"name": f"page-{name}-{project}",
+                                                    "permissions": permissions}))  # fmt: skip
+        keys[name] = (made.json()["key"], made.json()["prefix"])
+    url = f"{gateway_b}/pypi/{feed}/simple/{project}/"
+    with httpx.Client(auth=("api", keys["reader"][0]), timeout=10) as reader:
+        for accept in ({}, SIMPLE_JSON):  # both formats cached on B from now on
+            for _ in range(2):
+                assert reader.get(url, headers=accept).status_code == 200
+        etag = reader.get(url).headers["etag"]
+        assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+        assert httpx.get(url, timeout=10).status_code == 401
+        refused = httpx.get(url, auth=("api", keys["other"][0]), timeout=10)
+        assert refused.status_code == 403 and "may not read" in refused.text
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        _ok(admin.delete(f"/api/v1/keys/{keys['reader'][1]}"))
+        wait_until(lambda: reader.get(url, headers=SIMPLE_JSON).status_code == 401)

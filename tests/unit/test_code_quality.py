@@ -67,6 +67,37 @@ def test_protocol_and_common_import_no_service(layer: str) -> None:
             assert module.split(".")[1] not in SERVICES, f"{path} imports {module}"
 
 
+def test_common_hides_no_import_inside_a_function() -> None:
+    """An import inside a function is how a cycle hides (telemetry <-> metrics <-> grpc_tracing
+    did): every packyard import of common/ is at module level, so a cycle fails at import."""
+    for path in (PACKAGE / "common").rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                        "packyard."
+                    ):
+                        raise AssertionError(f"{path}:{inner.lineno} imports {inner.module}")
+
+
+def test_protocol_modules_load_no_grpc() -> None:
+    """Protocol code is pure: importing every module of it (and what it imports, such as the
+    error table) loads neither gRPC nor the generated stubs."""
+    modules = sorted(p.stem for p in (PACKAGE / "protocol").glob("*.py") if p.stem != "__init__")
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('packyard.protocol.' + name)\n"
+        "print(sorted(m for m in sys.modules if m == 'grpc' or m.startswith(('grpc.', "
+        "'packyard.rpc'))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]", loaded
+
+
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_services_talk_to_each_other_only_through_stubs(service: str) -> None:
     others = SERVICES - {service}

@@ -6,7 +6,12 @@ import asyncio
 from typing import Any
 
 from packyard.gateway.readiness import assess
-from packyard.gateway.server_limits import RequestLimits, timed_h11, uvicorn_options
+from packyard.gateway.server_limits import (
+    RequestLimits,
+    timed_h11,
+    timed_httptools,
+    uvicorn_options,
+)
 from packyard.gateway.settings import GatewaySettings
 
 UP = {"metadata": True, "blob": True, "connector": True}
@@ -32,6 +37,7 @@ def test_settings_reach_uvicorn() -> None:
     assert options["limit_concurrency"] is None  # 0 = no bound
     assert options["http"].header_timeout == 3
     assert timed_h11(1.5).header_timeout == 1.5
+    assert timed_httptools(1.5).header_timeout == 1.5
 
 
 class Client:

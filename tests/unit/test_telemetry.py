@@ -3,11 +3,14 @@ span fields from requests, and which exporters the OTEL_* variables select."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from packyard.common import telemetry
+from packyard.common.span_fields import set_span_fields
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
@@ -60,9 +63,9 @@ def test_span_fields_come_from_the_request_and_never_a_key(exporter: InMemorySpa
     )
     provider = telemetry.build_tracer_provider("test", exporter=exporter)
     with provider.get_tracer("t").start_as_current_span("rpc") as span:
-        telemetry.set_span_fields(span, request)
+        set_span_fields(span, request)
         key_request = metadata_pb2.CreateApiKeyRequest(name="admin", key="s3cret")
-        telemetry.set_span_fields(span, key_request)
+        set_span_fields(span, key_request)
     (finished,) = exporter.get_finished_spans()
     attributes = dict(finished.attributes or {})
     assert attributes == {
@@ -105,3 +108,35 @@ def test_service_name_defaults_per_service_unless_configured(
     monkeypatch.setenv("OTEL_SERVICE_NAME", "blob-eu")
     provider = telemetry.build_tracer_provider("blob", exporter=InMemorySpanExporter())
     assert provider.resource.attributes["service.name"] == "blob-eu"
+
+
+def test_the_sampler_records_by_default_unless_nothing_would_export(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER"):
+        monkeypatch.delenv(name, raising=False)
+    tracer = telemetry.build_tracer_provider("gateway").get_tracer("t")
+    with tracer.start_as_current_span("root") as root:
+        assert not root.is_recording()
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    provider = telemetry.build_tracer_provider("gateway")
+    with provider.get_tracer("t").start_as_current_span("root") as root:
+        assert root.is_recording()
+    provider.shutdown()
+
+
+def test_only_requests_with_a_trace_context_take_the_traced_stack() -> None:
+    taken: list[str] = []
+
+    def stack(name: str) -> object:
+        async def app(scope: object, receive: object, send: object) -> None:
+            taken.append(name)
+
+        return app
+
+    app = telemetry.TracedWhenAsked(stack("traced"), stack("plain"))
+    traceparent = (b"traceparent", b"00-" + b"1" * 32 + b"-" + b"2" * 16 + b"-01")
+    for headers in ([], [traceparent]):
+        asyncio.run(app({"type": "http", "headers": headers}, None, None))
+    asyncio.run(app({"type": "lifespan"}, None, None))
+    assert taken == ["plain", "traced", "traced"]

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-import grpc
 import urllib3
 from minio import Minio
 from minio.commonconfig import REPLACE, CopySource
@@ -45,7 +44,7 @@ QUARANTINE_DIR = "quarantine/"
 class BlobCorrupted(PackyardError):
     """A stored object's bytes no longer hash to its key (bit rot, tampering)."""
 
-    code = grpc.StatusCode.DATA_LOSS
+    code = "DATA_LOSS"
 
 
 def corrupted_message(sha256: str) -> str:

@@ -3,17 +3,20 @@
 Domain code raises a ``PackyardError`` subclass; one gRPC interceptor turns it into a status
 (servicers never call ``abort``), and the gateway maps any ``AioRpcError`` back to HTTP with
 ``http_status_for``. Messages are one line, safe to show to a user.
+
+A code is the *name* of a gRPC status (``"NOT_FOUND"``, as in google/rpc/code.proto), not
+grpc's enum: the protocol modules raise these errors and must not import gRPC. common/grpc.py
+turns the name into ``grpc.StatusCode`` at the one place a status is sent; the functions here
+take either spelling.
 """
 
 from __future__ import annotations
-
-import grpc
 
 
 class PackyardError(Exception):
     """Base class: ``message`` is a one-line reason shown to the user."""
 
-    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    code: str = "INTERNAL"
     # An HTTP status with no gRPC equivalent (410 Gone); None = derive it from ``code``.
     http_status: int | None = None
 
@@ -23,37 +26,37 @@ class PackyardError(Exception):
 
 
 class InvalidArgument(PackyardError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    code = "INVALID_ARGUMENT"
 
 
 class NotFound(PackyardError):
-    code = grpc.StatusCode.NOT_FOUND
+    code = "NOT_FOUND"
 
 
 class AlreadyExists(PackyardError):
-    code = grpc.StatusCode.ALREADY_EXISTS
+    code = "ALREADY_EXISTS"
 
 
 class PermissionDenied(PackyardError):
-    code = grpc.StatusCode.PERMISSION_DENIED
+    code = "PERMISSION_DENIED"
 
 
 class Unauthenticated(PackyardError):
-    code = grpc.StatusCode.UNAUTHENTICATED
+    code = "UNAUTHENTICATED"
 
 
 class FailedPrecondition(PackyardError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
+    code = "FAILED_PRECONDITION"
 
 
 class ResourceExhausted(PackyardError):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    code = "RESOURCE_EXHAUSTED"
 
 
 class Unavailable(PackyardError):
     """A backing service (database, store, upstream) cannot be reached."""
 
-    code = grpc.StatusCode.UNAVAILABLE
+    code = "UNAVAILABLE"
 
 
 class UpstreamUnavailable(Unavailable):
@@ -63,39 +66,46 @@ class UpstreamUnavailable(Unavailable):
 class BadGateway(PackyardError):
     """An upstream answered something that must not be served (the connector's DATA_LOSS)."""
 
-    code = grpc.StatusCode.DATA_LOSS
+    code = "DATA_LOSS"
     http_status = 502
 
 
 # google/rpc/code.proto -> HTTP, as the house style fixes it. ALREADY_EXISTS is 400 rather
 # than 409 because twine, poetry and pdm recognise "400 File already exists" (Warehouse's
 # contract); FAILED_PRECONDITION is 400 as in Warehouse's "filename previously used".
-_HTTP_STATUS: dict[grpc.StatusCode, int] = {
-    grpc.StatusCode.OK: 200,
-    grpc.StatusCode.INVALID_ARGUMENT: 400,
-    grpc.StatusCode.FAILED_PRECONDITION: 400,
-    grpc.StatusCode.OUT_OF_RANGE: 400,
-    grpc.StatusCode.ALREADY_EXISTS: 400,
-    grpc.StatusCode.NOT_FOUND: 404,
-    grpc.StatusCode.PERMISSION_DENIED: 403,
-    grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-    grpc.StatusCode.ABORTED: 409,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+_HTTP_STATUS: dict[str, int] = {
+    "OK": 200,
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+    "OUT_OF_RANGE": 400,
+    "ALREADY_EXISTS": 400,
+    "NOT_FOUND": 404,
+    "PERMISSION_DENIED": 403,
+    "UNAUTHENTICATED": 401,
+    "RESOURCE_EXHAUSTED": 429,
+    "ABORTED": 409,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
     # Stored bytes that failed their integrity check (quarantined), or an upstream answer that
     # must not be served: the server behind the gateway has no good copy.
-    grpc.StatusCode.DATA_LOSS: 502,
-    grpc.StatusCode.CANCELLED: 499,
+    "DATA_LOSS": 502,
+    "CANCELLED": 499,
 }
 
 
-def http_status_for(code: grpc.StatusCode) -> int:
-    return _HTTP_STATUS.get(code, 500)
+def status_name(code: object) -> str:
+    """A status name from a name or from grpc's ``StatusCode`` (its enum member's name)."""
+    return code if isinstance(code, str) else str(getattr(code, "name", code))
 
 
-def error_for_status(code: grpc.StatusCode, message: str) -> PackyardError:
-    """The domain error a gRPC status stands for (used by clients of another service)."""
+def http_status_for(code: object) -> int:
+    return _HTTP_STATUS.get(status_name(code), 500)
+
+
+def error_for_status(code: object, message: str) -> PackyardError:
+    """The domain error a gRPC status (name or ``grpc.StatusCode``) stands for (used by
+    clients of another service)."""
+    name = status_name(code)
     for cls in (
         InvalidArgument,
         NotFound,
@@ -106,10 +116,10 @@ def error_for_status(code: grpc.StatusCode, message: str) -> PackyardError:
         ResourceExhausted,
         Unavailable,
     ):
-        if cls.code == code:
+        if cls.code == name:
             return cls(message)
     err = PackyardError(message)
-    err.code = code
+    err.code = name
     return err
 
 

@@ -54,7 +54,7 @@ def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..
 
     async def _handle(exc: BaseException, context: grpc.aio.ServicerContext) -> None:
         if isinstance(exc, PackyardError):
-            await context.abort(exc.code, exc.message)
+            await context.abort(grpc.StatusCode[exc.code], exc.message)
         log.exception("rpc.failed")
         # The details go to the log; the caller learns only that it was not its fault.
         await context.abort(grpc.StatusCode.INTERNAL, "Internal error.")

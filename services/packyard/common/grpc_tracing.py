@@ -17,6 +17,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.textmap import Setter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from packyard.common.span_fields import set_span_fields
+
 _tracer = trace.get_tracer("packyard.grpc")
 _HEALTH = "/grpc.health.v1.Health/"
 
@@ -69,8 +71,6 @@ class _TracingInterceptor:
             kind=SpanKind.CLIENT,
             attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": name},
         )
-        from packyard.common.telemetry import set_span_fields
-
         set_span_fields(span, request)
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         propagate.inject(metadata, context=trace.set_span_in_context(span), setter=_SETTER)

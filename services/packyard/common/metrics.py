@@ -23,6 +23,7 @@ import grpc
 from opentelemetry import metrics, trace
 
 from packyard.common.grpc_handlers import rewrap_handler
+from packyard.common.span_fields import set_span_fields
 
 _meter = metrics.get_meter("packyard")
 
@@ -132,8 +133,6 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
         def unary(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
             async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 if annotate:
-                    from packyard.common.telemetry import set_span_fields
-
                     set_span_fields(trace.get_current_span(), request)
                 start, failed = time.monotonic(), None
                 try:
@@ -149,8 +148,6 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
         def streaming(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
             async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 if annotate:
-                    from packyard.common.telemetry import set_span_fields
-
                     set_span_fields(trace.get_current_span(), request)
                 start, failed = time.monotonic(), None
                 try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import types
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -44,20 +45,20 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
 if TYPE_CHECKING:
     import grpc
     import httpx
     from fastapi import FastAPI
 
+from packyard.common.grpc_tracing import client_interceptors
+from packyard.common.metrics import GatewayObserver, RpcMetricsInterceptor
+
 log = logging.getLogger(__name__)
 
 # Probes run every few seconds; as spans they would drown the traces people look for.
 HTTP_EXCLUDED_URLS = "/healthz,/readyz"
-# Request fields copied onto gRPC spans. Only these names: a request may carry an API key.
-SPAN_FIELDS = ("feed", "project", "filename")
-# Sub-messages searched for those fields too (RegisterFileRequest.file is a FileInfo).
-SPAN_NESTED = ("file",)
 
 
 def _exporter_names(kind: str) -> list[str]:
@@ -80,13 +81,22 @@ def _resource(service: str) -> Resource:
 def build_tracer_provider(service: str, exporter: SpanExporter | None = None) -> TracerProvider:
     """A provider for ``service``: the given exporter (tests, synchronous) or the configured ones.
 
-    The sampler comes from OTEL_TRACES_SAMPLER (default: parent-based, always on).
+    The sampler comes from OTEL_TRACES_SAMPLER (default: parent-based, always on; e.g.
+    ``parentbased_traceidratio`` with OTEL_TRACES_SAMPLER_ARG=0.1 keeps a tenth of the traces
+    that start here). With no exporter and no sampler configured, spans that start here are
+    not recorded at all (parent-based, off at the root): nothing would export them, and
+    recording cost a fifth of a cached page's time (issue 13). A caller's sampled trace is
+    still followed and passed on.
     """
-    provider = TracerProvider(resource=_resource(service))
+    names = [] if exporter is not None else _exporter_names("traces")
+    sampler = None
+    if exporter is None and not names and not os.environ.get("OTEL_TRACES_SAMPLER"):
+        sampler = ParentBased(ALWAYS_OFF)
+    provider = TracerProvider(resource=_resource(service), sampler=sampler)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         return provider
-    for name in _exporter_names("traces"):
+    for name in names:
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
@@ -120,6 +130,11 @@ def build_meter_provider(service: str, reader: MetricReader | None = None) -> Me
     return MeterProvider(resource=_resource(service), metric_readers=readers)
 
 
+# Whether this process sends traces or metrics anywhere (set by setup_telemetry; None until
+# then, which counts as yes).
+_exporting: bool | None = None
+
+
 def _sdk_disabled() -> bool:
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
@@ -134,8 +149,12 @@ def setup_telemetry(
 
     ``exporter`` / ``metric_reader`` replace the configured exporters (in-process tests).
     """
+    global _exporting
     if _sdk_disabled() or isinstance(trace.get_tracer_provider(), TracerProvider):
         return
+    _exporting = bool(
+        exporter or metric_reader or _exporter_names("traces") or _exporter_names("metrics")
+    )
     trace.set_tracer_provider(build_tracer_provider(service, exporter))
     metrics.set_meter_provider(build_meter_provider(service, metric_reader))
 
@@ -161,22 +180,6 @@ def shutdown_telemetry() -> None:
 # -- span attributes -------------------------------------------------------------------
 
 
-def set_span_fields(span: trace.Span, message: Any) -> None:
-    """Copy the non-empty ``feed``/``project``/``filename`` string fields of a protobuf
-    message (and of its ``file`` sub-message) onto ``span`` as ``packyard.<field>``."""
-    descriptor = getattr(message, "DESCRIPTOR", None)
-    if descriptor is None or not span.is_recording():
-        return
-    for field in SPAN_FIELDS:
-        if field in descriptor.fields_by_name:
-            value = getattr(message, field, "")
-            if isinstance(value, str) and value:
-                span.set_attribute(f"packyard.{field}", value)
-    for nested in SPAN_NESTED:
-        if nested in descriptor.fields_by_name and message.HasField(nested):
-            set_span_fields(span, getattr(message, nested))
-
-
 # -- gRPC ------------------------------------------------------------------------------
 
 
@@ -191,8 +194,6 @@ def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     metrics. Health checks are neither traced nor counted."""
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-    from packyard.common.metrics import RpcMetricsInterceptor
-
     return [aio_server_interceptor(filter_=_not_health()), RpcMetricsInterceptor()]
 
 
@@ -203,8 +204,6 @@ def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     the interceptor, so cancelling a client-streaming call (an aborted upload) never reaches
     the server.
     """
-    from packyard.common.grpc_tracing import client_interceptors
-
     return client_interceptors()
 
 
@@ -223,13 +222,41 @@ def instrument_fastapi(app: FastAPI) -> None:
     receive/send spans of the ASGI instrumentation are left out: an upload has thousands."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    from packyard.common.metrics import GatewayObserver
-
     _stable_http_conventions()
     app.add_middleware(GatewayObserver)
+    plain_stack = app.build_middleware_stack
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls=HTTP_EXCLUDED_URLS, exclude_spans=["receive", "send"]
     )
+    if _exporting is False and not os.environ.get("OTEL_TRACES_SAMPLER"):
+        traced_stack = app.build_middleware_stack
+
+        def build(self: Any) -> Any:
+            return TracedWhenAsked(traced_stack(), plain_stack())
+
+        app.build_middleware_stack = types.MethodType(build, app)  # type: ignore[method-assign]
+
+
+class TracedWhenAsked:
+    """For a process that exports neither traces nor metrics: a request that carries a trace
+    context goes through the HTTP instrumentation (its trace continues to the services this
+    request calls); any other skips it. Its span would be recorded by nothing and its metrics
+    read by nothing, and the instrumentation cost a quarter of a cached page's time (issue 13).
+    The gateway's own middleware (GatewayObserver) runs either way."""
+
+    def __init__(self, traced: Any, plain: Any) -> None:
+        self.traced, self.plain = traced, plain
+        # FastAPI (0.165+) looks for the contrib middleware along ``.app`` to keep its own
+        # native telemetry off; without finding it, it would trace every request a second time.
+        self.app = traced
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not any(
+            name == b"traceparent" for name, _ in scope.get("headers", ())
+        ):
+            await self.plain(scope, receive, send)
+        else:
+            await self.traced(scope, receive, send)
 
 
 def instrument_asyncpg() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import grpc
-
 from packyard.common.errors import PackyardError
 
 
@@ -11,9 +9,9 @@ class UpstreamFailed(PackyardError):
     """The upstream answered something that must not be served (hash mismatch, disallowed
     redirect, truncated transfer, unreadable page). DATA_LOSS on the wire, 502 at the gateway."""
 
-    code = grpc.StatusCode.DATA_LOSS
+    code = "DATA_LOSS"
     http_status = 502
 
 
 class UpstreamTimeout(PackyardError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    code = "DEADLINE_EXCEEDED"

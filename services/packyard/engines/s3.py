@@ -45,6 +45,8 @@ _PORT_NAMES = (
 # volumes, and tests create a bucket each. The default 30 GiB limit is a growth ceiling, not
 # a preallocation, but a small one keeps compaction and disk use modest.
 _VOLUME_SIZE_LIMIT_MB = 64
+_S3_READER_CACHE_MB = 32
+_GO_MEMORY_LIMIT = "160MiB"
 _MAX_VOLUMES = 1000
 
 
@@ -204,12 +206,19 @@ class S3Engine(ProcessEngine):
             "-s3.port.lance=0",
             f"-s3.config={self.data_dir / _CONFIG_NAME}",
             f"-s3.localSocket={self._socket_path('s3')}",
+            # Memory (issue 13: 522 MB under the bench). Reader buffers are unbounded by
+            # default; the gateway keeps its own disk copies of what it serves, so a small
+            # budget and no in-memory chunk cache cost little.
+            f"-s3.readerCacheSizeMB={_S3_READER_CACHE_MB}",
+            "-s3.cacheCapacityMB=0",
         ]
         log_path = self.data_dir / "weed.log"
         # The log is appended to across restarts: readiness reads only this run's lines.
         self._log_offset = log_path.stat().st_size if log_path.exists() else 0
         # weed reads ./security.toml first: the working directory is our data folder.
-        process = EngineProcess(self.name, argv, log_path, cwd=self.data_dir)
+        # A soft heap limit: Go's collector then runs before the heap doubles past it.
+        env = {**os.environ, "GOMEMLIMIT": os.environ.get("GOMEMLIMIT", _GO_MEMORY_LIMIT)}
+        process = EngineProcess(self.name, argv, log_path, cwd=self.data_dir, env=env)
         self._launch(process, self._ready, timeout, interval=0.25)
 
     def _internal_ports(self) -> dict[str, int]:

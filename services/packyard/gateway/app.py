@@ -19,12 +19,15 @@ from packyard.gateway.admin import routes as admin
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
+from packyard.gateway.blob_cache import BlobCache
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import files, json_api, simple, upload
+from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
 from packyard.gateway.responses import error_response, response_for_error
+from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
 from packyard.gateway.ui import routes as ui
 
@@ -44,6 +47,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             # Connects in the background: the gateway serves at once, NATS or not.
             listener = ChangeListener(settings.nats_connect_url, pages, auth, reconciler)
             downloads = DownloadCounter(backends.catalog)
+            blobs = (
+                BlobCache(settings.blob_cache_dir, settings.blob_cache_max_bytes)
+                if settings.blob_cache_max_bytes
+                else None
+            )
             listener.start()
             try:
                 yield {
@@ -53,10 +61,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                     "pages": pages,
                     "changes": listener,
                     "downloads": downloads,
+                    "blob_cache": blobs,
                 }
             finally:
                 await listener.stop()
                 await downloads.close()
+                if blobs is not None:
+                    blobs.close()
 
     app = FastAPI(
         title="Packyard",
@@ -84,16 +95,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return error_response(400, "Invalid request.", request)
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Response:
-        # No feed, project or file name holds a control character: a decoded NUL, CR or LF
-        # in the path is refused here, before it can reach a header, a query or a log line.
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in request.scope["path"]):
-            response = error_response(404, "Not found.", request)
-        else:
-            response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    # Innermost of the middleware: its answers still get the headers, spans and metrics.
+    app.add_middleware(CachedPageFastPath)
+    app.add_middleware(SecurityHeaders)
 
     instrument_fastapi(app)
     return app

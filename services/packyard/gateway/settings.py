@@ -40,6 +40,11 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     # PACKYARD_AUTH_CACHE_TTL: seconds an authentication is reused while change events arrive
     # (revocation then takes effect on the event); at most 0.5 s while they do not.
     auth_cache_ttl: float = Field(default=3.0, ge=0)
+    # PACKYARD_BLOB_CACHE_MAX_BYTES: disk the gateway may use for verified copies of files it
+    # served (0 = none; see blob_cache.py), in a directory of its own made under
+    # PACKYARD_BLOB_CACHE_DIR ("" = system temp) and removed at exit.
+    blob_cache_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)
+    blob_cache_dir: str = ""
     # Server limits (see server_limits.py). PACKYARD_HEADER_TIMEOUT: seconds a client may take
     # to send its request headers. PACKYARD_BODY_TIMEOUT: seconds the body may pause; after as
     # long, it must average PACKYARD_MIN_BODY_RATE bytes/s (0 = no body timeout).

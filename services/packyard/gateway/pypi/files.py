@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from packyard.common.errors import NotFound
-from packyard.gateway.deps import AuthDep, BackendsDep, DownloadsDep
+from packyard.gateway.blob_cache import BlobCache
+from packyard.gateway.deps import AuthDep, BackendsDep, BlobCacheDep, DownloadsDep
 from packyard.gateway.page_cache import page_cache
 from packyard.gateway.pypi.offer import (
     cache_upstream_file,
@@ -37,6 +38,10 @@ METADATA_SUFFIX = ".metadata"
 # A core-metadata file up to this size is read whole in one RPC (its length is then known
 # without asking the blob service for it); METADATA is a few KB, rarely more.
 SMALL_METADATA = 256 * 1024
+# Files from this size on are served from the gateway's local copy (blob_cache.py). A smaller
+# one is read in one streamed call, which costs no more than the StatBlob call a local copy
+# needs (the bench measured small files slower from local copies).
+LOCAL_COPY_MIN_SIZE = 512 * 1024
 
 
 @router.api_route("/pypi/{feed}/packages/{project}/{filename}", methods=["GET", "HEAD"])
@@ -48,9 +53,11 @@ async def download(
     backends: BackendsDep,
     auth: AuthDep,
     downloads: DownloadsDep,
+    blob_cache: BlobCacheDep,
 ) -> Response:
     await auth.readable_feed(request, feed)
     is_metadata = filename.endswith(METADATA_SUFFIX)
+    local_copies: BlobCache | None = None
     dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
     info = await load_file(
         backends, feed, dist_name, project=normalize(project), pages=page_cache(request)
@@ -82,7 +89,11 @@ async def download(
                 return await _upstream_response(backends, info, filename)
             info = await cache_upstream_file(backends, info)
         sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
-    response = await _blob_response(request, backends, info, filename, sha256, size, media_type)
+        # Distribution files only: a metadata file is a few KB, already read in one call.
+        local_copies = blob_cache
+    response = await _blob_response(
+        request, backends, info, filename, sha256, size, media_type, local_copies
+    )
     downloads.count(request.method, response.status_code, info, sha256)
     return response
 
@@ -95,6 +106,7 @@ async def _blob_response(
     sha256: str,
     size: int,
     media_type: str,
+    blob_cache: BlobCache | None = None,
 ) -> Response:
     etag = f'"{sha256}"'
     headers = _file_headers(etag, filename)
@@ -114,12 +126,35 @@ async def _blob_response(
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
+    chunks = file_chunks(backends, info, sha256, start, length)
+    if blob_cache is not None and byte_range is None and size >= LOCAL_COPY_MIN_SIZE:
+        local = blob_cache.lookup(sha256)
+        if local is not None:
+            await _still_stored(backends, blob_cache, sha256)
+            return LocalFileResponse(local, headers=headers, media_type=media_type)
+        chunks = blob_cache.filling(sha256, size, chunks)
     return StreamingResponse(
-        await _primed(file_chunks(backends, info, sha256, start, length)),
+        await _primed(chunks),
         status_code=status,
         headers=headers,
         media_type=media_type,
     )
+
+
+class LocalFileResponse(FileResponse):
+    # Fewer, larger reads (each one is a hop to a worker thread); where the server can send
+    # a file itself (ASGI pathsend), Starlette hands it the path instead.
+    chunk_size = 1024 * 1024
+
+
+async def _still_stored(backends: BackendsDep, blob_cache: BlobCache, sha256: str) -> None:
+    """The blob service still serves ``sha256``: a deleted (404) or quarantined (502) object's
+    local copy is dropped and never served."""
+    try:
+        await backends.blob.stat_blob(blob_pb2.StatBlobRequest(sha256=sha256))
+    except Exception:
+        blob_cache.drop(sha256)
+        raise
 
 
 def _file_headers(etag: str, filename: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
+from packyard.gateway.page_cache import CachedPage, PageCache, PageKey, page_cache
 from packyard.gateway.pypi.offer import list_projects, load_project_with_headers
 from packyard.gateway.pypi.pages import index_entries, project_page
 from packyard.gateway.responses import error_response
@@ -33,8 +33,12 @@ NOT_ACCEPTABLE = (
 )
 
 
-def _format(request: Request) -> SimpleFormat | None:
+def requested_format(request: Request) -> SimpleFormat | None:
     return select_simple_format(request.headers.get("accept"), request.query_params.get("format"))
+
+
+def project_page_key(feed: str, project: str, fmt: SimpleFormat) -> PageKey:
+    return (feed, project, f"simple:{fmt.value}")
 
 
 def _content_type(fmt: SimpleFormat) -> str:
@@ -46,7 +50,7 @@ async def simple_index(
     feed: str, request: Request, backends: BackendsDep, auth: AuthDep
 ) -> Response:
     await auth.readable_feed(request, feed)
-    fmt = _format(request)
+    fmt = requested_format(request)
     if fmt is None:
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
     # The whole list is fetched before answering, so a failing backend is an error status
@@ -76,12 +80,12 @@ async def simple_project(
     if canonical != project:
         return RedirectResponse(_same_query(request, f"/pypi/{feed}/simple/{canonical}/"), 301)
     await auth.readable_feed(request, feed)
-    fmt = _format(request)
+    fmt = requested_format(request)
     if fmt is None:
         return error_response(406, NOT_ACCEPTABLE, request, {"Vary": "Accept"})
     # Access was decided above for this request; only the page itself is cached.
     pages = page_cache(request)
-    key = (feed, canonical, f"simple:{fmt.value}")
+    key = project_page_key(feed, canonical, fmt)
     cached = pages.get(key)
     if cached is None:
         ticket = pages.ticket()

@@ -1,0 +1,67 @@
+"""The gateway's local copies of blobs: kept only when the bytes hash to their name, bounded,
+and dropped on request."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from packyard.gateway.blob_cache import BlobCache
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 7):
+        yield data[start : start + 7]
+
+
+def _serve(cache: BlobCache, sha256: str, data: bytes) -> bytes:
+    async def run() -> bytes:
+        return b"".join([c async for c in cache.filling(sha256, len(data), _chunks(data))])
+
+    return asyncio.run(run())
+
+
+def test_a_copy_is_kept_after_a_whole_read_and_matches(tmp_path: Path) -> None:
+    cache = BlobCache(str(tmp_path), 1000)
+    data = b"wheel bytes" * 5
+    sha = hashlib.sha256(data).hexdigest()
+    assert cache.lookup(sha) is None
+    assert _serve(cache, sha, data) == data
+    local = cache.lookup(sha)
+    assert local is not None and local.read_bytes() == data
+    cache.drop(sha)
+    assert cache.lookup(sha) is None and not local.exists()
+
+
+def test_bytes_that_do_not_match_their_name_are_passed_on_but_never_kept(tmp_path: Path) -> None:
+    cache = BlobCache(str(tmp_path), 1000)
+    data = b"rotten" * 5
+    wrong = hashlib.sha256(b"other").hexdigest()
+    assert _serve(cache, wrong, data) == data
+    assert cache.lookup(wrong) is None
+    assert not list(Path(tmp_path).glob("*/*"))
+
+
+def test_the_least_recently_served_copy_goes_first(tmp_path: Path) -> None:
+    cache = BlobCache(str(tmp_path), 100)
+    blobs = [bytes([n]) * 25 for n in range(3)]
+    shas = [hashlib.sha256(b).hexdigest() for b in blobs]
+    for sha, data in zip(shas[:2], blobs[:2], strict=True):
+        _serve(cache, sha, data)
+    cache.lookup(shas[0])  # used again: the second is now the oldest
+    for n in range(3, 5):
+        data = bytes([n]) * 25
+        _serve(cache, hashlib.sha256(data).hexdigest(), data)
+    _serve(cache, shas[2], blobs[2])
+    assert cache.lookup(shas[1]) is None
+    assert cache.lookup(shas[0]) is not None
+
+
+def test_close_removes_the_directory(tmp_path: Path) -> None:
+    cache = BlobCache(str(tmp_path), 1000)
+    data = b"x" * 10
+    _serve(cache, hashlib.sha256(data).hexdigest(), data)
+    cache.close()
+    assert not list(Path(tmp_path).iterdir())
