@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from packyard.engines.pidfile import pid_exists
+
 log = logging.getLogger(__name__)
 
 INITIAL_DELAY = 0.5
@@ -195,18 +197,6 @@ def read_status(data_dir: Path) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def format_uptime(seconds: float) -> str:
     seconds = int(seconds)
     days, rest = divmod(seconds, 86400)
@@ -241,7 +231,7 @@ def status_command(data_dir: Path) -> int:
     if document is None:
         print(f"packyard status: no `packyard up` has run on {data_dir}", file=sys.stderr)
         return 1
-    if document.get("stopping") or not _alive(int(document.get("pid", 0))):
+    if document.get("stopping") or not pid_exists(int(document.get("pid", 0))):
         print(f"packyard status: `packyard up` on {data_dir} is not running", file=sys.stderr)
         return 1
     print(f"packyard up (pid {document['pid']}) on {data_dir}")

@@ -13,7 +13,7 @@ import contextlib
 import inspect
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -21,7 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from packyard.common.errors import PackyardError
-from packyard.common.grpc_handlers import rewrap_handler
+from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
 from packyard.common.rpc_access import is_allowed
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
 from packyard.common.tls import TlsFiles, peer_identity
@@ -85,16 +85,9 @@ def _wrap(behavior: Callable[..., Any], streaming_response: bool) -> Callable[..
     return unary
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        return rewrap_handler(handler, lambda behavior, _, streams: _wrap(behavior, streams))
+class ErrorInterceptor(WrappingInterceptor):
+    def wrap_for(self, method: str) -> Wrap:
+        return lambda behavior, _, streams: _wrap(behavior, streams)
 
 
 def caller_identity(context: grpc.aio.ServicerContext) -> str | None:
@@ -129,21 +122,11 @@ def _guard(method: str, behavior: Callable[..., Any], streaming_response: bool) 
     return unary
 
 
-class AccessInterceptor(grpc.aio.ServerInterceptor):
+class AccessInterceptor(WrappingInterceptor):
     """Per-RPC authorization by the caller's certificate identity (common/rpc_access.py)."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        method = handler_call_details.method
-        return rewrap_handler(
-            handler, lambda behavior, _, streams: _guard(method, behavior, streams)
-        )
+    def wrap_for(self, method: str) -> Wrap:
+        return lambda behavior, _, streams: _guard(method, behavior, streams)
 
 
 def new_server(*inner: grpc.aio.ServerInterceptor) -> grpc.aio.Server:

@@ -1,11 +1,12 @@
 """Rebuilding a gRPC method handler around a wrapped behaviour, whatever its streaming kind.
 
-Server interceptors that wrap the servicer's call (error mapping, metrics) all need this.
+Server interceptors that wrap the servicer's call (error mapping, access, metrics) all need
+this; ``WrappingInterceptor`` is their common shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -31,3 +32,20 @@ def rewrap_handler(handler: grpc.RpcMethodHandler, wrap: Wrap) -> grpc.RpcMethod
                 handler.response_serializer,
             )
     return handler
+
+
+class WrappingInterceptor(grpc.aio.ServerInterceptor):
+    """A server interceptor that serves each method's behaviour wrapped by ``wrap_for``."""
+
+    def wrap_for(self, method: str) -> Wrap | None:
+        """The wrapper for calls of ``method`` (a full name); None leaves them as they are."""
+        raise NotImplementedError
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        wrap = None if handler is None else self.wrap_for(handler_call_details.method)
+        return handler if wrap is None else rewrap_handler(handler, wrap)

@@ -22,7 +22,7 @@ from typing import Any
 import grpc
 from opentelemetry import metrics, trace
 
-from packyard.common.grpc_handlers import rewrap_handler
+from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
 from packyard.common.span_fields import set_span_fields
 
 _meter = metrics.get_meter("packyard")
@@ -108,19 +108,13 @@ def _status(context: grpc.aio.ServicerContext, failed: BaseException | None) -> 
     return int(code)
 
 
-class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
+class RpcMetricsInterceptor(WrappingInterceptor):
     """Duration and status of every RPC except health checks; also copies the request's
     feed/project/filename onto the (already started) server span."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith("/grpc.health.v1.Health/"):
-            return handler
+    def wrap_for(self, method: str) -> Wrap | None:
+        if method.startswith("/grpc.health.v1.Health/"):
+            return None
         service, name = _split_method(method)
         attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
 
@@ -162,12 +156,9 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
             return call
 
         # Only a unary request can be read for feed/project/filename before the call runs.
-        return rewrap_handler(
-            handler,
-            lambda behavior, request_streams, response_streams: (
-                streaming if response_streams else unary
-            )(behavior, not request_streams),
-        )
+        return lambda behavior, request_streams, response_streams: (
+            streaming if response_streams else unary
+        )(behavior, not request_streams)
 
 
 # -- HTTP ------------------------------------------------------------------------------

@@ -14,6 +14,19 @@ from pathlib import Path
 PID_FILE = "postmaster.pid"
 
 
+def pid_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (someone else's included), by signal 0."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_live_postgres(pid: int) -> bool:
     """True when ``pid`` is a running (not zombie) process named postgres."""
     try:
@@ -22,13 +35,7 @@ def is_live_postgres(pid: int) -> bool:
         return False
     except OSError:
         # No /proc (not Linux): all we can tell is whether the PID exists.
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return pid_exists(pid)
     name = stat[stat.find("(") + 1 : stat.rfind(")")]
     state = stat[stat.rfind(")") + 1 :].split()[0]
     return state not in {"Z", "X"} and name.startswith("postgres")

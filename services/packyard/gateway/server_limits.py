@@ -39,14 +39,25 @@ _UPLOAD_PATH = re.compile(r"^/pypi/[^/]+/legacy/?$")
 _HEADERS_TOO_SLOW = b"Request headers not received in time.\n"
 
 
-class TimedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for the request headers."""
+class _HeaderDeadline:
+    """The timer both protocols keep for the request headers: stopped when the connection
+    goes (or, in each protocol, when the headers are complete)."""
 
     header_timeout: float = 10.0
+    _headers_timer: asyncio.TimerHandle | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._headers_timer: asyncio.TimerHandle | None = None
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_headers_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _stop_headers_timer(self) -> None:
+        if self._headers_timer is not None:
+            self._headers_timer.cancel()
+            self._headers_timer = None
+
+
+class TimedH11Protocol(_HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol with a deadline for the request headers."""
 
     def data_received(self, data: bytes) -> None:
         # Waiting for a request (their_state IDLE): the first byte starts the clock.
@@ -60,15 +71,6 @@ class TimedH11Protocol(H11Protocol):
         self._stop_headers_timer()
         super().on_response_complete()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_headers_timer()
-        super().connection_lost(exc)
-
-    def _stop_headers_timer(self) -> None:
-        if self._headers_timer is not None:
-            self._headers_timer.cancel()
-            self._headers_timer = None
-
     def _too_slow(self) -> None:
         self._headers_timer = None
         if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
@@ -76,15 +78,9 @@ class TimedH11Protocol(H11Protocol):
         _refuse_slow_headers(self.transport)
 
 
-class TimedHttpToolsProtocol(HttpToolsProtocol):
+class TimedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline for the request headers: the parser's
     first byte of a request starts the clock, the end of its headers stops it."""
-
-    header_timeout: float = 10.0
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._headers_timer: asyncio.TimerHandle | None = None
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -94,15 +90,6 @@ class TimedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._stop_headers_timer()
         super().on_headers_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_headers_timer()
-        super().connection_lost(exc)
-
-    def _stop_headers_timer(self) -> None:
-        if self._headers_timer is not None:
-            self._headers_timer.cancel()
-            self._headers_timer = None
 
     def _too_slow(self) -> None:
         self._headers_timer = None
