@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 
 from packyard.common.grpc import caller_identity
-from packyard.common.grpc_handlers import rewrap_handler
+from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
 from packyard.metadata.callers import Caller, set_caller
 
 Resolve = Callable[[str | None, Mapping[str, str]], Awaitable[Caller]]
@@ -42,18 +42,11 @@ def _resolving(resolve: Resolve, behavior: Callable[..., Any], streams: bool) ->
     return unary
 
 
-class CallerInterceptor(grpc.aio.ServerInterceptor):
+class CallerInterceptor(WrappingInterceptor):
     def __init__(self, resolve: Resolve) -> None:
         self._resolve = resolve
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler_call_details.method.startswith("/grpc.health."):
-            return handler
-        return rewrap_handler(
-            handler, lambda behavior, _, streams: _resolving(self._resolve, behavior, streams)
-        )
+    def wrap_for(self, method: str) -> Wrap | None:
+        if method.startswith("/grpc.health."):
+            return None
+        return lambda behavior, _, streams: _resolving(self._resolve, behavior, streams)
