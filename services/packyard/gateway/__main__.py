@@ -12,6 +12,7 @@ from packyard.common.logging import setup_logging
 from packyard.common.spool_dirs import claim_spool_dir
 from packyard.common.telemetry import setup_telemetry
 from packyard.gateway.app import create_app
+from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 
@@ -22,12 +23,15 @@ def main() -> int:
     # Spool files of uploads a crashed gateway was receiving are removed here.
     settings.spool_dir = str(claim_spool_dir(settings.spool_dir, "gateway"))
     setup_telemetry("gateway")
-    # Outermost, outside the application's own error handling (see RequestLimits).
-    app = RequestLimits(
-        create_app(settings),
-        body_timeout=settings.body_timeout,
-        min_body_rate=settings.min_body_rate,
-        max_uploads=settings.max_uploads,
+    # Outside the application's own error handling (see RequestLimits); outermost, each
+    # request in a context of its own (see FreshContext).
+    app = FreshContext(
+        RequestLimits(
+            create_app(settings),
+            body_timeout=settings.body_timeout,
+            min_body_rate=settings.min_body_rate,
+            max_uploads=settings.max_uploads,
+        )
     )
     uvicorn.run(
         app,
