@@ -25,6 +25,7 @@ class FreshContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
         async def serve() -> None:
             await self.app(scope, receive, send)
 

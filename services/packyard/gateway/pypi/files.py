@@ -134,7 +134,7 @@ async def _blob_response(
             return LocalFileResponse(local, headers=headers, media_type=media_type)
         chunks = blob_cache.filling(sha256, size, chunks)
     return StreamingResponse(
-        await _primed(chunks),
+        await _primed(chunks, length),
         status_code=status,
         headers=headers,
         media_type=media_type,
@@ -191,10 +191,18 @@ async def _upstream_response(
     return StreamingResponse(chunks, headers=headers, media_type=_media_type(filename))
 
 
-async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _primed(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
     """Pull the first chunk before the status line goes out, so a missing object or a store
-    that is down becomes a clean error status instead of a truncated 200."""
+    that is down becomes a clean error status instead of a truncated 200. When that chunk is
+    the whole body (most files, every metadata file), also wait for the stream's end: a blob
+    service dying between the last byte and the call's status is then a 503 too, not a
+    connection reset after the headers."""
     first = await anext(chunks, b"")
+    if len(first) >= length:
+        extra = await anext(chunks, b"")
+        if not extra:
+            return _just(first)
+        first += extra  # more than announced: let the client see it as before
 
     async def rest() -> AsyncIterator[bytes]:
         if first:
@@ -203,6 +211,11 @@ async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             yield chunk
 
     return rest()
+
+
+async def _just(body: bytes) -> AsyncIterator[bytes]:
+    if body:
+        yield body
 
 
 def _media_type(filename: str) -> str:
