@@ -300,16 +300,46 @@ def test_wrong_password_and_disabled_user(stack: Stack, admin: httpx.Client, wor
                    what="the disabled user refused")  # fmt: skip
 
 
-def test_failed_authentications_are_rate_limited_per_address(stack: Stack, world: World) -> None:
+def _locked_user(admin: httpx.Client, world: World) -> str:
+    name = _unique("target-")
+    _ok(admin.post("/api/v1/users", json={"name": name, "password": PASSWORD}))
+    _ok(admin.put(f"/api/v1/feeds/{world.own}/permissions/{name}", json={"right": "read"}))
+    return name
+
+
+def test_failed_logins_lock_that_user_at_that_address_only(
+    stack: Stack, admin: httpx.Client, world: World
+) -> None:
     url = f"/pypi/{world.own}/simple/"
-    with _client(stack) as attacker, _client(stack) as bystander:
-        codes = [attacker.get(url, auth=("api", f"guess{i}")).status_code for i in range(10)]
+    target = _locked_user(admin, world)
+    source = _source_address()
+    with _client(stack, source=source) as attacker, _client(stack) as bystander:
+        codes = [attacker.get(url, auth=(target, f"guess{i}")).status_code for i in range(10)]
         assert codes == [401] * 10
-        blocked = attacker.get(url, auth=world.credentials["reader"])
+        # The guessed user is locked at this address, even with the right password...
+        blocked = attacker.get(url, auth=(target, PASSWORD))
         assert blocked.status_code == 429
         assert 1 <= int(blocked.headers["retry-after"]) <= 60
-        # Another address is not affected.
-        assert bystander.get(url, auth=world.credentials["reader"]).status_code == 200
+        # ...while another credential from the same address still works (an ingress's address
+        # is everyone's), and so does the same user from another address.
+        assert attacker.get(url, auth=world.credentials["admin"]).status_code == 200
+        assert attacker.get(url, auth=world.credentials["reader"]).status_code == 200
+        assert bystander.get(url, auth=(target, PASSWORD)).status_code == 200
+
+
+def test_gateways_share_the_failure_count(stack: Stack, admin: httpx.Client, world: World) -> None:
+    url = f"/pypi/{world.own}/simple/"
+    target = _locked_user(admin, world)
+    source = _source_address()
+    transport = httpx.HTTPTransport(local_address=source)
+    with extra_gateway(stack) as other_url, httpx.Client(
+        base_url=other_url, headers=JSON, timeout=60, transport=transport
+    ) as second, _client(stack, source=source) as first:  # fmt: skip
+        for i in range(5):
+            assert first.get(url, auth=(target, f"guess{i}")).status_code == 401
+            assert second.get(url, auth=(target, f"again{i}")).status_code == 401
+        assert first.get(url, auth=(target, PASSWORD)).status_code == 429
+        assert second.get(url, auth=(target, PASSWORD)).status_code == 429
 
 
 def test_audit_log_records_who_what_when_where(stack: Stack, world: World) -> None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from packyard.common.errors import ResourceExhausted
+from packyard.common.login_lockout import credential_identity, lockout_message, retry_after
 from packyard.gateway.auth.credentials import Right, has_right
-from packyard.gateway.auth.limits import FailureLimiter, TooManyFailures
+from packyard.gateway.auth.limits import LockoutMemo, TooManyFailures
 from packyard.rpc.v1 import common_pb2
 
 
@@ -14,26 +16,27 @@ class Clock:
         return self.now
 
 
-def test_an_address_is_blocked_after_the_limit_until_the_window_passes() -> None:
+def test_a_lockout_is_remembered_until_it_ends_for_that_address_and_identity() -> None:
     clock = Clock()
-    limiter = FailureLimiter(limit=3, window=60.0, clock=clock)
-    for _ in range(3):
-        limiter.check("10.0.0.1")
-        limiter.record_failure("10.0.0.1")
-        clock.now += 1
+    memo = LockoutMemo(clock=clock)
+    answer = memo.locked("10.0.0.1", "user:x", ResourceExhausted(lockout_message(57)))
+    assert answer.headers == {"Retry-After": "57"}
     with pytest.raises(TooManyFailures) as blocked:
-        limiter.check("10.0.0.1")
+        memo.check("10.0.0.1", "user:x")  # no round trip while the lockout lasts
     assert blocked.value.headers == {"Retry-After": "57"}
-    limiter.check("10.0.0.2")  # other addresses are not affected
+    memo.check("10.0.0.1", "key:abc")  # another credential from the same address
+    memo.check("10.0.0.2", "user:x")  # the same user from elsewhere
     clock.now += 57
-    limiter.check("10.0.0.1")
+    memo.check("10.0.0.1", "user:x")
 
 
-def test_zero_limit_disables_the_limiter() -> None:
-    limiter = FailureLimiter(limit=0)
-    for _ in range(100):
-        limiter.record_failure("a")
-    limiter.check("a")
+def test_the_identity_is_the_user_or_the_keys_public_prefix() -> None:
+    assert credential_identity("alice", "pw") == "user:alice"
+    key = "pky_AbCdEfGhIjKl_" + "s" * 43
+    assert credential_identity("api", key) == credential_identity("__token__", key)
+    assert credential_identity("api", key) == "key:AbCdEfGhIjKl"
+    assert credential_identity("api", "not-a-key") == "key:"
+    assert retry_after(lockout_message(12)) == 12 and retry_after("other") is None
 
 
 def test_rights_ladder() -> None:

@@ -4,7 +4,13 @@ import base64
 
 import pytest
 from packyard.common.errors import Unauthenticated
-from packyard.gateway.auth.credentials import can_publish, can_read, parse_basic_auth
+from packyard.gateway.auth.credentials import (
+    BasicCredentials,
+    can_publish,
+    can_read,
+    parse_authorization,
+    parse_basic_auth,
+)
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
@@ -38,6 +44,13 @@ def test_api_key_credentials() -> None:
 def test_malformed_headers_are_refused(header: str) -> None:
     with pytest.raises(Unauthenticated):
         parse_basic_auth(header)
+
+
+def test_a_bearer_key_is_an_api_key_login() -> None:
+    assert parse_authorization("Bearer pky_k") == BasicCredentials("api", "pky_k")
+    assert parse_authorization(_basic("u:p")) == BasicCredentials("u", "p")
+    with pytest.raises(Unauthenticated):
+        parse_authorization("Bearer ")
 
 
 def _feed(name: str = "main", anonymous: bool = False) -> metadata_pb2.Feed:

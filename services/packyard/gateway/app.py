@@ -17,7 +17,7 @@ from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
 from packyard.gateway.admin import routes as admin
 from packyard.gateway.auth.authenticator import Authenticator
-from packyard.gateway.auth.limits import FailureLimiter
+from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.backends import open_backends
 from packyard.gateway.blob_cache import BlobCache
 from packyard.gateway.change_listener import ChangeListener
@@ -36,8 +36,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
-            limiter = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window)
-            auth = Authenticator(backends, limiter, ttl=settings.auth_cache_ttl)
+            auth = Authenticator(backends, LockoutMemo(), ttl=settings.auth_cache_ttl)
             pages = PageCache(settings.page_cache_ttl, settings.page_cache_max_bytes)
             reconciler = (
                 Reconciler(pages, backends.changes.serials, settings.reconcile_interval)

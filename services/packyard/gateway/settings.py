@@ -11,6 +11,11 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     # PACKYARD_HOST / PACKYARD_PORT: where the HTTP server listens.
     host: str = "127.0.0.1"
     port: int = 8080
+    # PACKYARD_TRUSTED_PROXIES: comma-separated addresses or CIDRs of reverse proxies whose
+    # Forwarded / X-Forwarded-For/-Proto/-Host headers give the client's address, scheme and
+    # host (e.g. "10.0.0.0/8"; "" = trust no one: the peer is the client). See
+    # trusted_proxies.py.
+    trusted_proxies: str = ""
     # PACKYARD_METADATA_ADDR, PACKYARD_BLOB_ADDR, PACKYARD_CONNECTOR_ADDR: the gRPC services.
     metadata_addr: str = "127.0.0.1:50051"
     blob_addr: str = "127.0.0.1:50052"
@@ -21,10 +26,6 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     spool_dir: str = ""
     # PACKYARD_RPC_TIMEOUT: seconds a unary call to another service may take.
     rpc_timeout: float = 30.0
-    # PACKYARD_AUTH_FAILURE_LIMIT / PACKYARD_AUTH_FAILURE_WINDOW: failed authentications one
-    # source address may make within the window (seconds) before it gets 429 (0 = no limit).
-    auth_failure_limit: int = 10
-    auth_failure_window: float = 60.0
     # PACKYARD_NATS_URL: where change events come from (core NATS). Without a connection the
     # gateway serves as usual, with no page cache and authentications cached for at most 0.5 s,
     # and keeps reconnecting in the background ("" = never connect).

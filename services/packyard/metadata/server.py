@@ -22,6 +22,7 @@ from packyard.common.grpc import (
 from packyard.common.outbox import JetStreamPublisher
 from packyard.common.settings import redact_url
 from packyard.metadata import db
+from packyard.metadata.access.login_failures import LoginFailures
 from packyard.metadata.access.models import NewKey
 from packyard.metadata.access.principals import PrincipalResolver
 from packyard.metadata.access.service import AccessService
@@ -52,7 +53,11 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         # The domains write change events into the outbox table; this sends them to NATS,
         # where gateways drop cached pages and authentications on them.
         start_relay(stack, pool, settings)
-        access = AccessService(pool, acquire_timeout=settings.db_connect_timeout)
+        access = AccessService(
+            pool,
+            acquire_timeout=settings.db_connect_timeout,
+            login_failures=LoginFailures(settings.auth_failure_limit, settings.auth_failure_window),
+        )
         secret_keys = secret_keys_of(settings)
         principals = PrincipalResolver(
             access,

@@ -24,6 +24,12 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # share it. Unset: credentials cannot be stored, and tokens are signed with a random key of
     # this process (one replica only). `packyard up` generates DATA_DIR/secret-key.
     secret_key: SecretStr | None = None
+    # PACKYARD_AUTH_FAILURE_LIMIT / PACKYARD_AUTH_FAILURE_WINDOW: failed logins from one client
+    # address for one user or API key within the window (seconds) before that user or key is
+    # refused from that address with 429 until the window ends (0 = no limit). Counted in
+    # PostgreSQL, so shared by every gateway (access/login_failures.py).
+    auth_failure_limit: int = Field(default=10, ge=0)
+    auth_failure_window: float = Field(default=60.0, gt=0)
     # PACKYARD_BLOB_ADDR: the BlobService, through which the garbage collector and the
     # scrubber list, delete and re-hash objects; "" turns both off in this process.
     blob_addr: str = ""

@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
-from packyard.common.errors import PermissionDenied, Unauthenticated
+from packyard.common.errors import PermissionDenied, ResourceExhausted, Unauthenticated
+from packyard.common.login_lockout import credential_identity
 from packyard.gateway.auth.credentials import (
     BAD_CREDENTIALS,
     can_publish,
     can_read,
-    parse_basic_auth,
+    parse_authorization,
 )
-from packyard.gateway.auth.limits import FailureLimiter
+from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
@@ -37,7 +38,7 @@ _MAX_CACHED = 10_000
 
 
 def client_address(request: Request) -> str:
-    """The caller's address as this process sees it (uvicorn applies trusted proxy headers)."""
+    """The caller's address: the client's own behind a trusted proxy (trusted_proxies.py)."""
     return request.client.host if request.client is not None else ""
 
 
@@ -52,12 +53,12 @@ class Authenticator:
     def __init__(
         self,
         backends: Backends,
-        limiter: FailureLimiter | None = None,
+        lockouts: LockoutMemo | None = None,
         *,
         ttl: float = DISCONNECTED_TTL,
     ) -> None:
         self._backends = backends
-        self._limiter = limiter or FailureLimiter()
+        self._lockouts = lockouts or LockoutMemo()
         # digest of the header -> (until, principal, principal token)
         self._cache: dict[bytes, tuple[float, common_pb2.Principal, str]] = {}
         # Feed settings decide access too (a feed made private), so they share the TTL.
@@ -91,12 +92,7 @@ class Authenticator:
         if not header:
             return None
         address = client_address(request)
-        self._limiter.check(address)
-        try:
-            creds = parse_basic_auth(header)
-        except Unauthenticated:
-            self._limiter.record_failure(address)
-            raise
+        creds = parse_authorization(header)
         assert creds is not None
         # Cache by a digest of the header, never by the secret itself.
         key = hashlib.sha256(header.encode()).digest()
@@ -105,14 +101,19 @@ class Authenticator:
         if hit and hit[0] > now:
             act_for(hit[2], address)
             return hit[1]
+        identity = credential_identity(creds.username, creds.password)
+        self._lockouts.check(address, identity)
         generation = self._generation
+        # Authenticate carries the client's address: failed logins are counted per address.
+        act_for("", address)
         try:
             reply = await self._backends.access.authenticate(
                 access_pb2.AuthenticateRequest(username=creds.username, password=creds.password)
             )
         except Unauthenticated:
-            self._limiter.record_failure(address)
             raise Unauthenticated(BAD_CREDENTIALS) from None
+        except ResourceExhausted as exc:
+            raise self._lockouts.locked(address, identity, exc) from None
         lifetime = self._lifetime(reply.principal)
         if generation == self._generation:
             if len(self._cache) >= _MAX_CACHED:

@@ -20,6 +20,7 @@ __all__ = [
     "can_publish",
     "can_read",
     "has_right",
+    "parse_authorization",
     "parse_basic_auth",
 ]
 
@@ -47,6 +48,18 @@ def parse_basic_auth(header: str | None) -> BasicCredentials | None:
     if not sep or not password:
         raise Unauthenticated(BAD_CREDENTIALS)
     return BasicCredentials(username, password)
+
+
+def parse_authorization(header: str | None) -> BasicCredentials | None:
+    """Basic credentials, or ``Bearer KEY`` taken as ``api:KEY`` (what API clients and
+    ``curl --oauth2-bearer`` send); None without a header, Unauthenticated when unusable."""
+    if header:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() == "bearer":
+            if not value.strip():
+                raise Unauthenticated(BAD_CREDENTIALS)
+            return BasicCredentials("api", value.strip())
+    return parse_basic_auth(header)
 
 
 def can_read(principal: common_pb2.Principal | None, feed: metadata_pb2.Feed) -> bool:

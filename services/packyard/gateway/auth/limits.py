@@ -1,70 +1,59 @@
-"""Brute-force protection: failed authentications counted per source address.
+"""Brute-force protection, the gateway's part: lockouts the metadata service decided.
 
-After ``limit`` failures within ``window`` seconds an address gets 429 with Retry-After for
-every credentialed request, even a correct one, until its oldest failure leaves the window;
-guessing then costs a window per ``limit`` tries. State is per gateway process and bounded.
+The metadata service counts failed logins per (client address, credential identity) in
+PostgreSQL, shared by every replica (metadata/access/login_failures.py), and refuses a locked
+identity with RESOURCE_EXHAUSTED naming the seconds left. Here that becomes 429 with
+Retry-After, and the lockout is remembered until it ends, so a guesser hammering a locked
+identity costs no round trip. A valid credential never pays for the limiter: it is answered
+from the authentication cache, or checked in the same Authenticate call. State is bounded.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 
 from packyard.common.errors import ResourceExhausted
+from packyard.common.login_lockout import lockout_message, retry_after
 
-TOO_MANY_FAILURES = "Too many failed authentication attempts; try again later."
-_MAX_ADDRESSES = 100_000
+_MAX_REMEMBERED = 100_000
 
 
 class TooManyFailures(ResourceExhausted):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(TOO_MANY_FAILURES)
-        self.headers = {"Retry-After": str(retry_after)}
+        super().__init__(lockout_message(retry_after))
+        self.headers = {"Retry-After": str(max(1, retry_after))}
 
 
-class FailureLimiter:
+class LockoutMemo:
+    """(address, identity) -> when its lockout ends, as the metadata service said."""
+
     def __init__(
-        self,
-        limit: int = 10,
-        window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        self, fallback_wait: float = 60.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._limit = limit
-        self._window = window
+        self._fallback = fallback_wait
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._until: dict[tuple[str, str], float] = {}
 
-    def _recent(self, address: str) -> deque[float] | None:
-        failures = self._failures.get(address)
-        if failures is None:
-            return None
-        horizon = self._clock() - self._window
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        if not failures:
-            del self._failures[address]
-            return None
-        return failures
-
-    def check(self, address: str) -> None:
-        """Raise TooManyFailures while the address is over its limit."""
-        if self._limit <= 0:
+    def check(self, address: str, identity: str) -> None:
+        """Raise TooManyFailures while a lockout of this identity at this address lasts."""
+        until = self._until.get((address, identity))
+        if until is None:
             return
-        failures = self._recent(address)
-        if failures is not None and len(failures) >= self._limit:
-            wait = failures[0] + self._window - self._clock()
-            raise TooManyFailures(max(1, math.ceil(wait)))
-
-    def record_failure(self, address: str) -> None:
-        if self._limit <= 0:
+        wait = until - self._clock()
+        if wait <= 0:
+            del self._until[(address, identity)]
             return
-        if address not in self._failures and len(self._failures) >= _MAX_ADDRESSES:
-            # Under a flood of addresses forget the oldest-seen ones rather than grow.
-            for stale in list(self._failures)[: _MAX_ADDRESSES // 10]:
-                del self._failures[stale]
-        failures = self._failures.setdefault(address, deque())
-        failures.append(self._clock())
-        while len(failures) > self._limit:
-            failures.popleft()
+        raise TooManyFailures(math.ceil(wait))
+
+    def locked(self, address: str, identity: str, error: ResourceExhausted) -> TooManyFailures:
+        """Remember the metadata service's lockout; the error to answer with."""
+        wait = retry_after(error.message) or math.ceil(self._fallback)
+        if len(self._until) >= _MAX_REMEMBERED:
+            now = self._clock()
+            self._until = {k: v for k, v in self._until.items() if v > now}
+            if len(self._until) >= _MAX_REMEMBERED:
+                self._until.clear()
+        self._until[(address, identity)] = self._clock() + wait
+        return TooManyFailures(wait)

@@ -20,10 +20,12 @@ from packyard.common.errors import (
     Unauthenticated,
     Unavailable,
 )
+from packyard.common.login_lockout import KEY_USERNAMES, credential_identity
 from packyard.metadata import audit as audit_log
 from packyard.metadata import change_events, db
 from packyard.metadata.access import keys, passwords
 from packyard.metadata.access import repository as repo
+from packyard.metadata.access.login_failures import LoginFailures
 from packyard.metadata.access.models import (
     ALL_FEEDS,
     KEY_SUBJECT_PREFIX,
@@ -43,7 +45,6 @@ from packyard.metadata.index import interface as index
 
 log = logging.getLogger(__name__)
 
-KEY_USERNAMES = frozenset({"api", "__token__"})
 AUTH_FAILED = "Invalid or non-existent authentication information."
 MAX_AUDIT_PAGE = 1000
 DEFAULT_AUDIT_PAGE = 100
@@ -104,18 +105,34 @@ class AccessService(db.PooledService):
         pool: asyncpg.Pool,
         *,
         acquire_timeout: float = 5.0,
+        login_failures: LoginFailures | None = None,
     ) -> None:
         # A change that can take rights away writes change_events.access_changed in its
         # transaction: every gateway forgets its cached authentications.
         super().__init__(pool, acquire_timeout=acquire_timeout)
+        self._failures = login_failures or LoginFailures()
 
     # Authentication.
 
-    async def authenticate(self, username: str, password: str) -> Principal:
-        """The principal behind Basic credentials; one message for every failure."""
-        if username in KEY_USERNAMES:
-            return await self._authenticate_key(password)
-        return await self._authenticate_user(username, password)
+    async def authenticate(self, username: str, password: str, address: str = "") -> Principal:
+        """The principal behind Basic credentials; one message for every failure, and
+        ResourceExhausted while this identity is locked for ``address`` (login_failures.py)."""
+        identity = credential_identity(username, password)
+        async with self._connection() as conn:
+            on_record = await self._failures.check(conn, address, identity)
+        try:
+            if username in KEY_USERNAMES:
+                principal = await self._authenticate_key(password)
+            else:
+                principal = await self._authenticate_user(username, password)
+        except Unauthenticated:
+            async with self._connection() as conn:
+                await self._failures.record_failure(conn, address, identity)
+            raise
+        if on_record:
+            async with self._connection() as conn:
+                await self._failures.clear(conn, address, identity)
+        return principal
 
     async def _authenticate_key(self, key: str) -> Principal:
         parsed = keys.parse_key(key)

@@ -289,7 +289,11 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def Authenticate(
         self, request: access_pb2.AuthenticateRequest, context: Context
     ) -> access_pb2.AuthenticateResponse:
-        principal = await self._service.authenticate(request.username, request.password)
+        # The client address is the gateway's word for it (callers.py): failed logins are
+        # counted per address and identity.
+        principal = await self._service.authenticate(
+            request.username, request.password, caller().address
+        )
         granted = principal_to_pb(principal)
         return access_pb2.AuthenticateResponse(
             principal=granted, principal_token=self._principals.token_for(granted)
