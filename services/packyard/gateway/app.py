@@ -23,8 +23,9 @@ from packyard.gateway.blob_cache import BlobCache
 from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.downloads import DownloadCounter
+from packyard.gateway.head_requests import HeadAsGet
 from packyard.gateway.page_cache import PageCache
-from packyard.gateway.pypi import files, json_api, simple, upload
+from packyard.gateway.pypi import feed_root, files, json_api, simple, upload
 from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
@@ -76,7 +77,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    for module in (health, simple, files, upload, json_api):
+    for module in (health, simple, files, upload, json_api, feed_root):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)
@@ -94,7 +95,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return error_response(400, "Invalid request.", request)
 
-    # Innermost of the middleware: its answers still get the headers, spans and metrics.
+    # Innermost of the middleware: their answers still get the headers, spans and metrics.
+    app.add_middleware(HeadAsGet, routes=app.router.routes)
     app.add_middleware(CachedPageFastPath)
     app.add_middleware(SecurityHeaders)
 
