@@ -23,8 +23,31 @@ _SERVICES = {
 }
 
 
+# Options of the admin commands that may also come before the command
+# (`packyard --json --url URL feed list`); a value after the command wins.
+_GLOBAL_OPTIONS = ("url", "key", "json")
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    # Own destinations: a subcommand's defaults would otherwise overwrite these values.
+    parser.add_argument("--url", dest="global_url", default=None,
+                        help="Packyard base URL for admin commands (default: $PACKYARD_URL)")  # fmt: skip
+    parser.add_argument("--key", dest="global_key", default=None,
+                        help="API key for admin commands (default: $PACKYARD_KEY)")  # fmt: skip
+    parser.add_argument("--json", dest="global_json", action="store_true",
+                        help="admin commands print JSON instead of a table")  # fmt: skip
+
+
+def apply_global_options(args: argparse.Namespace) -> None:
+    for name in _GLOBAL_OPTIONS:
+        given = getattr(args, f"global_{name}")
+        if given and not getattr(args, name, None):
+            setattr(args, name, given)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="packyard", description="A private Python package index.")
+    _global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser(
@@ -54,9 +77,13 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, summary in _SERVICES.items():
         help_text = f"run {summary}; settings from PACKYARD_* variables"
+        if name == "connector":
+            help_text = "`connector serve` runs the connector service; add|list|update|remove"
         service = commands.add_parser(name, help=help_text)
         if name == "connector":
-            add_connector_actions(service)  # `packyard connector add|list|update|remove`
+            # `packyard connector serve|add|list|update|remove`; without an action, its help.
+            add_connector_actions(service)
+            service.set_defaults(connector_help=service.format_help)
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser("genkey", help="print a new random API key (e.g. for PACKYARD_ADMIN_KEY)")
     add_certs_command(commands)
@@ -68,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    apply_global_options(args)
+    if args.command == "connector" and args.connector_action is None:
+        print(args.connector_help(), end="")
+        return 2
     if is_admin_command(args):
         return run_admin(args)
     if is_connector_command(args):

@@ -185,6 +185,21 @@ def _key_list(api: Api, args: argparse.Namespace) -> Any:
     return api.call("GET", "/keys", params=params)
 
 
+def _perm_list(api: Api, args: argparse.Namespace) -> Any:
+    """A feed's permissions; those of revoked keys only with --all (a revoked key's grants stay
+    on record but give nothing). Which keys are revoked only an administrator may list: for
+    anyone else every row is shown."""
+    rows = api.call("GET", f"/feeds/{_q(args.feed)}/permissions")
+    if args.all or not any(str(r["subject"]).startswith("key:") for r in rows):
+        return rows
+    try:
+        keys = api.call("GET", "/keys", params={"include_revoked": True})
+    except CliError:
+        return rows
+    revoked = {f"key:{k['prefix']}" for k in keys if k.get("revoked")}
+    return [r for r in rows if r["subject"] not in revoked]
+
+
 def _yank(yanked: bool) -> Handler:
     def run(api: Api, args: argparse.Namespace) -> Any:
         path = f"/feeds/{_q(args.feed)}/projects/{_q(args.project)}/releases/{_q(args.version)}"
@@ -239,10 +254,7 @@ _COMMANDS: dict[tuple[str, ...], tuple[Handler, Sequence[str]]] = {
         _USER_COLUMNS,
     ),
     ("user", "delete"): (lambda api, a: api.call("DELETE", f"/users/{_q(a.name)}"), ()),
-    ("perm", "list"): (
-        lambda api, a: api.call("GET", f"/feeds/{_q(a.feed)}/permissions"),
-        _PERM_COLUMNS,
-    ),
+    ("perm", "list"): (_perm_list, _PERM_COLUMNS),
     ("perm", "grant"): (
         lambda api, a: api.call(
             "PUT", f"/feeds/{_q(a.feed)}/permissions/{_q(a.subject)}", {"right": a.right}
@@ -379,7 +391,9 @@ def add_admin_commands(commands: Any) -> None:
 
     perm = commands.add_parser("perm", help="who may read, publish, yank or administer a feed")
     perms = perm.add_subparsers(dest="perm_command", required=True, metavar="ACTION")
-    _leaf(perms, ("perm", "list"), common, "list a feed's permissions").add_argument("feed")
+    perm_list = _leaf(perms, ("perm", "list"), common, "list a feed's permissions")
+    perm_list.add_argument("feed")
+    perm_list.add_argument("--all", action="store_true", help="include revoked keys' grants")
     grant = _leaf(perms, ("perm", "grant"), common, "give USER or key:PREFIX a right on FEED")
     grant.add_argument("feed")
     grant.add_argument("subject", help="a user name or key:PREFIX")

@@ -1,6 +1,7 @@
 """`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API.
 
-``packyard connector`` without an action runs the connector service (cli.py). Upstream
+``packyard connector serve`` runs the connector service (cli.py); without an action the
+command lists its actions. Upstream
 passwords are read from an environment variable (``--password-env VAR``), never from the
 command line, and never printed: listings show only whether a connector has credentials.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from packyard.cli_admin import (
@@ -21,9 +22,7 @@ from packyard.cli_admin import (
     run_api_command,
 )
 
-if TYPE_CHECKING:
-    pass
-
+SERVE = "serve"
 COLUMNS = (
     "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
     "has_credentials",
@@ -60,6 +59,7 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     """Add the admin actions to the existing `packyard connector` (service) parser."""
     common = connection_options()
     actions = parser.add_subparsers(dest="connector_action", metavar="ACTION")
+    actions.add_parser(SERVE, help="run the connector gRPC service; settings from PACKYARD_*")
     add = actions.add_parser("add", parents=[common], help="add an upstream index to a feed")
     add.add_argument("feed")
     add.add_argument("upstream_url", metavar="URL")
@@ -77,7 +77,8 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
 
 
 def is_connector_command(args: argparse.Namespace) -> bool:
-    return getattr(args, "connector_action", None) is not None
+    """An admin action (``serve`` and no action are the service's business, in cli.py)."""
+    return getattr(args, "connector_action", None) not in (None, SERVE)
 
 
 def _password(args: argparse.Namespace) -> str | None:

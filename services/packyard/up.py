@@ -54,6 +54,11 @@ class StackError(RuntimeError):
         self.log_tail = log_tail or []
 
 
+def service_command(name: str) -> list[str]:
+    """The `packyard` arguments that run a service: `connector` alone lists its actions."""
+    return [name, "serve"] if name == "connector" else [name]
+
+
 def _truthy(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -372,7 +377,7 @@ class Stack:
         if name in self._nats_passwords:
             child_env["PACKYARD_NATS_USER"] = name
             child_env["PACKYARD_NATS_PASSWORD"] = self._nats_passwords[name]
-        argv = [sys.executable, "-m", "packyard.cli", name]
+        argv = [sys.executable, "-m", "packyard.cli", *service_command(name)]
         service = EngineProcess(name, argv, self.logs_dir / f"{name}.log", env=child_env)
         self._services[name] = service
         try:
@@ -453,9 +458,11 @@ class Stack:
                 ),
                 timeout=30,
             )
-        self.admin_key = reply.key or self.env.get("PACKYARD_ADMIN_KEY", "")
+        supplied = self.env.get("PACKYARD_ADMIN_KEY", "")
+        self.admin_key = reply.key or supplied
         _write_secret(self.admin_key_path, self.admin_key)
-        self.admin_key_created = True
+        # A key the operator supplied is theirs already: it is never echoed to the terminal.
+        self.admin_key_created = not supplied
 
 
 def _port(addr: str) -> int:
@@ -514,7 +521,7 @@ async def _serve(stack: Stack) -> int:
                 print(f"    {line}", file=sys.stderr)
             return 1
         if stack.admin_key_created:
-            print(f"Admin API key (saved to {stack.admin_key_path}): {stack.admin_key}")
+            print(f"Admin API key (made now, saved to {stack.admin_key_path}): {stack.admin_key}")
         print(f"Packyard is ready: {stack.index_url()}", flush=True)
         await Supervisor(stack, stack.data_dir / STATUS_FILE).run(stopping)
         return 0

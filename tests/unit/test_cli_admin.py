@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from packyard.cli import _parser
+from packyard.cli import _parser, apply_global_options, main
 from packyard.cli_admin import render_table, run_admin
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -18,6 +18,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def _run(argv: list[str], handler: Handler) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     args = _parser().parse_args(argv)
+    apply_global_options(args)
     code = run_admin(args, out=out, err=err, transport=httpx.MockTransport(handler))
     return code, out.getvalue(), err.getvalue()
 
@@ -167,3 +168,45 @@ def test_render_table_aligns_columns() -> None:
         "a     yes    x,y",
         "long  -      -",
     ]
+
+
+def test_perm_list_hides_revoked_keys_unless_all() -> None:
+    grants = [
+        {"feed": "t", "subject": "alice", "right": "read"},
+        {"feed": "t", "subject": "key:LIVE", "right": "read"},
+        {"feed": "t", "subject": "key:GONE", "right": "publish"},
+    ]
+    keys = [{"prefix": "LIVE", "revoked": None}, {"prefix": "GONE", "revoked": "2026-01-01"}]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=keys if request.url.path.endswith("/keys") else grants)
+
+    def subjects(argv: list[str]) -> list[str]:
+        code, out, _ = _run(argv, handler)
+        assert code == 0
+        return [row["subject"] for row in json.loads(out)]
+
+    assert subjects(["perm", "list", "t", "--json"]) == ["alice", "key:LIVE"]
+    assert subjects(["perm", "list", "t", "--all", "--json"]) == [s["subject"] for s in grants]
+
+
+def test_options_before_the_command_count_and_options_after_it_win() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[{"name": "main"}])
+
+    code, out, _ = _run(["--json", "--url", "http://a.example", "--key", "K1", "feed", "list"],
+                        handler)  # fmt: skip
+    assert code == 0 and json.loads(out) == [{"name": "main"}]
+    assert seen[0].url.host == "a.example"
+    assert seen[0].headers["authorization"].startswith("Basic ")
+    _run(["--url", "http://a.example", "feed", "list", "--url", "http://b.example"], handler)
+    assert seen[1].url.host == "b.example"
+
+
+def test_connector_without_an_action_lists_its_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["connector"]) == 2
+    shown = capsys.readouterr().out
+    assert all(action in shown for action in ("serve", "add", "list", "update", "remove"))

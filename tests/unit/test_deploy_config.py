@@ -89,7 +89,8 @@ def test_compose_runs_each_service_and_the_migration_from_one_image(
 ) -> None:
     services = dict(packyard_services(compose))
     assert {name: s["command"] for name, s in services.items()} == {
-        **{name: [name] for name in ("migrate", "metadata", "blob", "connector", "gateway")},
+        **{name: [name] for name in ("migrate", "metadata", "blob", "gateway")},
+        "connector": ["connector", "serve"],
         "certs": ["certs", "--out", "/tls/ca", "--export", "/tls"],
     }
     assert {s["image"] for s in services.values()} == {f"packyard:${{PACKYARD_VERSION:-{VERSION}}}"}

@@ -108,6 +108,7 @@ def test_cli_up_options() -> None:
     assert _parser().parse_args(["up"]).port == 8080
     for command in ("gateway", "metadata", "blob", "connector", "migrate"):
         assert _parser().parse_args([command]).command == command
+    assert _parser().parse_args(["connector", "serve"]).connector_action == "serve"
     with pytest.raises(SystemExit):
         _parser().parse_args(["nonsense"])
 
