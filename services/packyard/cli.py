@@ -30,12 +30,15 @@ _GLOBAL_OPTIONS = ("url", "key", "json")
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
     # Own destinations: a subcommand's defaults would otherwise overwrite these values.
-    parser.add_argument("--url", dest="global_url", default=None,
-                        help="Packyard base URL for admin commands (default: $PACKYARD_URL)")  # fmt: skip
-    parser.add_argument("--key", dest="global_key", default=None,
-                        help="API key for admin commands (default: $PACKYARD_KEY)")  # fmt: skip
-    parser.add_argument("--json", dest="global_json", action="store_true",
-                        help="admin commands print JSON instead of a table")  # fmt: skip
+    parser.add_argument(
+        "--url", dest="global_url", help="Packyard base URL for admin commands ($PACKYARD_URL)"
+    )
+    parser.add_argument(
+        "--key", dest="global_key", help="API key for admin commands ($PACKYARD_KEY)"
+    )
+    parser.add_argument(
+        "--json", dest="global_json", action="store_true", help="admin commands print JSON"
+    )
 
 
 def apply_global_options(args: argparse.Namespace) -> None:

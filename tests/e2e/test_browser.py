@@ -165,3 +165,31 @@ def test_find_read_copy_install_then_yank_as_admin(
     page.screenshot(path=str(artifacts / "simple-after-yank.png"), full_page=True)
     admin.close()
     shutil.rmtree(target, ignore_errors=True)
+
+
+def test_api_docs_render_without_any_network_but_the_gateway(
+    browser: object, stack: Stack, artifacts: Path
+) -> None:
+    context = browser.new_context(base_url=stack.base_url)  # type: ignore[attr-defined]
+    elsewhere: list[str] = []
+
+    def only_the_gateway(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(stack.base_url):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            elsewhere.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", only_the_gateway)
+    page = context.new_page()
+    try:
+        page.goto("/api/docs")
+        title = page.locator(".swagger-ui .info .title")
+        title.wait_for(timeout=30_000)
+        assert "Packyard" in title.inner_text()
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/feeds").first.is_visible()
+        page.screenshot(path=str(artifacts / "api-docs.png"), full_page=False)
+    finally:
+        context.close()
+    assert elsewhere == []

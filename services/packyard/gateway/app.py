@@ -16,6 +16,7 @@ from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
 from packyard.gateway.admin import routes as admin
+from packyard.gateway.api_docs import install_api_docs
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.backends import open_backends
@@ -73,10 +74,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="Packyard",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served with local assets by api_docs.py
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    install_api_docs(app, "/api/openapi.json")
     for module in (health, simple, files, upload, json_api, feed_root):
         app.include_router(module.router)
     app.include_router(admin.router)
