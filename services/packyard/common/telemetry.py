@@ -2,9 +2,15 @@
 
 Configuration comes from the standard ``OTEL_*`` variables:
 
-- ``OTEL_SERVICE_NAME`` (default ``packyard-<service>``), ``OTEL_RESOURCE_ATTRIBUTES``;
+- ``OTEL_SERVICE_NAME`` (default ``packyard-<service>``), ``OTEL_RESOURCE_ATTRIBUTES`` (the
+  chart adds ``k8s.*`` from the downward API); ``service.version`` is the installed packyard's
+  and ``service.instance.id`` a random id per process unless those variables set them;
 - ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``..._TRACES_ENDPOINT`` / ``..._METRICS_ENDPOINT``):
-  with an endpoint, spans and metrics go there over OTLP/gRPC;
+  with an endpoint, spans and metrics go there over OTLP;
+- ``OTEL_EXPORTER_OTLP_PROTOCOL`` (or ``..._TRACES_PROTOCOL`` / ``..._METRICS_PROTOCOL``):
+  ``grpc`` (default, port 4317) or ``http/protobuf`` (port 4318; the exporter adds
+  ``/v1/traces`` and ``/v1/metrics`` to a base endpoint); ``OTEL_EXPORTER_OTLP_HEADERS``,
+  ``..._TIMEOUT``, ``..._COMPRESSION``, ``..._CERTIFICATE`` are read by the exporters;
 - ``OTEL_TRACES_EXPORTER`` / ``OTEL_METRICS_EXPORTER``: ``otlp``, ``console`` or ``none``
   (default: ``otlp`` when an endpoint is set, else nothing is exported, so a laptop run
   sends nothing anywhere);
@@ -23,9 +29,11 @@ Instrumentation hooks for the services: ``grpc_server_interceptors()``,
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import logging
 import os
 import types
+import uuid
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +45,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricReader,
     PeriodicExportingMetricReader,
 )
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.resources import SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
@@ -72,10 +80,70 @@ def _exporter_names(kind: str) -> list[str]:
     return ["otlp"] if endpoint else []
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("packyard")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+# One id per process: replicas of a service are told apart (OpenTelemetry's recommendation for
+# service.instance.id is a random UUID when nothing better is configured).
+_INSTANCE_ID = str(uuid.uuid4())
+
+
 def _resource(service: str) -> Resource:
     name = os.environ.get("OTEL_SERVICE_NAME") or f"packyard-{service}"
-    # Resource.create also merges OTEL_RESOURCE_ATTRIBUTES; the explicit name wins.
-    return Resource.create({SERVICE_NAME: name, "service.namespace": "packyard"})
+    # Resource.create merges OTEL_RESOURCE_ATTRIBUTES under the explicit attributes, so the
+    # defaults go beneath it and the name (OTEL_SERVICE_NAME or ours) on top.
+    defaults = Resource(
+        {
+            "service.namespace": "packyard",
+            SERVICE_VERSION: _version(),
+            SERVICE_INSTANCE_ID: _INSTANCE_ID,
+        }
+    )
+    return defaults.merge(Resource.create({SERVICE_NAME: name}))
+
+
+def otlp_protocol(kind: str) -> str:
+    """OTEL_EXPORTER_OTLP_<KIND>_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else grpc."""
+    value = os.environ.get(f"OTEL_EXPORTER_OTLP_{kind.upper()}_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", ""
+    )
+    return value.strip().lower() or "grpc"
+
+
+def _otlp_span_exporter() -> SpanExporter | None:
+    protocol = otlp_protocol("traces")
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter as HttpSpanExporter,
+        )
+
+        return HttpSpanExporter()
+    log.warning("telemetry.unknown_protocol", extra={"kind": "traces", "protocol": protocol})
+    return None
+
+
+def _otlp_metric_exporter() -> Any:
+    protocol = otlp_protocol("metrics")
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+
+        return OTLPMetricExporter()
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+            OTLPMetricExporter as HttpMetricExporter,
+        )
+
+        return HttpMetricExporter()
+    log.warning("telemetry.unknown_protocol", extra={"kind": "metrics", "protocol": protocol})
+    return None
 
 
 def build_tracer_provider(service: str, exporter: SpanExporter | None = None) -> TracerProvider:
@@ -98,9 +166,9 @@ def build_tracer_provider(service: str, exporter: SpanExporter | None = None) ->
         return provider
     for name in names:
         if name == "otlp":
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            otlp = _otlp_span_exporter()
+            if otlp is not None:
+                provider.add_span_processor(BatchSpanProcessor(otlp))
         elif name == "console":
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
         else:
@@ -116,11 +184,9 @@ def build_meter_provider(service: str, reader: MetricReader | None = None) -> Me
     else:
         for name in _exporter_names("metrics"):
             if name == "otlp":
-                from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                    OTLPMetricExporter,
-                )
-
-                readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+                otlp = _otlp_metric_exporter()
+                if otlp is not None:
+                    readers.append(PeriodicExportingMetricReader(otlp))
             elif name == "console":
                 readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
             else:

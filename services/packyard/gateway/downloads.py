@@ -6,6 +6,9 @@ lifespan owns the one counter and flushes it at shutdown.
 A download adds one to a dict entry (no I/O, no await); a background task sends the tally to
 CatalogService every few seconds. A failed flush keeps its counts for the next one, up to a
 bound, so a metadata outage loses at most the counts beyond it and never slows a download.
+
+Each flush is a trace of its own (a ``downloads.flush`` span), linked to the requests whose
+downloads it records (a few of them), never a part of the request that started the task.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import contextvars
 import logging
 from collections import Counter
 
+from opentelemetry import trace
+
 from packyard.common.errors import PackyardError
+from packyard.common.telemetry import tracer
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.rpc.v1 import catalog_pb2, common_pb2
 
@@ -27,6 +33,8 @@ FLUSH_INTERVAL = 2.0
 # succeeds (memory stays bounded whatever happens to the metadata service).
 MAX_PENDING = 50_000
 _BATCH = 5_000  # CatalogService accepts up to 10,000 counts per call
+# Requests a flush's span links to: enough to find examples, bounded per span.
+MAX_LINKS = 16
 
 
 class DownloadCounter:
@@ -36,6 +44,7 @@ class DownloadCounter:
         self._pending: Counter[tuple[str, str]] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._links: list[trace.Link] = []
 
     @property
     def pending(self) -> int:
@@ -55,6 +64,10 @@ class DownloadCounter:
         if key not in self._pending and len(self._pending) >= MAX_PENDING:
             return
         self._pending[key] += 1
+        if len(self._links) < MAX_LINKS:
+            counted_in = trace.get_current_span().get_span_context()
+            if counted_in.is_valid and counted_in.trace_flags.sampled:
+                self._links.append(trace.Link(counted_in))
         if self._task is None:
             # The flusher outlives the request that starts it, so it must not inherit that
             # request's context: its principal token (clients/principal.py) soon expires, and
@@ -69,7 +82,17 @@ class DownloadCounter:
             await self.flush()
 
     async def flush(self) -> int:
-        """Send what was counted; returns the downloads the catalog recorded."""
+        """Send what was counted, in a trace of its own; returns the downloads recorded."""
+        if not self._pending:
+            return 0  # no empty trace every interval
+        links, self._links = self._links, []
+        # A fresh context: the flush is never a child of whatever span the caller is in.
+        with tracer(__name__).start_as_current_span(
+            "downloads.flush", context=trace.set_span_in_context(trace.INVALID_SPAN), links=links
+        ):
+            return await self._flush()
+
+    async def _flush(self) -> int:
         async with self._lock:
             batch, self._pending = self._pending, Counter()
             recorded = 0
