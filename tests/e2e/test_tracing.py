@@ -134,7 +134,7 @@ def test_an_upload_is_one_trace_across_services(
         assert span.attributes["packyard.feed"] == "main"
         assert span.attributes["packyard.project"] == normalize(project_name)
         assert span.attributes["packyard.filename"] == wheel.name
-    sql = [s for s in trace if s.attributes.get("db.system") == "postgresql"]
+    sql = [s for s in trace if s.attributes.get("db.system.name") == "postgresql"]
     assert sql, "no asyncpg span in the upload trace"
     assert all(s.service == "packyard-metadata" for s in sql)
     assert any(descends(s, register_server, trace) for s in sql)
@@ -212,7 +212,7 @@ def test_metrics_count_uploads_bytes_and_rpcs(
     )
     receiver.wait_for(lambda r: latest(r, "packyard.uploads", outcome="accepted") >= 1)
     registered = {"rpc.method": "RegisterFile", "rpc.grpc.status_code": 0}
-    receiver.wait_for(lambda r: latest(r, "rpc.server.duration", **registered) >= 1)
+    receiver.wait_for(lambda r: latest(r, "rpc.server.call.duration", **registered) >= 1)
     http_routes = {
         p.attributes.get("http.route")
         for p in receiver.metrics

@@ -82,6 +82,15 @@ def test_an_upload_trace_reaches_an_otlp_http_collector(
     print("\nupload trace (OTLP/HTTP):\n" + render_tree(trace))
     assert receiver.refused == []
     assert all(h.get("x-collector-token") == "s3cr3t" for h in receiver.headers)
+    # One generation of semantic conventions, the stable one: no net.*, db.statement or
+    # db.system; peers as network.peer.*, SQL as db.query.text.
+    old = {k for s in trace for k in s.attributes if k.startswith("net.")}
+    old |= {k for s in trace for k in s.attributes if k in ("db.statement", "db.system")}
+    assert old == set()
+    sql = [s for s in trace if s.attributes.get("db.system.name") == "postgresql"]
+    assert sql and all("db.query.text" in s.attributes for s in sql)
+    rpc_servers = [s for s in trace if s.kind == "SERVER" and s.service != "packyard-gateway"]
+    assert rpc_servers and all("network.peer.address" in s.attributes for s in rpc_servers)
     root = next(s for s in trace if not s.parent_id)
     assert root.attributes["http.request.method"] == "POST"
     resources = {s.service: s.resource for s in trace}

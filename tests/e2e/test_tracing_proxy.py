@@ -217,7 +217,7 @@ def _recorded(trace: list[Span], rpc: str, caller: Span) -> Span:
     server = one_span(trace, name=rpc, kind="SERVER")
     assert client.service == "packyard-connector" and descends(client, caller, trace)
     assert server.service == "packyard-metadata" and server.parent_id == client.span_id
-    sql = [s for s in trace if s.attributes.get("db.system") == "postgresql"]
+    sql = [s for s in trace if s.attributes.get("db.system.name") == "postgresql"]
     assert any(descends(s, server, trace) for s in sql)
     return server
 

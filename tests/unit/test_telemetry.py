@@ -10,6 +10,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from packyard.common import telemetry
+from packyard.common.grpc_server_tracing import peer_attributes
 from packyard.common.span_fields import set_span_fields
 from packyard.rpc.v1 import common_pb2, metadata_pb2
 
@@ -140,3 +141,40 @@ def test_only_requests_with_a_trace_context_take_the_traced_stack() -> None:
         asyncio.run(app({"type": "http", "headers": headers}, None, None))
     asyncio.run(app({"type": "lifespan"}, None, None))
     assert taken == ["plain", "traced", "traced"]
+
+
+def test_the_otlp_protocol_comes_from_the_signal_or_the_general_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    assert telemetry.otlp_protocol("traces") == "grpc"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    assert telemetry.otlp_protocol("traces") == telemetry.otlp_protocol("metrics")
+    assert telemetry.otlp_protocol("metrics") == "http/protobuf"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")
+    assert telemetry.otlp_protocol("traces") == "grpc"
+
+
+def test_resource_has_version_and_instance_unless_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "k8s.pod.name=p-1,service.instance.id=pod-uid")
+    attributes = telemetry.build_tracer_provider("blob", InMemorySpanExporter()).resource.attributes
+    assert attributes["k8s.pod.name"] == "p-1" and attributes["service.instance.id"] == "pod-uid"
+    assert attributes["service.version"] and attributes["service.name"] == "packyard-blob"
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES")
+    attributes = telemetry.build_tracer_provider("blob", InMemorySpanExporter()).resource.attributes
+    assert len(str(attributes["service.instance.id"])) == 36  # a UUID
+
+
+def test_grpc_peers_become_network_peer_attributes() -> None:
+    assert peer_attributes("ipv4:10.0.0.7:5123") == {
+        "network.peer.address": "10.0.0.7",
+        "network.peer.port": 5123,
+    }
+    assert peer_attributes("ipv6:[::1]:80") == {
+        "network.peer.address": "::1",
+        "network.peer.port": 80,
+    }
+    assert peer_attributes("unix:/tmp/s") == {} and peer_attributes(None) == {}

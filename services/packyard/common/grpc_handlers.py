@@ -49,3 +49,14 @@ class WrappingInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         wrap = None if handler is None else self.wrap_for(handler_call_details.method)
         return handler if wrap is None else rewrap_handler(handler, wrap)
+
+
+def call_status(context: grpc.aio.ServicerContext, failed: BaseException | None) -> int:
+    """The numeric status a call ended with (``failed``: what its behaviour raised, if any)."""
+    code = context.code()
+    if code is None:
+        # An exception that was not an abort reaches the client as UNKNOWN.
+        code = grpc.StatusCode.UNKNOWN if failed is not None else grpc.StatusCode.OK
+    if isinstance(code, grpc.StatusCode):
+        return int(code.value[0])
+    return int(code)

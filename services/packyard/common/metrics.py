@@ -1,8 +1,8 @@
 """Packyard's own OpenTelemetry metrics, and the two observers that record them.
 
 Request rate, latency and errors per HTTP route come from the FastAPI instrumentation
-(``http.server.*``); per RPC from ``RpcMetricsInterceptor`` (``rpc.server.duration``,
-milliseconds, by service, method and status code — the span instrumentation has no metrics).
+(``http.server.*``); per RPC from ``RpcMetricsInterceptor`` (``rpc.server.call.duration``,
+seconds, by service, method and status code — the span instrumentation has no metrics).
 ``GatewayObserver`` counts bytes served and uploads accepted/refused, and puts the
 feed/project/filename of the matched route on the gateway's server span.
 
@@ -22,13 +22,15 @@ from typing import Any
 import grpc
 from opentelemetry import metrics, trace
 
-from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
+from packyard.common.grpc_handlers import Wrap, WrappingInterceptor, call_status
 from packyard.common.span_fields import set_span_fields
 
 _meter = metrics.get_meter("packyard")
 
+# Seconds, as every duration in the current semantic conventions (http.server.request.duration,
+# db.client.operation.duration); the RPC conventions' current name.
 rpc_duration = _meter.create_histogram(
-    "rpc.server.duration", unit="ms", description="Duration of inbound RPCs."
+    "rpc.server.call.duration", unit="s", description="Duration of inbound RPCs."
 )
 bytes_served = _meter.create_counter(
     "packyard.bytes_served", unit="By", description="Bytes of distribution files sent to clients."
@@ -98,16 +100,6 @@ def _split_method(full_method: str) -> tuple[str, str]:
     return service, method
 
 
-def _status(context: grpc.aio.ServicerContext, failed: BaseException | None) -> int:
-    code = context.code()
-    if code is None:
-        # An exception that was not an abort reaches the client as UNKNOWN.
-        code = grpc.StatusCode.UNKNOWN if failed is not None else grpc.StatusCode.OK
-    if isinstance(code, grpc.StatusCode):
-        return int(code.value[0])
-    return int(code)
-
-
 class RpcMetricsInterceptor(WrappingInterceptor):
     """Duration and status of every RPC except health checks; also copies the request's
     feed/project/filename onto the (already started) server span."""
@@ -120,8 +112,8 @@ class RpcMetricsInterceptor(WrappingInterceptor):
 
         def record(start: float, context: grpc.aio.ServicerContext, failed: Any) -> None:
             rpc_duration.record(
-                (time.monotonic() - start) * 1000,
-                {**attributes, "rpc.grpc.status_code": _status(context, failed)},
+                time.monotonic() - start,
+                {**attributes, "rpc.grpc.status_code": call_status(context, failed)},
             )
 
         def unary(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:

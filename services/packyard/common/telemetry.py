@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
+from packyard.common.grpc_server_tracing import ServerTracingInterceptor
 from packyard.common.grpc_tracing import client_interceptors
 from packyard.common.metrics import GatewayObserver, RpcMetricsInterceptor
 
@@ -249,18 +250,10 @@ def shutdown_telemetry() -> None:
 # -- gRPC ------------------------------------------------------------------------------
 
 
-def _not_health() -> Any:
-    from opentelemetry.instrumentation.grpc import filters
-
-    return filters.negate(filters.health_check())
-
-
 def grpc_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     """Tracing (outermost, so it sees the status the error interceptor aborts with) and RPC
     metrics. Health checks are neither traced nor counted."""
-    from opentelemetry.instrumentation.grpc import aio_server_interceptor
-
-    return [aio_server_interceptor(filter_=_not_health()), RpcMetricsInterceptor()]
+    return [ServerTracingInterceptor(), RpcMetricsInterceptor()]
 
 
 def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
@@ -276,10 +269,12 @@ def grpc_client_interceptors() -> list[grpc.aio.ClientInterceptor]:
 # -- HTTP, SQL -------------------------------------------------------------------------
 
 
-def _stable_http_conventions() -> None:
-    # The stable HTTP conventions put the route template in metrics as http.route (the old
-    # ones only as http.target). Read once, when the first HTTP instrumentation starts.
-    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+def _stable_conventions() -> None:
+    # One generation of conventions, the stable one, for HTTP and SQL: the route template in
+    # metrics as http.route (the old ones only as http.target), server.address rather than
+    # net.peer.name, db.query.text rather than db.statement, durations in seconds. Read once,
+    # when the first instrumentation starts.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
 
 
 def instrument_fastapi(app: FastAPI) -> None:
@@ -288,7 +283,7 @@ def instrument_fastapi(app: FastAPI) -> None:
     receive/send spans of the ASGI instrumentation are left out: an upload has thousands."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    _stable_http_conventions()
+    _stable_conventions()
     app.add_middleware(GatewayObserver)
     plain_stack = app.build_middleware_stack
     FastAPIInstrumentor.instrument_app(
@@ -329,6 +324,7 @@ def instrument_asyncpg() -> None:
     """Spans for every asyncpg statement (SQL text only: parameters are never captured)."""
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
+    _stable_conventions()
     instrumentor = AsyncPGInstrumentor(capture_parameters=False)
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument()
@@ -338,7 +334,7 @@ def instrument_httpx(client: httpx.AsyncClient) -> None:
     """Client spans for one owned client (URLs are recorded with credentials redacted)."""
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-    _stable_http_conventions()
+    _stable_conventions()
     HTTPXClientInstrumentor.instrument_client(client)
 
 
@@ -372,7 +368,8 @@ def producer_span(subject: str) -> Iterator[trace.Span]:
         attributes={
             "messaging.system": "nats",
             "messaging.destination.name": subject,
-            "messaging.operation": "publish",
+            "messaging.operation.type": "send",
+            "messaging.operation.name": "publish",
         },
     ) as span:
         yield span
@@ -394,7 +391,8 @@ def consumer_span(subject: str, headers: Mapping[str, str] | None) -> Iterator[t
             attributes={
                 "messaging.system": "nats",
                 "messaging.destination.name": subject,
-                "messaging.operation": "process",
+                "messaging.operation.type": "process",
+                "messaging.operation.name": "process",
             },
         ) as span:
             yield span
