@@ -25,6 +25,7 @@ from packyard.blob.settings import BlobSettings
 from packyard.connector.settings import ConnectorSettings
 from packyard.gateway.settings import GatewaySettings
 from packyard.metadata.settings import MetadataSettings
+from packyard.up import service_command
 from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -389,7 +390,7 @@ def test_rendered_deployments_get_what_their_service_needs(rendered: list[dict[s
     for component, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
         (container,) = pod["containers"]
-        assert container["args"] == [component]
+        assert container["args"] == service_command(component)
         env = {e["name"] for e in container["env"]}
         packyard = {n for n in env if n.startswith("PACKYARD_")}
         ignored = packyard - env_names(component)
