@@ -17,7 +17,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from packyard.gateway.workers import MAX_DEFAULT_WORKERS, listening_socket, worker_count
+from packyard.gateway.settings import GatewaySettings
+from packyard.gateway.workers import (
+    MAX_DEFAULT_WORKERS,
+    listening_socket,
+    share_budgets,
+    worker_count,
+)
 
 from tests.fixtures.polling import wait_until
 
@@ -158,3 +164,12 @@ def test_sockets_share_one_address() -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_workers_share_the_cache_budgets() -> None:
+    settings = GatewaySettings(page_cache_max_bytes=64_000_000, blob_cache_max_bytes=1_000_000_000)
+    share_budgets(settings, 4)
+    assert (settings.page_cache_max_bytes, settings.blob_cache_max_bytes) == (
+        16_000_000,
+        250_000_000,
+    )

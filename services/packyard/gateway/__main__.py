@@ -18,7 +18,7 @@ from packyard.gateway.app import create_app
 from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
-from packyard.gateway.workers import Supervisor, worker_count
+from packyard.gateway.workers import Supervisor, share_budgets, worker_count
 
 
 def main() -> int:
@@ -31,6 +31,7 @@ def main() -> int:
     if workers == 1:
         serve(settings, None)
         return 0
+    share_budgets(settings, workers)
     return Supervisor(workers, settings.host, settings.port, lambda s: serve(settings, s)).run()
 
 

@@ -3,7 +3,8 @@
 One Python process serves on one core at most (issue 13: adding connections added no
 throughput). With ``PACKYARD_GATEWAY_WORKERS`` above one, the gateway process becomes a small
 supervisor that forks that many workers, each a whole gateway (its own backends, caches,
-change subscription and download counter) listening on the same address with
+change subscription and download counter, with its share of the page cache's memory and
+the file copies' disk) listening on the same address with
 ``SO_REUSEPORT``: the kernel spreads new connections over the workers' sockets, and no worker
 wakes for another's connection (one shared socket would let the first worker awake accept a
 whole burst).
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from packyard.engines.lifeline import die_with_parent
+from packyard.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,13 @@ def worker_count(setting: int) -> int:
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
+def share_budgets(settings: GatewaySettings, count: int) -> None:
+    """The page cache's memory and the file copies' disk are the gateway's: each of ``count``
+    workers gets its share, so more workers do not multiply what the settings allow."""
+    settings.page_cache_max_bytes //= count
+    settings.blob_cache_max_bytes //= count
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
