@@ -57,7 +57,9 @@ def _answer(port: int) -> int:
 @pytest.fixture
 def supervised() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SUPERVISED, "2", str(port)])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISED, "2", str(port)], start_new_session=True
+    )
     try:
         wait_until(lambda: _connects(port), within=20)
         yield proc, port
@@ -114,6 +116,17 @@ def test_sigterm_stops_every_worker_and_frees_the_port(
     assert proc.wait(10) == 0
     for pid in workers:
         wait_until(lambda pid=pid: not _alive(pid), within=5)
+    assert not _connects(port)
+
+
+def test_ctrl_c_reaches_the_workers_once_through_the_supervisor(
+    supervised: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    # A terminal's Ctrl-C goes to the whole process group; workers in it would be interrupted
+    # (here: exit 1) besides getting the supervisor's SIGTERM.
+    proc, port = supervised
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(10) == 0
     assert not _connects(port)
 
 

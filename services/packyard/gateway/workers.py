@@ -113,6 +113,9 @@ class Supervisor:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                # Out of the terminal's process group: Ctrl-C reaches the supervisor only, which
+                # forwards one SIGTERM (a second signal would make uvicorn drop its requests).
+                os.setpgid(0, 0)
                 if arm is not None:
                     arm()
                 self._serve(sock)
