@@ -139,6 +139,16 @@ class Stack:
     def tls_dir(self) -> Path:
         return self.data_dir / "tls"
 
+    def nats_env(self, service: str) -> dict[str, str]:
+        """The NATS user of ``service`` on the stack's own NATS (none for an external one):
+        for one more process of that service (scripts/bench's second gateway)."""
+        if service not in self._nats_passwords:
+            return {}
+        return {
+            "PACKYARD_NATS_USER": service,
+            "PACKYARD_NATS_PASSWORD": self._nats_passwords[service],
+        }
+
     def tls(self, identity: str) -> TlsFiles:
         """Certificate material for ``identity`` from this stack's CA (issued if missing)."""
         return ensure_material(self.tls_dir, [identity])[identity]
@@ -374,9 +384,7 @@ class Stack:
         child_env.update(self._tls[name].env())
         if name == "metadata":
             child_env["PACKYARD_SECRET_KEY"] = self.secret_key()
-        if name in self._nats_passwords:
-            child_env["PACKYARD_NATS_USER"] = name
-            child_env["PACKYARD_NATS_PASSWORD"] = self._nats_passwords[name]
+        child_env.update(self.nats_env(name))
         argv = [sys.executable, "-m", "packyard.cli", *service_command(name)]
         service = EngineProcess(name, argv, self.logs_dir / f"{name}.log", env=child_env)
         self._services[name] = service

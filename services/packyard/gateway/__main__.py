@@ -1,10 +1,13 @@
 """`packyard gateway` / `python -m packyard.gateway`: serve HTTP until SIGTERM.
 
 uvicorn stops accepting on SIGTERM and lets in-flight requests finish. Its timeouts and
-bounds come from the settings (server_limits.py).
+bounds come from the settings (server_limits.py). With more than one worker
+(``PACKYARD_GATEWAY_WORKERS``; workers.py) this process forks them and each one serves.
 """
 
 from __future__ import annotations
+
+import socket
 
 import uvicorn
 
@@ -16,13 +19,26 @@ from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 from packyard.gateway.trusted_proxies import TrustedProxies, parse_networks
+from packyard.gateway.workers import Supervisor, share_budgets, worker_count
 
 
 def main() -> int:
     settings = GatewaySettings()
     setup_logging("gateway", settings.log_level, settings.log_format)
-    # Spool files of uploads a crashed gateway was receiving are removed here.
+    # Spool files of uploads a crashed gateway was receiving are removed here. Workers share
+    # this process's directory (their spool files have names of their own).
     settings.spool_dir = str(claim_spool_dir(settings.spool_dir, "gateway"))
+    workers = worker_count(settings.gateway_workers)
+    if workers == 1:
+        serve(settings, None)
+        return 0
+    share_budgets(settings, workers)
+    return Supervisor(workers, settings.host, settings.port, lambda s: serve(settings, s)).run()
+
+
+def serve(settings: GatewaySettings, sock: socket.socket | None) -> None:
+    """One gateway process: on ``sock`` (a worker) or on the configured address."""
+    # Telemetry's export threads are started here, in the process that serves (after a fork).
     setup_telemetry("gateway")
     # Outside the application's own error handling (see RequestLimits); the client as the
     # trusted proxies name it before anything looks at it (TrustedProxies); outermost, each
@@ -38,7 +54,7 @@ def main() -> int:
             parse_networks(settings.trusted_proxies),
         )
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -49,7 +65,7 @@ def main() -> int:
         proxy_headers=False,
         **uvicorn_options(settings),
     )
-    return 0
+    uvicorn.Server(config).run(sockets=None if sock is None else [sock])
 
 
 if __name__ == "__main__":

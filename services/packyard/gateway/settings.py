@@ -58,3 +58,8 @@ class GatewaySettings(ServiceSettings, NatsClientSettings):
     # bound). PACKYARD_MAX_UPLOADS: concurrent uploads per gateway (0 = no bound).
     max_connections: int = Field(default=1000, ge=0)
     max_uploads: int = Field(default=32, ge=0)
+    # PACKYARD_GATEWAY_WORKERS: gateway processes sharing the port (workers.py); 0 = one per
+    # core, at most 4. The page cache's memory and the file copies' disk are split between the
+    # workers; per-gateway bounds (connections, uploads, failed authentications per address)
+    # apply to each worker.
+    gateway_workers: int = Field(default=0, ge=0)

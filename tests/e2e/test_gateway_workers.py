@@ -1,0 +1,124 @@
+"""A gateway of two workers (PACKYARD_GATEWAY_WORKERS=2) keeps the promises of one process.
+
+Each worker caches pages and authentications on its own, here for 60 s: within the polling
+deadline (well under that) only the change events, which every worker receives, can explain
+a new page or a refusal. Each request goes on a new connection, which the kernel hands to
+either worker; 20 of them all reaching one worker would be 1 in 2**19.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from packyard.up import Stack
+
+from tests.fixtures.dists import build_wheel
+from tests.fixtures.gateways import gateway_process
+from tests.fixtures.polling import wait_until
+
+LONG = "60"
+CONNECTIONS = 20
+SIMPLE_JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+
+def _ok(reply: httpx.Response) -> httpx.Response:
+    assert reply.status_code < 300, (reply.status_code, reply.text)
+    return reply
+
+
+def _fresh(url: str, **kw: object) -> httpx.Response:
+    """One request on a connection of its own."""
+    with httpx.Client(timeout=10) as client:
+        return client.get(url, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=stack.base_url, auth=("api", str(stack.admin_key)), timeout=30
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def workers_gateway(stack: Stack) -> Iterator[str]:
+    env = {
+        "PACKYARD_GATEWAY_WORKERS": "2",
+        "PACKYARD_PAGE_CACHE_TTL": LONG,
+        "PACKYARD_AUTH_CACHE_TTL": LONG,
+        # The refusals polled for below would otherwise soon be answered 429.
+        "PACKYARD_AUTH_FAILURE_LIMIT": "0",
+    }
+    with gateway_process(stack, env, subscribed=True) as (proc, url):
+        assert len(psutil.Process(proc.pid).children()) == 2
+        # Both workers receive change events (each answers readiness for itself).
+        wait_until(
+            lambda: all(
+                _fresh(f"{url}/readyz").json().get("events") == "connected"
+                for _ in range(CONNECTIONS)
+            ),
+            what="every worker subscribed",
+        )
+        yield url
+
+
+def _upload(admin: httpx.Client, feed: str, tmp_path: Path, project: str, version: str) -> None:
+    wheel = build_wheel(tmp_path, project, version)
+    data = wheel.read_bytes()
+    _ok(
+        admin.post(
+            f"/pypi/{feed}/legacy/",
+            data={
+                ":action": "file_upload",
+                "protocol_version": "1",
+                "metadata_version": "2.1",
+                "name": project,
+                "version": version,
+                "filetype": "bdist_wheel",
+                "pyversion": "py3",
+                "sha256_digest": hashlib.sha256(data).hexdigest(),
+            },
+            files={"content": (wheel.name, data, "application/octet-stream")},
+        )
+    )
+
+
+def test_every_worker_sees_new_uploads_and_revocations(
+    admin: httpx.Client, workers_gateway: str, tmp_path: Path
+) -> None:
+    feed = f"workers-{uuid.uuid4().hex[:8]}"
+    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": "workers"}))
+    project = f"workers_{uuid.uuid4().hex[:8]}"
+    _upload(admin, feed, tmp_path, project, "1.0")
+    reply = _ok(
+        admin.post(
+            "/api/v1/keys",
+            json={"name": "workers", "permissions": [{"feed": feed, "right": "read"}]},
+        )
+    )
+    key, prefix = reply.json()["key"], reply.json()["prefix"]
+    page = f"{workers_gateway}/pypi/{feed}/simple/{project.replace('_', '-')}/"
+
+    def versions() -> set[tuple[str, ...]]:
+        seen = set()
+        for _ in range(CONNECTIONS):
+            answer = _ok(_fresh(page, auth=("api", key), headers=SIMPLE_JSON)).json()
+            seen.add(tuple(answer["versions"]))
+        return seen
+
+    # Every worker now holds the page and the key's authentication for 60 s.
+    assert versions() == {("1.0",)}
+    _upload(admin, feed, tmp_path, project, "2.0")
+    wait_until(lambda: versions() == {("1.0", "2.0")}, what="the upload on every worker")
+
+    _ok(admin.delete(f"/api/v1/keys/{prefix}"))
+    wait_until(
+        lambda: {_fresh(page, auth=("api", key)).status_code for _ in range(CONNECTIONS)} == {401},
+        what="the revocation on every worker",
+    )
