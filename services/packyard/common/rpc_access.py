@@ -115,10 +115,12 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "ListConnectors",
         "GetCachedFile",
         "GetOriginPolicy",
+        "GetUpstreamDescription",
     ),
     **_rows(
         "UpstreamService",
         _CONNECTOR,
+        "RecordUpstreamDescription",
         "GetUpstreamState",
         "RecordUpstreamOrigin",
         "RecordBackfilledMetadata",

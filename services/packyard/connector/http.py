@@ -99,6 +99,12 @@ def project_url(connector: Connector, project: str) -> str:
     return f"{connector.url.rstrip('/')}{path}/{project}/"
 
 
+def json_api_url(connector: Connector, project: str) -> str:
+    """Where a PyPI-style upstream serves a project's JSON API: ``/pypi/NAME/json`` beside
+    its simple index (PyPI, devpi; another Packyard's feed URL ends in ``/pypi/FEED``)."""
+    return f"{connector.url.rstrip('/')}/pypi/{project}/json"
+
+
 def allowed_origins(connector: Connector) -> set[str]:
     return {origin_of(connector.url), *(origin_of(h) for h in connector.file_hosts)}
 
@@ -293,6 +299,25 @@ class UpstreamHttp:
                 )
         finally:
             fetch.finish("error")  # whatever did not finish above failed (or was cancelled)
+
+    async def get_json(self, connector: Connector, url: str, *, max_bytes: int) -> bytes | None:
+        """The body of a JSON document the upstream serves at ``url`` (its PyPI JSON API);
+        None when it serves none there (404, HTML, any other answer but a 200)."""
+        fetch = _Fetch(url)
+        try:
+            async with self._open(connector, url, {"Accept": "application/json"}) as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                media = response.headers.get("content-type", "").partition(";")[0].strip()
+                if status != 200 or not media.lower().endswith("json"):
+                    fetch.finish("not_found")
+                    return None
+                body = await _read_bounded(response, max_bytes, "Upstream JSON is too large.")
+                fetch.finish("ok")
+                return body
+        finally:
+            fetch.finish("error")
 
     @contextlib.asynccontextmanager
     async def open_file(self, connector: Connector, url: str) -> AsyncIterator[httpx.Response]:

@@ -30,6 +30,7 @@ from packyard.common.errors import NotFound, Unavailable
 from packyard.common.metrics import record_cache_lookup
 from packyard.common.settings import redact_url
 from packyard.connector.breaker import CircuitBreakers
+from packyard.connector.descriptions import Describer
 from packyard.connector.errors import UpstreamFailed, UpstreamTimeout
 from packyard.connector.http import (
     ListingResponse,
@@ -108,8 +109,10 @@ class Listings:
         breakers: CircuitBreakers,
         settings: ConnectorSettings,
         clock: Callable[[], float] = time.time,
+        describer: Describer | None = None,
     ) -> None:
         self._metadata = metadata
+        self._describer = describer
         self._http = http
         self._breakers = breakers
         self._settings = settings
@@ -197,6 +200,8 @@ class Listings:
             return self._stale_or_raise(known, connector, _as_error(exc))
         self._breakers.success(connector.id)
         await self._record(feed, project, known, fetched)
+        if self._describer is not None and fetched.found and fetched.files:
+            self._describer.listing_fetched(feed, project, connector)
         return fetched, False
 
     def _stale_or_raise(

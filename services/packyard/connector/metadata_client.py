@@ -16,12 +16,14 @@ from packyard.connector.convert import (
     backfilled_from_pb,
     backfilled_to_pb,
     connector_from_pb,
+    description_to_pb,
     file_from_pb,
     file_to_pb,
     listing_to_pb,
     state_from_pb,
 )
 from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 Reply = TypeVar("Reply")
@@ -121,3 +123,17 @@ class MetadataClient:
             ),
         )
         return backfilled_from_pb(reply.metadata)
+
+    async def record_description(
+        self, feed: str, project: str, connector: str, described: UpstreamDescription
+    ) -> bool:
+        """Describe a project served from upstream; False when the record was refused."""
+        reply = await self._call(
+            self._stub.RecordUpstreamDescription,
+            upstream_pb2.RecordUpstreamDescriptionRequest(
+                feed=feed,
+                project=project,
+                description=description_to_pb(described, connector),
+            ),
+        )
+        return reply.recorded

@@ -12,6 +12,7 @@ from packyard.common.telemetry import instrument_httpx
 from packyard.connector.blob_client import BlobClient
 from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.core_metadata import CoreMetadataFetcher
+from packyard.connector.descriptions import Describer
 from packyard.connector.files import FileFetcher
 from packyard.connector.http import UpstreamHttp, new_client
 from packyard.connector.listings import Listings
@@ -52,11 +53,12 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         )
         blob = BlobClient(blob_pb2_grpc.BlobServiceStub(blob_channel), timeout=settings.rpc_timeout)
         breakers = CircuitBreakers(settings.breaker_failures, settings.breaker_cooldown)
-        listings = Listings(metadata, http, breakers, settings)
+        describer = Describer(metadata, http, blob)
+        listings = Listings(metadata, http, breakers, settings, describer=describer)
         files = FileFetcher(
             listings, http, blob, metadata, max_size=settings.upstream_max_file_size
         )
-        core_metadata = CoreMetadataFetcher(listings, files, http, blob, metadata)
+        core_metadata = CoreMetadataFetcher(listings, files, http, blob, metadata, describer)
         server = new_server()
         connector_pb2_grpc.add_ConnectorServiceServicer_to_server(
             ConnectorServicer(listings, files, core_metadata), server

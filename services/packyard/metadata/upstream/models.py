@@ -10,6 +10,7 @@ from packyard.protocol.offer_merge import OriginPolicy as OriginPolicy
 from packyard.protocol.offer_merge import ProjectOrigin as ProjectOrigin
 
 # The origin-control values are the pure rules' own (protocol.offer_merge).
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.protocol.upstream_index import UpstreamIndex
 
 
@@ -42,6 +43,7 @@ class Listing:
     fetched: datetime
     serial: int
     has_files: bool = False  # a found listing with files: the name is pulled from upstream
+    latest_version: str = ""  # of the versions listed: shown in the feed's project list
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +74,16 @@ class UpstreamState:
     listings: list[Listing]
     cached_files: list[CachedFile]
     backfilled: list[BackfilledMetadata] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedProject:
+    """A project a feed served from upstream, with what describes it (nothing yet when
+    ``described`` is None)."""
+
+    feed: str
+    name: str
+    connector_id: str
+    latest_version: str
+    description: UpstreamDescription
+    described: datetime | None = None

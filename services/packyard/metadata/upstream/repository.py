@@ -13,7 +13,9 @@ from packyard.metadata.upstream.models import (
     FeedOrigin,
     Listing,
     ProjectOrigin,
+    ServedProject,
 )
+from packyard.protocol.upstream_description import UpstreamDescription
 
 _CONNECTOR_COLUMNS = """
     c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds, c.include_patterns,
@@ -137,6 +139,33 @@ _UPSERT_FEED_ORIGIN = """
 INSERT INTO feed_origins (feed, reserved_prefixes, merge_upstream) VALUES ($1, $2, $3)
 ON CONFLICT (feed) DO UPDATE
 SET reserved_prefixes = EXCLUDED.reserved_prefixes, merge_upstream = EXCLUDED.merge_upstream
+"""
+# A found listing with files: the project is in the feed's list from now on (0008). A
+# connector removed meanwhile makes the insert select no row.
+_NOTE_SERVED = """
+INSERT INTO upstream_projects (feed, name, connector_id, display_name, latest_version)
+SELECT $1, $2, $3, $2, $4 WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $3 AND feed = $1)
+ON CONFLICT (feed, name) DO UPDATE
+SET connector_id = EXCLUDED.connector_id, last_served = now(),
+    latest_version = CASE WHEN EXCLUDED.latest_version <> '' THEN EXCLUDED.latest_version
+                          ELSE upstream_projects.latest_version END
+"""
+# The JSON API describes the latest release and is asked once per listing TTL: it always
+# replaces what is there. A wheel's METADATA describes only a project nothing describes yet
+# (the first read wins; the JSON API is never replaced by it).
+_DESCRIBE = """
+UPDATE upstream_projects
+SET display_name = CASE WHEN $3 <> '' THEN $3 ELSE display_name END,
+    summary = $4, description = $5, description_content_type = $6, license = $7,
+    requires_python = $8, requires_dist = $9, project_urls = $10, described_from = $11,
+    described = now()
+WHERE feed = $1 AND name = $2 AND ($11 = 'json' OR described_from = '')
+"""
+_SELECT_SERVED = """
+SELECT feed, name, connector_id, display_name, latest_version, summary, description,
+       description_content_type, license, requires_python, requires_dist, project_urls,
+       described_from, described
+FROM upstream_projects WHERE feed = $1 AND name = $2
 """
 _FEED_EXISTS = "SELECT EXISTS (SELECT 1 FROM feeds WHERE name = $1)"
 
@@ -333,3 +362,52 @@ async def rewrite_credentials(
     conn: asyncpg.Connection, connector_id: str, stored: Credentials
 ) -> None:
     await conn.execute(_REWRITE_CREDENTIALS, connector_id, stored.username, stored.password)
+
+
+async def note_served(
+    conn: asyncpg.Connection, feed: str, project: str, connector_id: str, latest_version: str
+) -> None:
+    await conn.execute(_NOTE_SERVED, feed, project, connector_id, latest_version)
+
+
+def _url_line(label: str, url: str) -> str:
+    return f"{label}, {url}"  # core metadata's Project-URL form
+
+
+async def describe(
+    conn: asyncpg.Connection, feed: str, project: str, d: UpstreamDescription
+) -> bool:
+    status = await conn.execute(
+        _DESCRIBE, feed, project, d.display_name, d.summary, d.description,
+        d.description_content_type, d.license, d.requires_python, list(d.requires_dist),
+        [_url_line(label, url) for label, url in d.project_urls], d.source,
+    )  # fmt: skip
+    return status != "UPDATE 0"
+
+
+async def served_project(conn: asyncpg.Connection, feed: str, project: str) -> ServedProject | None:
+    row = await conn.fetchrow(_SELECT_SERVED, feed, project)
+    if row is None:
+        return None
+    urls = tuple(
+        (label.strip(), url.strip())
+        for label, _, url in (line.partition(",") for line in row["project_urls"])
+    )
+    return ServedProject(
+        feed=row["feed"],
+        name=row["name"],
+        connector_id=row["connector_id"],
+        latest_version=row["latest_version"],
+        described=row["described"],
+        description=UpstreamDescription(
+            display_name=row["display_name"],
+            summary=row["summary"],
+            description=row["description"],
+            description_content_type=row["description_content_type"],
+            license=row["license"],
+            requires_python=row["requires_python"],
+            requires_dist=tuple(row["requires_dist"]),
+            project_urls=urls,
+            source=row["described_from"],
+        ),
+    )

@@ -26,9 +26,11 @@ from packyard.metadata.upstream.models import (
     FeedOrigin,
     Listing,
     OriginPolicy,
+    ServedProject,
     UpstreamState,
 )
 from packyard.protocol.offer_merge import decide
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.protocol.upstream_parse import origin_of
 
 log = logging.getLogger(__name__)
@@ -189,6 +191,9 @@ class UpstreamStore(db.PooledService):
             recorded = await repo.upsert_listing(conn, feed, name, listing)
             if recorded and listing.found and listing.has_files:
                 await repo.mark_from_upstream(conn, feed, name)
+                await repo.note_served(
+                    conn, feed, name, listing.connector_id, listing.latest_version
+                )
             changed = previous is None or (previous.found, previous.payload) != (
                 listing.found,
                 listing.payload,
@@ -251,6 +256,28 @@ class UpstreamStore(db.PooledService):
                 },
             )
         return existing
+
+    # -- descriptions --------------------------------------------------------------------
+
+    async def record_description(
+        self, feed: str, project: str, description: UpstreamDescription
+    ) -> bool:
+        """Describe a project the feed served from upstream; False when it did not serve it, or
+        when a description from the JSON API stands against one from a wheel's METADATA."""
+        name = canonicalize_name(project)
+        async with self._connection() as conn, conn.transaction():
+            recorded = await repo.describe(conn, feed, name, description)
+            if recorded:  # the JSON API shows the description
+                await change_events.index_changed(conn, feed, name)
+        return recorded
+
+    async def served_project(self, feed: str, project: str) -> ServedProject:
+        name = canonicalize_name(project)
+        async with self._connection() as conn:
+            found = await repo.served_project(conn, feed, name)
+        if found is None:
+            raise NotFound(f"Feed '{feed}' has not served '{name}' from upstream.")
+        return found
 
     # -- origin controls -----------------------------------------------------------------
 

@@ -18,8 +18,11 @@ from packyard.metadata.upstream.models import (
     FeedOrigin,
     Listing,
     OriginPolicy,
+    ServedProject,
 )
 from packyard.metadata.upstream.service import UpstreamStore
+from packyard.protocol.json_api import latest_version
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.UpstreamService"
@@ -76,7 +79,32 @@ def listing_from_pb(pb: upstream_pb2.UpstreamListing) -> Listing:
         fetched=pb.fetched.ToDatetime(tzinfo=UTC),
         serial=pb.serial,
         has_files=len(pb.files) > 0,
+        latest_version=latest_version(pb.versions) if pb.versions else "",
     )
+
+
+def description_from_pb(pb: upstream_pb2.UpstreamDescription) -> UpstreamDescription:
+    return from_pb(
+        UpstreamDescription,
+        pb,
+        project_urls=tuple((u.label, u.url) for u in pb.project_urls),
+    )
+
+
+def served_to_pb(served: ServedProject) -> upstream_pb2.UpstreamDescription:
+    pb = to_pb(
+        upstream_pb2.UpstreamDescription,
+        served.description,
+        project_urls=[
+            upstream_pb2.ProjectUrl(label=label, url=url)
+            for label, url in served.description.project_urls
+        ],
+        connector=served.connector_id,
+        latest_version=served.latest_version,
+    )
+    if served.described is not None:
+        pb.described.FromDatetime(served.described)
+    return pb
 
 
 def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
@@ -195,6 +223,25 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
         )
         stored = await self._store.record_backfilled(backfilled)
         return upstream_pb2.RecordBackfilledMetadataResponse(metadata=backfilled_to_pb(stored))
+
+    async def RecordUpstreamDescription(
+        self,
+        request: upstream_pb2.RecordUpstreamDescriptionRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordUpstreamDescriptionResponse:
+        recorded = await self._store.record_description(
+            request.feed, request.project, description_from_pb(request.description)
+        )
+        return upstream_pb2.RecordUpstreamDescriptionResponse(recorded=recorded)
+
+    async def GetUpstreamDescription(
+        self,
+        request: upstream_pb2.GetUpstreamDescriptionRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.GetUpstreamDescriptionResponse:
+        await caller().require_read(request.feed)
+        served = await self._store.served_project(request.feed, request.project)
+        return upstream_pb2.GetUpstreamDescriptionResponse(description=served_to_pb(served))
 
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext

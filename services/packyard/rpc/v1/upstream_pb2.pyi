@@ -317,3 +317,71 @@ class GetFeedOriginResponse(_message.Message):
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     origin: FeedOrigin
     def __init__(self, origin: _Optional[_Union[FeedOrigin, _Mapping]] = ...) -> None: ...
+
+class ProjectUrl(_message.Message):
+    __slots__ = ("label", "url")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    url: str
+    def __init__(self, label: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+
+class UpstreamDescription(_message.Message):
+    __slots__ = ("display_name", "version", "summary", "description", "description_content_type", "license", "requires_python", "requires_dist", "project_urls", "source", "connector", "described", "latest_version")
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRES_PYTHON_FIELD_NUMBER: _ClassVar[int]
+    REQUIRES_DIST_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_URLS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    DESCRIBED_FIELD_NUMBER: _ClassVar[int]
+    LATEST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    version: str
+    summary: str
+    description: str
+    description_content_type: str
+    license: str
+    requires_python: str
+    requires_dist: _containers.RepeatedScalarFieldContainer[str]
+    project_urls: _containers.RepeatedCompositeFieldContainer[ProjectUrl]
+    source: str
+    connector: str
+    described: _timestamp_pb2.Timestamp
+    latest_version: str
+    def __init__(self, display_name: _Optional[str] = ..., version: _Optional[str] = ..., summary: _Optional[str] = ..., description: _Optional[str] = ..., description_content_type: _Optional[str] = ..., license: _Optional[str] = ..., requires_python: _Optional[str] = ..., requires_dist: _Optional[_Iterable[str]] = ..., project_urls: _Optional[_Iterable[_Union[ProjectUrl, _Mapping]]] = ..., source: _Optional[str] = ..., connector: _Optional[str] = ..., described: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_version: _Optional[str] = ...) -> None: ...
+
+class RecordUpstreamDescriptionRequest(_message.Message):
+    __slots__ = ("feed", "project", "description")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    description: UpstreamDescription
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., description: _Optional[_Union[UpstreamDescription, _Mapping]] = ...) -> None: ...
+
+class RecordUpstreamDescriptionResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: bool
+    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+
+class GetUpstreamDescriptionRequest(_message.Message):
+    __slots__ = ("feed", "project")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ...) -> None: ...
+
+class GetUpstreamDescriptionResponse(_message.Message):
+    __slots__ = ("description",)
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    description: UpstreamDescription
+    def __init__(self, description: _Optional[_Union[UpstreamDescription, _Mapping]] = ...) -> None: ...

@@ -104,6 +104,16 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.FromString,
                 _registered_method=True)
+        self.RecordUpstreamDescription = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordUpstreamDescription',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.FromString,
+                _registered_method=True)
+        self.GetUpstreamDescription = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/GetUpstreamDescription',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
+                _registered_method=True)
 
 
 class UpstreamServiceServicer:
@@ -211,6 +221,24 @@ class UpstreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordUpstreamDescription(self, request, context):
+        """What a feed says about a project it served from upstream (summary, description, license,
+        Requires-Python, dependencies, project URLs): recorded by the connector from the
+        upstream's JSON API, or from a cached wheel's METADATA when the upstream has none (a
+        description from the JSON API is not replaced by one from METADATA).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUpstreamDescription(self, request, context):
+        """NOT_FOUND when the feed never served the project from upstream; ``described`` unset when
+        nothing describes it yet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UpstreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -283,6 +311,16 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.GetFeedOrigin,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.SerializeToString,
+            ),
+            'RecordUpstreamDescription': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordUpstreamDescription,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.SerializeToString,
+            ),
+            'GetUpstreamDescription': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUpstreamDescription,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -663,6 +701,60 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/GetFeedOrigin',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUpstreamDescription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordUpstreamDescription',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUpstreamDescription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/GetUpstreamDescription',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
             options,
             channel_credentials,
             insecure,
