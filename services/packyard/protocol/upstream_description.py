@@ -9,11 +9,13 @@ the feed cached or backfilled. Pure: bytes and dicts in, one frozen value out.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from packaging.metadata import parse_email
+
+from packyard.protocol.json_api import latest_version
 
 FROM_JSON = "json"
 FROM_METADATA = "metadata"
@@ -100,3 +102,14 @@ def description_from_metadata(raw: bytes) -> UpstreamDescription:
         project_urls=tuple(urls[:MAX_ITEMS]),
         source=FROM_METADATA,
     )
+
+
+def described_versions(versions: Sequence[str], described: str) -> list[str]:
+    """The releases a description is shown for: the one it was read from and the latest (the
+    JSON API's ``info``; a wheel's METADATA may come from an older release, and the upstream
+    JSON API describes only its latest). Other releases stay undescribed rather than wrong."""
+    if not versions:
+        return []
+    shown = [described] if described in versions else []
+    latest = latest_version(versions)
+    return shown if latest in shown else [*shown, latest]
