@@ -1,4 +1,6 @@
-"""`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API.
+"""`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API;
+`packyard connector projects FEED [--origin hosted|upstream]`: what the feed offers, with where
+each project comes from.
 
 ``packyard connector`` without an action runs the connector service (cli.py). Upstream
 passwords are read from an environment variable (``--password-env VAR``), never from the
@@ -11,7 +13,7 @@ import argparse
 import json
 import os
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from packyard.cli_admin import (
     Api,
@@ -28,6 +30,9 @@ COLUMNS = (
     "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
     "has_credentials",
 )  # fmt: skip
+
+
+PROJECT_COLUMNS = ("name", "origin", "connector", "version", "downloads", "summary")
 
 
 def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -74,6 +79,13 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", parents=[common], help="remove a connector")
     remove.add_argument("feed")
     remove.add_argument("id")
+    projects = actions.add_parser(
+        "projects", parents=[common], help="list a feed's projects: hosted and from upstream"
+    )
+    projects.add_argument("feed")
+    projects.add_argument("--origin", choices=("hosted", "upstream"), default="")
+    projects.add_argument("--sort", choices=("name", "updated", "downloads"), default="name")
+    projects.add_argument("--page", type=int, default=1)
 
 
 def is_connector_command(args: argparse.Namespace) -> bool:
@@ -111,6 +123,10 @@ def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
 
 
 def _call(api: Api, args: argparse.Namespace) -> Any:
+    if args.connector_action == "projects":
+        query = urlencode({"origin": args.origin, "sort": args.sort, "page": args.page,
+                           "per_page": 200})  # fmt: skip
+        return api.call("GET", f"/feeds/{quote(args.feed, safe='')}/catalog?{query}")
     base = f"/feeds/{quote(args.feed, safe='')}/connectors"
     if args.connector_action == "add":
         return api.call("POST", base, _body(args, adding=True))
@@ -128,6 +144,8 @@ def run_connector(args: argparse.Namespace) -> int:
             out.write(json.dumps(result, indent=2) + "\n")
         elif args.connector_action == "remove":
             out.write(f"removed {args.id}\n")
+        elif args.connector_action == "projects":
+            out.write(render_table(result["projects"], PROJECT_COLUMNS) + "\n")
         else:
             rows = result if isinstance(result, list) else [result]
             out.write(render_table(rows, COLUMNS) + "\n")

@@ -1,0 +1,185 @@
+"""Proxied projects are first-class (issue 15): a proxy feed lists, searches, describes and
+counts what it served from upstream, against real upstreams started here (another Packyard
+feed with a JSON API, pypiserver with HTML pages only).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from packyard.up import Stack
+
+from tests.e2e.conftest import run
+from tests.e2e.test_proxy import add_connector, dist_dir, make_feed, pip_install, pypiserver
+from tests.fixtures.readme_dists import build_readme_wheel
+from tests.fixtures.uploads import post_file, upload_fields
+
+T = TypeVar("T")
+
+README = "# Gadget\n\nA **gadget** for the proxied catalog.\n"
+
+
+def eventually(probe: Callable[[], T | None], seconds: float = 20.0) -> T:
+    """What ``probe`` returns once it returns something (descriptions and download counts
+    are recorded off the request path, within a few seconds)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found is not None or time.monotonic() > deadline:
+            assert found is not None, "not seen in time"
+            return found
+        time.sleep(0.2)
+
+
+def catalog(stack: Stack, feed: str, origin: str = "") -> dict[str, dict[str, Any]]:
+    reply = httpx.get(
+        f"{stack.base_url}/api/v1/feeds/{feed}/catalog",
+        params={"origin": origin} if origin else {},
+        timeout=30,
+    )
+    assert reply.status_code == 200, reply.text
+    return {p["name"]: p for p in reply.json()["projects"]}
+
+
+def downloads(stack: Stack, feed: str, name: str) -> int:
+    reply = httpx.get(f"{stack.base_url}/api/v1/feeds/{feed}/projects/{name}/downloads", timeout=30)
+    assert reply.status_code == 200, reply.text
+    total: int = reply.json()["downloads"]
+    return total
+
+
+def json_info(stack: Stack, feed: str, name: str) -> dict[str, Any]:
+    reply = httpx.get(f"{stack.base_url}/pypi/{feed}/pypi/{name}/json", timeout=30)
+    assert reply.status_code == 200, reply.text
+    info: dict[str, Any] = reply.json()["info"]
+    return info
+
+
+def described(stack: Stack, feed: str, name: str) -> dict[str, Any] | None:
+    info = json_info(stack, feed, name)
+    return info if info["summary"] else None
+
+
+def upload_readme_wheel(stack: Stack, feed: str, tmp_path: Path, name: str) -> Path:
+    wheel = build_readme_wheel(
+        tmp_path / "source", name, "1.0", summary="A gadget for proxies", description=README,
+        requires_python=">=3.8", requires_dist=["packaging>=20"],
+        project_urls=["Source, https://example.com/gadget"],
+    )  # fmt: skip
+    fields = upload_fields(
+        wheel, name, "1.0", summary="A gadget for proxies", requires_python=">=3.8",
+        requires_dist=["packaging>=20"], description=README,
+        description_content_type="text/markdown", license="MIT",
+        project_urls=["Source, https://example.com/gadget"],
+    )  # fmt: skip
+    reply = post_file(stack, wheel, fields, feed=feed)
+    assert reply.status_code == 200, reply.text
+    return wheel
+
+
+def test_a_project_found_by_a_misspelled_name_is_read_installed_and_counted(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The "done when" story: a package the team never used, through a proxy feed whose
+    upstream is another Packyard (full JSON API)."""
+    uid = uuid.uuid4().hex[:6]
+    name = f"gadgetry-{uid}"
+    source, proxy = make_feed(stack), make_feed(stack)
+    upload_readme_wheel(stack, source, tmp_path, name)
+    connector = add_connector(stack, proxy, f"{stack.base_url}/pypi/{source}")
+    # Someone's pip asked for it once (a page view); nobody installed it yet.
+    assert httpx.get(f"{stack.index_url(proxy)}{name}/", timeout=30).status_code == 200
+
+    # Found by a misspelled name, and the result says where it comes from.
+    typo = f"gadgtery-{uid}"
+    results = httpx.get(
+        f"{stack.base_url}/api/v1/search", params={"q": typo, "feed": proxy}, timeout=30
+    ).json()["results"]
+    assert [(r["name"], r["origin"], r["connector"]) for r in results] == [
+        (name, "upstream", connector["id"])
+    ]
+    page = httpx.get(f"{stack.base_url}/search", params={"q": typo, "feed": proxy}, timeout=30)
+    assert name in page.text and f"upstream via {connector['id']}" in page.text
+
+    # Read about it: the upstream's JSON API described it, in the JSON API and on its page.
+    info = eventually(lambda: described(stack, proxy, name))
+    assert info["summary"] == "A gadget for proxies"
+    assert info["description"] == README
+    assert info["requires_python"] == ">=3.8"
+    assert info["requires_dist"] == ["packaging>=20"]
+    assert info["license"] == "MIT"
+    assert info["project_urls"] == {"Source": "https://example.com/gadget"}
+    # release_url is a page that exists.
+    assert httpx.get(info["release_url"], timeout=30).status_code == 200
+    html = httpx.get(f"{stack.base_url}/feeds/{proxy}/projects/{name}/", timeout=30).text
+    assert "A gadget for proxies" in html and "<strong>gadget</strong>" in html
+
+    # Install it with pip; the first download counts.
+    pip_install(stack.index_url(proxy), tmp_path / "t", client_env, name)
+    assert eventually(lambda: downloads(stack, proxy, name) or None) == 1
+
+    # It is in the feed's list, marked as upstream, with its download count.
+    listed = catalog(stack, proxy)[name]
+    assert (listed["origin"], listed["connector"], listed["downloads"]) == (
+        "upstream", connector["id"], 1
+    )  # fmt: skip
+    assert listed["version"] == "1.0" and listed["summary"] == "A gadget for proxies"
+    assert name in catalog(stack, proxy, "upstream")
+    assert name not in catalog(stack, proxy, "hosted")
+    feed_page = httpx.get(f"{stack.base_url}/feeds/{proxy}/?sort=downloads", timeout=30).text
+    assert name in feed_page and "upstream" in feed_page
+    assert (
+        httpx.get(f"{stack.base_url}/feeds/{proxy}/?origin=hosted", timeout=30).text.count(
+            f"/projects/{name}/"
+        )
+        == 0
+    )
+
+
+def test_an_html_only_upstream_project_is_described_from_its_wheel_metadata(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """pypiserver has no JSON API: the METADATA pip reads (PEP 658, backfilled with range
+    requests) describes the project."""
+    name = f"pxdescribed-{uuid.uuid4().hex[:6]}"
+    packages = dist_dir(tmp_path)
+    build_readme_wheel(
+        packages, name, "2.0", summary="Described from METADATA", description=README,
+        requires_python=">=3.9", project_urls=["Docs, https://example.com/docs"],
+    )  # fmt: skip
+    feed = make_feed(stack)
+    with pypiserver(packages) as upstream:
+        add_connector(stack, feed, upstream.url)
+        pip_install(stack.index_url(feed), tmp_path / "t", client_env, name)
+        info = eventually(lambda: described(stack, feed, name))
+    assert info["summary"] == "Described from METADATA"
+    assert info["requires_python"] == ">=3.9"
+    assert info["project_urls"] == {"Docs": "https://example.com/docs"}
+    assert eventually(lambda: downloads(stack, feed, name) or None) == 1
+    assert catalog(stack, feed)[name]["summary"] == "Described from METADATA"
+
+
+def test_connector_cli_lists_a_feeds_projects_with_their_origin(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    name = f"pxlisted-{uuid.uuid4().hex[:6]}"
+    source, proxy = make_feed(stack), make_feed(stack)
+    upload_readme_wheel(stack, source, tmp_path, name)
+    add_connector(stack, proxy, f"{stack.base_url}/pypi/{source}")
+    assert httpx.get(f"{stack.index_url(proxy)}{name}/", timeout=30).status_code == 200
+    env = {**client_env, "PACKYARD_URL": stack.base_url, "PACKYARD_KEY": str(stack.admin_key)}
+    listed = run(
+        [sys.executable, "-m", "packyard.cli", "connector", "projects", proxy,
+         "--origin", "upstream"],
+        env,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    [header, row] = listed.stdout.strip().splitlines()
+    assert header.split()[:3] == ["NAME", "ORIGIN", "CONNECTOR"]
+    assert row.split()[:2] == [name, "upstream"]
