@@ -17,6 +17,7 @@ from packyard.up import Stack
 
 from tests.e2e.conftest import run
 from tests.e2e.test_proxy import add_connector, dist_dir, make_feed, pip_install, pypiserver
+from tests.fixtures.dists import build_wheel
 from tests.fixtures.readme_dists import build_readme_wheel
 from tests.fixtures.uploads import post_file, upload_fields
 
@@ -66,15 +67,17 @@ def described(stack: Stack, feed: str, name: str) -> dict[str, Any] | None:
     return info if info["summary"] else None
 
 
-def upload_readme_wheel(stack: Stack, feed: str, tmp_path: Path, name: str) -> Path:
+def upload_readme_wheel(
+    stack: Stack, feed: str, tmp_path: Path, name: str, requires: str = "packaging>=20"
+) -> Path:
     wheel = build_readme_wheel(
         tmp_path / "source", name, "1.0", summary="A gadget for proxies", description=README,
-        requires_python=">=3.8", requires_dist=["packaging>=20"],
-        project_urls=["Source, https://example.com/gadget"],
+        requires_python=">=3.8", requires_dist=[requires],
+        project_urls=["Source, https://example.com/gadget"], license="MIT",
     )  # fmt: skip
     fields = upload_fields(
         wheel, name, "1.0", summary="A gadget for proxies", requires_python=">=3.8",
-        requires_dist=["packaging>=20"], description=README,
+        requires_dist=[requires], description=README,
         description_content_type="text/markdown", license="MIT",
         project_urls=["Source, https://example.com/gadget"],
     )  # fmt: skip
@@ -91,7 +94,10 @@ def test_a_project_found_by_a_misspelled_name_is_read_installed_and_counted(
     uid = uuid.uuid4().hex[:6]
     name = f"gadgetry-{uid}"
     source, proxy = make_feed(stack), make_feed(stack)
-    upload_readme_wheel(stack, source, tmp_path, name)
+    dep = build_wheel(tmp_path / "dep", f"gadgetdep-{uid}", "1.0")
+    reply = post_file(stack, dep, upload_fields(dep, f"gadgetdep-{uid}", "1.0"), feed=source)
+    assert reply.status_code == 200, reply.text
+    upload_readme_wheel(stack, source, tmp_path, name, requires=f"gadgetdep-{uid}>=1")
     connector = add_connector(stack, proxy, f"{stack.base_url}/pypi/{source}")
     # Someone's pip asked for it once (a page view); nobody installed it yet.
     assert httpx.get(f"{stack.index_url(proxy)}{name}/", timeout=30).status_code == 200
@@ -112,7 +118,7 @@ def test_a_project_found_by_a_misspelled_name_is_read_installed_and_counted(
     assert info["summary"] == "A gadget for proxies"
     assert info["description"] == README
     assert info["requires_python"] == ">=3.8"
-    assert info["requires_dist"] == ["packaging>=20"]
+    assert info["requires_dist"] == [f"gadgetdep-{uid}>=1"]
     assert info["license"] == "MIT"
     assert info["project_urls"] == {"Source": "https://example.com/gadget"}
     # release_url is a page that exists.
@@ -152,6 +158,7 @@ def test_an_html_only_upstream_project_is_described_from_its_wheel_metadata(
     build_readme_wheel(
         packages, name, "2.0", summary="Described from METADATA", description=README,
         requires_python=">=3.9", project_urls=["Docs, https://example.com/docs"],
+        license="BSD-3-Clause",
     )  # fmt: skip
     feed = make_feed(stack)
     with pypiserver(packages) as upstream:
@@ -161,6 +168,7 @@ def test_an_html_only_upstream_project_is_described_from_its_wheel_metadata(
     assert info["summary"] == "Described from METADATA"
     assert info["requires_python"] == ">=3.9"
     assert info["project_urls"] == {"Docs": "https://example.com/docs"}
+    assert info["license"] == "BSD-3-Clause"
     assert eventually(lambda: downloads(stack, feed, name) or None) == 1
     assert catalog(stack, feed)[name]["summary"] == "Described from METADATA"
 
