@@ -191,3 +191,35 @@ def test_connector_cli_lists_a_feeds_projects_with_their_origin(
     [header, row] = listed.stdout.strip().splitlines()
     assert header.split()[:3] == ["NAME", "ORIGIN", "CONNECTOR"]
     assert row.split()[:2] == [name, "upstream"]
+
+
+def test_a_project_quarantined_upstream_is_not_served_even_by_direct_url(
+    stack: Stack, tmp_path: Path
+) -> None:
+    uid = uuid.uuid4().hex[:6]
+    name = f"pxquarantine-{uid}"
+    source, proxy = make_feed(stack), make_feed(stack)
+    wheel = upload_readme_wheel(stack, source, tmp_path, name, requires="anything")
+    add_connector(stack, proxy, f"{stack.base_url}/pypi/{source}", ttl_seconds=0)
+    url = f"{stack.base_url}/pypi/{proxy}/packages/{name}/{wheel.name}"
+    assert httpx.get(f"{stack.index_url(proxy)}{name}/", timeout=30).status_code == 200
+    assert httpx.get(url, timeout=30).status_code == 200  # cached from now on
+    assert httpx.get(url + ".metadata", timeout=30).status_code == 200
+    status = httpx.put(
+        f"{stack.base_url}/api/v1/feeds/{source}/projects/{name}/status",
+        json={"status": "quarantined", "reason": "malware report"},
+        auth=("api", str(stack.admin_key)), timeout=30,
+    )  # fmt: skip
+    assert status.status_code == 200, status.text
+    # The proxy's next listing refresh (TTL 0) learns the upstream's PEP 792 status.
+    page = httpx.get(
+        f"{stack.index_url(proxy)}{name}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30,
+    )  # fmt: skip
+    assert page.json()["files"] == []
+    for target in (url, url + ".metadata"):
+        for method in ("GET", "HEAD"):
+            refused = httpx.request(method, target, timeout=30)
+            assert refused.status_code == 404, (method, target)
+        assert "quarantined" in httpx.get(target, timeout=30).text
+    assert name not in catalog(stack, proxy)

@@ -251,6 +251,9 @@ async def load_file(
         return cached.file
     if project and await feed_has_connectors(backends, pages, feed):
         upstream = await _upstream_project(backends, feed, project)
+        if upstream is not None and upstream.status == common_pb2.PROJECT_STATUS_QUARANTINED:
+            # PEP 792: nothing of it is offered, not even a file cached before the quarantine.
+            raise NotFound(f"Project '{project}' is quarantined: its files are not served.")
         for info in upstream.files if upstream is not None else ():
             if info.filename == filename:
                 return info

@@ -29,12 +29,13 @@ WHERE s.last_upload IS NOT NULL AND p.status <> 'quarantined'
 """
 _UPSTREAM = """
 SELECT NULL::bigint AS project_id, u.feed, u.name, u.display_name, u.latest_version,
-       u.summary, u.last_served AS last_upload, 'active' AS status,
+       u.summary, u.last_served AS last_upload, u.status,
        coalesce((SELECT sum(ud.count) FROM upstream_downloads ud
                  WHERE ud.feed = u.feed AND ud.project = u.name), 0)::bigint AS downloads,
        'upstream' AS origin, u.connector_id, u.document
 FROM upstream_projects u
-WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = u.feed AND p.name = u.name)
+WHERE u.status <> 'quarantined'
+  AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = u.feed AND p.name = u.name)
 """
 _PROJECT_COLUMNS = """
 e.feed, e.name, e.display_name, e.latest_version, e.summary, e.last_upload, e.status,

@@ -10,6 +10,10 @@ CREATE TABLE upstream_projects (
     connector_id text NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
     display_name text NOT NULL,
     latest_version text NOT NULL DEFAULT '',
+    -- PEP 792 status the upstream's listing gives; a quarantined project is neither listed
+    -- nor are its cached files served.
+    status text NOT NULL DEFAULT 'active'
+        CHECK (status IN ('active', 'archived', 'quarantined', 'deprecated')),
     summary text NOT NULL DEFAULT '',
     description text NOT NULL DEFAULT '',
     description_content_type text NOT NULL DEFAULT '',

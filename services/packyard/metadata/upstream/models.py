@@ -44,6 +44,7 @@ class Listing:
     serial: int
     has_files: bool = False  # a found listing with files: the name is pulled from upstream
     latest_version: str = ""  # of the versions listed: shown in the feed's project list
+    status: str = "active"  # PEP 792, as the upstream says
 
 
 @dataclass(frozen=True, slots=True)

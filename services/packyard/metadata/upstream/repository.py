@@ -143,13 +143,20 @@ SET reserved_prefixes = EXCLUDED.reserved_prefixes, merge_upstream = EXCLUDED.me
 # A found listing with files: the project is in the feed's list from now on (0008). A
 # connector removed meanwhile makes the insert select no row.
 _NOTE_SERVED = """
-INSERT INTO upstream_projects (feed, name, connector_id, display_name, latest_version)
-SELECT $1, $2, $3, $2, $4 WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $3 AND feed = $1)
+INSERT INTO upstream_projects (feed, name, connector_id, display_name, latest_version, status)
+SELECT $1, $2, $3, $2, $4, $5
+WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $3 AND feed = $1)
 ON CONFLICT (feed, name) DO UPDATE
-SET connector_id = EXCLUDED.connector_id, last_served = now(),
+SET connector_id = EXCLUDED.connector_id, last_served = now(), status = EXCLUDED.status,
     latest_version = CASE WHEN EXCLUDED.latest_version <> '' THEN EXCLUDED.latest_version
                           ELSE upstream_projects.latest_version END
 """
+# A found listing without files (PEP 792: a quarantined project lists none) still says the
+# project's status.
+_SET_SERVED_STATUS = """
+UPDATE upstream_projects SET status = $3 WHERE feed = $1 AND name = $2 AND status <> $3
+"""
+_SERVED_STATUS = "SELECT status FROM upstream_projects WHERE feed = $1 AND name = $2"
 # The JSON API describes the latest release and is asked once per listing TTL: it always
 # replaces what is there. A wheel's METADATA describes only a project nothing describes yet
 # (the first read wins; the JSON API is never replaced by it).
@@ -365,9 +372,23 @@ async def rewrite_credentials(
 
 
 async def note_served(
-    conn: asyncpg.Connection, feed: str, project: str, connector_id: str, latest_version: str
+    conn: asyncpg.Connection,
+    feed: str,
+    project: str,
+    connector_id: str,
+    latest_version: str,
+    status: str,
 ) -> None:
-    await conn.execute(_NOTE_SERVED, feed, project, connector_id, latest_version)
+    await conn.execute(_NOTE_SERVED, feed, project, connector_id, latest_version, status)
+
+
+async def set_served_status(conn: asyncpg.Connection, feed: str, project: str, status: str) -> None:
+    await conn.execute(_SET_SERVED_STATUS, feed, project, status)
+
+
+async def served_status(conn: asyncpg.Connection, feed: str, project: str) -> str | None:
+    status: str | None = await conn.fetchval(_SERVED_STATUS, feed, project)
+    return status
 
 
 def _url_line(label: str, url: str) -> str:

@@ -174,8 +174,14 @@ class UpstreamStore(db.PooledService):
     async def cached_file(self, feed: str, filename: str) -> CachedFile:
         async with self._connection() as conn:
             found = await repo.cached_file(conn, feed, filename)
+            status = None if found is None else await repo.served_status(conn, feed, found.project)
         if found is None:
             raise NotFound(f"'{filename}' is not cached in feed '{feed}'.")
+        if status == "quarantined":
+            # PEP 792: not offered at all, not even by a direct URL to bytes already cached.
+            raise NotFound(
+                f"Project '{found.project}' is quarantined upstream: its files are not served."
+            )
         return found
 
     async def record_listing(self, feed: str, project: str, listing: Listing) -> bool:
@@ -192,8 +198,10 @@ class UpstreamStore(db.PooledService):
             if recorded and listing.found and listing.has_files:
                 await repo.mark_from_upstream(conn, feed, name)
                 await repo.note_served(
-                    conn, feed, name, listing.connector_id, listing.latest_version
+                    conn, feed, name, listing.connector_id, listing.latest_version, listing.status
                 )
+            elif recorded and listing.found:
+                await repo.set_served_status(conn, feed, name, listing.status)
             changed = previous is None or (previous.found, previous.payload) != (
                 listing.found,
                 listing.payload,

@@ -34,6 +34,14 @@ _SETTING = {
 }
 
 
+_STATUS_TEXT = {
+    common_pb2.PROJECT_STATUS_ACTIVE: "active",
+    common_pb2.PROJECT_STATUS_ARCHIVED: "archived",
+    common_pb2.PROJECT_STATUS_QUARANTINED: "quarantined",
+    common_pb2.PROJECT_STATUS_DEPRECATED: "deprecated",
+}
+
+
 def connector_to_pb(c: Connector, *, with_secrets: bool = False) -> upstream_pb2.Connector:
     pb = to_pb(upstream_pb2.Connector, c)
     if with_secrets and c.credentials is not None:
@@ -80,6 +88,7 @@ def listing_from_pb(pb: upstream_pb2.UpstreamListing) -> Listing:
         serial=pb.serial,
         has_files=len(pb.files) > 0,
         latest_version=latest_version(pb.versions) if pb.versions else "",
+        status=_STATUS_TEXT.get(pb.status, "active"),
     )
 
 
