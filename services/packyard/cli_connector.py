@@ -1,6 +1,6 @@
 """`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API;
 `packyard connector projects FEED [--origin hosted|upstream]`: what the feed offers, with where
-each project comes from.
+each project comes from; `packyard connector health FEED`: how each connector's upstream answers.
 
 ``packyard connector`` without an action runs the connector service (cli.py). Upstream
 passwords are read from an environment variable (``--password-env VAR``), never from the
@@ -32,6 +32,10 @@ COLUMNS = (
 )  # fmt: skip
 
 
+HEALTH_COLUMNS = (
+    "connector", "state", "last_success", "last_error_at", "stale_since", "cached_files",
+    "cached_bytes", "last_error",
+)  # fmt: skip
 PROJECT_COLUMNS = ("name", "origin", "connector", "version", "downloads", "summary")
 
 
@@ -79,6 +83,10 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", parents=[common], help="remove a connector")
     remove.add_argument("feed")
     remove.add_argument("id")
+    health = actions.add_parser(
+        "health", parents=[common], help="each connector's health and what it has cached"
+    )
+    health.add_argument("feed")
     projects = actions.add_parser(
         "projects", parents=[common], help="list a feed's projects: hosted and from upstream"
     )
@@ -128,6 +136,8 @@ def _call(api: Api, args: argparse.Namespace) -> Any:
                            "per_page": 200})  # fmt: skip
         return api.call("GET", f"/feeds/{quote(args.feed, safe='')}/catalog?{query}")
     base = f"/feeds/{quote(args.feed, safe='')}/connectors"
+    if args.connector_action == "health":
+        return api.call("GET", f"{base}/health")
     if args.connector_action == "add":
         return api.call("POST", base, _body(args, adding=True))
     if args.connector_action == "list":
@@ -144,6 +154,8 @@ def run_connector(args: argparse.Namespace) -> int:
             out.write(json.dumps(result, indent=2) + "\n")
         elif args.connector_action == "remove":
             out.write(f"removed {args.id}\n")
+        elif args.connector_action == "health":
+            out.write(render_table(result, HEALTH_COLUMNS) + "\n")
         elif args.connector_action == "projects":
             out.write(render_table(result["projects"], PROJECT_COLUMNS) + "\n")
         else:

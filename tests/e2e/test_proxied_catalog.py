@@ -9,6 +9,8 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -223,3 +225,61 @@ def test_a_project_quarantined_upstream_is_not_served_even_by_direct_url(
             assert refused.status_code == 404, (method, target)
         assert "quarantined" in httpx.get(target, timeout=30).text
     assert name not in catalog(stack, proxy)
+
+
+def health(stack: Stack, feed: str) -> dict[str, Any]:
+    reply = httpx.get(
+        f"{stack.base_url}/api/v1/feeds/{feed}/connectors/health",
+        auth=("api", str(stack.admin_key)), timeout=30,
+    )  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    [one] = reply.json()
+    found: dict[str, Any] = one
+    return found
+
+
+def health_if(stack: Stack, feed: str, wanted: Callable[[str], bool]) -> dict[str, Any] | None:
+    found = health(stack, feed)
+    return found if wanted(found["state"]) else None
+
+
+def test_connector_health_and_stale_since_in_api_cli_ui_and_headers(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    name = f"pxhealth-{uuid.uuid4().hex[:6]}"
+    packages = dist_dir(tmp_path)
+    wheel = build_wheel(packages, name, "1.0")
+    feed = make_feed(stack)
+    with pypiserver(packages) as upstream:
+        connector = add_connector(stack, feed, upstream.url, ttl_seconds=0)
+        assert health(stack, feed)["state"] == "unknown"  # never used yet
+        page_url = f"{stack.index_url(feed)}{name}/"
+        assert httpx.get(page_url, timeout=30).status_code == 200
+        file_url = f"{stack.base_url}/pypi/{feed}/packages/{name}/{wheel.name}"
+        assert httpx.get(file_url, timeout=30).status_code == 200
+        ok = eventually(lambda: health_if(stack, feed, lambda state: state == "ok"))
+        assert ok["last_success"] and ok["stale_since"] is None and not ok["breaker_open"]
+        assert (ok["cached_files"], ok["cached_bytes"]) == (1, wheel.stat().st_size)
+    # The upstream is gone: the listing is served stale, saying since when.
+    stale = httpx.get(page_url, timeout=30)
+    assert stale.status_code == 200 and stale.headers["X-Packyard-Stale"] == "true"
+    since = parsedate_to_datetime(stale.headers["X-Packyard-Stale-Since"])
+    assert abs((datetime.now(UTC) - since).total_seconds()) < 120
+    failing = eventually(lambda: health_if(stack, feed, lambda state: state != "ok"))
+    assert failing["state"] == "failing" and failing["last_error"] and failing["last_error_at"]
+    assert failing["stale_since"] and failing["last_success"] == ok["last_success"]
+
+    env = {**client_env, "PACKYARD_URL": stack.base_url, "PACKYARD_KEY": str(stack.admin_key)}
+    shown = run([sys.executable, "-m", "packyard.cli", "connector", "health", feed], env)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    [header, row] = shown.stdout.strip().splitlines()
+    assert header.split()[:2] == ["CONNECTOR", "STATE"]
+    assert row.split()[:2] == [connector["id"], "failing"]
+
+    page = httpx.get(
+        f"{stack.base_url}/feeds/{feed}/connectors/",
+        auth=("api", str(stack.admin_key)), timeout=30,
+    )  # fmt: skip
+    assert page.status_code == 200 and connector["id"] in page.text and "failing" in page.text
+    # Not for readers: answered like a feed that does not exist.
+    assert httpx.get(f"{stack.base_url}/feeds/{feed}/connectors/", timeout=30).status_code == 404

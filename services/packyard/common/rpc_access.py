@@ -108,6 +108,7 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "SetProjectOrigin",
         "SetFeedOrigin",
         "GetFeedOrigin",
+        "GetConnectorHealth",
     ),
     **_rows(
         "UpstreamService",
@@ -121,6 +122,7 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "UpstreamService",
         _CONNECTOR,
         "RecordUpstreamDescription",
+        "RecordConnectorHealth",
         "GetUpstreamState",
         "RecordUpstreamOrigin",
         "RecordBackfilledMetadata",

@@ -32,6 +32,7 @@ from packyard.common.settings import redact_url
 from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.descriptions import Describer
 from packyard.connector.errors import UpstreamFailed, UpstreamTimeout
+from packyard.connector.health import HealthReporter
 from packyard.connector.http import (
     ListingResponse,
     UpstreamDown,
@@ -110,9 +111,11 @@ class Listings:
         settings: ConnectorSettings,
         clock: Callable[[], float] = time.time,
         describer: Describer | None = None,
+        health: HealthReporter | None = None,
     ) -> None:
         self._metadata = metadata
         self._describer = describer
+        self._health = health
         self._http = http
         self._breakers = breakers
         self._settings = settings
@@ -184,6 +187,7 @@ class Listings:
         if known is not None and fresh:
             return known, False
         if not self._breakers.allow(connector.id):
+            self._report_failure(connector, "circuit open")
             return self._stale_or_raise(known, connector, Unavailable(
                 "Upstream temporarily unavailable (circuit open); try again later."
             ))  # fmt: skip
@@ -192,6 +196,7 @@ class Listings:
                 fetched = await self._fetch(feed, project, connector, known)
         except (UpstreamDown, TimeoutError, UpstreamFailed) as exc:
             self._breakers.failure(connector.id)
+            self._report_failure(connector, f"{type(exc).__name__}: {exc}")
             log.warning(
                 "upstream.listing_failed",
                 extra={"feed": feed, "project": project, "connector": connector.id,
@@ -199,10 +204,16 @@ class Listings:
             )  # fmt: skip
             return self._stale_or_raise(known, connector, _as_error(exc))
         self._breakers.success(connector.id)
+        if self._health is not None:
+            self._health.success(connector.id)
         await self._record(feed, project, known, fetched)
         if self._describer is not None and fetched.found and fetched.files:
             self._describer.listing_fetched(feed, project, connector)
         return fetched, False
+
+    def _report_failure(self, connector: Connector, error: str) -> None:
+        if self._health is not None:
+            self._health.failure(connector.id, error, self._breakers.is_open(connector.id))
 
     def _stale_or_raise(
         self, known: Listing | None, connector: Connector, error: Exception

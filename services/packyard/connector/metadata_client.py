@@ -137,3 +137,13 @@ class MetadataClient:
             ),
         )
         return reply.recorded
+
+    async def record_health(
+        self, connector: str, success: bool, error: str, breaker_open: bool
+    ) -> None:
+        await self._call(
+            self._stub.RecordConnectorHealth,
+            upstream_pb2.RecordConnectorHealthRequest(
+                connector=connector, success=success, error=error, breaker_open=breaker_open
+            ),
+        )

@@ -14,6 +14,7 @@ from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.core_metadata import CoreMetadataFetcher
 from packyard.connector.descriptions import Describer
 from packyard.connector.files import FileFetcher
+from packyard.connector.health import HealthReporter
 from packyard.connector.http import UpstreamHttp, new_client
 from packyard.connector.listings import Listings
 from packyard.connector.metadata_client import MetadataClient
@@ -54,7 +55,9 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         blob = BlobClient(blob_pb2_grpc.BlobServiceStub(blob_channel), timeout=settings.rpc_timeout)
         breakers = CircuitBreakers(settings.breaker_failures, settings.breaker_cooldown)
         describer = Describer(metadata, http, blob)
-        listings = Listings(metadata, http, breakers, settings, describer=describer)
+        listings = Listings(
+            metadata, http, breakers, settings, describer=describer, health=HealthReporter(metadata)
+        )
         files = FileFetcher(
             listings, http, blob, metadata, max_size=settings.upstream_max_file_size
         )

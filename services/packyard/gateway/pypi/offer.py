@@ -23,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC
+from email.utils import format_datetime
 
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
@@ -47,6 +49,7 @@ from packyard.rpc.v1 import (
 log = logging.getLogger(__name__)
 
 STALE_HEADER = "X-Packyard-Stale"
+STALE_SINCE_HEADER = "X-Packyard-Stale-Since"
 
 
 async def _hosted_project(
@@ -165,7 +168,13 @@ async def load_project_with_headers(
         return hosted, {}
     if upstream is None:
         raise NotFound(f"Project '{project}' not found.")
-    headers = {STALE_HEADER: "true"} if upstream.stale else {}
+    headers = {}
+    if upstream.stale:
+        headers[STALE_HEADER] = "true"
+        # Since when: the last time the upstream answered for this listing.
+        headers[STALE_SINCE_HEADER] = format_datetime(
+            upstream.fetched.ToDatetime(tzinfo=UTC), usegmt=True
+        )
     if shown is View.MERGED and hosted is not None:
         return _merged(hosted, upstream), headers
     return _from_upstream(feed, project, upstream), headers

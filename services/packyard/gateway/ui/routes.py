@@ -18,7 +18,7 @@ from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project, with_upstream_description
-from packyard.gateway.ui import actions, api, rss, xmlrpc
+from packyard.gateway.ui import actions, api, connectors, rss, xmlrpc
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.origins import (
@@ -55,7 +55,7 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute)
-for _module in (api, xmlrpc, rss, actions):
+for _module in (api, xmlrpc, rss, actions, connectors):
     router.include_router(_module.router)
 
 

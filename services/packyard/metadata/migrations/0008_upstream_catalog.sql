@@ -57,3 +57,21 @@ SELECT DISTINCT ON (l.feed, l.project) l.feed, l.project, l.connector_id, l.proj
 FROM upstream_listings l
 WHERE l.found
 ORDER BY l.feed, l.project, l.fetched DESC;
+
+-- Each connector's health as the connector service last reported it: when its upstream last
+-- answered, its last error and when, whether its circuit is open, and since when what it
+-- serves is stale (the first failure after the last success).
+CREATE TABLE connector_health (
+    connector_id text PRIMARY KEY REFERENCES connectors (id) ON DELETE CASCADE,
+    last_success timestamptz,
+    last_error text NOT NULL DEFAULT '',
+    last_error_at timestamptz,
+    breaker_open boolean NOT NULL DEFAULT false,
+    stale_since timestamptz,
+    updated timestamptz NOT NULL DEFAULT now()
+);
+
+-- Bytes of each cached file, for the connector's totals (the size is also in ``info``; rows
+-- cached before this migration count 0 bytes).
+ALTER TABLE upstream_files ADD COLUMN size bigint NOT NULL DEFAULT 0 CHECK (size >= 0);
+CREATE INDEX upstream_files_connector_idx ON upstream_files (connector_id);

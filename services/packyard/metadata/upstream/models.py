@@ -55,6 +55,7 @@ class CachedFile:
     sha256: str
     payload: bytes  # serialized FileInfo
     connector_id: str = ""
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +89,16 @@ class ServedProject:
     latest_version: str
     description: UpstreamDescription
     described: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorHealth:
+    connector_id: str
+    url: str
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    breaker_open: bool = False
+    stale_since: datetime | None = None
+    cached_files: int = 0
+    cached_bytes: int = 0

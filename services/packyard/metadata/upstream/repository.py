@@ -9,6 +9,7 @@ from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,
+    ConnectorHealth,
     Credentials,
     FeedOrigin,
     Listing,
@@ -89,8 +90,8 @@ FROM upstream_files WHERE feed = $1 AND filename = $2
 """
 # Immutable: the first verified bytes of a filename stay.
 _INSERT_CACHED_FILE = """
-INSERT INTO upstream_files (feed, filename, project, sha256, info, connector_id)
-SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM feeds WHERE name = $1)
+INSERT INTO upstream_files (feed, filename, project, sha256, info, connector_id, size)
+SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM feeds WHERE name = $1)
 ON CONFLICT (feed, filename) DO NOTHING
 """
 
@@ -173,6 +174,31 @@ SELECT feed, name, connector_id, display_name, latest_version, summary, descript
        description_content_type, license, requires_python, requires_dist, project_urls,
        described_from, described
 FROM upstream_projects WHERE feed = $1 AND name = $2
+"""
+# A success clears the error state; a failure keeps the first failure since the last success
+# as the time the connector's answers went stale.
+_RECORD_HEALTH = """
+INSERT INTO connector_health AS h (connector_id, last_success, last_error, last_error_at,
+                                   breaker_open, stale_since)
+SELECT $1, CASE WHEN $2 THEN now() END, CASE WHEN $2 THEN '' ELSE $3 END,
+       CASE WHEN $2 THEN NULL ELSE now() END, $4, CASE WHEN $2 THEN NULL ELSE now() END
+WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $1)
+ON CONFLICT (connector_id) DO UPDATE SET
+    last_success = CASE WHEN $2 THEN now() ELSE h.last_success END,
+    last_error = CASE WHEN $2 THEN h.last_error ELSE $3 END,
+    last_error_at = CASE WHEN $2 THEN h.last_error_at ELSE now() END,
+    breaker_open = $4,
+    stale_since = CASE WHEN $2 THEN NULL ELSE coalesce(h.stale_since, now()) END,
+    updated = now()
+"""
+_CONNECTOR_HEALTH = """
+SELECT c.id, c.url, h.last_success, coalesce(h.last_error, '') AS last_error, h.last_error_at,
+       coalesce(h.breaker_open, false) AS breaker_open, h.stale_since,
+       (SELECT count(*) FROM upstream_files f WHERE f.connector_id = c.id) AS cached_files,
+       (SELECT coalesce(sum(f.size), 0) FROM upstream_files f
+        WHERE f.connector_id = c.id)::bigint AS cached_bytes
+FROM connectors c LEFT JOIN connector_health h ON h.connector_id = c.id
+WHERE c.feed = $1 ORDER BY c.priority, c.created, c.id
 """
 _FEED_EXISTS = "SELECT EXISTS (SELECT 1 FROM feeds WHERE name = $1)"
 
@@ -292,8 +318,9 @@ async def cached_file(conn: asyncpg.Connection, feed: str, filename: str) -> Cac
 
 async def insert_cached_file(conn: asyncpg.Connection, f: CachedFile) -> bool:
     status = await conn.execute(
-        _INSERT_CACHED_FILE, f.feed, f.filename, f.project, f.sha256, f.payload, f.connector_id
-    )
+        _INSERT_CACHED_FILE,
+        f.feed, f.filename, f.project, f.sha256, f.payload, f.connector_id, f.size,
+    )  # fmt: skip
     return status != "INSERT 0 0"
 
 
@@ -432,3 +459,26 @@ async def served_project(conn: asyncpg.Connection, feed: str, project: str) -> S
             source=row["described_from"],
         ),
     )
+
+
+async def record_health(
+    conn: asyncpg.Connection, connector_id: str, success: bool, error: str, breaker_open: bool
+) -> None:
+    await conn.execute(_RECORD_HEALTH, connector_id, success, error[:500], breaker_open)
+
+
+async def connector_health(conn: asyncpg.Connection, feed: str) -> list[ConnectorHealth]:
+    return [
+        ConnectorHealth(
+            connector_id=r["id"],
+            url=r["url"],
+            last_success=r["last_success"],
+            last_error=r["last_error"],
+            last_error_at=r["last_error_at"],
+            breaker_open=r["breaker_open"],
+            stale_since=r["stale_since"],
+            cached_files=r["cached_files"],
+            cached_bytes=r["cached_bytes"],
+        )
+        for r in await conn.fetch(_CONNECTOR_HEALTH, feed)
+    ]

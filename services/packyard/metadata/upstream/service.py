@@ -22,6 +22,7 @@ from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,
+    ConnectorHealth,
     Credentials,
     FeedOrigin,
     Listing,
@@ -286,6 +287,20 @@ class UpstreamStore(db.PooledService):
         if found is None:
             raise NotFound(f"Feed '{feed}' has not served '{name}' from upstream.")
         return found
+
+    # -- health --------------------------------------------------------------------------
+
+    async def record_health(
+        self, connector_id: str, success: bool, error: str, breaker_open: bool
+    ) -> None:
+        async with self._connection() as conn:
+            await repo.record_health(conn, connector_id, success, error, breaker_open)
+
+    async def connector_health(self, feed: str) -> list[ConnectorHealth]:
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            return await repo.connector_health(conn, feed)
 
     # -- origin controls -----------------------------------------------------------------
 

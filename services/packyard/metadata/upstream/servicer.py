@@ -214,6 +214,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
                 sha256=info.hashes.sha256,
                 payload=info.SerializeToString(deterministic=True),
                 connector_id=request.connector,
+                size=max(info.size, 0),
             )
         )
         return upstream_pb2.RecordCachedFileResponse(file=cached_to_pb(stored))
@@ -251,6 +252,27 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
         await caller().require_read(request.feed)
         served = await self._store.served_project(request.feed, request.project)
         return upstream_pb2.GetUpstreamDescriptionResponse(description=served_to_pb(served))
+
+    async def RecordConnectorHealth(
+        self,
+        request: upstream_pb2.RecordConnectorHealthRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordConnectorHealthResponse:
+        await self._store.record_health(
+            request.connector, request.success, request.error, request.breaker_open
+        )
+        return upstream_pb2.RecordConnectorHealthResponse()
+
+    async def GetConnectorHealth(
+        self, request: upstream_pb2.GetConnectorHealthRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetConnectorHealthResponse:
+        caller().require_right(request.feed, Right.ADMIN)
+        found = await self._store.connector_health(request.feed)
+        return upstream_pb2.GetConnectorHealthResponse(
+            connectors=[
+                to_pb(upstream_pb2.ConnectorHealth, h, connector=h.connector_id) for h in found
+            ]
+        )
 
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext

@@ -385,3 +385,53 @@ class GetUpstreamDescriptionResponse(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     description: UpstreamDescription
     def __init__(self, description: _Optional[_Union[UpstreamDescription, _Mapping]] = ...) -> None: ...
+
+class RecordConnectorHealthRequest(_message.Message):
+    __slots__ = ("connector", "success", "error", "breaker_open")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    BREAKER_OPEN_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    success: bool
+    error: str
+    breaker_open: bool
+    def __init__(self, connector: _Optional[str] = ..., success: _Optional[bool] = ..., error: _Optional[str] = ..., breaker_open: _Optional[bool] = ...) -> None: ...
+
+class RecordConnectorHealthResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ConnectorHealth(_message.Message):
+    __slots__ = ("connector", "url", "last_success", "last_error", "last_error_at", "breaker_open", "stale_since", "cached_files", "cached_bytes")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    LAST_SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_AT_FIELD_NUMBER: _ClassVar[int]
+    BREAKER_OPEN_FIELD_NUMBER: _ClassVar[int]
+    STALE_SINCE_FIELD_NUMBER: _ClassVar[int]
+    CACHED_FILES_FIELD_NUMBER: _ClassVar[int]
+    CACHED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    url: str
+    last_success: _timestamp_pb2.Timestamp
+    last_error: str
+    last_error_at: _timestamp_pb2.Timestamp
+    breaker_open: bool
+    stale_since: _timestamp_pb2.Timestamp
+    cached_files: int
+    cached_bytes: int
+    def __init__(self, connector: _Optional[str] = ..., url: _Optional[str] = ..., last_success: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breaker_open: _Optional[bool] = ..., stale_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cached_files: _Optional[int] = ..., cached_bytes: _Optional[int] = ...) -> None: ...
+
+class GetConnectorHealthRequest(_message.Message):
+    __slots__ = ("feed",)
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    def __init__(self, feed: _Optional[str] = ...) -> None: ...
+
+class GetConnectorHealthResponse(_message.Message):
+    __slots__ = ("connectors",)
+    CONNECTORS_FIELD_NUMBER: _ClassVar[int]
+    connectors: _containers.RepeatedCompositeFieldContainer[ConnectorHealth]
+    def __init__(self, connectors: _Optional[_Iterable[_Union[ConnectorHealth, _Mapping]]] = ...) -> None: ...

@@ -114,6 +114,16 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
                 _registered_method=True)
+        self.RecordConnectorHealth = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordConnectorHealth',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.FromString,
+                _registered_method=True)
+        self.GetConnectorHealth = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/GetConnectorHealth',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
+                _registered_method=True)
 
 
 class UpstreamServiceServicer:
@@ -239,6 +249,21 @@ class UpstreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordConnectorHealth(self, request, context):
+        """The connector service reports how each connector's upstream answers (throttled: on every
+        change of state, else at most every few seconds).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConnectorHealth(self, request, context):
+        """Each connector of a feed with its health and what it has cached (feed admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UpstreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -321,6 +346,16 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.GetUpstreamDescription,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.SerializeToString,
+            ),
+            'RecordConnectorHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConnectorHealth,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.SerializeToString,
+            ),
+            'GetConnectorHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConnectorHealth,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -755,6 +790,60 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/GetUpstreamDescription',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConnectorHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordConnectorHealth',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConnectorHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/GetConnectorHealth',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
             options,
             channel_credentials,
             insecure,
