@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from packyard.up import Stack
 
-from tests.e2e.conftest import run
+from tests.e2e.conftest import run, tool
 from tests.e2e.test_proxy import add_connector, dist_dir, make_feed, pip_install, pypiserver
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.readme_dists import build_readme_wheel
@@ -283,3 +283,37 @@ def test_connector_health_and_stale_since_in_api_cli_ui_and_headers(
     assert page.status_code == 200 and connector["id"] in page.text and "failing" in page.text
     # Not for readers: answered like a feed that does not exist.
     assert httpx.get(f"{stack.base_url}/feeds/{feed}/connectors/", timeout=30).status_code == 404
+
+
+def test_an_html_only_upstream_gets_pep_700_size_and_upload_time(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """pypiserver's pages give neither size nor upload time: HEAD gives Content-Length and
+    Last-Modified, so ``uv --exclude-newer`` sees the files before anyone downloaded them."""
+    name = f"pxpep700-{uuid.uuid4().hex[:6]}"
+    packages = dist_dir(tmp_path)
+    wheel = build_wheel(packages, name, "1.0")
+    feed = make_feed(stack)
+    with pypiserver(packages) as upstream:
+        direct = httpx.get(
+            f"{upstream.url}/simple/{name}/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30,
+        )  # fmt: skip
+        assert "upload-time" not in direct.text  # what the upstream itself says: nothing
+        add_connector(stack, feed, upstream.url)
+        [listed] = httpx.get(
+            f"{stack.index_url(feed)}{name}/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30,
+        ).json()["files"]  # fmt: skip
+        assert listed["size"] == wheel.stat().st_size
+        uploaded = datetime.fromisoformat(listed["upload-time"].replace("Z", "+00:00"))
+        assert abs(uploaded.timestamp() - wheel.stat().st_mtime) < 2
+        (tmp_path / "requirements.in").write_text(name + "\n")
+        tomorrow = datetime.fromtimestamp(time.time() + 86400, UTC).strftime("%Y-%m-%d")
+        compiled = run(
+            [tool("uv"), "pip", "compile", "--no-cache", "--exclude-newer", tomorrow,
+             "--index-url", stack.index_url(feed), str(tmp_path / "requirements.in")],
+            client_env,
+        )  # fmt: skip
+        assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+        assert f"{name}==1.0" in compiled.stdout

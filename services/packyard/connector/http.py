@@ -20,6 +20,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -68,6 +70,22 @@ class ListingResponse:
     etag: str = ""
     last_modified: str = ""
     last_serial: int = 0
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    size: int | None = None
+    last_modified: datetime | None = None
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -186,7 +204,7 @@ class UpstreamHttp:
 
     @contextlib.asynccontextmanager
     async def _open(
-        self, connector: Connector, url: str, headers: dict[str, str]
+        self, connector: Connector, url: str, headers: dict[str, str], method: str = "GET"
     ) -> AsyncIterator[httpx.Response]:
         allowed = allowed_origins(connector)
         client, internal = await self._client_for(connector)
@@ -204,7 +222,7 @@ class UpstreamHttp:
                 _log_refused(connector, url, hop, reason)
                 raise UpstreamFailed(refused)
             previous_scheme = parts.scheme
-            request = client.build_request("GET", url, headers=headers)
+            request = client.build_request(method, url, headers=headers)
             auth = self._auth(connector, url)
             if auth is not None:
                 request = next(auth.auth_flow(request))
@@ -299,6 +317,28 @@ class UpstreamHttp:
                 )
         finally:
             fetch.finish("error")  # whatever did not finish above failed (or was cancelled)
+
+    async def head_file(self, connector: Connector, url: str) -> FileFacts:
+        """What a HEAD of an upstream file says about it (PEP 700 facts a listing lacked):
+        its length and Last-Modified, each None when the upstream does not say."""
+        fetch = _Fetch(url)
+        headers = {"Accept-Encoding": "identity"}
+        try:
+            async with self._open(connector, url, headers, method="HEAD") as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                if status != 200:
+                    fetch.finish("not_found")
+                    return FileFacts()
+                fetch.finish("ok")
+                length = response.headers.get("content-length", "")
+                return FileFacts(
+                    size=int(length) if length.isdigit() else None,
+                    last_modified=_http_date(response.headers.get("last-modified", "")),
+                )
+        finally:
+            fetch.finish("error")
 
     async def get_json(self, connector: Connector, url: str, *, max_bytes: int) -> bytes | None:
         """The body of a JSON document the upstream serves at ``url`` (its PyPI JSON API);

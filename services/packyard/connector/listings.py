@@ -32,6 +32,7 @@ from packyard.common.settings import redact_url
 from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.descriptions import Describer
 from packyard.connector.errors import UpstreamFailed, UpstreamTimeout
+from packyard.connector.file_facts import with_file_facts
 from packyard.connector.health import HealthReporter
 from packyard.connector.http import (
     ListingResponse,
@@ -248,6 +249,9 @@ class Listings:
         if response.status != 200:
             return Listing(connector=connector.id, found=False, fetched=fetched, serial=serial)
         files, versions, status = self._parse(feed, project, connector, response.url, response)
+        files = await with_file_facts(
+            self._http, connector, files, known.files if known is not None else ()
+        )
         return Listing(
             connector=connector.id,
             found=True,
