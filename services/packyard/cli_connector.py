@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 COLUMNS = (
     "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
-    "has_credentials",
+    "has_credentials", "name_list",
 )  # fmt: skip
 
 
@@ -62,6 +62,10 @@ def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     parser.add_argument(
         "--file-host", action="append", default=None, metavar="URL", dest="file_hosts",
         help="another origin files may be downloaded from, e.g. https://files.pythonhosted.org",
+    )  # fmt: skip
+    parser.add_argument(
+        "--name-list", action=argparse.BooleanOptionalAction, default=None,
+        help="keep the upstream's project-name list so search finds names not used here yet",
     )  # fmt: skip
 
 
@@ -117,6 +121,7 @@ def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
         "include": args.include,
         "exclude": args.exclude,
         "file_hosts": args.file_hosts,
+        "name_list": args.name_list,
     }
     password = _password(args)
     if args.username is not None or password is not None:

@@ -123,6 +123,8 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         _CONNECTOR,
         "RecordUpstreamDescription",
         "RecordConnectorHealth",
+        "ListNameListsDue",
+        "RecordUpstreamNames",
         "GetUpstreamState",
         "RecordUpstreamOrigin",
         "RecordBackfilledMetadata",

@@ -286,12 +286,25 @@ class UpstreamHttp:
         last_modified: str = "",
         max_bytes: int,
     ) -> ListingResponse:
+        return await self._get_page(
+            connector, project_url(connector, project), etag, last_modified, max_bytes
+        )
+
+    async def get_root_index(
+        self, connector: Connector, *, etag: str = "", last_modified: str = "", max_bytes: int
+    ) -> ListingResponse:
+        """The upstream's root page (every project name), revalidated like a listing."""
+        url = f"{connector.url.rstrip('/')}{connector.simple_path.rstrip('/')}/"
+        return await self._get_page(connector, url, etag, last_modified, max_bytes)
+
+    async def _get_page(
+        self, connector: Connector, url: str, etag: str, last_modified: str, max_bytes: int
+    ) -> ListingResponse:
         headers = {"Accept": ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        url = project_url(connector, project)
         fetch = _Fetch(url)
         try:
             async with self._open(connector, url, headers) as response:

@@ -3,6 +3,7 @@ upstream HTTP clients, and the gRPC server with health."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from packyard.connector.health import HealthReporter
 from packyard.connector.http import UpstreamHttp, new_client
 from packyard.connector.listings import Listings
 from packyard.connector.metadata_client import MetadataClient
+from packyard.connector.name_lists import NameListRefresher
 from packyard.connector.servicer import SERVICE_NAME, ConnectorServicer
 from packyard.connector.settings import ConnectorSettings
 from packyard.rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, upstream_pb2_grpc
@@ -29,6 +31,7 @@ class RunningConnector:
     listings: Listings
     files: FileFetcher
     core_metadata: CoreMetadataFetcher
+    name_lists: NameListRefresher
 
 
 @contextlib.asynccontextmanager
@@ -70,7 +73,14 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
             server, settings.listen_addr, [SERVICE_NAME], settings.tls()
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
-        yield RunningConnector(port, listings, files, core_metadata)
+        names = NameListRefresher(
+            metadata, http,
+            interval=settings.name_list_interval, max_bytes=settings.name_list_max_bytes,
+        )  # fmt: skip
+        if settings.name_list_interval > 0:
+            refresher = asyncio.get_running_loop().create_task(names.run())
+            stack.callback(refresher.cancel)
+        yield RunningConnector(port, listings, files, core_metadata, names)
 
 
 @contextlib.asynccontextmanager

@@ -21,3 +21,4 @@ class UpstreamIndex:
     include: tuple[str, ...] = ()  # fnmatch patterns on normalized names; none: every name
     exclude: tuple[str, ...] = ()
     file_hosts: tuple[str, ...] = ()  # hosts besides the index's own that may serve files
+    name_list: bool = False  # keep the upstream's whole project-name list for search

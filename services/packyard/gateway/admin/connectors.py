@@ -45,6 +45,10 @@ class ConnectorIn(BaseModel):
     include: list[str] = []
     exclude: list[str] = []
     file_hosts: list[str] = []
+    name_list: bool = Field(
+        default=False, description="keep the upstream's project-name list, so search finds "
+        "names nobody here has used yet",
+    )  # fmt: skip
 
 
 class ConnectorHealthOut(BaseModel):
@@ -84,6 +88,7 @@ class ConnectorPatch(BaseModel):
     include: list[str] | None = None
     exclude: list[str] | None = None
     file_hosts: list[str] | None = None
+    name_list: bool | None = None
 
 
 class ConnectorOut(BaseModel):
@@ -97,6 +102,7 @@ class ConnectorOut(BaseModel):
     exclude: list[str]
     file_hosts: list[str]
     has_credentials: bool
+    name_list: bool = False
 
 
 class FeedOriginBody(BaseModel):

@@ -44,6 +44,8 @@ def _project_json(base: str, p: catalog_pb2.CatalogProject) -> dict[str, Any]:
         "status": STATUS_TEXT.get(p.status, "active"),
         "origin": ORIGIN_TEXT.get(p.origin, "hosted"),
         "connector": p.connector or None,
+        # A name from the upstream's project list: installable, never served here yet.
+        "cached": not p.not_cached,
         "url": f"{base}/feeds/{path_part(p.feed)}/projects/{path_part(p.name)}/",
         "index_url": f"{base}/pypi/{path_part(p.feed)}/simple/",
     }

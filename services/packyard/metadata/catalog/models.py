@@ -35,6 +35,7 @@ class CatalogProject:
     score: float = 0.0
     origin: ProjectOrigin = ProjectOrigin.HOSTED
     connector_id: str = ""  # the upstream's connector, for an upstream project
+    not_cached: bool = False  # only a name in the upstream's project list (search only)
 
 
 @dataclass(frozen=True)

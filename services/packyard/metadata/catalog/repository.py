@@ -21,7 +21,7 @@ from packyard.metadata.index.interface import ProjectStatus
 _HOSTED = """
 SELECT s.project_id, s.feed, s.name, s.display_name, s.latest_version, s.summary,
        s.last_upload, p.status, coalesce(d.count, 0) AS downloads, 'hosted' AS origin,
-       '' AS connector_id, s.document
+       '' AS connector_id, false AS not_cached, s.document
 FROM project_search s
 JOIN projects p ON p.id = s.project_id
 LEFT JOIN project_downloads d ON d.project_id = s.project_id
@@ -32,14 +32,30 @@ SELECT NULL::bigint AS project_id, u.feed, u.name, u.display_name, u.latest_vers
        u.summary, u.last_served AS last_upload, u.status,
        coalesce((SELECT sum(ud.count) FROM upstream_downloads ud
                  WHERE ud.feed = u.feed AND ud.project = u.name), 0)::bigint AS downloads,
-       'upstream' AS origin, u.connector_id, u.document
+       'upstream' AS origin, u.connector_id, false AS not_cached, u.document
 FROM upstream_projects u
 WHERE u.status <> 'quarantined'
   AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = u.feed AND p.name = u.name)
 """
 _PROJECT_COLUMNS = """
 e.feed, e.name, e.display_name, e.latest_version, e.summary, e.last_upload, e.status,
-e.downloads, e.origin, e.connector_id
+e.downloads, e.origin, e.connector_id, e.not_cached
+"""
+# Names from the upstreams' project lists (0008) that the feed never served: found by name
+# only, each once (from the feed's first connector by priority that lists it).
+_LISTED = """
+SELECT * FROM (
+    SELECT DISTINCT ON (c.feed, n.name)
+           NULL::bigint AS project_id, c.feed, n.name, n.name AS display_name,
+           '' AS latest_version, '' AS summary, NULL::timestamptz AS last_upload,
+           'active' AS status, 0::bigint AS downloads, 'upstream' AS origin,
+           n.connector_id, true AS not_cached, ''::tsvector AS document
+    FROM upstream_names n JOIN connectors c ON c.id = n.connector_id
+    WHERE c.feed = ANY($1::text[]) AND (n.name % $2 OR n.name LIKE $3)
+      AND NOT EXISTS (SELECT 1 FROM upstream_projects u WHERE u.feed = c.feed AND u.name = n.name)
+      AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = c.feed AND p.name = n.name)
+    ORDER BY c.feed, n.name, c.priority, c.id
+) listed
 """
 
 FUZZY_THRESHOLD = 0.2
@@ -61,6 +77,8 @@ WITH entries AS (
     {_UPSTREAM}
       AND u.feed = ANY($1::text[])
       AND (u.name % $2 OR u.name LIKE $3 OR u.document @@ plainto_tsquery('english', $4))
+    UNION ALL
+    {_LISTED}
 )
 SELECT {_PROJECT_COLUMNS},
        (CASE WHEN e.name = $2 THEN 100 ELSE 0 END
@@ -190,6 +208,7 @@ def _project(row: asyncpg.Record) -> CatalogProject:
         score=row["score"],
         origin=ProjectOrigin(row["origin"]),
         connector_id=row["connector_id"],
+        not_cached=row["not_cached"],
     )
 
 

@@ -75,3 +75,22 @@ CREATE TABLE connector_health (
 -- cached before this migration count 0 bytes).
 ALTER TABLE upstream_files ADD COLUMN size bigint NOT NULL DEFAULT 0 CHECK (size >= 0);
 CREATE INDEX upstream_files_connector_idx ON upstream_files (connector_id);
+
+-- A connector may keep its upstream's whole project-name list (the PEP 691/503 root index),
+-- so search finds public names nobody here has used yet, misspelled ones included. One row
+-- per name (a few dozen bytes each; PyPI's ~600,000 names take tens of MB with the index),
+-- searched with the same trigram index type as project_search.
+ALTER TABLE connectors ADD COLUMN name_list boolean NOT NULL DEFAULT false;
+CREATE TABLE upstream_name_lists (
+    connector_id text PRIMARY KEY REFERENCES connectors (id) ON DELETE CASCADE,
+    etag text NOT NULL DEFAULT '',
+    last_modified text NOT NULL DEFAULT '',
+    names integer NOT NULL DEFAULT 0,
+    refreshed timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE upstream_names (
+    connector_id text NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    PRIMARY KEY (connector_id, name)
+);
+CREATE INDEX upstream_names_name_trgm_idx ON upstream_names USING gin (name gin_trgm_ops);

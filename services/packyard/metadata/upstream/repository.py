@@ -20,7 +20,8 @@ from packyard.protocol.upstream_description import UpstreamDescription
 
 _CONNECTOR_COLUMNS = """
     c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds, c.include_patterns,
-    c.exclude_patterns, c.file_hosts, c.created, (cc.connector_id IS NOT NULL) AS has_credentials
+    c.exclude_patterns, c.file_hosts, c.created, (cc.connector_id IS NOT NULL) AS has_credentials,
+    c.name_list
 """
 
 _SELECT_CONNECTORS = f"""
@@ -40,12 +41,12 @@ WHERE c.feed = $1 AND c.id = $2
 """
 _INSERT_CONNECTOR = """
 INSERT INTO connectors (id, feed, url, simple_path, priority, ttl_seconds, include_patterns,
-                        exclude_patterns, file_hosts)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                        exclude_patterns, file_hosts, name_list)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 _UPDATE_CONNECTOR = """
 UPDATE connectors SET url = $3, simple_path = $4, priority = $5, ttl_seconds = $6,
-    include_patterns = $7, exclude_patterns = $8, file_hosts = $9
+    include_patterns = $7, exclude_patterns = $8, file_hosts = $9, name_list = $10
 WHERE id = $1 AND feed = $2
 """
 _UPSERT_CREDENTIALS = """
@@ -200,6 +201,38 @@ SELECT c.id, c.url, h.last_success, coalesce(h.last_error, '') AS last_error, h.
 FROM connectors c LEFT JOIN connector_health h ON h.connector_id = c.id
 WHERE c.feed = $1 ORDER BY c.priority, c.created, c.id
 """
+# Connectors that keep a name list whose list is missing or older than $1 seconds.
+_NAME_LISTS_DUE = f"""
+SELECT {_CONNECTOR_COLUMNS}, cc.username, cc.password,
+       coalesce(n.etag, '') AS list_etag, coalesce(n.last_modified, '') AS list_last_modified
+FROM connectors c
+LEFT JOIN connector_credentials cc ON cc.connector_id = c.id
+LEFT JOIN upstream_name_lists n ON n.connector_id = c.id
+WHERE c.name_list AND (n.refreshed IS NULL OR n.refreshed < now() - make_interval(secs => $1))
+ORDER BY n.refreshed NULLS FIRST, c.id
+"""
+_NAMES_STAGE = "CREATE TEMPORARY TABLE names_stage (name text) ON COMMIT DROP"
+_NAMES_DROP_GONE = """
+DELETE FROM upstream_names u
+WHERE u.connector_id = $1 AND NOT EXISTS (SELECT 1 FROM names_stage s WHERE s.name = u.name)
+"""
+_NAMES_ADD_NEW = """
+INSERT INTO upstream_names (connector_id, name)
+SELECT DISTINCT $1, s.name FROM names_stage s WHERE s.name <> ''
+ON CONFLICT DO NOTHING
+"""
+_NAME_LIST_DONE = """
+INSERT INTO upstream_name_lists (connector_id, etag, last_modified, names, refreshed)
+SELECT $1, $2, $3, (SELECT count(*) FROM upstream_names WHERE connector_id = $1), now()
+WHERE EXISTS (SELECT 1 FROM connectors WHERE id = $1)
+ON CONFLICT (connector_id) DO UPDATE
+SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified, names = EXCLUDED.names,
+    refreshed = now()
+RETURNING names
+"""
+_NAME_LIST_KEPT = """
+UPDATE upstream_name_lists SET refreshed = now() WHERE connector_id = $1 RETURNING names
+"""
 _FEED_EXISTS = "SELECT EXISTS (SELECT 1 FROM feeds WHERE name = $1)"
 
 
@@ -218,6 +251,7 @@ def _connector(row: asyncpg.Record, with_secrets: bool = False) -> Connector:
         exclude=tuple(row["exclude_patterns"]),
         file_hosts=tuple(row["file_hosts"]),
         has_credentials=row["has_credentials"],
+        name_list=row["name_list"],
         credentials=credentials,
         created=row["created"],
     )
@@ -242,7 +276,7 @@ async def get_connector(conn: asyncpg.Connection, feed: str, id: str) -> Connect
 def _connector_args(c: Connector) -> tuple[object, ...]:
     return (
         c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds,
-        list(c.include), list(c.exclude), list(c.file_hosts),
+        list(c.include), list(c.exclude), list(c.file_hosts), c.name_list,
     )  # fmt: skip
 
 
@@ -482,3 +516,28 @@ async def connector_health(conn: asyncpg.Connection, feed: str) -> list[Connecto
         )
         for r in await conn.fetch(_CONNECTOR_HEALTH, feed)
     ]
+
+
+async def name_lists_due(
+    conn: asyncpg.Connection, older_than: float
+) -> list[tuple[Connector, str, str]]:
+    """(connector with its stored credentials, list ETag, list Last-Modified) of each due list."""
+    rows = await conn.fetch(_NAME_LISTS_DUE, float(older_than))
+    return [(_connector(r, True), r["list_etag"], r["list_last_modified"]) for r in rows]
+
+
+async def replace_names(
+    conn: asyncpg.Connection, connector_id: str, etag: str, last_modified: str, names: list[str]
+) -> int:
+    """Make ``names`` the connector's list (in the caller's transaction); returns its size."""
+    await conn.execute(_NAMES_STAGE)
+    await conn.copy_records_to_table("names_stage", records=[(n,) for n in names])
+    await conn.execute(_NAMES_DROP_GONE, connector_id)
+    await conn.execute(_NAMES_ADD_NEW, connector_id)
+    count: int | None = await conn.fetchval(_NAME_LIST_DONE, connector_id, etag, last_modified)
+    return count or 0
+
+
+async def keep_names(conn: asyncpg.Connection, connector_id: str) -> int:
+    count: int | None = await conn.fetchval(_NAME_LIST_KEPT, connector_id)
+    return count or 0

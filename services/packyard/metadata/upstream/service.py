@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 UPDATABLE = frozenset(
     {"url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts",
-     "credentials"}
+     "credentials", "name_list"}
 )  # fmt: skip
 
 
@@ -287,6 +287,23 @@ class UpstreamStore(db.PooledService):
         if found is None:
             raise NotFound(f"Feed '{feed}' has not served '{name}' from upstream.")
         return found
+
+    # -- name lists ----------------------------------------------------------------------
+
+    async def name_lists_due(self, older_than: float) -> list[tuple[Connector, str, str]]:
+        async with self._connection() as conn:
+            due = await repo.name_lists_due(conn, older_than)
+        return [(self._sealer.open_connector(c), etag, lm) for c, etag, lm in due]
+
+    async def record_names(
+        self, connector_id: str, etag: str, last_modified: str, names: list[str] | None
+    ) -> int:
+        """Replace a connector's name list (``names`` None: unchanged upstream, keep it)."""
+        async with self._connection() as conn, conn.transaction():
+            if names is None:
+                return await repo.keep_names(conn, connector_id)
+            clean: list[str] = sorted({canonicalize_name(n) for n in names if n.strip()})
+            return await repo.replace_names(conn, connector_id, etag, last_modified, clean)
 
     # -- health --------------------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC
 
 import grpc
 
-from packyard.common.errors import PermissionDenied
+from packyard.common.errors import InvalidArgument, PermissionDenied
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
@@ -273,6 +274,39 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
                 to_pb(upstream_pb2.ConnectorHealth, h, connector=h.connector_id) for h in found
             ]
         )
+
+    async def ListNameListsDue(
+        self, request: upstream_pb2.ListNameListsDueRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.ListNameListsDueResponse:
+        due = await self._store.name_lists_due(request.older_than_seconds)
+        return upstream_pb2.ListNameListsDueResponse(
+            due=[
+                upstream_pb2.NameListDue(
+                    connector=connector_to_pb(c, with_secrets=True), etag=etag, last_modified=lm
+                )
+                for c, etag, lm in due
+            ]
+        )
+
+    async def RecordUpstreamNames(
+        self,
+        request_iterator: AsyncIterator[upstream_pb2.RecordUpstreamNamesRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordUpstreamNamesResponse:
+        first: upstream_pb2.RecordUpstreamNamesRequest | None = None
+        names: list[str] = []
+        async for part in request_iterator:
+            first = first or part
+            names.extend(part.names)
+        if first is None or not first.connector:
+            raise InvalidArgument("The first message names the connector.")
+        count = await self._store.record_names(
+            first.connector,
+            first.etag,
+            first.last_modified,
+            None if first.not_modified else names,
+        )
+        return upstream_pb2.RecordUpstreamNamesResponse(names=count)
 
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext

@@ -23,7 +23,7 @@ PROJECT_ORDER_LAST_UPLOAD: ProjectOrder
 PROJECT_ORDER_DOWNLOADS: ProjectOrder
 
 class CatalogProject(_message.Message):
-    __slots__ = ("feed", "name", "display_name", "latest_version", "summary", "last_upload", "downloads", "status", "score", "origin", "connector")
+    __slots__ = ("feed", "name", "display_name", "latest_version", "summary", "last_upload", "downloads", "status", "score", "origin", "connector", "not_cached")
     FEED_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,7 @@ class CatalogProject(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    NOT_CACHED_FIELD_NUMBER: _ClassVar[int]
     feed: str
     name: str
     display_name: str
@@ -46,7 +47,8 @@ class CatalogProject(_message.Message):
     score: float
     origin: _common_pb2.Origin
     connector: str
-    def __init__(self, feed: _Optional[str] = ..., name: _Optional[str] = ..., display_name: _Optional[str] = ..., latest_version: _Optional[str] = ..., summary: _Optional[str] = ..., last_upload: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., downloads: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., score: _Optional[float] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ..., connector: _Optional[str] = ...) -> None: ...
+    not_cached: bool
+    def __init__(self, feed: _Optional[str] = ..., name: _Optional[str] = ..., display_name: _Optional[str] = ..., latest_version: _Optional[str] = ..., summary: _Optional[str] = ..., last_upload: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., downloads: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., score: _Optional[float] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ..., connector: _Optional[str] = ..., not_cached: _Optional[bool] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
     __slots__ = ("query", "feeds", "limit")

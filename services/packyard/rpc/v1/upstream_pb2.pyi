@@ -21,7 +21,7 @@ ORIGIN_SETTING_ALLOW: OriginSetting
 ORIGIN_SETTING_BLOCK: OriginSetting
 
 class Connector(_message.Message):
-    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created")
+    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created", "name_list")
     ID_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,7 @@ class Connector(_message.Message):
     USERNAME_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    NAME_LIST_FIELD_NUMBER: _ClassVar[int]
     id: str
     feed: str
     url: str
@@ -48,7 +49,8 @@ class Connector(_message.Message):
     username: str
     password: str
     created: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    name_list: bool
+    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name_list: _Optional[bool] = ...) -> None: ...
 
 class AddConnectorRequest(_message.Message):
     __slots__ = ("connector",)
@@ -435,3 +437,45 @@ class GetConnectorHealthResponse(_message.Message):
     CONNECTORS_FIELD_NUMBER: _ClassVar[int]
     connectors: _containers.RepeatedCompositeFieldContainer[ConnectorHealth]
     def __init__(self, connectors: _Optional[_Iterable[_Union[ConnectorHealth, _Mapping]]] = ...) -> None: ...
+
+class NameListDue(_message.Message):
+    __slots__ = ("connector", "etag", "last_modified")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    connector: Connector
+    etag: str
+    last_modified: str
+    def __init__(self, connector: _Optional[_Union[Connector, _Mapping]] = ..., etag: _Optional[str] = ..., last_modified: _Optional[str] = ...) -> None: ...
+
+class ListNameListsDueRequest(_message.Message):
+    __slots__ = ("older_than_seconds",)
+    OLDER_THAN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    older_than_seconds: int
+    def __init__(self, older_than_seconds: _Optional[int] = ...) -> None: ...
+
+class ListNameListsDueResponse(_message.Message):
+    __slots__ = ("due",)
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    due: _containers.RepeatedCompositeFieldContainer[NameListDue]
+    def __init__(self, due: _Optional[_Iterable[_Union[NameListDue, _Mapping]]] = ...) -> None: ...
+
+class RecordUpstreamNamesRequest(_message.Message):
+    __slots__ = ("connector", "etag", "last_modified", "not_modified", "names")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    NOT_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    etag: str
+    last_modified: str
+    not_modified: bool
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, connector: _Optional[str] = ..., etag: _Optional[str] = ..., last_modified: _Optional[str] = ..., not_modified: _Optional[bool] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RecordUpstreamNamesResponse(_message.Message):
+    __slots__ = ("names",)
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    names: int
+    def __init__(self, names: _Optional[int] = ...) -> None: ...

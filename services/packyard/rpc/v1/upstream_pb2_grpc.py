@@ -124,6 +124,16 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
                 _registered_method=True)
+        self.ListNameListsDue = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/ListNameListsDue',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.FromString,
+                _registered_method=True)
+        self.RecordUpstreamNames = channel.stream_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordUpstreamNames',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.FromString,
+                _registered_method=True)
 
 
 class UpstreamServiceServicer:
@@ -264,6 +274,21 @@ class UpstreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNameListsDue(self, request, context):
+        """Project-name lists of upstreams (connectors with name_list): which are due for a refresh
+        (with what revalidates them), and the replacement of one connector's list. The first
+        message of RecordUpstreamNames says whose list and its validators; the rest carry names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordUpstreamNames(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UpstreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -356,6 +381,16 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.GetConnectorHealth,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.SerializeToString,
+            ),
+            'ListNameListsDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNameListsDue,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.SerializeToString,
+            ),
+            'RecordUpstreamNames': grpc.stream_unary_rpc_method_handler(
+                    servicer.RecordUpstreamNames,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -844,6 +879,60 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/GetConnectorHealth',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNameListsDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/ListNameListsDue',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUpstreamNames(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordUpstreamNames',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.FromString,
             options,
             channel_credentials,
             insecure,
