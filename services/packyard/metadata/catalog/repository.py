@@ -50,8 +50,12 @@ SELECT * FROM (
            '' AS latest_version, '' AS summary, NULL::timestamptz AS last_upload,
            'active' AS status, 0::bigint AS downloads, 'upstream' AS origin,
            n.connector_id, true AS not_cached, ''::tsvector AS document
-    FROM upstream_names n JOIN connectors c ON c.id = n.connector_id
-    WHERE c.feed = ANY($1::text[]) AND (n.name % $2 OR n.name LIKE $3)
+    FROM (
+        -- Candidates from the trigram index first (OFFSET 0 keeps the planner from starting
+        -- at the connector's rows instead and testing each of its names).
+        SELECT connector_id, name FROM upstream_names WHERE name % $2 OR name LIKE $3 OFFSET 0
+    ) n JOIN connectors c ON c.id = n.connector_id
+    WHERE c.feed = ANY($1::text[])
       AND NOT EXISTS (SELECT 1 FROM upstream_projects u WHERE u.feed = c.feed AND u.name = n.name)
       AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = c.feed AND p.name = n.name)
     ORDER BY c.feed, n.name, c.priority, c.id
