@@ -23,8 +23,9 @@ from packyard.protocol.upstream_parse import UpstreamParseError
 
 log = logging.getLogger(__name__)
 
-# How often the refresher asks which lists are due (a list is refreshed every ``interval``).
-CHECK_EVERY = 60.0
+# How often the refresher asks which lists are due (one indexed query; a list itself is
+# refreshed every ``interval``), so a connector added with a name list gets it within seconds.
+CHECK_EVERY = 5.0
 
 
 class NameListRefresher:
