@@ -5,6 +5,7 @@ feed with a JSON API, pypiserver with HTML pages only).
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 import uuid
@@ -22,6 +23,7 @@ from tests.e2e.test_proxy import add_connector, dist_dir, make_feed, pip_install
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.readme_dists import build_readme_wheel
 from tests.fixtures.uploads import post_file, upload_fields
+from tests.fixtures.upstream import Reply, loopback_index
 
 T = TypeVar("T")
 
@@ -317,3 +319,50 @@ def test_an_html_only_upstream_gets_pep_700_size_and_upload_time(
         )  # fmt: skip
         assert compiled.returncode == 0, compiled.stdout + compiled.stderr
         assert f"{name}==1.0" in compiled.stdout
+
+
+def test_a_name_only_in_the_upstreams_list_is_found_before_anyone_used_it(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A static index served at ``/`` (PEP 503 HTML root page with an ETag): the connector keeps
+    its name list, search finds a misspelled name from it ("not yet cached"), and pip installs
+    it through the feed, after which it is a served project like any other."""
+    uid = uuid.uuid4().hex[:6]
+    name = f"quokkalib-{uid}"
+    wheel = build_wheel(tmp_path, name, "1.0")
+    others = [f"quokka-{i}-{uid}" for i in range(50)]
+    root = "".join(f'<a href="/{n}/">{n}</a>\n' for n in [*others, name])
+    with loopback_index() as upstream:
+        upstream.routes["/"] = Reply(
+            body=f"<!DOCTYPE html><html><body>{root}</body></html>".encode(),
+            headers={"Content-Type": "text/html", "ETag": '"names-v1"'},
+        )
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        upstream.routes[f"/{name}/"] = Reply(
+            body=f'<a href="/files/{wheel.name}#sha256={digest}">{wheel.name}</a>'.encode(),
+            headers={"Content-Type": "text/html"},
+        )
+        upstream.routes[f"/files/{wheel.name}"] = Reply(body=wheel.read_bytes())
+        feed = make_feed(stack)
+        connector = add_connector(stack, feed, upstream.url, simple_path="/", name_list=True)
+        assert connector["name_list"] is True
+
+        def search(query: str) -> list[dict[str, Any]]:
+            reply = httpx.get(
+                f"{stack.base_url}/api/v1/search", params={"q": query, "feed": feed}, timeout=30
+            )
+            found: list[dict[str, Any]] = reply.json()["results"]
+            return found
+
+        typo = f"quokalib-{uid}"
+        results = eventually(lambda: search(typo) or None, seconds=30)
+        assert results[0]["name"] == name
+        assert (results[0]["origin"], results[0]["cached"]) == ("upstream", False)
+        page = httpx.get(f"{stack.base_url}/search", params={"q": typo, "feed": feed}, timeout=30)
+        assert "upstream, not yet cached" in page.text
+        assert upstream.count(f"/{name}/") == 0  # found from the list alone
+
+        pip_install(stack.index_url(feed), tmp_path / "t", client_env, name)
+    [after] = [r for r in search(typo) if r["name"] == name]
+    assert after["cached"] is True
+    assert eventually(lambda: downloads(stack, feed, name) or None) == 1
