@@ -67,6 +67,15 @@ def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
         "--name-list", action=argparse.BooleanOptionalAction, default=None,
         help="keep the upstream's project-name list so search finds names not used here yet",
     )  # fmt: skip
+    parser.add_argument(
+        "--python-version", dest="python_versions", action="append", default=None,
+        metavar="X.Y", help="keep only files for this Python version (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--platform", dest="platforms", action="append", default=None, metavar="PATTERN",
+        help="keep only wheels for platform tags matching this pattern, e.g. "
+        "'manylinux*_x86_64' (repeatable; pure-Python wheels always)",
+    )  # fmt: skip
 
 
 def add_connector_actions(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +131,8 @@ def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
         "exclude": args.exclude,
         "file_hosts": args.file_hosts,
         "name_list": args.name_list,
+        "python_versions": args.python_versions,
+        "platforms": args.platforms,
     }
     password = _password(args)
     if args.username is not None or password is not None:

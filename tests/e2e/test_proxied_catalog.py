@@ -366,3 +366,44 @@ def test_a_name_only_in_the_upstreams_list_is_found_before_anyone_used_it(
     [after] = [r for r in search(typo) if r["name"] == name]
     assert after["cached"] is True
     assert eventually(lambda: downloads(stack, feed, name) or None) == 1
+
+
+def test_a_mirror_filter_lists_only_what_the_team_can_install(stack: Stack) -> None:
+    """A static index at ``/`` (PEP 503 HTML with data-requires-python): the connector keeps
+    CPython 3.11 wheels for manylinux x86_64 (and pure ones); the page says nothing of the rest,
+    not even the version whose files were all filtered out."""
+    name = f"pxfilter-{uuid.uuid4().hex[:6]}"
+    stem = name.replace("-", "_")
+    entries = [
+        (f"{stem}-1.0-py3-none-any.whl", ""),
+        (f"{stem}-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", ""),
+        (f"{stem}-1.0-cp38-abi3-manylinux_2_17_x86_64.whl", ""),
+        (f"{stem}-1.0-cp311-cp311-win_amd64.whl", ""),
+        (f"{stem}-1.0-cp310-cp310-manylinux_2_17_x86_64.whl", ""),
+        (f"{stem}-1.0.tar.gz", ""),
+        (f"{stem}-0.9.tar.gz", "&lt;3.8"),
+    ]
+    anchors = "".join(
+        f'<a href="/files/{f}#sha256={hashlib.sha256(f.encode()).hexdigest()}"'
+        f"{f' data-requires-python={chr(34)}{rp}{chr(34)}' if rp else ''}>{f}</a>\n"
+        for f, rp in entries
+    )
+    with loopback_index() as upstream:
+        upstream.routes[f"/{name}/"] = Reply(
+            body=f"<html><body>{anchors}</body></html>".encode(),
+            headers={"Content-Type": "text/html"},
+        )
+        feed = make_feed(stack)
+        added = add_connector(
+            stack, feed, upstream.url, simple_path="/", python_versions=["3.11"],
+            platforms=["manylinux*_x86_64"],
+        )  # fmt: skip
+        assert (added["python_versions"], added["platforms"]) == (["3.11"], ["manylinux*_x86_64"])
+        page = httpx.get(
+            f"{stack.index_url(feed)}{name}/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30,
+        ).json()  # fmt: skip
+    assert sorted(f["filename"] for f in page["files"]) == sorted(
+        [entries[0][0], entries[1][0], entries[2][0], entries[5][0]]
+    )
+    assert page["versions"] == ["1.0"]

@@ -11,6 +11,7 @@ import pytest
 from packyard.connector.file_facts import carried_over, lacks_facts
 from packyard.connector.models import OfferedFile
 from packyard.metadata.catalog.service import project_of
+from packyard.protocol.file_filters import FileFilter, check_filter, keeps
 from packyard.protocol.root_index import parse_root_index
 from packyard.protocol.upstream_description import (
     FROM_JSON,
@@ -129,3 +130,41 @@ def test_pep_700_facts_are_carried_over_only_for_the_same_bytes() -> None:
 )
 def test_the_project_a_downloaded_filename_counts_for(filename: str, project: str) -> None:
     assert project_of(filename) == project
+
+
+TEAM = FileFilter(python_versions=("3.11", "3.12"), platforms=("manylinux*_x86_64",))
+
+
+@pytest.mark.parametrize(
+    ("filename", "requires_python", "kept"),
+    [
+        ("p-1.0-py3-none-any.whl", "", True),
+        ("p-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "", True),
+        ("p-1.0-cp312-cp312-manylinux_2_28_x86_64.manylinux_2_17_x86_64.whl", "", True),
+        ("p-1.0-cp38-abi3-manylinux_2_17_x86_64.whl", "", True),  # stable ABI from 3.8 on
+        ("p-1.0-cp313-abi3-manylinux_2_17_x86_64.whl", "", False),  # needs 3.13
+        ("p-1.0-cp311-cp311-win_amd64.whl", "", False),
+        ("p-1.0-cp311-cp311-manylinux_2_17_aarch64.whl", "", False),
+        ("p-1.0-cp310-cp310-manylinux_2_17_x86_64.whl", "", False),
+        ("p-1.0.tar.gz", "", True),
+        ("p-1.0.tar.gz", "<3.8", False),
+        ("p-1.0-py3-none-any.whl", ">=3.12", True),
+        ("p-1.0-py3-none-any.whl", ">=3.13", False),
+        ("p-1.0-py3-none-any.whl", "not a specifier", True),
+    ],
+)
+def test_a_filter_keeps_what_the_team_can_install(
+    filename: str, requires_python: str, kept: bool
+) -> None:
+    assert keeps(TEAM, filename, requires_python) is kept
+
+
+def test_no_filter_keeps_everything() -> None:
+    assert keeps(FileFilter(), "p-1.0-cp27-cp27m-win32.whl", "<3")
+
+
+def test_filter_settings_are_checked() -> None:
+    assert check_filter(["3.12", "3"], ["manylinux*", "bad pattern"]) == [
+        "Python version '3' must look like 3.12.",
+        "Platform pattern 'bad pattern' must be 1 to 100 characters, no spaces.",
+    ]

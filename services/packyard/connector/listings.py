@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -52,6 +52,7 @@ from packyard.connector.models import (
 )
 from packyard.connector.settings import ConnectorSettings
 from packyard.connector.single_flight import KeyedLocks
+from packyard.protocol.file_filters import FileFilter, keeps
 from packyard.protocol.offer_merge import OriginPolicy, name_selected, offered_files
 from packyard.protocol.upstream_parse import UpstreamFile, UpstreamParseError, parse_project_page
 
@@ -281,7 +282,12 @@ class Listings:
                        "entry": dropped.reference[:200], "reason": dropped.reason},
             )  # fmt: skip
         files = []
+        rule = FileFilter(connector.python_versions, connector.platforms)
+        filtered: list[UpstreamFile] = []
         for entry in page.files:
+            if not keeps(rule, entry.filename, entry.requires_python or ""):
+                filtered.append(entry)  # not for this team's Pythons or platforms
+                continue
             if "sha256" not in entry.hashes:
                 # Without the index's sha256 nothing could verify the bytes we would cache.
                 log.warning(
@@ -292,7 +298,7 @@ class Listings:
                 continue
             files.append(offered_file(feed, project, entry))
         status = _STATUS.get(page.status or "", ProjectStatus.UNSPECIFIED)
-        return tuple(files), tuple(page.versions), status
+        return tuple(files), _versions_left(page.versions, filtered, files), status
 
     async def _record(
         self, feed: str, project: str, previous: Listing | None, listing: Listing
@@ -312,6 +318,15 @@ class Listings:
             extra={"feed": feed, "project": project, "connector": listing.connector,
                    "found": listing.found, "files": len(listing.files), "changed": changed},
         )  # fmt: skip
+
+
+def _versions_left(
+    versions: Sequence[str], filtered: Sequence[UpstreamFile], kept: Sequence[OfferedFile]
+) -> tuple[str, ...]:
+    """The versions a listing still shows: a version whose files the connector's filter all
+    removed goes too (a filter leaves no trace of what it removed)."""
+    gone = {e.version for e in filtered} - {f.version for f in kept}
+    return tuple(v for v in versions if v not in gone)
 
 
 def _content(listing: Listing) -> int:

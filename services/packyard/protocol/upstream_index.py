@@ -22,3 +22,6 @@ class UpstreamIndex:
     exclude: tuple[str, ...] = ()
     file_hosts: tuple[str, ...] = ()  # hosts besides the index's own that may serve files
     name_list: bool = False  # keep the upstream's whole project-name list for search
+    # Keep only files for these Python versions ("3.12") / platform tag patterns (file_filters).
+    python_versions: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()

@@ -49,6 +49,12 @@ class ConnectorIn(BaseModel):
         default=False, description="keep the upstream's project-name list, so search finds "
         "names nobody here has used yet",
     )  # fmt: skip
+    python_versions: list[str] = Field(
+        default=[], description='keep only files for these Python versions ("3.12")'
+    )
+    platforms: list[str] = Field(
+        default=[], description='keep only wheels for these platform tags ("manylinux*_x86_64")'
+    )
 
 
 class ConnectorHealthOut(BaseModel):
@@ -89,6 +95,8 @@ class ConnectorPatch(BaseModel):
     exclude: list[str] | None = None
     file_hosts: list[str] | None = None
     name_list: bool | None = None
+    python_versions: list[str] | None = None
+    platforms: list[str] | None = None
 
 
 class ConnectorOut(BaseModel):
@@ -103,6 +111,8 @@ class ConnectorOut(BaseModel):
     file_hosts: list[str]
     has_credentials: bool
     name_list: bool = False
+    python_versions: list[str] = []
+    platforms: list[str] = []
 
 
 class FeedOriginBody(BaseModel):

@@ -94,3 +94,7 @@ CREATE TABLE upstream_names (
     PRIMARY KEY (connector_id, name)
 );
 CREATE INDEX upstream_names_name_trgm_idx ON upstream_names USING gin (name gin_trgm_ops);
+
+-- Filters for mirrors (protocol/file_filters.py): keep only the files the team can install.
+ALTER TABLE connectors ADD COLUMN python_versions text[] NOT NULL DEFAULT '{}';
+ALTER TABLE connectors ADD COLUMN platforms text[] NOT NULL DEFAULT '{}';

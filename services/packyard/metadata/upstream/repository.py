@@ -21,7 +21,7 @@ from packyard.protocol.upstream_description import UpstreamDescription
 _CONNECTOR_COLUMNS = """
     c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds, c.include_patterns,
     c.exclude_patterns, c.file_hosts, c.created, (cc.connector_id IS NOT NULL) AS has_credentials,
-    c.name_list
+    c.name_list, c.python_versions, c.platforms
 """
 
 _SELECT_CONNECTORS = f"""
@@ -41,12 +41,13 @@ WHERE c.feed = $1 AND c.id = $2
 """
 _INSERT_CONNECTOR = """
 INSERT INTO connectors (id, feed, url, simple_path, priority, ttl_seconds, include_patterns,
-                        exclude_patterns, file_hosts, name_list)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                        exclude_patterns, file_hosts, name_list, python_versions, platforms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 """
 _UPDATE_CONNECTOR = """
 UPDATE connectors SET url = $3, simple_path = $4, priority = $5, ttl_seconds = $6,
-    include_patterns = $7, exclude_patterns = $8, file_hosts = $9, name_list = $10
+    include_patterns = $7, exclude_patterns = $8, file_hosts = $9, name_list = $10,
+    python_versions = $11, platforms = $12
 WHERE id = $1 AND feed = $2
 """
 _UPSERT_CREDENTIALS = """
@@ -252,6 +253,8 @@ def _connector(row: asyncpg.Record, with_secrets: bool = False) -> Connector:
         file_hosts=tuple(row["file_hosts"]),
         has_credentials=row["has_credentials"],
         name_list=row["name_list"],
+        python_versions=tuple(row["python_versions"]),
+        platforms=tuple(row["platforms"]),
         credentials=credentials,
         created=row["created"],
     )
@@ -277,6 +280,7 @@ def _connector_args(c: Connector) -> tuple[object, ...]:
     return (
         c.id, c.feed, c.url, c.simple_path, c.priority, c.ttl_seconds,
         list(c.include), list(c.exclude), list(c.file_hosts), c.name_list,
+        list(c.python_versions), list(c.platforms),
     )  # fmt: skip
 
 

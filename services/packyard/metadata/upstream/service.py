@@ -30,6 +30,7 @@ from packyard.metadata.upstream.models import (
     ServedProject,
     UpstreamState,
 )
+from packyard.protocol.file_filters import check_filter
 from packyard.protocol.offer_merge import decide
 from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.protocol.upstream_parse import origin_of
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 UPDATABLE = frozenset(
     {"url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts",
-     "credentials", "name_list"}
+     "credentials", "name_list", "python_versions", "platforms"}
 )  # fmt: skip
 
 
@@ -75,6 +76,9 @@ def _check(connector: Connector) -> Connector:
     for pattern in (*connector.include, *connector.exclude):
         if not pattern or len(pattern) > 200:
             raise InvalidArgument("Name patterns must be 1 to 200 characters.")
+    filter_errors = check_filter(connector.python_versions, connector.platforms)
+    if filter_errors:
+        raise InvalidArgument(" ".join(filter_errors))
     return replace(
         connector,
         url=url,

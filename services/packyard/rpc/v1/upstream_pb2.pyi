@@ -21,7 +21,7 @@ ORIGIN_SETTING_ALLOW: OriginSetting
 ORIGIN_SETTING_BLOCK: OriginSetting
 
 class Connector(_message.Message):
-    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created", "name_list")
+    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created", "name_list", "python_versions", "platforms")
     ID_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +36,8 @@ class Connector(_message.Message):
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     NAME_LIST_FIELD_NUMBER: _ClassVar[int]
+    PYTHON_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PLATFORMS_FIELD_NUMBER: _ClassVar[int]
     id: str
     feed: str
     url: str
@@ -50,7 +52,9 @@ class Connector(_message.Message):
     password: str
     created: _timestamp_pb2.Timestamp
     name_list: bool
-    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name_list: _Optional[bool] = ...) -> None: ...
+    python_versions: _containers.RepeatedScalarFieldContainer[str]
+    platforms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name_list: _Optional[bool] = ..., python_versions: _Optional[_Iterable[str]] = ..., platforms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AddConnectorRequest(_message.Message):
     __slots__ = ("connector",)
