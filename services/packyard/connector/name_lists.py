@@ -18,6 +18,7 @@ from packyard.connector.errors import UpstreamFailed
 from packyard.connector.http import UpstreamDown, UpstreamHttp
 from packyard.connector.metadata_client import MetadataClient
 from packyard.connector.models import Connector
+from packyard.protocol.offer_merge import name_selected
 from packyard.protocol.root_index import parse_root_index
 from packyard.protocol.upstream_parse import UpstreamParseError
 
@@ -72,6 +73,9 @@ class NameListRefresher:
             return None
         if page.status == 404:
             names = []
+        if names is not None:
+            # Only names the connector serves: search never offers one it would not fetch.
+            names = [n for n in names if name_selected(connector.include, connector.exclude, n)]
         count = await self._metadata.record_names(
             connector.id, page.etag, page.last_modified, names
         )
