@@ -1,4 +1,6 @@
-"""`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API.
+"""`packyard connector add|list|remove|update`: a feed's upstream connectors over the admin API;
+`packyard connector projects FEED [--origin hosted|upstream]`: what the feed offers, with where
+each project comes from; `packyard connector health FEED`: how each connector's upstream answers.
 
 ``packyard connector serve`` runs the connector service (cli.py); without an action the
 command lists its actions. Upstream
@@ -12,7 +14,7 @@ import argparse
 import json
 import os
 from typing import Any, TextIO
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from packyard.cli_admin import (
     Api,
@@ -25,8 +27,15 @@ from packyard.cli_admin import (
 SERVE = "serve"
 COLUMNS = (
     "id", "priority", "url", "simple_path", "ttl_seconds", "include", "exclude", "file_hosts",
-    "has_credentials",
+    "has_credentials", "name_list",
 )  # fmt: skip
+
+
+HEALTH_COLUMNS = (
+    "connector", "state", "last_success", "last_error_at", "stale_since", "cached_files",
+    "cached_bytes", "last_error",
+)  # fmt: skip
+PROJECT_COLUMNS = ("name", "origin", "connector", "version", "downloads", "summary")
 
 
 def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -53,6 +62,19 @@ def _settings(parser: argparse.ArgumentParser, *, adding: bool) -> None:
         "--file-host", action="append", default=None, metavar="URL", dest="file_hosts",
         help="another origin files may be downloaded from, e.g. https://files.pythonhosted.org",
     )  # fmt: skip
+    parser.add_argument(
+        "--name-list", action=argparse.BooleanOptionalAction, default=None,
+        help="keep the upstream's project-name list so search finds names not used here yet",
+    )  # fmt: skip
+    parser.add_argument(
+        "--python-version", dest="python_versions", action="append", default=None,
+        metavar="X.Y", help="keep only files for this Python version (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--platform", dest="platforms", action="append", default=None, metavar="PATTERN",
+        help="keep only wheels for platform tags matching this pattern, e.g. "
+        "'manylinux*_x86_64' (repeatable; pure-Python wheels always)",
+    )  # fmt: skip
 
 
 def add_connector_actions(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +96,17 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", parents=[common], help="remove a connector")
     remove.add_argument("feed")
     remove.add_argument("id")
+    health = actions.add_parser(
+        "health", parents=[common], help="each connector's health and what it has cached"
+    )
+    health.add_argument("feed")
+    projects = actions.add_parser(
+        "projects", parents=[common], help="list a feed's projects: hosted and from upstream"
+    )
+    projects.add_argument("feed")
+    projects.add_argument("--origin", choices=("hosted", "upstream"), default="")
+    projects.add_argument("--sort", choices=("name", "updated", "downloads"), default="name")
+    projects.add_argument("--page", type=int, default=1)
 
 
 def is_connector_command(args: argparse.Namespace) -> bool:
@@ -98,6 +131,9 @@ def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
         "include": args.include,
         "exclude": args.exclude,
         "file_hosts": args.file_hosts,
+        "name_list": args.name_list,
+        "python_versions": args.python_versions,
+        "platforms": args.platforms,
     }
     password = _password(args)
     if args.username is not None or password is not None:
@@ -112,7 +148,13 @@ def _body(args: argparse.Namespace, *, adding: bool) -> dict[str, Any]:
 
 
 def _call(api: Api, args: argparse.Namespace) -> Any:
+    if args.connector_action == "projects":
+        query = urlencode({"origin": args.origin, "sort": args.sort, "page": args.page,
+                           "per_page": 200})  # fmt: skip
+        return api.call("GET", f"/feeds/{quote(args.feed, safe='')}/catalog?{query}")
     base = f"/feeds/{quote(args.feed, safe='')}/connectors"
+    if args.connector_action == "health":
+        return api.call("GET", f"{base}/health")
     if args.connector_action == "add":
         return api.call("POST", base, _body(args, adding=True))
     if args.connector_action == "list":
@@ -129,6 +171,10 @@ def run_connector(args: argparse.Namespace) -> int:
             out.write(json.dumps(result, indent=2) + "\n")
         elif args.connector_action == "remove":
             out.write(f"removed {args.id}\n")
+        elif args.connector_action == "health":
+            out.write(render_table(result, HEALTH_COLUMNS) + "\n")
+        elif args.connector_action == "projects":
+            out.write(render_table(result["projects"], PROJECT_COLUMNS) + "\n")
         else:
             rows = result if isinstance(result, list) else [result]
             out.write(render_table(rows, COLUMNS) + "\n")

@@ -108,6 +108,7 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "SetProjectOrigin",
         "SetFeedOrigin",
         "GetFeedOrigin",
+        "GetConnectorHealth",
     ),
     **_rows(
         "UpstreamService",
@@ -115,10 +116,15 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "ListConnectors",
         "GetCachedFile",
         "GetOriginPolicy",
+        "GetUpstreamDescription",
     ),
     **_rows(
         "UpstreamService",
         _CONNECTOR,
+        "RecordUpstreamDescription",
+        "RecordConnectorHealth",
+        "ListNameListsDue",
+        "RecordUpstreamNames",
         "GetUpstreamState",
         "RecordUpstreamOrigin",
         "RecordBackfilledMetadata",

@@ -12,6 +12,7 @@ from packyard.connector.models import (
     UpstreamState,
 )
 from packyard.protocol.offer_merge import OriginPolicy
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.rpc.v1 import common_pb2, upstream_pb2
 
 
@@ -74,4 +75,13 @@ def state_from_pb(pb: upstream_pb2.GetUpstreamStateResponse) -> UpstreamState:
         listings={row.connector: listing_from_pb(row) for row in pb.listings},
         cached={f.filename: file_from_pb(f) for f in pb.cached_files},
         backfilled={b.filename: backfilled_from_pb(b) for b in pb.backfilled},
+    )
+
+
+def description_to_pb(d: UpstreamDescription, connector: str) -> upstream_pb2.UpstreamDescription:
+    return to_pb(
+        upstream_pb2.UpstreamDescription,
+        d,
+        project_urls=[upstream_pb2.ProjectUrl(label=k, url=v) for k, v in d.project_urls],
+        connector=connector,
     )

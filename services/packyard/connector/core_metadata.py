@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from packyard.common.errors import NotFound
 from packyard.connector.blob_client import BlobClient
+from packyard.connector.descriptions import Describer
 from packyard.connector.errors import UpstreamFailed
 from packyard.connector.files import FileFetcher, body, down, mismatch
 from packyard.connector.http import UpstreamDown, UpstreamHttp
@@ -44,8 +45,10 @@ class CoreMetadataFetcher:
         http: UpstreamHttp,
         blob: BlobClient,
         metadata: MetadataClient,
+        describer: Describer | None = None,
     ) -> None:
         self._listings = listings
+        self._describer = describer
         self._files = files
         self._http = http
         self._blob = blob
@@ -57,8 +60,18 @@ class CoreMetadataFetcher:
 
     async def ensure(self, feed: str, project: str, filename: str) -> tuple[OfferedFile, int]:
         """The file (with core_metadata_sha256) once its METADATA is in the blob service, and
-        the METADATA's size."""
+        the METADATA's size. A project nothing describes yet is described with it."""
         found = await self._listings.find_file(feed, project, filename)
+        entry, size = await self._ensure(found, feed, project, filename)
+        if self._describer is not None and entry.core_metadata_sha256:
+            self._describer.metadata_stored(
+                feed, project, found.connector.id, entry.core_metadata_sha256
+            )
+        return entry, size
+
+    async def _ensure(
+        self, found: FoundFile, feed: str, project: str, filename: str
+    ) -> tuple[OfferedFile, int]:
         entry = found.file
         sha = entry.core_metadata_sha256
         if sha:

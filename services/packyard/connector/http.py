@@ -20,6 +20,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -71,6 +73,22 @@ class ListingResponse:
 
 
 @dataclass(frozen=True)
+class FileFacts:
+    size: int | None = None
+    last_modified: datetime | None = None
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True)
 class RangeReply:
     """A 206 answer: ``body`` is the archive's bytes from ``start``; ``total`` its size."""
 
@@ -97,6 +115,12 @@ class _Fetch:
 def project_url(connector: Connector, project: str) -> str:
     path = connector.simple_path.rstrip("/")
     return f"{connector.url.rstrip('/')}{path}/{project}/"
+
+
+def json_api_url(connector: Connector, project: str) -> str:
+    """Where a PyPI-style upstream serves a project's JSON API: ``/pypi/NAME/json`` beside
+    its simple index (PyPI, devpi; another Packyard's feed URL ends in ``/pypi/FEED``)."""
+    return f"{connector.url.rstrip('/')}/pypi/{project}/json"
 
 
 def allowed_origins(connector: Connector) -> set[str]:
@@ -180,7 +204,7 @@ class UpstreamHttp:
 
     @contextlib.asynccontextmanager
     async def _open(
-        self, connector: Connector, url: str, headers: dict[str, str]
+        self, connector: Connector, url: str, headers: dict[str, str], method: str = "GET"
     ) -> AsyncIterator[httpx.Response]:
         allowed = allowed_origins(connector)
         client, internal = await self._client_for(connector)
@@ -198,7 +222,7 @@ class UpstreamHttp:
                 _log_refused(connector, url, hop, reason)
                 raise UpstreamFailed(refused)
             previous_scheme = parts.scheme
-            request = client.build_request("GET", url, headers=headers)
+            request = client.build_request(method, url, headers=headers)
             auth = self._auth(connector, url)
             if auth is not None:
                 request = next(auth.auth_flow(request))
@@ -262,12 +286,25 @@ class UpstreamHttp:
         last_modified: str = "",
         max_bytes: int,
     ) -> ListingResponse:
+        return await self._get_page(
+            connector, project_url(connector, project), etag, last_modified, max_bytes
+        )
+
+    async def get_root_index(
+        self, connector: Connector, *, etag: str = "", last_modified: str = "", max_bytes: int
+    ) -> ListingResponse:
+        """The upstream's root page (every project name), revalidated like a listing."""
+        url = f"{connector.url.rstrip('/')}{connector.simple_path.rstrip('/')}/"
+        return await self._get_page(connector, url, etag, last_modified, max_bytes)
+
+    async def _get_page(
+        self, connector: Connector, url: str, etag: str, last_modified: str, max_bytes: int
+    ) -> ListingResponse:
         headers = {"Accept": ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        url = project_url(connector, project)
         fetch = _Fetch(url)
         try:
             async with self._open(connector, url, headers) as response:
@@ -293,6 +330,47 @@ class UpstreamHttp:
                 )
         finally:
             fetch.finish("error")  # whatever did not finish above failed (or was cancelled)
+
+    async def head_file(self, connector: Connector, url: str) -> FileFacts:
+        """What a HEAD of an upstream file says about it (PEP 700 facts a listing lacked):
+        its length and Last-Modified, each None when the upstream does not say."""
+        fetch = _Fetch(url)
+        headers = {"Accept-Encoding": "identity"}
+        try:
+            async with self._open(connector, url, headers, method="HEAD") as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                if status != 200:
+                    fetch.finish("not_found")
+                    return FileFacts()
+                fetch.finish("ok")
+                length = response.headers.get("content-length", "")
+                return FileFacts(
+                    size=int(length) if length.isdigit() else None,
+                    last_modified=_http_date(response.headers.get("last-modified", "")),
+                )
+        finally:
+            fetch.finish("error")
+
+    async def get_json(self, connector: Connector, url: str, *, max_bytes: int) -> bytes | None:
+        """The body of a JSON document the upstream serves at ``url`` (its PyPI JSON API);
+        None when it serves none there (404, HTML, any other answer but a 200)."""
+        fetch = _Fetch(url)
+        try:
+            async with self._open(connector, url, {"Accept": "application/json"}) as response:
+                status = response.status_code
+                if status >= 500 or status == 429:
+                    raise UpstreamDown(f"HTTP {status}")
+                media = response.headers.get("content-type", "").partition(";")[0].strip()
+                if status != 200 or not media.lower().endswith("json"):
+                    fetch.finish("not_found")
+                    return None
+                body = await _read_bounded(response, max_bytes, "Upstream JSON is too large.")
+                fetch.finish("ok")
+                return body
+        finally:
+            fetch.finish("error")
 
     @contextlib.asynccontextmanager
     async def open_file(self, connector: Connector, url: str) -> AsyncIterator[httpx.Response]:

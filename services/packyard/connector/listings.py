@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -30,7 +30,10 @@ from packyard.common.errors import NotFound, Unavailable
 from packyard.common.metrics import record_cache_lookup
 from packyard.common.settings import redact_url
 from packyard.connector.breaker import CircuitBreakers
+from packyard.connector.descriptions import Describer
 from packyard.connector.errors import UpstreamFailed, UpstreamTimeout
+from packyard.connector.file_facts import with_file_facts
+from packyard.connector.health import HealthReporter
 from packyard.connector.http import (
     ListingResponse,
     UpstreamDown,
@@ -49,6 +52,7 @@ from packyard.connector.models import (
 )
 from packyard.connector.settings import ConnectorSettings
 from packyard.connector.single_flight import KeyedLocks
+from packyard.protocol.file_filters import FileFilter, keeps
 from packyard.protocol.offer_merge import OriginPolicy, name_selected, offered_files
 from packyard.protocol.upstream_parse import UpstreamFile, UpstreamParseError, parse_project_page
 
@@ -108,8 +112,12 @@ class Listings:
         breakers: CircuitBreakers,
         settings: ConnectorSettings,
         clock: Callable[[], float] = time.time,
+        describer: Describer | None = None,
+        health: HealthReporter | None = None,
     ) -> None:
         self._metadata = metadata
+        self._describer = describer
+        self._health = health
         self._http = http
         self._breakers = breakers
         self._settings = settings
@@ -181,6 +189,7 @@ class Listings:
         if known is not None and fresh:
             return known, False
         if not self._breakers.allow(connector.id):
+            self._report_failure(connector, "circuit open")
             return self._stale_or_raise(known, connector, Unavailable(
                 "Upstream temporarily unavailable (circuit open); try again later."
             ))  # fmt: skip
@@ -189,6 +198,7 @@ class Listings:
                 fetched = await self._fetch(feed, project, connector, known)
         except (UpstreamDown, TimeoutError, UpstreamFailed) as exc:
             self._breakers.failure(connector.id)
+            self._report_failure(connector, f"{type(exc).__name__}: {exc}")
             log.warning(
                 "upstream.listing_failed",
                 extra={"feed": feed, "project": project, "connector": connector.id,
@@ -196,8 +206,16 @@ class Listings:
             )  # fmt: skip
             return self._stale_or_raise(known, connector, _as_error(exc))
         self._breakers.success(connector.id)
+        if self._health is not None:
+            self._health.success(connector.id)
         await self._record(feed, project, known, fetched)
+        if self._describer is not None and fetched.found and fetched.files:
+            self._describer.listing_fetched(feed, project, connector)
         return fetched, False
+
+    def _report_failure(self, connector: Connector, error: str) -> None:
+        if self._health is not None:
+            self._health.failure(connector.id, error, self._breakers.is_open(connector.id))
 
     def _stale_or_raise(
         self, known: Listing | None, connector: Connector, error: Exception
@@ -232,6 +250,9 @@ class Listings:
         if response.status != 200:
             return Listing(connector=connector.id, found=False, fetched=fetched, serial=serial)
         files, versions, status = self._parse(feed, project, connector, response.url, response)
+        files = await with_file_facts(
+            self._http, connector, files, known.files if known is not None else ()
+        )
         return Listing(
             connector=connector.id,
             found=True,
@@ -261,7 +282,12 @@ class Listings:
                        "entry": dropped.reference[:200], "reason": dropped.reason},
             )  # fmt: skip
         files = []
+        rule = FileFilter(connector.python_versions, connector.platforms)
+        filtered: list[UpstreamFile] = []
         for entry in page.files:
+            if not keeps(rule, entry.filename, entry.requires_python or ""):
+                filtered.append(entry)  # not for this team's Pythons or platforms
+                continue
             if "sha256" not in entry.hashes:
                 # Without the index's sha256 nothing could verify the bytes we would cache.
                 log.warning(
@@ -272,7 +298,7 @@ class Listings:
                 continue
             files.append(offered_file(feed, project, entry))
         status = _STATUS.get(page.status or "", ProjectStatus.UNSPECIFIED)
-        return tuple(files), tuple(page.versions), status
+        return tuple(files), _versions_left(page.versions, filtered, files), status
 
     async def _record(
         self, feed: str, project: str, previous: Listing | None, listing: Listing
@@ -292,6 +318,15 @@ class Listings:
             extra={"feed": feed, "project": project, "connector": listing.connector,
                    "found": listing.found, "files": len(listing.files), "changed": changed},
         )  # fmt: skip
+
+
+def _versions_left(
+    versions: Sequence[str], filtered: Sequence[UpstreamFile], kept: Sequence[OfferedFile]
+) -> tuple[str, ...]:
+    """The versions a listing still shows: a version whose files the connector's filter all
+    removed goes too (a filter leaves no trace of what it removed)."""
+    gone = {e.version for e in filtered} - {f.version for f in kept}
+    return tuple(v for v in versions if v not in gone)
 
 
 def _content(listing: Listing) -> int:

@@ -5,7 +5,7 @@ connector fetched and verified. Converts between protobuf and the connector's va
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import grpc
@@ -16,15 +16,19 @@ from packyard.connector.convert import (
     backfilled_from_pb,
     backfilled_to_pb,
     connector_from_pb,
+    description_to_pb,
     file_from_pb,
     file_to_pb,
     listing_to_pb,
     state_from_pb,
 )
 from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 Reply = TypeVar("Reply")
+# Names per message of a streamed name list: far below gRPC's 4 MiB message cap.
+NAMES_PER_MESSAGE = 20_000
 
 
 def _domain_error(exc: grpc.aio.AioRpcError) -> Exception:
@@ -121,3 +125,56 @@ class MetadataClient:
             ),
         )
         return backfilled_from_pb(reply.metadata)
+
+    async def record_description(
+        self, feed: str, project: str, connector: str, described: UpstreamDescription
+    ) -> bool:
+        """Describe a project served from upstream; False when the record was refused."""
+        reply = await self._call(
+            self._stub.RecordUpstreamDescription,
+            upstream_pb2.RecordUpstreamDescriptionRequest(
+                feed=feed,
+                project=project,
+                description=description_to_pb(described, connector),
+            ),
+        )
+        return reply.recorded
+
+    async def record_health(
+        self, connector: str, success: bool, error: str, breaker_open: bool
+    ) -> None:
+        await self._call(
+            self._stub.RecordConnectorHealth,
+            upstream_pb2.RecordConnectorHealthRequest(
+                connector=connector, success=success, error=error, breaker_open=breaker_open
+            ),
+        )
+
+    async def name_lists_due(self, older_than: float) -> list[tuple[Connector, str, str]]:
+        """(connector, ETag, Last-Modified) of each name list due for a refresh."""
+        reply = await self._call(
+            self._stub.ListNameListsDue,
+            upstream_pb2.ListNameListsDueRequest(older_than_seconds=int(older_than)),
+        )
+        return [(connector_from_pb(d.connector), d.etag, d.last_modified) for d in reply.due]
+
+    async def record_names(
+        self, connector: str, etag: str, last_modified: str, names: list[str] | None
+    ) -> int:
+        """Replace the connector's name list (None: the upstream said it is unchanged)."""
+
+        async def parts() -> AsyncIterator[upstream_pb2.RecordUpstreamNamesRequest]:
+            yield upstream_pb2.RecordUpstreamNamesRequest(
+                connector=connector, etag=etag, last_modified=last_modified,
+                not_modified=names is None,
+            )  # fmt: skip
+            for start in range(0, len(names or ()), NAMES_PER_MESSAGE):
+                chunk = (names or [])[start : start + NAMES_PER_MESSAGE]
+                yield upstream_pb2.RecordUpstreamNamesRequest(names=chunk)
+
+        try:
+            # A whole list takes longer than one small call: minutes for PyPI's.
+            reply = await self._stub.RecordUpstreamNames(parts(), timeout=self._timeout * 30)
+        except grpc.aio.AioRpcError as exc:
+            raise _domain_error(exc) from None
+        return reply.names

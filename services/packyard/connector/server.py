@@ -3,6 +3,7 @@ upstream HTTP clients, and the gRPC server with health."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ from packyard.common.telemetry import instrument_httpx
 from packyard.connector.blob_client import BlobClient
 from packyard.connector.breaker import CircuitBreakers
 from packyard.connector.core_metadata import CoreMetadataFetcher
+from packyard.connector.descriptions import Describer
 from packyard.connector.files import FileFetcher
+from packyard.connector.health import HealthReporter
 from packyard.connector.http import UpstreamHttp, new_client
 from packyard.connector.listings import Listings
 from packyard.connector.metadata_client import MetadataClient
+from packyard.connector.name_lists import NameListRefresher
 from packyard.connector.servicer import SERVICE_NAME, ConnectorServicer
 from packyard.connector.settings import ConnectorSettings
 from packyard.rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, upstream_pb2_grpc
@@ -27,6 +31,7 @@ class RunningConnector:
     listings: Listings
     files: FileFetcher
     core_metadata: CoreMetadataFetcher
+    name_lists: NameListRefresher
 
 
 @contextlib.asynccontextmanager
@@ -52,11 +57,14 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
         )
         blob = BlobClient(blob_pb2_grpc.BlobServiceStub(blob_channel), timeout=settings.rpc_timeout)
         breakers = CircuitBreakers(settings.breaker_failures, settings.breaker_cooldown)
-        listings = Listings(metadata, http, breakers, settings)
+        describer = Describer(metadata, http, blob)
+        listings = Listings(
+            metadata, http, breakers, settings, describer=describer, health=HealthReporter(metadata)
+        )
         files = FileFetcher(
             listings, http, blob, metadata, max_size=settings.upstream_max_file_size
         )
-        core_metadata = CoreMetadataFetcher(listings, files, http, blob, metadata)
+        core_metadata = CoreMetadataFetcher(listings, files, http, blob, metadata, describer)
         server = new_server()
         connector_pb2_grpc.add_ConnectorServiceServicer_to_server(
             ConnectorServicer(listings, files, core_metadata), server
@@ -65,7 +73,14 @@ async def running_connector(settings: ConnectorSettings) -> AsyncIterator[Runnin
             server, settings.listen_addr, [SERVICE_NAME], settings.tls()
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
-        yield RunningConnector(port, listings, files, core_metadata)
+        names = NameListRefresher(
+            metadata, http,
+            interval=settings.name_list_interval, max_bytes=settings.name_list_max_bytes,
+        )  # fmt: skip
+        if settings.name_list_interval > 0:
+            refresher = asyncio.get_running_loop().create_task(names.run())
+            stack.callback(refresher.cancel)
+        yield RunningConnector(port, listings, files, core_metadata, names)
 
 
 @contextlib.asynccontextmanager

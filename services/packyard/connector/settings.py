@@ -34,6 +34,11 @@ class ConnectorSettings(GrpcServiceSettings):
     # failures an upstream is not contacted for the cooldown (seconds); then one probe.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown: float = Field(default=30.0, ge=0)
+    # PACKYARD_NAME_LIST_INTERVAL: seconds between refreshes of the project-name list of each
+    # connector that keeps one (revalidated with its ETag); 0 turns the refresher off.
+    name_list_interval: float = Field(default=6 * 3600.0, ge=0)
+    # PACKYARD_NAME_LIST_MAX_BYTES: larger root index pages are refused (PyPI's is ~30 MB).
+    name_list_max_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     # PACKYARD_CONNECTORS_TTL: seconds the connector list of a feed is cached in process.
     connectors_ttl: float = Field(default=2.0, ge=0)
     # PACKYARD_RPC_TIMEOUT: seconds for calls to the metadata and blob services.

@@ -21,3 +21,7 @@ class UpstreamIndex:
     include: tuple[str, ...] = ()  # fnmatch patterns on normalized names; none: every name
     exclude: tuple[str, ...] = ()
     file_hosts: tuple[str, ...] = ()  # hosts besides the index's own that may serve files
+    name_list: bool = False  # keep the upstream's whole project-name list for search
+    # Keep only files for these Python versions ("3.12") / platform tag patterns (file_filters).
+    python_versions: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()

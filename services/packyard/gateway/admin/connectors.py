@@ -10,6 +10,7 @@ replies say ``has_credentials`` and nothing more.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -44,6 +45,42 @@ class ConnectorIn(BaseModel):
     include: list[str] = []
     exclude: list[str] = []
     file_hosts: list[str] = []
+    name_list: bool = Field(
+        default=False, description="keep the upstream's project-name list, so search finds "
+        "names nobody here has used yet",
+    )  # fmt: skip
+    python_versions: list[str] = Field(
+        default=[], description='keep only files for these Python versions ("3.12")'
+    )
+    platforms: list[str] = Field(
+        default=[], description='keep only wheels for these platform tags ("manylinux*_x86_64")'
+    )
+
+
+class ConnectorHealthOut(BaseModel):
+    connector: str
+    url: str
+    state: Literal["ok", "failing", "circuit open", "unknown"] = Field(
+        description="from the last report: answering, failing, failing with its circuit open, "
+        "or never used"
+    )
+    last_success: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    breaker_open: bool
+    stale_since: datetime | None = Field(
+        description="the first failure since the last success: answers are stale since then"
+    )
+    cached_files: int
+    cached_bytes: int
+
+
+def _health_out(h: upstream_pb2.ConnectorHealth) -> ConnectorHealthOut:
+    answered = h.HasField("last_success") or h.HasField("last_error_at")
+    state = "unknown" if not answered else "ok" if not h.HasField("stale_since") else "failing"
+    if h.breaker_open:
+        state = "circuit open"
+    return from_pb(ConnectorHealthOut, h, url=redact_url(h.url), state=state)
 
 
 class ConnectorPatch(BaseModel):
@@ -57,6 +94,9 @@ class ConnectorPatch(BaseModel):
     include: list[str] | None = None
     exclude: list[str] | None = None
     file_hosts: list[str] | None = None
+    name_list: bool | None = None
+    python_versions: list[str] | None = None
+    platforms: list[str] | None = None
 
 
 class ConnectorOut(BaseModel):
@@ -70,6 +110,9 @@ class ConnectorOut(BaseModel):
     exclude: list[str]
     file_hosts: list[str]
     has_credentials: bool
+    name_list: bool = False
+    python_versions: list[str] = []
+    platforms: list[str] = []
 
 
 class FeedOriginBody(BaseModel):
@@ -103,6 +146,19 @@ def _policy_out(p: upstream_pb2.OriginPolicy) -> OriginPolicyOut:
 async def list_connectors(feed: str, caller: AdminDep, backends: BackendsDep) -> list[ConnectorOut]:
     reply = await backends.upstream.list_connectors(upstream_pb2.ListConnectorsRequest(feed=feed))
     return [_out(c) for c in reply.connectors]
+
+
+@router.get(
+    "/feeds/{feed}/connectors/health",
+    summary="Each connector's health: last success, last error, circuit, stale since, cache",
+)
+async def connector_health(
+    feed: str, caller: FeedAdminDep, backends: BackendsDep
+) -> list[ConnectorHealthOut]:
+    reply = await backends.upstream.get_connector_health(
+        upstream_pb2.GetConnectorHealthRequest(feed=feed)
+    )
+    return [_health_out(h) for h in reply.connectors]
 
 
 @router.post("/feeds/{feed}/connectors", status_code=201, summary="Add a connector")

@@ -24,3 +24,7 @@ class UpstreamClient(Client, stub=upstream_pb2_grpc.UpstreamServiceStub):
     get_origin_policy = Unary[pb.GetOriginPolicyRequest, pb.GetOriginPolicyResponse]()
     set_project_origin = Unary[pb.SetProjectOriginRequest, pb.SetProjectOriginResponse]()
     get_cached_file = Unary[pb.GetCachedFileRequest, pb.GetCachedFileResponse]()
+    get_connector_health = Unary[pb.GetConnectorHealthRequest, pb.GetConnectorHealthResponse]()
+    get_upstream_description = Unary[
+        pb.GetUpstreamDescriptionRequest, pb.GetUpstreamDescriptionResponse
+    ]()

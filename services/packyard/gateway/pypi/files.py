@@ -86,7 +86,10 @@ async def download(
     else:
         if is_uncached_upstream(info):
             if request.method == "GET" and "range" not in request.headers:
-                return await _upstream_response(backends, info, filename)
+                # The first download, streamed while it is cached, counts like any other.
+                first = await _upstream_response(backends, info, filename)
+                downloads.count(request.method, first.status_code, info, info.hashes.sha256)
+                return first
             info = await cache_upstream_file(backends, info)
         sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
         # Distribution files only: a metadata file is a few KB, already read in one call.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from packaging.version import InvalidVersion, Version
@@ -9,7 +11,7 @@ from packaging.version import InvalidVersion, Version
 from packyard.common.errors import NotFound
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
-from packyard.gateway.pypi.offer import load_project
+from packyard.gateway.pypi.offer import load_project, with_upstream_description
 from packyard.gateway.pypi.pages import json_api_releases
 from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
@@ -68,14 +70,18 @@ async def _render(
     backends: BackendsDep,
     pages: PageCache,
 ) -> CachedPage:
-    found = await load_project(backends, feed, canonical, pages)
+    found = await with_upstream_description(
+        backends, await load_project(backends, feed, canonical, pages)
+    )
     # PEP 792: a quarantined project is not offered at all, as on PyPI.
     if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
         raise NotFound(f"Project '{canonical}' not found.")
     etag = etag_for("json", feed, canonical, version or "", found.serial)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
     releases = json_api_releases(found, base)
-    project_url = f"{base.rstrip('/')}/pypi/{feed}/simple/{canonical}/"
+    # The project's web page, as PyPI's project_url is; release_url (project_url + VERSION/)
+    # is then the release's web page, which exists too.
+    project_url = f"{base.rstrip('/')}/feeds/{quote(feed, safe='')}/projects/{canonical}/"
     display = found.display_name or canonical
     if version is None:
         body = render_project_json_api(

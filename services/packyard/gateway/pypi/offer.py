@@ -23,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC
+from email.utils import format_datetime
 
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
@@ -35,6 +37,7 @@ from packyard.protocol.offer_merge import (
     merged_versions,
     view,
 )
+from packyard.protocol.upstream_description import described_versions
 from packyard.rpc.v1 import (
     blob_pb2,
     common_pb2,
@@ -46,6 +49,7 @@ from packyard.rpc.v1 import (
 log = logging.getLogger(__name__)
 
 STALE_HEADER = "X-Packyard-Stale"
+STALE_SINCE_HEADER = "X-Packyard-Stale-Since"
 
 
 async def _hosted_project(
@@ -164,7 +168,13 @@ async def load_project_with_headers(
         return hosted, {}
     if upstream is None:
         raise NotFound(f"Project '{project}' not found.")
-    headers = {STALE_HEADER: "true"} if upstream.stale else {}
+    headers = {}
+    if upstream.stale:
+        headers[STALE_HEADER] = "true"
+        # Since when: the last time the upstream answered for this listing.
+        headers[STALE_SINCE_HEADER] = format_datetime(
+            upstream.fetched.ToDatetime(tzinfo=UTC), usegmt=True
+        )
     if shown is View.MERGED and hosted is not None:
         return _merged(hosted, upstream), headers
     return _from_upstream(feed, project, upstream), headers
@@ -176,6 +186,47 @@ async def load_project(
     """The project with every file the feed offers for it; NotFound if none."""
     found, _ = await load_project_with_headers(backends, feed, project, pages)
     return found
+
+
+def _core_metadata(d: upstream_pb2.UpstreamDescription, version: str) -> common_pb2.CoreMetadata:
+    return common_pb2.CoreMetadata(
+        name=d.display_name,
+        version=version,
+        summary=d.summary,
+        description=d.description,
+        description_content_type=d.description_content_type,
+        license=d.license,
+        requires_python=d.requires_python,
+        requires_dist=d.requires_dist,
+        project_urls=[f"{u.label}, {u.url}" for u in d.project_urls],
+    )
+
+
+async def with_upstream_description(
+    backends: Backends, project: metadata_pb2.Project
+) -> metadata_pb2.Project:
+    """An upstream project (no hosted release) with what describes it (the upstream's JSON
+    API, or a cached wheel's METADATA) as the core metadata of the releases it describes
+    (``described_versions``). For the JSON API and the web UI; pip's pages never need it."""
+    if project.releases or not project.files:
+        return project
+    if any(f.origin != common_pb2.ORIGIN_UPSTREAM for f in project.files):
+        return project
+    reply = await if_found(
+        backends.upstream.get_upstream_description(
+            upstream_pb2.GetUpstreamDescriptionRequest(feed=project.feed, project=project.name)
+        )
+    )
+    if reply is None or not reply.description.HasField("described"):
+        return project
+    described = metadata_pb2.Project()
+    described.CopyFrom(project)
+    d = reply.description
+    for version in described_versions(list(project.versions), d.version):
+        described.releases[version].CopyFrom(_core_metadata(d, version))
+    if d.display_name:
+        described.display_name = d.display_name
+    return described
 
 
 async def list_projects(backends: Backends, feed: str) -> list[metadata_pb2.ProjectSummary]:
@@ -209,6 +260,9 @@ async def load_file(
         return cached.file
     if project and await feed_has_connectors(backends, pages, feed):
         upstream = await _upstream_project(backends, feed, project)
+        if upstream is not None and upstream.status == common_pb2.PROJECT_STATUS_QUARANTINED:
+            # PEP 792: nothing of it is offered, not even a file cached before the quarantine.
+            raise NotFound(f"Project '{project}' is quarantined: its files are not served.")
         for info in upstream.files if upstream is not None else ():
             if info.filename == filename:
                 return info

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.ui.access import readable_feeds, visible_feed
+from packyard.gateway.ui.origins import ORIGIN_TEXT, origin_filter
 from packyard.gateway.ui.project import STATUS_TEXT
 from packyard.gateway.ui.render import path_part
 from packyard.protocol.names import normalize
@@ -41,6 +42,10 @@ def _project_json(base: str, p: catalog_pb2.CatalogProject) -> dict[str, Any]:
         "last_upload": _iso(p.last_upload, p.HasField("last_upload")),
         "downloads": p.downloads,
         "status": STATUS_TEXT.get(p.status, "active"),
+        "origin": ORIGIN_TEXT.get(p.origin, "hosted"),
+        "connector": p.connector or None,
+        # A name from the upstream's project list: installable, never served here yet.
+        "cached": not p.not_cached,
         "url": f"{base}/feeds/{path_part(p.feed)}/projects/{path_part(p.name)}/",
         "index_url": f"{base}/pypi/{path_part(p.feed)}/simple/",
     }
@@ -76,7 +81,10 @@ async def feed_catalog(
     sort: str = "name",
     page: int = 1,
     per_page: int = 50,
+    origin: str = "",
 ) -> dict[str, Any]:
+    """Hosted projects and those served from upstream (``origin`` says which, ``connector``
+    through which connector); ``origin=hosted|upstream`` keeps one kind."""
     principal = await auth.principal(request)
     await visible_feed(auth, feed, principal)
     reply = await backends.catalog.list_feed_projects(
@@ -85,6 +93,7 @@ async def feed_catalog(
             order=SORT_ORDER.get(sort, catalog_pb2.PROJECT_ORDER_NAME),
             page=max(1, page),
             page_size=max(1, min(per_page, 200)),
+            origin=origin_filter(origin),
         )
     )
     base = str(request.base_url).rstrip("/")

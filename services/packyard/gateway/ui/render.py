@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from packyard.gateway.ui.origins import origin_text
+
 # No inline script or style at all: whatever slips into a page cannot run or restyle it.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -71,6 +73,7 @@ def _environment() -> jinja2.Environment:
     env.filters["seg"] = path_part
     env.filters["size"] = human_size
     env.filters["when"] = timestamp_text
+    env.filters["origin"] = origin_text
     return env
 
 

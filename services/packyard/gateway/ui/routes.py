@@ -17,10 +17,16 @@ from fastapi.responses import RedirectResponse, Response
 from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.pypi.offer import load_project
-from packyard.gateway.ui import actions, api, rss, xmlrpc
+from packyard.gateway.pypi.offer import load_project, with_upstream_description
+from packyard.gateway.ui import actions, api, connectors, rss, xmlrpc
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
+from packyard.gateway.ui.origins import (
+    ORIGIN_FILTER_VALUES,
+    ORIGIN_FILTERS,
+    ORIGIN_TEXT,
+    origin_filter,
+)
 from packyard.gateway.ui.project import (
     STATUS_TEXT,
     file_rows,
@@ -49,7 +55,7 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute)
-for _module in (api, xmlrpc, rss, actions):
+for _module in (api, xmlrpc, rss, actions, connectors):
     router.include_router(_module.router)
 
 
@@ -143,14 +149,20 @@ async def feed_page(
     auth: AuthDep,
     sort: str = "name",
     page: str = "1",
+    origin: str = "",
 ) -> Response:
     principal = await auth.principal(request)
     found = await visible_feed(auth, feed, principal)
     sort = sort if sort in SORT_ORDER else "name"
+    origin = origin if origin in ORIGIN_FILTER_VALUES else ""
     number = _page_number(page)
     reply = await backends.catalog.list_feed_projects(
         catalog_pb2.ListFeedProjectsRequest(
-            feed=feed, order=SORT_ORDER[sort], page=number, page_size=PAGE_SIZE
+            feed=feed,
+            order=SORT_ORDER[sort],
+            page=number,
+            page_size=PAGE_SIZE,
+            origin=origin_filter(origin),
         )
     )
     projects = [
@@ -162,6 +174,8 @@ async def feed_page(
             "last_upload": p.last_upload if p.HasField("last_upload") else None,
             "downloads": p.downloads,
             "status_text": STATUS_TEXT.get(p.status, ""),
+            "origin": ORIGIN_TEXT.get(p.origin, "hosted"),
+            "connector": p.connector,
         }
         for p in reply.projects
     ]
@@ -175,6 +189,8 @@ async def feed_page(
         pages=max(1, math.ceil(reply.total / PAGE_SIZE)),
         sort=sort,
         sorts=SORTS,
+        origin=origin,
+        origins=ORIGIN_FILTERS,
         index_url=index_url(str(request.base_url), found),
         principal=principal.name if principal else "",
         query="",
@@ -221,7 +237,9 @@ async def _project_page(
         return RedirectResponse(f"/feeds/{feed}/projects/{canonical}/{tail}", 301)
     principal = await auth.principal(request)
     found_feed = await visible_feed(auth, feed, principal)
-    found: metadata_pb2.Project = await load_project(backends, feed, canonical)
+    found: metadata_pb2.Project = await with_upstream_description(
+        backends, await load_project(backends, feed, canonical)
+    )
     rows = version_rows(found)
     if not rows:
         raise NotFound(f"Project '{canonical}' not found.")

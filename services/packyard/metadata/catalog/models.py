@@ -15,6 +15,13 @@ class ProjectOrder(enum.StrEnum):
     DOWNLOADS = "downloads"
 
 
+class ProjectOrigin(enum.StrEnum):
+    """Where a feed's project comes from: uploaded, or served from a connector's upstream."""
+
+    HOSTED = "hosted"
+    UPSTREAM = "upstream"
+
+
 @dataclass(frozen=True)
 class CatalogProject:
     feed: str
@@ -26,6 +33,9 @@ class CatalogProject:
     downloads: int = 0
     status: ProjectStatus = ProjectStatus.ACTIVE
     score: float = 0.0
+    origin: ProjectOrigin = ProjectOrigin.HOSTED
+    connector_id: str = ""  # the upstream's connector, for an upstream project
+    not_cached: bool = False  # only a name in the upstream's project list (search only)
 
 
 @dataclass(frozen=True)

@@ -10,79 +10,144 @@ from packyard.metadata.catalog.models import (
     CatalogProject,
     FeedStats,
     ProjectOrder,
+    ProjectOrigin,
     ReleaseEntry,
 )
 from packyard.metadata.index.interface import ProjectStatus
 
-_PROJECT_COLUMNS = """
-s.feed, s.name, s.display_name, s.latest_version, s.summary, s.last_upload, p.status,
-coalesce(d.count, 0) AS downloads
-"""
-# Only projects that have files and are offered at all (PEP 792: quarantined ones are not).
-_VISIBLE = """
+# A feed's projects as the catalog shows them: hosted ones that have files and are offered at
+# all (PEP 792: quarantined ones are not), and those served from an upstream (0008) under a
+# name with no hosted project. ``origin`` says which; ``connector_id`` which upstream.
+_HOSTED = """
+SELECT s.project_id, s.feed, s.name, s.display_name, s.latest_version, s.summary,
+       s.last_upload, p.status, coalesce(d.count, 0) AS downloads, 'hosted' AS origin,
+       '' AS connector_id, false AS not_cached, s.document
 FROM project_search s
 JOIN projects p ON p.id = s.project_id
 LEFT JOIN project_downloads d ON d.project_id = s.project_id
 WHERE s.last_upload IS NOT NULL AND p.status <> 'quarantined'
+"""
+_UPSTREAM = """
+SELECT NULL::bigint AS project_id, u.feed, u.name, u.display_name, u.latest_version,
+       u.summary, u.last_served AS last_upload, u.status,
+       coalesce((SELECT sum(ud.count) FROM upstream_downloads ud
+                 WHERE ud.feed = u.feed AND ud.project = u.name), 0)::bigint AS downloads,
+       'upstream' AS origin, u.connector_id, false AS not_cached, u.document
+FROM upstream_projects u
+WHERE u.status <> 'quarantined'
+  AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = u.feed AND p.name = u.name)
+"""
+_PROJECT_COLUMNS = """
+e.feed, e.name, e.display_name, e.latest_version, e.summary, e.last_upload, e.status,
+e.downloads, e.origin, e.connector_id, e.not_cached
+"""
+# Names from the upstreams' project lists (0008) that the feed never served: found by name
+# only, each once (from the feed's first connector by priority that lists it).
+_LISTED = """
+SELECT * FROM (
+    SELECT DISTINCT ON (c.feed, n.name)
+           NULL::bigint AS project_id, c.feed, n.name, n.name AS display_name,
+           '' AS latest_version, '' AS summary, NULL::timestamptz AS last_upload,
+           'active' AS status, 0::bigint AS downloads, 'upstream' AS origin,
+           n.connector_id, true AS not_cached, ''::tsvector AS document
+    FROM (
+        -- Candidates from the trigram index first (OFFSET 0 keeps the planner from starting
+        -- at the connector's rows instead and testing each of its names).
+        SELECT connector_id, name FROM upstream_names WHERE name % $2 OR name LIKE $3 OFFSET 0
+    ) n JOIN connectors c ON c.id = n.connector_id
+    WHERE c.feed = ANY($1::text[])
+      AND NOT EXISTS (SELECT 1 FROM upstream_projects u WHERE u.feed = c.feed AND u.name = n.name)
+      AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.feed = c.feed AND p.name = n.name)
+    ORDER BY c.feed, n.name, c.priority, c.id
+) listed
 """
 
 FUZZY_THRESHOLD = 0.2
 
 # $1 feeds, $2 normalized query, $3 LIKE prefix pattern, $4 raw query (full text), $5 limit.
 # Candidates come from a BitmapOr of the GIN indexes (trigram for LIKE and %, text for @@),
-# before the feed filter, which would otherwise steer the planner to a full scan. The
-# score puts an exact name far ahead of everything, then prefix matches, then name
-# similarity and text rank; downloads break ties.
+# before the feed filter, which would otherwise steer the planner to a full scan; hosted and
+# upstream projects each from their own table's indexes. The score puts an exact name far
+# ahead of everything, then prefix matches, then name similarity and text rank; downloads
+# break ties.
 SEARCH = f"""
-WITH candidates AS (
-    SELECT project_id FROM project_search
-    WHERE name % $2 OR name LIKE $3 OR document @@ plainto_tsquery('english', $4)
+WITH entries AS (
+    {_HOSTED}
+      AND s.feed = ANY($1::text[])
+      AND s.project_id IN (
+          SELECT project_id FROM project_search
+          WHERE name % $2 OR name LIKE $3 OR document @@ plainto_tsquery('english', $4))
+    UNION ALL
+    {_UPSTREAM}
+      AND u.feed = ANY($1::text[])
+      AND (u.name % $2 OR u.name LIKE $3 OR u.document @@ plainto_tsquery('english', $4))
+    UNION ALL
+    {_LISTED}
 )
 SELECT {_PROJECT_COLUMNS},
-       (CASE WHEN s.name = $2 THEN 100 ELSE 0 END
-        + CASE WHEN s.name LIKE $3 THEN 10 ELSE 0 END
-        + 10 * similarity(s.name, $2)
-        + 20 * ts_rank(s.document, plainto_tsquery('english', $4)))::float8 AS score
-{_VISIBLE}
-  AND s.feed = ANY($1::text[])
-  AND s.project_id IN (SELECT project_id FROM candidates)
-ORDER BY score DESC, downloads DESC, s.name, s.feed
+       (CASE WHEN e.name = $2 THEN 100 ELSE 0 END
+        + CASE WHEN e.name LIKE $3 THEN 10 ELSE 0 END
+        + 10 * similarity(e.name, $2)
+        + 20 * ts_rank(e.document, plainto_tsquery('english', $4)))::float8 AS score
+FROM entries e
+ORDER BY score DESC, e.downloads DESC, e.name, e.feed
 LIMIT $5
 """
 
 _ORDER_BY = {
-    ProjectOrder.NAME: "s.name",
-    ProjectOrder.LAST_UPLOAD: "s.last_upload DESC, s.name",
-    ProjectOrder.DOWNLOADS: "downloads DESC, s.name",
+    ProjectOrder.NAME: "e.name",
+    ProjectOrder.LAST_UPLOAD: "e.last_upload DESC, e.name",
+    ProjectOrder.DOWNLOADS: "e.downloads DESC, e.name",
 }
+# $1 feed, $2 origin ('' = both), $3 limit, $4 offset.
+_ENTRIES_OF_FEED = f"""
+WITH entries AS (
+    {_HOSTED} AND s.feed = $1 AND $2 IN ('', 'hosted')
+    UNION ALL
+    {_UPSTREAM} AND u.feed = $1 AND $2 IN ('', 'upstream')
+)
+"""
 LIST_PAGE = {
     order: f"""
+{_ENTRIES_OF_FEED}
 SELECT {_PROJECT_COLUMNS}, 0::float8 AS score
-{_VISIBLE} AND s.feed = $1
+FROM entries e
 ORDER BY {clause}
-LIMIT $2 OFFSET $3
+LIMIT $3 OFFSET $4
 """
     for order, clause in _ORDER_BY.items()
 }
-COUNT_PROJECTS = f"SELECT count(*) {_VISIBLE} AND s.feed = $1"
+COUNT_PROJECTS = f"{_ENTRIES_OF_FEED} SELECT count(*) FROM entries"
 
 FEED_STATS = f"""
-SELECT s.feed, count(*) AS projects, coalesce(sum(d.count), 0)::bigint AS downloads,
-       max(s.last_upload) AS last_upload
-{_VISIBLE} AND s.feed = ANY($1::text[])
-GROUP BY s.feed
+WITH entries AS (
+    {_HOSTED} AND s.feed = ANY($1::text[])
+    UNION ALL
+    {_UPSTREAM} AND u.feed = ANY($1::text[])
+)
+SELECT e.feed, count(*) AS projects, coalesce(sum(e.downloads), 0)::bigint AS downloads,
+       max(e.last_upload) FILTER (WHERE e.origin = 'hosted') AS last_upload
+FROM entries e
+GROUP BY e.feed
 """
 
-# Rows are locked in id order, so two gateways flushing at once cannot deadlock.
+# Rows are locked in id order, so two gateways flushing at once cannot deadlock. A filename no
+# hosted file has counts for the upstream project it names ($4, from the filename), when the
+# feed served that project from upstream.
 RECORD_DOWNLOADS = """
 WITH batch AS (
-    SELECT b.feed, b.filename, sum(b.n)::bigint AS n
-    FROM unnest($1::text[], $2::text[], $3::bigint[]) AS b(feed, filename, n)
+    SELECT b.feed, b.filename, b.project, sum(b.n)::bigint AS n
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS b(feed, filename, n, project)
     WHERE b.n > 0
-    GROUP BY b.feed, b.filename
+    GROUP BY b.feed, b.filename, b.project
 ), matched AS (
     SELECT f.id, f.project_id, batch.n
     FROM batch JOIN files f ON f.feed = batch.feed AND f.filename = batch.filename
+), proxied AS (
+    SELECT batch.feed, batch.project, batch.filename, batch.n
+    FROM batch JOIN upstream_projects u ON u.feed = batch.feed AND u.name = batch.project
+    WHERE NOT EXISTS (
+        SELECT 1 FROM files f WHERE f.feed = batch.feed AND f.filename = batch.filename)
 ), by_file AS (
     INSERT INTO file_downloads AS fd (file_id, count)
     SELECT id, n FROM matched ORDER BY id
@@ -91,12 +156,23 @@ WITH batch AS (
     INSERT INTO project_downloads AS pd (project_id, count)
     SELECT project_id, sum(n) FROM matched GROUP BY project_id ORDER BY project_id
     ON CONFLICT (project_id) DO UPDATE SET count = pd.count + EXCLUDED.count
+), by_upstream_file AS (
+    INSERT INTO upstream_downloads AS ud (feed, project, filename, count)
+    SELECT feed, project, filename, n FROM proxied ORDER BY feed, filename
+    ON CONFLICT (feed, filename) DO UPDATE SET count = ud.count + EXCLUDED.count
 )
-SELECT coalesce(sum(n), 0)::bigint FROM matched
+SELECT (SELECT coalesce(sum(n), 0) FROM matched)::bigint
+       + (SELECT coalesce(sum(n), 0) FROM proxied)::bigint
 """
 
 PROJECT_ID = "SELECT id FROM projects WHERE feed = $1 AND name = $2"
 PROJECT_DOWNLOADS = "SELECT count FROM project_downloads WHERE project_id = $1"
+UPSTREAM_PROJECT_EXISTS = """
+SELECT EXISTS (SELECT 1 FROM upstream_projects WHERE feed = $1 AND name = $2)
+"""
+UPSTREAM_FILE_DOWNLOADS = """
+SELECT filename, count FROM upstream_downloads WHERE feed = $1 AND project = $2
+"""
 FILE_DOWNLOADS = """
 SELECT f.filename, coalesce(fd.count, 0) AS count
 FROM files f LEFT JOIN file_downloads fd ON fd.file_id = f.id
@@ -134,6 +210,9 @@ def _project(row: asyncpg.Record) -> CatalogProject:
         downloads=row["downloads"],
         status=ProjectStatus(row["status"]),
         score=row["score"],
+        origin=ProjectOrigin(row["origin"]),
+        connector_id=row["connector_id"],
+        not_cached=row["not_cached"],
     )
 
 
@@ -154,13 +233,21 @@ async def search(
 
 
 async def list_projects(
-    conn: asyncpg.Connection, feed: str, order: ProjectOrder, limit: int, offset: int
+    conn: asyncpg.Connection,
+    feed: str,
+    order: ProjectOrder,
+    limit: int,
+    offset: int,
+    origin: ProjectOrigin | None = None,
 ) -> list[CatalogProject]:
-    return [_project(row) for row in await conn.fetch(LIST_PAGE[order], feed, limit, offset)]
+    rows = await conn.fetch(LIST_PAGE[order], feed, origin or "", limit, offset)
+    return [_project(row) for row in rows]
 
 
-async def count_projects(conn: asyncpg.Connection, feed: str) -> int:
-    count: int = await conn.fetchval(COUNT_PROJECTS, feed)
+async def count_projects(
+    conn: asyncpg.Connection, feed: str, origin: ProjectOrigin | None = None
+) -> int:
+    count: int = await conn.fetchval(COUNT_PROJECTS, feed, origin or "")
     return count
 
 
@@ -177,10 +264,23 @@ async def feed_stats(conn: asyncpg.Connection, feeds: list[str]) -> list[FeedSta
     ]
 
 
-async def record_downloads(conn: asyncpg.Connection, counts: list[tuple[str, str, int]]) -> int:
-    feeds, filenames, numbers = (list(column) for column in zip(*counts, strict=True))
-    recorded: int = await conn.fetchval(RECORD_DOWNLOADS, feeds, filenames, numbers)
+async def record_downloads(
+    conn: asyncpg.Connection, counts: list[tuple[str, str, int, str]]
+) -> int:
+    """Add (feed, filename, count, project named by the filename) counts."""
+    feeds, filenames, numbers, projects = (list(column) for column in zip(*counts, strict=True))
+    recorded: int = await conn.fetchval(RECORD_DOWNLOADS, feeds, filenames, numbers, projects)
     return recorded
+
+
+async def upstream_file_downloads(
+    conn: asyncpg.Connection, feed: str, project: str
+) -> dict[str, int] | None:
+    """Downloads of each file of a project served from upstream; None when it was not."""
+    if not await conn.fetchval(UPSTREAM_PROJECT_EXISTS, feed, project):
+        return None
+    rows = await conn.fetch(UPSTREAM_FILE_DOWNLOADS, feed, project)
+    return {row["filename"]: row["count"] for row in rows}
 
 
 async def project_id(conn: asyncpg.Connection, feed: str, name: str) -> int | None:

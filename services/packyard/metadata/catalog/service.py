@@ -9,6 +9,7 @@ import logging
 import re
 
 import asyncpg
+from packaging.utils import canonicalize_name
 
 from packyard.common.errors import InvalidArgument, NotFound, Unavailable
 from packyard.metadata import db
@@ -18,10 +19,12 @@ from packyard.metadata.catalog.models import (
     DownloadCounts,
     FeedStats,
     ProjectOrder,
+    ProjectOrigin,
     ProjectPage,
     ReleaseEntry,
 )
 from packyard.metadata.catalog.ranking import rank
+from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,16 @@ def name_query(query: str) -> str:
     return _SEPARATORS.sub("-", query.strip().lower()).strip("-")
 
 
+def project_of(filename: str) -> str:
+    """The normalized project a distribution filename names ("" when it names none)."""
+    try:
+        return parse_distribution_filename(filename).project
+    except InvalidFilename:
+        # Older sdist formats (.zip, .tar.bz2) that upstreams still serve: NAME-VERSION.EXT.
+        stem, dash, _ = filename.rpartition("-")
+        return canonicalize_name(stem) if dash else ""
+
+
 def _bounded(value: int, default: int, maximum: int) -> int:
     if value < 0:
         raise InvalidArgument("Limits and page numbers must not be negative.")
@@ -66,13 +79,21 @@ class CatalogService(db.PooledService):
         return rank(candidates, normalized, wanted)
 
     async def list_projects(
-        self, feed: str, order: ProjectOrder, page: int = 1, page_size: int = 0
+        self,
+        feed: str,
+        order: ProjectOrder,
+        page: int = 1,
+        page_size: int = 0,
+        origin: ProjectOrigin | None = None,
     ) -> ProjectPage:
+        """One page of the feed's projects, hosted and served from upstream (or one origin)."""
         size = _bounded(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         number = _bounded(page, 1, 1_000_000)
         async with self._connection() as conn:
-            total = await repo.count_projects(conn, feed)
-            projects = await repo.list_projects(conn, feed, order, size, (number - 1) * size)
+            total = await repo.count_projects(conn, feed, origin)
+            projects = await repo.list_projects(
+                conn, feed, order, size, (number - 1) * size, origin
+            )
         return ProjectPage(tuple(projects), total)
 
     async def feed_stats(self, feeds: list[str]) -> list[FeedStats]:
@@ -90,10 +111,13 @@ class CatalogService(db.PooledService):
             raise InvalidArgument("Download counts must not be negative.")
         if not counts:
             return 0
+        # The project a filename names: how a download of an upstream file (no files row;
+        # perhaps not even cached yet) finds the project it counts for.
+        named = [(feed, filename, n, project_of(filename)) for feed, filename, n in counts]
         for attempt in range(3):
             try:
                 async with self._connection() as conn:
-                    return await repo.record_downloads(conn, counts)
+                    return await repo.record_downloads(conn, named)
             except asyncpg.DeadlockDetectedError:
                 log.info("downloads.deadlock_retry", extra={"attempt": attempt})
         raise Unavailable("Could not record downloads; try again.")
@@ -102,7 +126,10 @@ class CatalogService(db.PooledService):
         async with self._connection() as conn:
             found = await repo.project_id(conn, feed, project)
             if found is None:
-                raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
+                upstream = await repo.upstream_file_downloads(conn, feed, project)
+                if upstream is None:
+                    raise NotFound(f"Project '{project}' does not exist in feed '{feed}'.")
+                return DownloadCounts(project=sum(upstream.values()), files=upstream)
             return DownloadCounts(
                 project=await repo.project_downloads(conn, found),
                 files=await repo.file_downloads(conn, found),

@@ -10,10 +10,11 @@ from packyard.metadata.callers import caller
 from packyard.metadata.catalog.models import (
     CatalogProject,
     ProjectOrder,
+    ProjectOrigin,
 )
 from packyard.metadata.catalog.service import CatalogService
 from packyard.metadata.pb_common import STATUS_TO_PB
-from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc
+from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
 
 CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
 
@@ -27,8 +28,21 @@ _ORDER_FROM_PB = {
 Context = grpc.aio.ServicerContext
 
 
+_ORIGIN_TO_PB = {
+    ProjectOrigin.HOSTED: common_pb2.ORIGIN_HOSTED,
+    ProjectOrigin.UPSTREAM: common_pb2.ORIGIN_UPSTREAM,
+}
+_ORIGIN_FROM_PB = {pb: origin for origin, pb in _ORIGIN_TO_PB.items()}
+
+
 def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
-    return to_pb(catalog_pb2.CatalogProject, project, status=STATUS_TO_PB[project.status])
+    return to_pb(
+        catalog_pb2.CatalogProject,
+        project,
+        status=STATUS_TO_PB[project.status],
+        origin=_ORIGIN_TO_PB[project.origin],
+        connector=project.connector_id,
+    )
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
@@ -51,6 +65,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             _ORDER_FROM_PB.get(request.order, ProjectOrder.NAME),
             request.page,
             request.page_size,
+            _ORIGIN_FROM_PB.get(request.origin),
         )
         return catalog_pb2.ListFeedProjectsResponse(
             projects=[_project_to_pb(p) for p in page.projects], total=page.total

@@ -10,6 +10,7 @@ from packyard.protocol.offer_merge import OriginPolicy as OriginPolicy
 from packyard.protocol.offer_merge import ProjectOrigin as ProjectOrigin
 
 # The origin-control values are the pure rules' own (protocol.offer_merge).
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.protocol.upstream_index import UpstreamIndex
 
 
@@ -42,6 +43,8 @@ class Listing:
     fetched: datetime
     serial: int
     has_files: bool = False  # a found listing with files: the name is pulled from upstream
+    latest_version: str = ""  # of the versions listed: shown in the feed's project list
+    status: str = "active"  # PEP 792, as the upstream says
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class CachedFile:
     sha256: str
     payload: bytes  # serialized FileInfo
     connector_id: str = ""
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +76,29 @@ class UpstreamState:
     listings: list[Listing]
     cached_files: list[CachedFile]
     backfilled: list[BackfilledMetadata] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedProject:
+    """A project a feed served from upstream, with what describes it (nothing yet when
+    ``described`` is None)."""
+
+    feed: str
+    name: str
+    connector_id: str
+    latest_version: str
+    description: UpstreamDescription
+    described: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorHealth:
+    connector_id: str
+    url: str
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    breaker_open: bool = False
+    stale_since: datetime | None = None
+    cached_files: int = 0
+    cached_bytes: int = 0

@@ -22,20 +22,24 @@ from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
     Connector,
+    ConnectorHealth,
     Credentials,
     FeedOrigin,
     Listing,
     OriginPolicy,
+    ServedProject,
     UpstreamState,
 )
+from packyard.protocol.file_filters import check_filter
 from packyard.protocol.offer_merge import decide
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.protocol.upstream_parse import origin_of
 
 log = logging.getLogger(__name__)
 
 UPDATABLE = frozenset(
     {"url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts",
-     "credentials"}
+     "credentials", "name_list", "python_versions", "platforms"}
 )  # fmt: skip
 
 
@@ -72,6 +76,9 @@ def _check(connector: Connector) -> Connector:
     for pattern in (*connector.include, *connector.exclude):
         if not pattern or len(pattern) > 200:
             raise InvalidArgument("Name patterns must be 1 to 200 characters.")
+    filter_errors = check_filter(connector.python_versions, connector.platforms)
+    if filter_errors:
+        raise InvalidArgument(" ".join(filter_errors))
     return replace(
         connector,
         url=url,
@@ -172,8 +179,14 @@ class UpstreamStore(db.PooledService):
     async def cached_file(self, feed: str, filename: str) -> CachedFile:
         async with self._connection() as conn:
             found = await repo.cached_file(conn, feed, filename)
+            status = None if found is None else await repo.served_status(conn, feed, found.project)
         if found is None:
             raise NotFound(f"'{filename}' is not cached in feed '{feed}'.")
+        if status == "quarantined":
+            # PEP 792: not offered at all, not even by a direct URL to bytes already cached.
+            raise NotFound(
+                f"Project '{found.project}' is quarantined upstream: its files are not served."
+            )
         return found
 
     async def record_listing(self, feed: str, project: str, listing: Listing) -> bool:
@@ -189,6 +202,11 @@ class UpstreamStore(db.PooledService):
             recorded = await repo.upsert_listing(conn, feed, name, listing)
             if recorded and listing.found and listing.has_files:
                 await repo.mark_from_upstream(conn, feed, name)
+                await repo.note_served(
+                    conn, feed, name, listing.connector_id, listing.latest_version, listing.status
+                )
+            elif recorded and listing.found:
+                await repo.set_served_status(conn, feed, name, listing.status)
             changed = previous is None or (previous.found, previous.payload) != (
                 listing.found,
                 listing.payload,
@@ -251,6 +269,59 @@ class UpstreamStore(db.PooledService):
                 },
             )
         return existing
+
+    # -- descriptions --------------------------------------------------------------------
+
+    async def record_description(
+        self, feed: str, project: str, description: UpstreamDescription
+    ) -> bool:
+        """Describe a project the feed served from upstream; False when it did not serve it, or
+        when a description from the JSON API stands against one from a wheel's METADATA."""
+        name = canonicalize_name(project)
+        async with self._connection() as conn, conn.transaction():
+            recorded = await repo.describe(conn, feed, name, description)
+            if recorded:  # the JSON API shows the description
+                await change_events.index_changed(conn, feed, name)
+        return recorded
+
+    async def served_project(self, feed: str, project: str) -> ServedProject:
+        name = canonicalize_name(project)
+        async with self._connection() as conn:
+            found = await repo.served_project(conn, feed, name)
+        if found is None:
+            raise NotFound(f"Feed '{feed}' has not served '{name}' from upstream.")
+        return found
+
+    # -- name lists ----------------------------------------------------------------------
+
+    async def name_lists_due(self, older_than: float) -> list[tuple[Connector, str, str]]:
+        async with self._connection() as conn:
+            due = await repo.name_lists_due(conn, older_than)
+        return [(self._sealer.open_connector(c), etag, lm) for c, etag, lm in due]
+
+    async def record_names(
+        self, connector_id: str, etag: str, last_modified: str, names: list[str] | None
+    ) -> int:
+        """Replace a connector's name list (``names`` None: unchanged upstream, keep it)."""
+        async with self._connection() as conn, conn.transaction():
+            if names is None:
+                return await repo.keep_names(conn, connector_id)
+            clean: list[str] = sorted({canonicalize_name(n) for n in names if n.strip()})
+            return await repo.replace_names(conn, connector_id, etag, last_modified, clean)
+
+    # -- health --------------------------------------------------------------------------
+
+    async def record_health(
+        self, connector_id: str, success: bool, error: str, breaker_open: bool
+    ) -> None:
+        async with self._connection() as conn:
+            await repo.record_health(conn, connector_id, success, error, breaker_open)
+
+    async def connector_health(self, feed: str) -> list[ConnectorHealth]:
+        async with self._connection() as conn:
+            if not await repo.feed_exists(conn, feed):
+                raise NotFound(f"Feed '{feed}' not found.")
+            return await repo.connector_health(conn, feed)
 
     # -- origin controls -----------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC
 
 import grpc
 
-from packyard.common.errors import PermissionDenied
+from packyard.common.errors import InvalidArgument, PermissionDenied
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
@@ -18,8 +19,11 @@ from packyard.metadata.upstream.models import (
     FeedOrigin,
     Listing,
     OriginPolicy,
+    ServedProject,
 )
 from packyard.metadata.upstream.service import UpstreamStore
+from packyard.protocol.json_api import latest_version
+from packyard.protocol.upstream_description import UpstreamDescription
 from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.UpstreamService"
@@ -28,6 +32,14 @@ _SETTING = {
     upstream_pb2.ORIGIN_SETTING_UNSET: None,
     upstream_pb2.ORIGIN_SETTING_ALLOW: True,
     upstream_pb2.ORIGIN_SETTING_BLOCK: False,
+}
+
+
+_STATUS_TEXT = {
+    common_pb2.PROJECT_STATUS_ACTIVE: "active",
+    common_pb2.PROJECT_STATUS_ARCHIVED: "archived",
+    common_pb2.PROJECT_STATUS_QUARANTINED: "quarantined",
+    common_pb2.PROJECT_STATUS_DEPRECATED: "deprecated",
 }
 
 
@@ -76,7 +88,33 @@ def listing_from_pb(pb: upstream_pb2.UpstreamListing) -> Listing:
         fetched=pb.fetched.ToDatetime(tzinfo=UTC),
         serial=pb.serial,
         has_files=len(pb.files) > 0,
+        latest_version=latest_version(pb.versions) if pb.versions else "",
+        status=_STATUS_TEXT.get(pb.status, "active"),
     )
+
+
+def description_from_pb(pb: upstream_pb2.UpstreamDescription) -> UpstreamDescription:
+    return from_pb(
+        UpstreamDescription,
+        pb,
+        project_urls=tuple((u.label, u.url) for u in pb.project_urls),
+    )
+
+
+def served_to_pb(served: ServedProject) -> upstream_pb2.UpstreamDescription:
+    pb = to_pb(
+        upstream_pb2.UpstreamDescription,
+        served.description,
+        project_urls=[
+            upstream_pb2.ProjectUrl(label=label, url=url)
+            for label, url in served.description.project_urls
+        ],
+        connector=served.connector_id,
+        latest_version=served.latest_version,
+    )
+    if served.described is not None:
+        pb.described.FromDatetime(served.described)
+    return pb
 
 
 def cached_to_pb(row: CachedFile) -> common_pb2.FileInfo:
@@ -177,6 +215,7 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
                 sha256=info.hashes.sha256,
                 payload=info.SerializeToString(deterministic=True),
                 connector_id=request.connector,
+                size=max(info.size, 0),
             )
         )
         return upstream_pb2.RecordCachedFileResponse(file=cached_to_pb(stored))
@@ -195,6 +234,79 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
         )
         stored = await self._store.record_backfilled(backfilled)
         return upstream_pb2.RecordBackfilledMetadataResponse(metadata=backfilled_to_pb(stored))
+
+    async def RecordUpstreamDescription(
+        self,
+        request: upstream_pb2.RecordUpstreamDescriptionRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordUpstreamDescriptionResponse:
+        recorded = await self._store.record_description(
+            request.feed, request.project, description_from_pb(request.description)
+        )
+        return upstream_pb2.RecordUpstreamDescriptionResponse(recorded=recorded)
+
+    async def GetUpstreamDescription(
+        self,
+        request: upstream_pb2.GetUpstreamDescriptionRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.GetUpstreamDescriptionResponse:
+        await caller().require_read(request.feed)
+        served = await self._store.served_project(request.feed, request.project)
+        return upstream_pb2.GetUpstreamDescriptionResponse(description=served_to_pb(served))
+
+    async def RecordConnectorHealth(
+        self,
+        request: upstream_pb2.RecordConnectorHealthRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordConnectorHealthResponse:
+        await self._store.record_health(
+            request.connector, request.success, request.error, request.breaker_open
+        )
+        return upstream_pb2.RecordConnectorHealthResponse()
+
+    async def GetConnectorHealth(
+        self, request: upstream_pb2.GetConnectorHealthRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.GetConnectorHealthResponse:
+        caller().require_right(request.feed, Right.ADMIN)
+        found = await self._store.connector_health(request.feed)
+        return upstream_pb2.GetConnectorHealthResponse(
+            connectors=[
+                to_pb(upstream_pb2.ConnectorHealth, h, connector=h.connector_id) for h in found
+            ]
+        )
+
+    async def ListNameListsDue(
+        self, request: upstream_pb2.ListNameListsDueRequest, context: grpc.aio.ServicerContext
+    ) -> upstream_pb2.ListNameListsDueResponse:
+        due = await self._store.name_lists_due(request.older_than_seconds)
+        return upstream_pb2.ListNameListsDueResponse(
+            due=[
+                upstream_pb2.NameListDue(
+                    connector=connector_to_pb(c, with_secrets=True), etag=etag, last_modified=lm
+                )
+                for c, etag, lm in due
+            ]
+        )
+
+    async def RecordUpstreamNames(
+        self,
+        request_iterator: AsyncIterator[upstream_pb2.RecordUpstreamNamesRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> upstream_pb2.RecordUpstreamNamesResponse:
+        first: upstream_pb2.RecordUpstreamNamesRequest | None = None
+        names: list[str] = []
+        async for part in request_iterator:
+            first = first or part
+            names.extend(part.names)
+        if first is None or not first.connector:
+            raise InvalidArgument("The first message names the connector.")
+        count = await self._store.record_names(
+            first.connector,
+            first.etag,
+            first.last_modified,
+            None if first.not_modified else names,
+        )
+        return upstream_pb2.RecordUpstreamNamesResponse(names=count)
 
     async def GetOriginPolicy(
         self, request: upstream_pb2.GetOriginPolicyRequest, context: grpc.aio.ServicerContext

@@ -23,7 +23,7 @@ PROJECT_ORDER_LAST_UPLOAD: ProjectOrder
 PROJECT_ORDER_DOWNLOADS: ProjectOrder
 
 class CatalogProject(_message.Message):
-    __slots__ = ("feed", "name", "display_name", "latest_version", "summary", "last_upload", "downloads", "status", "score")
+    __slots__ = ("feed", "name", "display_name", "latest_version", "summary", "last_upload", "downloads", "status", "score", "origin", "connector", "not_cached")
     FEED_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,9 @@ class CatalogProject(_message.Message):
     DOWNLOADS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    NOT_CACHED_FIELD_NUMBER: _ClassVar[int]
     feed: str
     name: str
     display_name: str
@@ -42,7 +45,10 @@ class CatalogProject(_message.Message):
     downloads: int
     status: _common_pb2.ProjectStatus
     score: float
-    def __init__(self, feed: _Optional[str] = ..., name: _Optional[str] = ..., display_name: _Optional[str] = ..., latest_version: _Optional[str] = ..., summary: _Optional[str] = ..., last_upload: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., downloads: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., score: _Optional[float] = ...) -> None: ...
+    origin: _common_pb2.Origin
+    connector: str
+    not_cached: bool
+    def __init__(self, feed: _Optional[str] = ..., name: _Optional[str] = ..., display_name: _Optional[str] = ..., latest_version: _Optional[str] = ..., summary: _Optional[str] = ..., last_upload: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., downloads: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ..., score: _Optional[float] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ..., connector: _Optional[str] = ..., not_cached: _Optional[bool] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
     __slots__ = ("query", "feeds", "limit")
@@ -61,16 +67,18 @@ class SearchResponse(_message.Message):
     def __init__(self, projects: _Optional[_Iterable[_Union[CatalogProject, _Mapping]]] = ...) -> None: ...
 
 class ListFeedProjectsRequest(_message.Message):
-    __slots__ = ("feed", "order", "page", "page_size")
+    __slots__ = ("feed", "order", "page", "page_size", "origin")
     FEED_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
     feed: str
     order: ProjectOrder
     page: int
     page_size: int
-    def __init__(self, feed: _Optional[str] = ..., order: _Optional[_Union[ProjectOrder, str]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+    origin: _common_pb2.Origin
+    def __init__(self, feed: _Optional[str] = ..., order: _Optional[_Union[ProjectOrder, str]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ...) -> None: ...
 
 class ListFeedProjectsResponse(_message.Message):
     __slots__ = ("projects", "total")

@@ -21,7 +21,7 @@ ORIGIN_SETTING_ALLOW: OriginSetting
 ORIGIN_SETTING_BLOCK: OriginSetting
 
 class Connector(_message.Message):
-    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created")
+    __slots__ = ("id", "feed", "url", "simple_path", "priority", "ttl_seconds", "include", "exclude", "file_hosts", "has_credentials", "username", "password", "created", "name_list", "python_versions", "platforms")
     ID_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,9 @@ class Connector(_message.Message):
     USERNAME_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    NAME_LIST_FIELD_NUMBER: _ClassVar[int]
+    PYTHON_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    PLATFORMS_FIELD_NUMBER: _ClassVar[int]
     id: str
     feed: str
     url: str
@@ -48,7 +51,10 @@ class Connector(_message.Message):
     username: str
     password: str
     created: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    name_list: bool
+    python_versions: _containers.RepeatedScalarFieldContainer[str]
+    platforms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., feed: _Optional[str] = ..., url: _Optional[str] = ..., simple_path: _Optional[str] = ..., priority: _Optional[int] = ..., ttl_seconds: _Optional[int] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., file_hosts: _Optional[_Iterable[str]] = ..., has_credentials: _Optional[bool] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name_list: _Optional[bool] = ..., python_versions: _Optional[_Iterable[str]] = ..., platforms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AddConnectorRequest(_message.Message):
     __slots__ = ("connector",)
@@ -317,3 +323,163 @@ class GetFeedOriginResponse(_message.Message):
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     origin: FeedOrigin
     def __init__(self, origin: _Optional[_Union[FeedOrigin, _Mapping]] = ...) -> None: ...
+
+class ProjectUrl(_message.Message):
+    __slots__ = ("label", "url")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    url: str
+    def __init__(self, label: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+
+class UpstreamDescription(_message.Message):
+    __slots__ = ("display_name", "version", "summary", "description", "description_content_type", "license", "requires_python", "requires_dist", "project_urls", "source", "connector", "described", "latest_version")
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRES_PYTHON_FIELD_NUMBER: _ClassVar[int]
+    REQUIRES_DIST_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_URLS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    DESCRIBED_FIELD_NUMBER: _ClassVar[int]
+    LATEST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    version: str
+    summary: str
+    description: str
+    description_content_type: str
+    license: str
+    requires_python: str
+    requires_dist: _containers.RepeatedScalarFieldContainer[str]
+    project_urls: _containers.RepeatedCompositeFieldContainer[ProjectUrl]
+    source: str
+    connector: str
+    described: _timestamp_pb2.Timestamp
+    latest_version: str
+    def __init__(self, display_name: _Optional[str] = ..., version: _Optional[str] = ..., summary: _Optional[str] = ..., description: _Optional[str] = ..., description_content_type: _Optional[str] = ..., license: _Optional[str] = ..., requires_python: _Optional[str] = ..., requires_dist: _Optional[_Iterable[str]] = ..., project_urls: _Optional[_Iterable[_Union[ProjectUrl, _Mapping]]] = ..., source: _Optional[str] = ..., connector: _Optional[str] = ..., described: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_version: _Optional[str] = ...) -> None: ...
+
+class RecordUpstreamDescriptionRequest(_message.Message):
+    __slots__ = ("feed", "project", "description")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    description: UpstreamDescription
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ..., description: _Optional[_Union[UpstreamDescription, _Mapping]] = ...) -> None: ...
+
+class RecordUpstreamDescriptionResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: bool
+    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+
+class GetUpstreamDescriptionRequest(_message.Message):
+    __slots__ = ("feed", "project")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    project: str
+    def __init__(self, feed: _Optional[str] = ..., project: _Optional[str] = ...) -> None: ...
+
+class GetUpstreamDescriptionResponse(_message.Message):
+    __slots__ = ("description",)
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    description: UpstreamDescription
+    def __init__(self, description: _Optional[_Union[UpstreamDescription, _Mapping]] = ...) -> None: ...
+
+class RecordConnectorHealthRequest(_message.Message):
+    __slots__ = ("connector", "success", "error", "breaker_open")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    BREAKER_OPEN_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    success: bool
+    error: str
+    breaker_open: bool
+    def __init__(self, connector: _Optional[str] = ..., success: _Optional[bool] = ..., error: _Optional[str] = ..., breaker_open: _Optional[bool] = ...) -> None: ...
+
+class RecordConnectorHealthResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ConnectorHealth(_message.Message):
+    __slots__ = ("connector", "url", "last_success", "last_error", "last_error_at", "breaker_open", "stale_since", "cached_files", "cached_bytes")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    LAST_SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_AT_FIELD_NUMBER: _ClassVar[int]
+    BREAKER_OPEN_FIELD_NUMBER: _ClassVar[int]
+    STALE_SINCE_FIELD_NUMBER: _ClassVar[int]
+    CACHED_FILES_FIELD_NUMBER: _ClassVar[int]
+    CACHED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    url: str
+    last_success: _timestamp_pb2.Timestamp
+    last_error: str
+    last_error_at: _timestamp_pb2.Timestamp
+    breaker_open: bool
+    stale_since: _timestamp_pb2.Timestamp
+    cached_files: int
+    cached_bytes: int
+    def __init__(self, connector: _Optional[str] = ..., url: _Optional[str] = ..., last_success: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., breaker_open: _Optional[bool] = ..., stale_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cached_files: _Optional[int] = ..., cached_bytes: _Optional[int] = ...) -> None: ...
+
+class GetConnectorHealthRequest(_message.Message):
+    __slots__ = ("feed",)
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    def __init__(self, feed: _Optional[str] = ...) -> None: ...
+
+class GetConnectorHealthResponse(_message.Message):
+    __slots__ = ("connectors",)
+    CONNECTORS_FIELD_NUMBER: _ClassVar[int]
+    connectors: _containers.RepeatedCompositeFieldContainer[ConnectorHealth]
+    def __init__(self, connectors: _Optional[_Iterable[_Union[ConnectorHealth, _Mapping]]] = ...) -> None: ...
+
+class NameListDue(_message.Message):
+    __slots__ = ("connector", "etag", "last_modified")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    connector: Connector
+    etag: str
+    last_modified: str
+    def __init__(self, connector: _Optional[_Union[Connector, _Mapping]] = ..., etag: _Optional[str] = ..., last_modified: _Optional[str] = ...) -> None: ...
+
+class ListNameListsDueRequest(_message.Message):
+    __slots__ = ("older_than_seconds",)
+    OLDER_THAN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    older_than_seconds: int
+    def __init__(self, older_than_seconds: _Optional[int] = ...) -> None: ...
+
+class ListNameListsDueResponse(_message.Message):
+    __slots__ = ("due",)
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    due: _containers.RepeatedCompositeFieldContainer[NameListDue]
+    def __init__(self, due: _Optional[_Iterable[_Union[NameListDue, _Mapping]]] = ...) -> None: ...
+
+class RecordUpstreamNamesRequest(_message.Message):
+    __slots__ = ("connector", "etag", "last_modified", "not_modified", "names")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    NOT_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    etag: str
+    last_modified: str
+    not_modified: bool
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, connector: _Optional[str] = ..., etag: _Optional[str] = ..., last_modified: _Optional[str] = ..., not_modified: _Optional[bool] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RecordUpstreamNamesResponse(_message.Message):
+    __slots__ = ("names",)
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    names: int
+    def __init__(self, names: _Optional[int] = ...) -> None: ...

@@ -104,6 +104,36 @@ class UpstreamServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.FromString,
                 _registered_method=True)
+        self.RecordUpstreamDescription = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordUpstreamDescription',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.FromString,
+                _registered_method=True)
+        self.GetUpstreamDescription = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/GetUpstreamDescription',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
+                _registered_method=True)
+        self.RecordConnectorHealth = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordConnectorHealth',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.FromString,
+                _registered_method=True)
+        self.GetConnectorHealth = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/GetConnectorHealth',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
+                _registered_method=True)
+        self.ListNameListsDue = channel.unary_unary(
+                '/packyard.rpc.v1.UpstreamService/ListNameListsDue',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.FromString,
+                _registered_method=True)
+        self.RecordUpstreamNames = channel.stream_unary(
+                '/packyard.rpc.v1.UpstreamService/RecordUpstreamNames',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.FromString,
+                _registered_method=True)
 
 
 class UpstreamServiceServicer:
@@ -211,6 +241,54 @@ class UpstreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordUpstreamDescription(self, request, context):
+        """What a feed says about a project it served from upstream (summary, description, license,
+        Requires-Python, dependencies, project URLs): recorded by the connector from the
+        upstream's JSON API, or from a cached wheel's METADATA when the upstream has none (a
+        description from the JSON API is not replaced by one from METADATA).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUpstreamDescription(self, request, context):
+        """NOT_FOUND when the feed never served the project from upstream; ``described`` unset when
+        nothing describes it yet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordConnectorHealth(self, request, context):
+        """The connector service reports how each connector's upstream answers (throttled: on every
+        change of state, else at most every few seconds).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConnectorHealth(self, request, context):
+        """Each connector of a feed with its health and what it has cached (feed admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNameListsDue(self, request, context):
+        """Project-name lists of upstreams (connectors with name_list): which are due for a refresh
+        (with what revalidates them), and the replacement of one connector's list. The first
+        message of RecordUpstreamNames says whose list and its validators; the rest carry names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordUpstreamNames(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UpstreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -283,6 +361,36 @@ def add_UpstreamServiceServicer_to_server(servicer, server):
                     servicer.GetFeedOrigin,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.SerializeToString,
+            ),
+            'RecordUpstreamDescription': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordUpstreamDescription,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.SerializeToString,
+            ),
+            'GetUpstreamDescription': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUpstreamDescription,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.SerializeToString,
+            ),
+            'RecordConnectorHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConnectorHealth,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.SerializeToString,
+            ),
+            'GetConnectorHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConnectorHealth,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.SerializeToString,
+            ),
+            'ListNameListsDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNameListsDue,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.SerializeToString,
+            ),
+            'RecordUpstreamNames': grpc.stream_unary_rpc_method_handler(
+                    servicer.RecordUpstreamNames,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -663,6 +771,168 @@ class UpstreamService:
             '/packyard.rpc.v1.UpstreamService/GetFeedOrigin',
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetFeedOriginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUpstreamDescription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordUpstreamDescription',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamDescriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUpstreamDescription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/GetUpstreamDescription',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetUpstreamDescriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConnectorHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordConnectorHealth',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordConnectorHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConnectorHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/GetConnectorHealth',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.GetConnectorHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNameListsDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.UpstreamService/ListNameListsDue',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.ListNameListsDueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUpstreamNames(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/packyard.rpc.v1.UpstreamService/RecordUpstreamNames',
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_upstream__pb2.RecordUpstreamNamesResponse.FromString,
             options,
             channel_credentials,
             insecure,
