@@ -129,6 +129,10 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     # metadata's own garbage collection and scrubber list, verify and delete (nobody else).
     **_rows("BlobService", _GATEWAY_CONNECTOR, "PutBlob", "GetBlob", "StatBlob"),
     **_rows("BlobService", frozenset({METADATA}), "DeleteBlob", "ListBlobs", "VerifyBlob"),
+    # GovernanceService: promotion for the admin API, the UI and internal clients (a release
+    # pipeline promotes with its key); the policy of a feed through the admin API.
+    **_rows("GovernanceService", _GATEWAY_CLIENTS, "PromoteRelease", "GetPromotionPolicy"),
+    **_rows("GovernanceService", _GATEWAY, "SetPromotionPolicy", "ListPromotions"),
     # ConnectorService: the gateway's proxy feeds.
     **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
 }

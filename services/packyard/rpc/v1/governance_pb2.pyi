@@ -1,0 +1,97 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from packyard.rpc.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class PromoteReleaseRequest(_message.Message):
+    __slots__ = ("source_feed", "target_feed", "project", "version", "force")
+    SOURCE_FEED_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    source_feed: str
+    target_feed: str
+    project: str
+    version: str
+    force: bool
+    def __init__(self, source_feed: _Optional[str] = ..., target_feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
+
+class PromoteReleaseResponse(_message.Message):
+    __slots__ = ("files", "promoted")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    PROMOTED_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[_common_pb2.FileInfo]
+    promoted: bool
+    def __init__(self, files: _Optional[_Iterable[_Union[_common_pb2.FileInfo, _Mapping]]] = ..., promoted: _Optional[bool] = ...) -> None: ...
+
+class PromotionPolicy(_message.Message):
+    __slots__ = ("feed", "allowed_sources")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    allowed_sources: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, feed: _Optional[str] = ..., allowed_sources: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetPromotionPolicyRequest(_message.Message):
+    __slots__ = ("feed",)
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    def __init__(self, feed: _Optional[str] = ...) -> None: ...
+
+class GetPromotionPolicyResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: PromotionPolicy
+    def __init__(self, policy: _Optional[_Union[PromotionPolicy, _Mapping]] = ...) -> None: ...
+
+class SetPromotionPolicyRequest(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: PromotionPolicy
+    def __init__(self, policy: _Optional[_Union[PromotionPolicy, _Mapping]] = ...) -> None: ...
+
+class SetPromotionPolicyResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: PromotionPolicy
+    def __init__(self, policy: _Optional[_Union[PromotionPolicy, _Mapping]] = ...) -> None: ...
+
+class Promotion(_message.Message):
+    __slots__ = ("source_feed", "target_feed", "project", "version", "actor", "files", "created")
+    SOURCE_FEED_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FEED_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    source_feed: str
+    target_feed: str
+    project: str
+    version: str
+    actor: str
+    files: int
+    created: _timestamp_pb2.Timestamp
+    def __init__(self, source_feed: _Optional[str] = ..., target_feed: _Optional[str] = ..., project: _Optional[str] = ..., version: _Optional[str] = ..., actor: _Optional[str] = ..., files: _Optional[int] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPromotionsRequest(_message.Message):
+    __slots__ = ("feed", "limit")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    limit: int
+    def __init__(self, feed: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListPromotionsResponse(_message.Message):
+    __slots__ = ("promotions",)
+    PROMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    promotions: _containers.RepeatedCompositeFieldContainer[Promotion]
+    def __init__(self, promotions: _Optional[_Iterable[_Union[Promotion, _Mapping]]] = ...) -> None: ...
