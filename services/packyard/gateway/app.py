@@ -15,6 +15,7 @@ from packyard.common.errors import PackyardError
 from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
+from packyard.gateway.admin import governance as admin_governance
 from packyard.gateway.admin import routes as admin
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import FailureLimiter
@@ -81,6 +82,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)
+    app.include_router(admin_governance.router)
     app.include_router(ui.router)
 
     @app.exception_handler(PackyardError)

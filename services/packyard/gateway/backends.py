@@ -16,6 +16,7 @@ from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.changes import ChangeClient
 from packyard.gateway.clients.connector import ConnectorClient
+from packyard.gateway.clients.governance import GovernanceClient
 from packyard.gateway.clients.metadata import MetadataClient
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.settings import GatewaySettings
@@ -36,6 +37,8 @@ class Backends:
     tls: TlsFiles | None = None
     # The feeds' change serials (gateway/change_reconcile.py); on the metadata channel.
     changes: ChangeClient | None = None
+    # Promotion and retention (metadata/promotion/); on the metadata channel.
+    governance: GovernanceClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -67,6 +70,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             timeout=timeout,
             tls=tls,
             changes=ChangeClient(channels["metadata"], timeout),
+            governance=GovernanceClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

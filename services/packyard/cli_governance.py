@@ -1,0 +1,102 @@
+"""`packyard promote | promotion …`: promotion between feeds over the admin API.
+
+``packyard promote SRC DST PROJECT VERSION`` copies a release (every file, its metadata and
+hashes; no bytes move) from feed SRC to feed DST. ``packyard promotion policy FEED
+[--allow SRC …]`` shows or sets which feeds may promote into FEED; ``packyard promotion list
+FEED`` the promotions into and out of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from packyard.cli_admin import Api, connection_options, render_table, run_api_command
+
+_FILE_COLUMNS = ("filename", "sha256", "size")
+_POLICY_COLUMNS = ("feed", "allowed_sources")
+_PROMOTION_COLUMNS = ("created", "source", "target", "project", "version", "actor", "files")
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def add_governance_commands(commands: Any) -> None:
+    """Register `promote` and `promotion` on the `packyard` subparsers."""
+    common = connection_options()
+    promote = commands.add_parser(
+        "promote",
+        parents=[common],
+        help="copy a release from one feed to another",
+        description="Copy a release (every file, its metadata and hashes) from SOURCE to TARGET.",
+    )
+    promote.set_defaults(governance_command="promote")
+    for arg in ("source", "target", "project", "version"):
+        promote.add_argument(arg)
+    promote.add_argument("--force", action="store_true", help="promote a yanked release too")
+
+    promotion = commands.add_parser("promotion", help="promotion policies and history")
+    actions = promotion.add_subparsers(dest="promotion_action", required=True, metavar="ACTION")
+    policy = actions.add_parser(
+        "policy", parents=[common], help="show or set which feeds may promote into FEED"
+    )
+    policy.set_defaults(governance_command="policy")
+    policy.add_argument("feed")
+    policy.add_argument(
+        "--allow", action="append", default=None, metavar="SOURCE",
+        help="a feed that may promote into FEED (repeatable); sets the policy",
+    )  # fmt: skip
+    policy.add_argument("--any", action="store_true", help="let any feed promote into FEED")
+    listing = actions.add_parser("list", parents=[common], help="promotions into and out of FEED")
+    listing.set_defaults(governance_command="list")
+    listing.add_argument("feed")
+    listing.add_argument("--limit", type=int, default=50)
+
+
+def is_governance_command(args: argparse.Namespace) -> bool:
+    return getattr(args, "governance_command", None) is not None
+
+
+def _promote(api: Api, args: argparse.Namespace) -> Any:
+    path = f"/feeds/{_q(args.source)}/projects/{_q(args.project)}/releases/{_q(args.version)}"
+    return api.call("POST", path + "/promote", {"target": args.target, "force": args.force})
+
+
+def _policy(api: Api, args: argparse.Namespace) -> Any:
+    path = f"/feeds/{_q(args.feed)}/promotion-policy"
+    if args.allow is None and not args.any:
+        return api.call("GET", path)
+    return api.call("PUT", path, {"allowed_sources": [] if args.any else args.allow})
+
+
+def _list(api: Api, args: argparse.Namespace) -> Any:
+    return api.call("GET", f"/feeds/{_q(args.feed)}/promotions", params={"limit": args.limit})
+
+
+def _show_promotion(result: Any, out: TextIO) -> None:
+    what = f"{result['project']}=={result['version']} {result['source']} -> {result['target']}"
+    out.write(("promoted " if result["promoted"] else "already promoted ") + what + "\n")
+    out.write(render_table(result["files"], _FILE_COLUMNS) + "\n")
+
+
+_HANDLERS: dict[str, tuple[Callable[[Api, argparse.Namespace], Any], Callable[..., None]]] = {
+    "promote": (_promote, _show_promotion),
+    "policy": (_policy, lambda r, out: out.write(render_table([r], _POLICY_COLUMNS) + "\n")),
+    "list": (_list, lambda r, out: out.write(render_table(r, _PROMOTION_COLUMNS) + "\n")),
+}
+
+
+def run_governance(args: argparse.Namespace) -> int:
+    handler, show_table = _HANDLERS[args.governance_command]
+
+    def show(result: Any, out: TextIO) -> None:
+        if args.json:
+            out.write(json.dumps(result, indent=2) + "\n")
+        else:
+            show_table(result, out)
+
+    return run_api_command(args, args.governance_command, handler, show)

@@ -1,0 +1,169 @@
+"""The admin API's governance routes: promote a release to another feed, a feed's promotion
+policy, its promotions.
+
+Routes check the caller's right here first and the metadata service decides again (the
+source's read right, the target's policy); errors go through gateway/responses.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from packyard.common.errors import Unavailable
+from packyard.gateway.auth.guards import FeedAdminDep, Right, require_feed_right
+from packyard.gateway.backends import Backends
+from packyard.gateway.clients.governance import GovernanceClient
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import drop_pages
+from packyard.protocol.names import normalize
+from packyard.rpc.v1 import governance_pb2
+
+router = APIRouter(prefix="/api/v1")
+_TAG = "governance"
+
+
+class PromoteBody(BaseModel):
+    target: str = Field(description="the feed to copy the release into")
+    force: bool = Field(False, description="promote a yanked release too")
+
+
+class PromotedFile(BaseModel):
+    filename: str
+    sha256: str
+    size: int
+
+
+class PromotionOut(BaseModel):
+    source: str
+    target: str
+    project: str
+    version: str
+    promoted: bool = Field(description="false: every file was already in the target")
+    files: list[PromotedFile]
+
+
+class PolicyBody(BaseModel):
+    allowed_sources: list[str] = Field(
+        default_factory=list, description="feeds that may promote into this one; empty: any"
+    )
+
+
+class PolicyOut(PolicyBody):
+    feed: str
+
+
+class PromotionRecordOut(BaseModel):
+    source: str
+    target: str
+    project: str
+    version: str
+    actor: str
+    files: int
+    created: datetime | None
+
+
+def governance(backends: Backends) -> GovernanceClient:
+    if backends.governance is None:
+        raise Unavailable("The governance service is not configured.")
+    return backends.governance
+
+
+async def promote_release(
+    request: Request, backends: Backends, source: str, project: str, version: str,
+    target: str, *, force: bool,
+) -> PromotionOut:  # fmt: skip
+    """Promote, as the admin API and the web UI's button do."""
+    await require_feed_right(request, target, Right.PUBLISH)
+    name = normalize(project)
+    reply = await governance(backends).promote_release(
+        governance_pb2.PromoteReleaseRequest(
+            source_feed=source, target_feed=target, project=name, version=version, force=force
+        )
+    )
+    drop_pages(request, target, name)
+    return PromotionOut(
+        source=source,
+        target=target,
+        project=name,
+        version=version,
+        promoted=reply.promoted,
+        files=[
+            PromotedFile(filename=f.filename, sha256=f.hashes.sha256, size=f.size)
+            for f in reply.files
+        ],
+    )
+
+
+@router.post(
+    "/feeds/{feed}/projects/{project}/releases/{version}/promote",
+    tags=[_TAG],
+    summary="Copy a release into another feed (read here, publish on the target)",
+)
+async def promote(
+    feed: str, project: str, version: str, body: PromoteBody, request: Request,
+    backends: BackendsDep,
+) -> PromotionOut:  # fmt: skip
+    return await promote_release(
+        request, backends, feed, project, version, body.target, force=body.force
+    )
+
+
+@router.get(
+    "/feeds/{feed}/promotion-policy", tags=[_TAG], summary="Which feeds may promote into a feed"
+)
+async def get_policy(
+    feed: str, request: Request, auth: AuthDep, backends: BackendsDep
+) -> PolicyOut:
+    await auth.readable_feed(request, feed)
+    reply = await governance(backends).get_promotion_policy(
+        governance_pb2.GetPromotionPolicyRequest(feed=feed)
+    )
+    return PolicyOut(feed=feed, allowed_sources=list(reply.policy.allowed_sources))
+
+
+@router.put(
+    "/feeds/{feed}/promotion-policy",
+    tags=[_TAG],
+    summary="Set which feeds may promote into a feed (feed admin)",
+)
+async def set_policy(
+    feed: str, body: PolicyBody, caller: FeedAdminDep, backends: BackendsDep
+) -> PolicyOut:
+    reply = await governance(backends).set_promotion_policy(
+        governance_pb2.SetPromotionPolicyRequest(
+            policy=governance_pb2.PromotionPolicy(feed=feed, allowed_sources=body.allowed_sources)
+        )
+    )
+    return PolicyOut(feed=feed, allowed_sources=list(reply.policy.allowed_sources))
+
+
+@router.get(
+    "/feeds/{feed}/promotions",
+    tags=[_TAG],
+    summary="Releases promoted into or out of a feed, newest first (feed admin)",
+)
+async def list_promotions(
+    feed: str,
+    caller: FeedAdminDep,
+    backends: BackendsDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[PromotionRecordOut]:
+    reply = await governance(backends).list_promotions(
+        governance_pb2.ListPromotionsRequest(feed=feed, limit=limit)
+    )
+    return [
+        PromotionRecordOut(
+            source=p.source_feed,
+            target=p.target_feed,
+            project=p.project,
+            version=p.version,
+            actor=p.actor,
+            files=p.files,
+            created=p.created.ToDatetime(tzinfo=UTC) if p.HasField("created") else None,
+        )
+        for p in reply.promotions
+    ]
