@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -162,3 +163,40 @@ def test_restricted_promotions_are_refused_with_a_reason(
         _ok(promote(staging, approved, force=True))
         [copied] = _listing(stack, approved, project).values()
         assert copied["yanked"] == "broken"
+
+
+def test_the_release_page_promotes_with_a_same_site_form(
+    stack: Stack, tmp_path: Path, client_env: dict[str, str]
+) -> None:
+    key = str(stack.admin_key)
+    auth = ("api", key)
+    project = f"button-{uuid.uuid4().hex[:8]}"
+    wheel = build_wheel(tmp_path / "dist", project, "2.0")
+    with httpx.Client(base_url=stack.base_url, auth=auth, timeout=60) as admin:
+        staging, approved = _feeds(admin, "staging", "approved")
+        _twine(stack, staging, [wheel], client_env, key)
+        page_url = f"/feeds/{staging}/projects/{project}/2.0/"
+        # Anonymous visitors get no promote form and cannot post one.
+        assert 'id="promote"' not in httpx.get(stack.base_url + page_url).text
+        action = f"{page_url}promote"
+        assert httpx.post(stack.base_url + action, data={"target": approved}).status_code == 401
+
+        page = _ok(admin.get(page_url)).text
+        assert f"<option>{approved}</option>" in page and f"<option>{staging}</option>" not in page
+        [token] = re.findall(r'name="csrf" value="([^"]+)"', page)[:1]
+        # Without the token, or from another site, the form is refused.
+        assert admin.post(action, data={"target": approved}).status_code == 403
+        forged = admin.post(
+            action,
+            data={"csrf": token, "target": approved},
+            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        )
+        assert forged.status_code == 403
+        assert httpx.get(f"{stack.base_url}/pypi/{approved}/simple/{project}/").status_code == 404
+
+        done = admin.post(
+            action, data={"csrf": token, "target": approved}, headers={"Origin": stack.base_url}
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == f"/feeds/{approved}/projects/{project}/2.0/"
+        assert set(_listing(stack, approved, project)) == {wheel.name}

@@ -31,14 +31,14 @@ class Backends:
     access: AccessClient
     catalog: CatalogClient
     upstream: UpstreamClient
+    # Promotion and retention (metadata/promotion/, metadata/retention/).
+    governance: GovernanceClient
     addrs: dict[str, str]
     timeout: float
     # The gateway's certificate, for health checks on fresh channels.
     tls: TlsFiles | None = None
     # The feeds' change serials (gateway/change_reconcile.py); on the metadata channel.
     changes: ChangeClient | None = None
-    # Promotion and retention (metadata/promotion/); on the metadata channel.
-    governance: GovernanceClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""

@@ -13,10 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from packyard.common.errors import Unavailable
 from packyard.gateway.auth.guards import FeedAdminDep, Right, require_feed_right
 from packyard.gateway.backends import Backends
-from packyard.gateway.clients.governance import GovernanceClient
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import drop_pages
 from packyard.protocol.names import normalize
@@ -66,12 +64,6 @@ class PromotionRecordOut(BaseModel):
     created: datetime | None
 
 
-def governance(backends: Backends) -> GovernanceClient:
-    if backends.governance is None:
-        raise Unavailable("The governance service is not configured.")
-    return backends.governance
-
-
 async def promote_release(
     request: Request, backends: Backends, source: str, project: str, version: str,
     target: str, *, force: bool,
@@ -79,7 +71,7 @@ async def promote_release(
     """Promote, as the admin API and the web UI's button do."""
     await require_feed_right(request, target, Right.PUBLISH)
     name = normalize(project)
-    reply = await governance(backends).promote_release(
+    reply = await backends.governance.promote_release(
         governance_pb2.PromoteReleaseRequest(
             source_feed=source, target_feed=target, project=name, version=version, force=force
         )
@@ -119,7 +111,7 @@ async def get_policy(
     feed: str, request: Request, auth: AuthDep, backends: BackendsDep
 ) -> PolicyOut:
     await auth.readable_feed(request, feed)
-    reply = await governance(backends).get_promotion_policy(
+    reply = await backends.governance.get_promotion_policy(
         governance_pb2.GetPromotionPolicyRequest(feed=feed)
     )
     return PolicyOut(feed=feed, allowed_sources=list(reply.policy.allowed_sources))
@@ -133,7 +125,7 @@ async def get_policy(
 async def set_policy(
     feed: str, body: PolicyBody, caller: FeedAdminDep, backends: BackendsDep
 ) -> PolicyOut:
-    reply = await governance(backends).set_promotion_policy(
+    reply = await backends.governance.set_promotion_policy(
         governance_pb2.SetPromotionPolicyRequest(
             policy=governance_pb2.PromotionPolicy(feed=feed, allowed_sources=body.allowed_sources)
         )
@@ -152,7 +144,7 @@ async def list_promotions(
     backends: BackendsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[PromotionRecordOut]:
-    reply = await governance(backends).list_promotions(
+    reply = await backends.governance.list_promotions(
         governance_pb2.ListPromotionsRequest(feed=feed, limit=limit)
     )
     return [
