@@ -200,3 +200,35 @@ def test_the_release_page_promotes_with_a_same_site_form(
         assert done.status_code == 303, done.text
         assert done.headers["location"] == f"/feeds/{approved}/projects/{project}/2.0/"
         assert set(_listing(stack, approved, project)) == {wheel.name}
+
+
+def test_promoting_from_a_proxy_feed_caches_the_upstream_files_first(
+    stack: Stack, tmp_path: Path, client_env: dict[str, str]
+) -> None:
+    key = str(stack.admin_key)
+    project = f"upstreamed-{uuid.uuid4().hex[:8]}"
+    wheel = build_wheel(tmp_path / "dist", project, "3.0")
+    with httpx.Client(base_url=stack.base_url, auth=("api", key), timeout=60) as admin:
+        # Another Packyard feed stands for the public index: the proxy feed has never served
+        # the release, so nothing of it is cached when the promotion starts.
+        public, proxy, approved = _feeds(admin, "public", "proxy", "approved")
+        _twine(stack, public, [wheel], client_env, key)
+        connector = {"url": f"{stack.base_url}/pypi/{public}"}
+        _ok(admin.post(f"/api/v1/feeds/{proxy}/connectors", json=connector))
+
+        code, out = _cli(stack, key, "promote", proxy, approved, project, "3.0")
+        assert code == 0, out
+        [copied] = _listing(stack, approved, project).values()
+        assert copied["filename"] == wheel.name
+        assert copied["hashes"] == {"sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}
+        # The approved feed serves it from its own rows, whatever becomes of the upstream.
+        _ok(admin.delete(f"/api/v1/feeds/{public}"))
+        downloaded = tmp_path / "downloaded"
+        pip = run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", str(downloaded),
+             "--index-url", stack.index_url(approved), project],
+            client_env,
+        )  # fmt: skip
+        assert pip.returncode == 0, pip.stdout + pip.stderr
+        [got] = downloaded.iterdir()
+        assert got.read_bytes() == wheel.read_bytes()

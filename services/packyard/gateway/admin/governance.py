@@ -2,7 +2,8 @@
 policy, its promotions.
 
 Routes check the caller's right here first and the metadata service decides again (the
-source's read right, the target's policy); errors go through gateway/responses.py.
+source's read right, the target's policy). The promotion flow is gateway/promotion.py, shared
+with the web UI.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from packyard.gateway.auth.guards import FeedAdminDep, Right, require_feed_right
-from packyard.gateway.backends import Backends
+from packyard.gateway.auth.guards import FeedAdminDep
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.page_cache import drop_pages
+from packyard.gateway.promotion import promote_release
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import governance_pb2
 
@@ -64,32 +64,6 @@ class PromotionRecordOut(BaseModel):
     created: datetime | None
 
 
-async def promote_release(
-    request: Request, backends: Backends, source: str, project: str, version: str,
-    target: str, *, force: bool,
-) -> PromotionOut:  # fmt: skip
-    """Promote, as the admin API and the web UI's button do."""
-    await require_feed_right(request, target, Right.PUBLISH)
-    name = normalize(project)
-    reply = await backends.governance.promote_release(
-        governance_pb2.PromoteReleaseRequest(
-            source_feed=source, target_feed=target, project=name, version=version, force=force
-        )
-    )
-    drop_pages(request, target, name)
-    return PromotionOut(
-        source=source,
-        target=target,
-        project=name,
-        version=version,
-        promoted=reply.promoted,
-        files=[
-            PromotedFile(filename=f.filename, sha256=f.hashes.sha256, size=f.size)
-            for f in reply.files
-        ],
-    )
-
-
 @router.post(
     "/feeds/{feed}/projects/{project}/releases/{version}/promote",
     tags=[_TAG],
@@ -97,10 +71,21 @@ async def promote_release(
 )
 async def promote(
     feed: str, project: str, version: str, body: PromoteBody, request: Request,
-    backends: BackendsDep,
+    backends: BackendsDep, auth: AuthDep,
 ) -> PromotionOut:  # fmt: skip
-    return await promote_release(
-        request, backends, feed, project, version, body.target, force=body.force
+    reply = await promote_release(
+        request, backends, auth, feed, project, version, body.target, force=body.force
+    )
+    return PromotionOut(
+        source=feed,
+        target=body.target,
+        project=normalize(project),
+        version=version,
+        promoted=reply.promoted,
+        files=[
+            PromotedFile(filename=f.filename, sha256=f.hashes.sha256, size=f.size)
+            for f in reply.files
+        ],
     )
 
 

@@ -12,15 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import InvalidArgument
 from packyard.common.rights import Right, has_right
-from packyard.gateway.auth.guards import require_feed_right, require_principal
+from packyard.gateway.auth.guards import require_principal
 from packyard.gateway.backends import Backends
-from packyard.gateway.deps import BackendsDep
-from packyard.gateway.page_cache import drop_pages
+from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.promotion import promote_release
 from packyard.gateway.ui.csrf import check_same_origin
 from packyard.gateway.ui.render import path_part
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import common_pb2, governance_pb2, metadata_pb2
+from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 router = APIRouter(route_class=HtmlRoute)
 
@@ -45,8 +45,9 @@ async def targets_for(
 
 @router.post("/feeds/{feed}/projects/{project}/{version}/promote", include_in_schema=False)
 async def promote(
-    feed: str, project: str, version: str, request: Request, backends: BackendsDep
-) -> Response:
+    feed: str, project: str, version: str, request: Request, backends: BackendsDep,
+    auth: AuthDep,
+) -> Response:  # fmt: skip
     await require_principal(request)
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -54,14 +55,8 @@ async def promote(
     target = fields.get("target", "").strip()
     if not target:
         raise InvalidArgument("Choose the feed to promote to.")
-    await require_feed_right(request, target, Right.PUBLISH)
     name = normalize(project)
-    await backends.governance.promote_release(
-        governance_pb2.PromoteReleaseRequest(
-            source_feed=feed, target_feed=target, project=name, version=version
-        )
-    )
-    drop_pages(request, target, name)
+    await promote_release(request, backends, auth, feed, name, version, target)
     return RedirectResponse(
         f"/feeds/{path_part(target)}/projects/{path_part(name)}/{path_part(version)}/", 303
     )

@@ -54,8 +54,12 @@ class SourceRelease:
 
 @dataclass(frozen=True)
 class SourceFile:
-    id: int
+    """A file of the release: a row of ``files`` (``id``), or a cached upstream file of a proxy
+    feed (``cached``: its record, as the connector verified it)."""
+
+    id: int | None
     filename: str
     sha256: str
     blake2b_256: str
     origin: str
+    cached: FileRecord | None = None

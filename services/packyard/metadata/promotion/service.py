@@ -85,6 +85,12 @@ class PromotionService(db.PooledService):
                 raise PermissionDenied(refusal)
             release = await repo.get_source_release(conn, source, request.project, canonical)
             if release is None or not release.files:
+                # A proxy feed's release: the upstream files it cached (the gateway has the
+                # connector fetch them first).
+                release = await repo.cached_upstream_release(
+                    conn, source, request.project, canonical
+                )
+            if release is None:
                 raise NotFound(
                     f"Release '{request.version}' of '{request.project}' has no files in "
                     f"feed '{source}'."
@@ -137,22 +143,31 @@ class PromotionService(db.PooledService):
                 raise AlreadyExists(index.file_exists_message(file.filename, existing[0]))
         if not missing:
             return 0
-        if any(f.origin == index.Origin.HOSTED for f in missing):
-            refusal = publish_refusal(request.project, project.origin)
-            if refusal:
-                raise PermissionDenied(refusal)
+        # The copies are the target's own files, so its origin controls apply as to an upload.
+        refusal = publish_refusal(request.project, project.origin)
+        if refusal:
+            raise PermissionDenied(refusal)
         if project.status in (index.ProjectStatus.ARCHIVED, index.ProjectStatus.QUARANTINED):
             raise InvalidArgument(
                 f"Project '{request.project}' is {project.status.value} in '{target}' and does "
                 "not accept new files."
             )
-        release_id = await repo.copy_release(
-            conn, release.release_id, project.id, release.canonical_version
-        )
+        if release.release_id:
+            release_id = await repo.copy_release(
+                conn, release.release_id, project.id, release.canonical_version
+            )
+        else:
+            requires = next((f.cached.requires_python for f in missing if f.cached), "")
+            release_id = await repo.bare_release(
+                conn, project.id, release.version, release.canonical_version, requires
+            )
         for file in missing:
             if not await repo.reserve_filename(conn, target, file.filename):
                 raise AlreadyExists(index.FILENAME_REUSED)
-            await repo.copy_file(conn, target, project.id, release_id, file.id)
+            if file.cached is not None:
+                await repo.insert_cached_file(conn, target, project.id, release_id, file.cached)
+            elif file.id is not None:
+                await repo.copy_file(conn, target, project.id, release_id, file.id)
         return len(missing)
 
     async def get_policy(self, feed: str) -> PromotionPolicy:
