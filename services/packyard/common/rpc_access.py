@@ -133,6 +133,15 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     # pipeline promotes with its key); the policy of a feed through the admin API.
     **_rows("GovernanceService", _GATEWAY_CLIENTS, "PromoteRelease", "GetPromotionPolicy"),
     **_rows("GovernanceService", _GATEWAY, "SetPromotionPolicy", "ListPromotions"),
+    # WebhookService: the admin API.
+    **_rows(
+        "WebhookService",
+        _GATEWAY,
+        "CreateWebhook",
+        "ListWebhooks",
+        "DeleteWebhook",
+        "ListWebhookDeliveries",
+    ),
     # ConnectorService: the gateway's proxy feeds.
     **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
 }

@@ -232,3 +232,214 @@ class GovernanceService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class WebhookServiceStub:
+    """WebhookService: per-feed webhooks and their deliveries (feed admin right). A change writes
+    its deliveries in its own transaction; the metadata service sends them, signed
+    (X-Packyard-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, "UNIX.BODY"))), with retries.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateWebhook = channel.unary_unary(
+                '/packyard.rpc.v1.WebhookService/CreateWebhook',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhooks = channel.unary_unary(
+                '/packyard.rpc.v1.WebhookService/ListWebhooks',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/packyard.rpc.v1.WebhookService/DeleteWebhook',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhookDeliveries = channel.unary_unary(
+                '/packyard.rpc.v1.WebhookService/ListWebhookDeliveries',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesResponse.FromString,
+                _registered_method=True)
+
+
+class WebhookServiceServicer:
+    """WebhookService: per-feed webhooks and their deliveries (feed admin right). A change writes
+    its deliveries in its own transaction; the metadata service sends them, signed
+    (X-Packyard-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, "UNIX.BODY"))), with retries.
+    """
+
+    def CreateWebhook(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhooks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhook(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhookDeliveries(self, request, context):
+        """Deliveries of a feed's webhooks, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_WebhookServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhook,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookResponse.SerializeToString,
+            ),
+            'ListWebhooks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhooks,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookResponse.SerializeToString,
+            ),
+            'ListWebhookDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookDeliveries,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'packyard.rpc.v1.WebhookService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('packyard.rpc.v1.WebhookService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class WebhookService:
+    """WebhookService: per-feed webhooks and their deliveries (feed admin right). A change writes
+    its deliveries in its own transaction; the metadata service sends them, signed
+    (X-Packyard-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, "UNIX.BODY"))), with retries.
+    """
+
+    @staticmethod
+    def CreateWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.WebhookService/CreateWebhook',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.CreateWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhooks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.WebhookService/ListWebhooks',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.WebhookService/DeleteWebhook',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.DeleteWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.WebhookService/ListWebhookDeliveries',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.ListWebhookDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
