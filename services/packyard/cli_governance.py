@@ -1,23 +1,30 @@
-"""`packyard promote | promotion …`: promotion between feeds over the admin API.
+"""`packyard promote | promotion … | webhook …`: governance over the admin API.
 
 ``packyard promote SRC DST PROJECT VERSION`` copies a release (every file, its metadata and
 hashes; no bytes move) from feed SRC to feed DST. ``packyard promotion policy FEED
 [--allow SRC …]`` shows or sets which feeds may promote into FEED; ``packyard promotion list
-FEED`` the promotions into and out of it.
+FEED`` the promotions into and out of it. ``packyard webhook add|list|remove|deliveries``
+manages a feed's webhooks; the secret comes from an environment variable, never the command
+line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from packyard.cli_admin import Api, connection_options, render_table, run_api_command
+from packyard.cli_admin import Api, CliError, connection_options, render_table, run_api_command
 
 _FILE_COLUMNS = ("filename", "sha256", "size")
 _POLICY_COLUMNS = ("feed", "allowed_sources")
+_WEBHOOK_COLUMNS = ("id", "feed", "url", "events", "created")
+_DELIVERY_COLUMNS = (
+    "id", "webhook_id", "event", "status", "attempts", "response_status", "last_error", "created",
+)  # fmt: skip
 _PROMOTION_COLUMNS = ("created", "source", "target", "project", "version", "actor", "files")
 
 
@@ -56,6 +63,30 @@ def add_governance_commands(commands: Any) -> None:
     listing.add_argument("feed")
     listing.add_argument("--limit", type=int, default=50)
 
+    webhook = commands.add_parser("webhook", help="a feed's webhooks and their deliveries")
+    hooks = webhook.add_subparsers(dest="webhook_action", required=True, metavar="ACTION")
+    add = hooks.add_parser("add", parents=[common], help="POST signed events of FEED to URL")
+    add.set_defaults(governance_command="webhook add")
+    add.add_argument("feed")
+    add.add_argument("webhook_url", metavar="URL")
+    add.add_argument(
+        "--secret-env", required=True, metavar="VAR",
+        help="environment variable holding the signing secret (16+ characters)",
+    )  # fmt: skip
+    add.add_argument(
+        "--event", action="append", default=[], dest="events",
+        help="upload, yank, unyank, delete, promote or retention (repeatable; default: all)",
+    )  # fmt: skip
+    shown = (("list", "list FEED's webhooks"), ("deliveries", "FEED's deliveries, newest first"))
+    for action, helptext in shown:
+        parser = hooks.add_parser(action, parents=[common], help=helptext)
+        parser.set_defaults(governance_command=f"webhook {action}")
+        parser.add_argument("feed")
+    remove = hooks.add_parser("remove", parents=[common], help="remove a webhook")
+    remove.set_defaults(governance_command="webhook remove")
+    remove.add_argument("feed")
+    remove.add_argument("id", type=int)
+
 
 def is_governance_command(args: argparse.Namespace) -> bool:
     return getattr(args, "governance_command", None) is not None
@@ -77,6 +108,19 @@ def _list(api: Api, args: argparse.Namespace) -> Any:
     return api.call("GET", f"/feeds/{_q(args.feed)}/promotions", params={"limit": args.limit})
 
 
+def _webhook_add(api: Api, args: argparse.Namespace) -> Any:
+    secret = os.environ.get(args.secret_env)
+    if not secret:
+        raise CliError(f"environment variable {args.secret_env} is not set")
+    body = {"url": args.webhook_url, "secret": secret, "events": args.events}
+    return api.call("POST", f"/feeds/{_q(args.feed)}/webhooks", body)
+
+
+def _webhook_remove(api: Api, args: argparse.Namespace) -> Any:
+    api.call("DELETE", f"/feeds/{_q(args.feed)}/webhooks/{args.id}")
+    return {"removed": args.id}
+
+
 def _show_promotion(result: Any, out: TextIO) -> None:
     what = f"{result['project']}=={result['version']} {result['source']} -> {result['target']}"
     out.write(("promoted " if result["promoted"] else "already promoted ") + what + "\n")
@@ -87,7 +131,21 @@ _HANDLERS: dict[str, tuple[Callable[[Api, argparse.Namespace], Any], Callable[..
     "promote": (_promote, _show_promotion),
     "policy": (_policy, lambda r, out: out.write(render_table([r], _POLICY_COLUMNS) + "\n")),
     "list": (_list, lambda r, out: out.write(render_table(r, _PROMOTION_COLUMNS) + "\n")),
+    "webhook add": (_webhook_add, lambda r, out: _table([r], _WEBHOOK_COLUMNS, out)),
+    "webhook list": (
+        lambda api, a: api.call("GET", f"/feeds/{_q(a.feed)}/webhooks"),
+        lambda r, out: _table(r, _WEBHOOK_COLUMNS, out),
+    ),
+    "webhook deliveries": (
+        lambda api, a: api.call("GET", f"/feeds/{_q(a.feed)}/webhook-deliveries"),
+        lambda r, out: _table(r, _DELIVERY_COLUMNS, out),
+    ),
+    "webhook remove": (_webhook_remove, lambda r, out: out.write(f"removed {r['removed']}\n")),
 }
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...], out: TextIO) -> None:
+    out.write(render_table(rows, columns) + "\n")
 
 
 def run_governance(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
 from packyard.gateway.admin import governance as admin_governance
 from packyard.gateway.admin import routes as admin
+from packyard.gateway.admin import webhooks as admin_webhooks
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import FailureLimiter
 from packyard.gateway.backends import open_backends
@@ -83,6 +84,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)
     app.include_router(admin_governance.router)
+    app.include_router(admin_webhooks.router)
     app.include_router(ui.router)
 
     @app.exception_handler(PackyardError)

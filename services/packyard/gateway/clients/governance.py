@@ -16,3 +16,16 @@ class GovernanceClient(Client, stub=governance_pb2_grpc.GovernanceServiceStub):
     get_promotion_policy = Unary[pb.GetPromotionPolicyRequest, pb.GetPromotionPolicyResponse]()
     set_promotion_policy = Unary[pb.SetPromotionPolicyRequest, pb.SetPromotionPolicyResponse]()
     list_promotions = Unary[pb.ListPromotionsRequest, pb.ListPromotionsResponse]()
+
+
+class WebhookClient(Client, stub=governance_pb2_grpc.WebhookServiceStub):
+    """The admin API's webhooks and their deliveries."""
+
+    sends_principal = True
+
+    create_webhook = Unary[pb.CreateWebhookRequest, pb.CreateWebhookResponse]()
+    list_webhooks = Unary[pb.ListWebhooksRequest, pb.ListWebhooksResponse]()
+    delete_webhook = Unary[pb.DeleteWebhookRequest, pb.DeleteWebhookResponse]()
+    list_webhook_deliveries = Unary[
+        pb.ListWebhookDeliveriesRequest, pb.ListWebhookDeliveriesResponse
+    ]()
