@@ -142,6 +142,8 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "DeleteWebhook",
         "ListWebhookDeliveries",
     ),
+    # RetentionService: the admin API.
+    **_rows("RetentionService", _GATEWAY, "GetRetentionRules", "SetRetentionRules", "RunRetention"),
     # ConnectorService: the gateway's proxy feeds.
     **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
 }

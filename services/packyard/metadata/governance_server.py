@@ -1,5 +1,5 @@
-"""Governance in the metadata server: GovernanceService (promotion), WebhookService, and the
-webhook sender, which runs until the server's stack closes."""
+"""Governance in the metadata server: GovernanceService (promotion), WebhookService,
+RetentionService, and the webhook sender, which runs until the server's stack closes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import asyncpg
 import grpc
 
 from packyard.metadata.promotion.servicer import add_governance_service
+from packyard.metadata.retention.service import RetentionService
+from packyard.metadata.retention.servicer import RETENTION_SERVICE_NAME, RetentionServicer
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.webhooks.delivery import WebhookSender
@@ -29,7 +31,10 @@ def start_governance(
     allow_private = settings.webhook_allow_private
     webhooks = WebhookService(pool, keys, allow_private=allow_private, acquire_timeout=timeout)
     governance_pb2_grpc.add_WebhookServiceServicer_to_server(WebhookServicer(webhooks), server)
+    retention = RetentionServicer(RetentionService(pool, acquire_timeout=timeout))
+    governance_pb2_grpc.add_RetentionServiceServicer_to_server(retention, server)
     sender = WebhookSender(pool, keys, allow_private=allow_private, acquire_timeout=timeout)
     sender.start()
     stack.push_async_callback(sender.stop)
-    return [add_governance_service(server, pool, timeout), WEBHOOK_SERVICE_NAME]
+    governance = add_governance_service(server, pool, timeout)
+    return [governance, WEBHOOK_SERVICE_NAME, RETENTION_SERVICE_NAME]

@@ -88,3 +88,18 @@ $$;
 
 CREATE TRIGGER audit_log_webhooks AFTER INSERT ON audit_log
 FOR EACH ROW EXECUTE FUNCTION enqueue_webhook_deliveries();
+
+-- Retention rules per feed; NULL: the rule is off. Evaluated by `packyard retention run`, one
+-- replica at a time per feed (a transaction-scoped advisory lock).
+CREATE TABLE retention_rules (
+    feed text PRIMARY KEY REFERENCES feeds (name) ON DELETE CASCADE,
+    -- Keep the newest N versions of each project (PEP 440 order).
+    keep_latest integer CHECK (keep_latest >= 1),
+    -- Remove pre-releases whose last file was uploaded more than N days ago.
+    prerelease_max_age_days integer CHECK (prerelease_max_age_days >= 0),
+    -- Remove cached upstream files cached more than N days ago (fetched again on demand).
+    cached_max_age_days integer CHECK (cached_max_age_days >= 0),
+    -- Keep the feed's hosted files under this many bytes: least downloaded, then oldest,
+    -- releases go first.
+    quota_bytes bigint CHECK (quota_bytes >= 0)
+);

@@ -185,3 +185,75 @@ class ListWebhookDeliveriesResponse(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[WebhookDelivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[WebhookDelivery, _Mapping]]] = ...) -> None: ...
+
+class RetentionRules(_message.Message):
+    __slots__ = ("feed", "keep_latest", "prerelease_max_age_days", "cached_max_age_days", "quota_bytes")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    KEEP_LATEST_FIELD_NUMBER: _ClassVar[int]
+    PRERELEASE_MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CACHED_MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_BYTES_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    keep_latest: int
+    prerelease_max_age_days: int
+    cached_max_age_days: int
+    quota_bytes: int
+    def __init__(self, feed: _Optional[str] = ..., keep_latest: _Optional[int] = ..., prerelease_max_age_days: _Optional[int] = ..., cached_max_age_days: _Optional[int] = ..., quota_bytes: _Optional[int] = ...) -> None: ...
+
+class GetRetentionRulesRequest(_message.Message):
+    __slots__ = ("feed",)
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    def __init__(self, feed: _Optional[str] = ...) -> None: ...
+
+class GetRetentionRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: RetentionRules
+    def __init__(self, rules: _Optional[_Union[RetentionRules, _Mapping]] = ...) -> None: ...
+
+class SetRetentionRulesRequest(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: RetentionRules
+    def __init__(self, rules: _Optional[_Union[RetentionRules, _Mapping]] = ...) -> None: ...
+
+class SetRetentionRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: RetentionRules
+    def __init__(self, rules: _Optional[_Union[RetentionRules, _Mapping]] = ...) -> None: ...
+
+class RunRetentionRequest(_message.Message):
+    __slots__ = ("feed", "dry_run", "include_promoted")
+    FEED_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_PROMOTED_FIELD_NUMBER: _ClassVar[int]
+    feed: str
+    dry_run: bool
+    include_promoted: bool
+    def __init__(self, feed: _Optional[str] = ..., dry_run: _Optional[bool] = ..., include_promoted: _Optional[bool] = ...) -> None: ...
+
+class RetentionRemoval(_message.Message):
+    __slots__ = ("project", "version", "filenames", "bytes", "reason")
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FILENAMES_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    project: str
+    version: str
+    filenames: _containers.RepeatedScalarFieldContainer[str]
+    bytes: int
+    reason: str
+    def __init__(self, project: _Optional[str] = ..., version: _Optional[str] = ..., filenames: _Optional[_Iterable[str]] = ..., bytes: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RunRetentionResponse(_message.Message):
+    __slots__ = ("removals", "bytes", "dry_run")
+    REMOVALS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    removals: _containers.RepeatedCompositeFieldContainer[RetentionRemoval]
+    bytes: int
+    dry_run: bool
+    def __init__(self, removals: _Optional[_Iterable[_Union[RetentionRemoval, _Mapping]]] = ..., bytes: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...

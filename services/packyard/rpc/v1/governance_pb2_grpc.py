@@ -443,3 +443,173 @@ class WebhookService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class RetentionServiceStub:
+    """RetentionService: per-feed retention rules and their runs (feed admin right). A run removes
+    files (their filenames stay reserved) and cached upstream files the rules select, never a
+    version another feed received from this one by promotion unless include_promoted; a dry run
+    answers what a real run would remove, without removing it.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetRetentionRules = channel.unary_unary(
+                '/packyard.rpc.v1.RetentionService/GetRetentionRules',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesResponse.FromString,
+                _registered_method=True)
+        self.SetRetentionRules = channel.unary_unary(
+                '/packyard.rpc.v1.RetentionService/SetRetentionRules',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesResponse.FromString,
+                _registered_method=True)
+        self.RunRetention = channel.unary_unary(
+                '/packyard.rpc.v1.RetentionService/RunRetention',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionResponse.FromString,
+                _registered_method=True)
+
+
+class RetentionServiceServicer:
+    """RetentionService: per-feed retention rules and their runs (feed admin right). A run removes
+    files (their filenames stay reserved) and cached upstream files the rules select, never a
+    version another feed received from this one by promotion unless include_promoted; a dry run
+    answers what a real run would remove, without removing it.
+    """
+
+    def GetRetentionRules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRetentionRules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunRetention(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_RetentionServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetRetentionRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRetentionRules,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesResponse.SerializeToString,
+            ),
+            'SetRetentionRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRetentionRules,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesResponse.SerializeToString,
+            ),
+            'RunRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunRetention,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'packyard.rpc.v1.RetentionService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('packyard.rpc.v1.RetentionService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class RetentionService:
+    """RetentionService: per-feed retention rules and their runs (feed admin right). A run removes
+    files (their filenames stay reserved) and cached upstream files the rules select, never a
+    version another feed received from this one by promotion unless include_promoted; a dry run
+    answers what a real run would remove, without removing it.
+    """
+
+    @staticmethod
+    def GetRetentionRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.RetentionService/GetRetentionRules',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.GetRetentionRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRetentionRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.RetentionService/SetRetentionRules',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.SetRetentionRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.RetentionService/RunRetention',
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_governance__pb2.RunRetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
