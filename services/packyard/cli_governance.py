@@ -1,11 +1,12 @@
-"""`packyard promote | promotion … | webhook …`: governance over the admin API.
+"""`packyard promote | promotion … | webhook … | retention …`: governance over the admin API.
 
 ``packyard promote SRC DST PROJECT VERSION`` copies a release (every file, its metadata and
 hashes; no bytes move) from feed SRC to feed DST. ``packyard promotion policy FEED
 [--allow SRC …]`` shows or sets which feeds may promote into FEED; ``packyard promotion list
 FEED`` the promotions into and out of it. ``packyard webhook add|list|remove|deliveries``
 manages a feed's webhooks; the secret comes from an environment variable, never the command
-line.
+line. ``packyard retention rules FEED [--keep-latest N …]`` shows or sets a feed's retention
+rules; ``packyard retention run FEED [--dry-run]`` applies them (or lists what would go).
 """
 
 from __future__ import annotations
@@ -82,6 +83,29 @@ def add_governance_commands(commands: Any) -> None:
         parser = hooks.add_parser(action, parents=[common], help=helptext)
         parser.set_defaults(governance_command=f"webhook {action}")
         parser.add_argument("feed")
+    retention = commands.add_parser("retention", help="a feed's retention rules and runs")
+    kinds = retention.add_subparsers(dest="retention_action", required=True, metavar="ACTION")
+    rules = kinds.add_parser(
+        "rules", parents=[common], help="show FEED's rules, or set them with options"
+    )
+    rules.set_defaults(governance_command="retention rules")
+    rules.add_argument("feed")
+    for option, helptext in (
+        ("--keep-latest", "keep the newest N versions of each project"),
+        ("--prerelease-max-age-days", "remove pre-releases last uploaded more than N days ago"),
+        ("--cached-max-age-days", "remove cached upstream files older than N days"),
+        ("--quota-bytes", "keep hosted files under N bytes (least downloaded, oldest first)"),
+    ):
+        rules.add_argument(option, type=int, default=None, metavar="N", help=helptext)
+    run = kinds.add_parser("run", parents=[common], help="apply FEED's retention rules")
+    run.set_defaults(governance_command="retention run")
+    run.add_argument("feed")
+    run.add_argument("--dry-run", action="store_true", help="list what would go, remove nothing")
+    run.add_argument(
+        "--include-promoted", action="store_true",
+        help="also remove versions another feed received from FEED by promotion",
+    )  # fmt: skip
+
     remove = hooks.add_parser("remove", parents=[common], help="remove a webhook")
     remove.set_defaults(governance_command="webhook remove")
     remove.add_argument("feed")
@@ -121,6 +145,31 @@ def _webhook_remove(api: Api, args: argparse.Namespace) -> Any:
     return {"removed": args.id}
 
 
+_RULES = ("keep_latest", "prerelease_max_age_days", "cached_max_age_days", "quota_bytes")
+
+
+def _retention_rules(api: Api, args: argparse.Namespace) -> Any:
+    path = f"/feeds/{_q(args.feed)}/retention"
+    body = {name: getattr(args, name) for name in _RULES if getattr(args, name) is not None}
+    return api.call("PUT", path, body) if body else api.call("GET", path)
+
+
+def _retention_run(api: Api, args: argparse.Namespace) -> Any:
+    params = {"dry_run": str(args.dry_run).lower(),
+              "include_promoted": str(args.include_promoted).lower()}  # fmt: skip
+    return api.call("POST", f"/feeds/{_q(args.feed)}/retention/run", params=params)
+
+
+def _show_run(result: Any, out: TextIO) -> None:
+    rows = [
+        {**r, "version": r["version"] or "(cached)", "files": len(r["filenames"])}
+        for r in result["removals"]
+    ]
+    out.write(render_table(rows, ("project", "version", "files", "bytes", "reason")) + "\n")
+    verb = "would remove" if result["dry_run"] else "removed"
+    out.write(f"{verb} {len(rows)} releases/files, {result['bytes']} bytes\n")
+
+
 def _show_promotion(result: Any, out: TextIO) -> None:
     what = f"{result['project']}=={result['version']} {result['source']} -> {result['target']}"
     out.write(("promoted " if result["promoted"] else "already promoted ") + what + "\n")
@@ -140,6 +189,8 @@ _HANDLERS: dict[str, tuple[Callable[[Api, argparse.Namespace], Any], Callable[..
         lambda api, a: api.call("GET", f"/feeds/{_q(a.feed)}/webhook-deliveries"),
         lambda r, out: _table(r, _DELIVERY_COLUMNS, out),
     ),
+    "retention rules": (_retention_rules, lambda r, out: _table([r], ("feed", *_RULES), out)),
+    "retention run": (_retention_run, _show_run),
     "webhook remove": (_webhook_remove, lambda r, out: out.write(f"removed {r['removed']}\n")),
 }
 

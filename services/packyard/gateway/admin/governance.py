@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from packyard.gateway.auth.guards import FeedAdminDep
 from packyard.gateway.deps import AuthDep, BackendsDep
+from packyard.gateway.page_cache import drop_pages
 from packyard.gateway.promotion import promote_release
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import governance_pb2
@@ -144,3 +145,108 @@ async def list_promotions(
         )
         for p in reply.promotions
     ]
+
+
+# Retention.
+
+
+class RetentionRulesBody(BaseModel):
+    keep_latest: int | None = Field(None, ge=1, description="keep the newest N versions")
+    prerelease_max_age_days: int | None = Field(
+        None, ge=1, description="remove pre-releases last uploaded more than N days ago"
+    )
+    cached_max_age_days: int | None = Field(
+        None, ge=1, description="remove cached upstream files cached more than N days ago"
+    )
+    quota_bytes: int | None = Field(
+        None, ge=1, description="keep hosted files under this size (least downloaded go first)"
+    )
+
+
+class RetentionRulesOut(RetentionRulesBody):
+    feed: str
+
+
+class RemovalOut(BaseModel):
+    project: str
+    version: str
+    filenames: list[str]
+    bytes: int
+    reason: str
+
+
+class RetentionRunOut(BaseModel):
+    feed: str
+    dry_run: bool
+    bytes: int
+    removals: list[RemovalOut]
+
+
+def _rules_out(feed: str, pb: governance_pb2.RetentionRules) -> RetentionRulesOut:
+    return RetentionRulesOut(
+        feed=feed,
+        keep_latest=pb.keep_latest or None,
+        prerelease_max_age_days=pb.prerelease_max_age_days or None,
+        cached_max_age_days=pb.cached_max_age_days or None,
+        quota_bytes=pb.quota_bytes or None,
+    )
+
+
+@router.get("/feeds/{feed}/retention", tags=[_TAG], summary="A feed's retention rules")
+async def get_retention(
+    feed: str, caller: FeedAdminDep, backends: BackendsDep
+) -> RetentionRulesOut:
+    reply = await backends.retention.get_retention_rules(
+        governance_pb2.GetRetentionRulesRequest(feed=feed)
+    )
+    return _rules_out(feed, reply.rules)
+
+
+@router.put(
+    "/feeds/{feed}/retention", tags=[_TAG], summary="Set a feed's retention rules (feed admin)"
+)
+async def set_retention(
+    feed: str, body: RetentionRulesBody, caller: FeedAdminDep, backends: BackendsDep
+) -> RetentionRulesOut:
+    rules = governance_pb2.RetentionRules(feed=feed, **body.model_dump(exclude_none=True))
+    reply = await backends.retention.set_retention_rules(
+        governance_pb2.SetRetentionRulesRequest(rules=rules)
+    )
+    return _rules_out(feed, reply.rules)
+
+
+@router.post(
+    "/feeds/{feed}/retention/run",
+    tags=[_TAG],
+    summary="Apply the retention rules; ?dry_run=true lists what would go (feed admin)",
+)
+async def run_retention(
+    feed: str,
+    request: Request,
+    caller: FeedAdminDep,
+    backends: BackendsDep,
+    dry_run: bool = False,
+    include_promoted: bool = False,
+) -> RetentionRunOut:
+    reply = await backends.retention.run_retention(
+        governance_pb2.RunRetentionRequest(
+            feed=feed, dry_run=dry_run, include_promoted=include_promoted
+        )
+    )
+    if not dry_run and reply.removals:
+        drop_pages(request, feed)
+    return RetentionRunOut(
+        feed=feed,
+        dry_run=reply.dry_run,
+        bytes=reply.bytes,
+        removals=[
+            RemovalOut(
+                project=r.project,
+                version=r.version,
+                filenames=list(r.filenames),
+                bytes=r.bytes,
+                reason=r.reason,
+            )
+            for r in reply.removals
+        ],
+    )

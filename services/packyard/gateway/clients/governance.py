@@ -29,3 +29,14 @@ class WebhookClient(Client, stub=governance_pb2_grpc.WebhookServiceStub):
     list_webhook_deliveries = Unary[
         pb.ListWebhookDeliveriesRequest, pb.ListWebhookDeliveriesResponse
     ]()
+
+
+class RetentionClient(Client, stub=governance_pb2_grpc.RetentionServiceStub):
+    """The admin API's retention rules and runs."""
+
+    sends_principal = True
+
+    get_retention_rules = Unary[pb.GetRetentionRulesRequest, pb.GetRetentionRulesResponse]()
+    set_retention_rules = Unary[pb.SetRetentionRulesRequest, pb.SetRetentionRulesResponse]()
+    # A run over a large feed may take a while: it decides and removes in one transaction.
+    run_retention = Unary[pb.RunRetentionRequest, pb.RunRetentionResponse](min_timeout=300.0)
