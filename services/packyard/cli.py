@@ -11,6 +11,7 @@ from pathlib import Path
 from packyard.cli_admin import add_admin_commands, is_admin_command, run_admin
 from packyard.cli_certs import add_certs_command, run_certs
 from packyard.cli_connector import add_connector_actions, is_connector_command, run_connector
+from packyard.cli_governance import add_governance_commands, is_governance_command, run_governance
 from packyard.cli_ops import add_ops_commands, is_ops_command, run_ops
 from packyard.cli_secrets import add_secrets_command, run_secrets
 
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     add_certs_command(commands)
     add_secrets_command(commands)
     add_admin_commands(commands)
+    add_governance_commands(commands)  # `packyard promote | promotion | retention`
     add_ops_commands(commands)  # `packyard gc | backup | restore`
     return parser
 
@@ -106,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_admin(args)
     if is_connector_command(args):
         return run_connector(args)
+    if is_governance_command(args):
+        return run_governance(args)
     if is_ops_command(args):
         return run_ops(args)
     # Import only what the command needs: a service must not pay for the others' imports.

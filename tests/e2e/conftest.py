@@ -38,6 +38,8 @@ def stack(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     env = {
         **isolated_stack_env(engines, "e2e"),
         "PACKYARD_MAX_UPLOAD_SIZE": str(2 * 1000 * 1000),
+        # Webhook receivers of the tests listen on loopback.
+        "PACKYARD_WEBHOOK_ALLOW_PRIVATE": "true",
     }
     running = Stack(tmp_path_factory.mktemp("stack"), env=env, durable=False)
     running.start_sync()

@@ -29,6 +29,8 @@ from packyard.metadata.gc.command import run
 from packyard.metadata.gc.jobs import storage_jobs
 from packyard.metadata.gc.scrubber import Scrubber
 from packyard.metadata.migrate import migrate
+from packyard.metadata.promotion.models import PromotionRequest
+from packyard.metadata.promotion.service import PromotionService
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
 from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
@@ -328,3 +330,29 @@ async def test_spool_leftovers_of_dead_processes_are_removed_at_start(
             assert not dead.exists()
             assert (live / "upload-xyz").exists()
     assert (live / "upload-xyz").exists()
+
+
+async def test_a_promoted_copy_keeps_its_blob_after_the_source_is_deleted(stack: Stack) -> None:
+    data = b"a wheel promoted to another feed"
+    filename = await stack.register(data, "1.0")
+    digest = await stack.put(data)
+    await stack.metadata.CreateFeed(
+        metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="approved"))
+    )
+    promoted = await PromotionService(stack.pool).promote(
+        PromotionRequest("main", "approved", "demo", "1.0")
+    )
+    assert [f.sha256 for f in promoted.files] == [digest]
+    await stack.metadata.DeleteFile(metadata_pb2.DeleteFileRequest(feed="main", filename=filename))
+    await asyncio.sleep(2.2)
+
+    # Past the deleted-file retention of the source's row, the copy still names the bytes.
+    kept = await stack.collector(grace=1, retention=1).run()
+    assert kept.removed == [] and key_of(digest) in stack.keys()
+
+    await stack.metadata.DeleteFile(
+        metadata_pb2.DeleteFileRequest(feed="approved", filename=filename)
+    )
+    await asyncio.sleep(1.2)
+    gone = await stack.collector(grace=1, retention=1).run()
+    assert gone.removed == [digest]

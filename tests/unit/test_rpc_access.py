@@ -73,6 +73,8 @@ CLIENT_SURFACE = {
         "CatalogService/ListFeedProjects",
         "CatalogService/GetDownloadCounts",
         "CatalogService/ListRecentReleases",
+        "GovernanceService/PromoteRelease",
+        "GovernanceService/GetPromotionPolicy",
     )
 }
 

@@ -135,6 +135,21 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     # metadata's own garbage collection and scrubber list, verify and delete (nobody else).
     **_rows("BlobService", _GATEWAY_CONNECTOR, "PutBlob", "GetBlob", "StatBlob"),
     **_rows("BlobService", frozenset({METADATA}), "DeleteBlob", "ListBlobs", "VerifyBlob"),
+    # GovernanceService: promotion for the admin API, the UI and internal clients (a release
+    # pipeline promotes with its key); the policy of a feed through the admin API.
+    **_rows("GovernanceService", _GATEWAY_CLIENTS, "PromoteRelease", "GetPromotionPolicy"),
+    **_rows("GovernanceService", _GATEWAY, "SetPromotionPolicy", "ListPromotions"),
+    # WebhookService: the admin API.
+    **_rows(
+        "WebhookService",
+        _GATEWAY,
+        "CreateWebhook",
+        "ListWebhooks",
+        "DeleteWebhook",
+        "ListWebhookDeliveries",
+    ),
+    # RetentionService: the admin API.
+    **_rows("RetentionService", _GATEWAY, "GetRetentionRules", "SetRetentionRules", "RunRetention"),
     # ConnectorService: the gateway's proxy feeds.
     **_rows("ConnectorService", _GATEWAY, "GetUpstreamProject", "FetchFile", "FetchMetadata"),
 }

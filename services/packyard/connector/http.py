@@ -24,15 +24,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 import packyard
+from packyard.common.addresses import guarded_transport
 from packyard.common.metrics import record_upstream_fetch
 from packyard.common.settings import redact_url
 from packyard.connector.addresses import (
     AddressRefused,
-    GuardedBackend,
     Resolver,
     ip_literal,
     is_private,
@@ -125,23 +124,6 @@ def json_api_url(connector: Connector, project: str) -> str:
 
 def allowed_origins(connector: Connector) -> set[str]:
     return {origin_of(connector.url), *(origin_of(h) for h in connector.file_hosts)}
-
-
-def guarded_transport(
-    *, allow_private: bool, resolve: Resolver = system_resolver, limits: httpx.Limits
-) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with a connection pool whose network backend checks addresses."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    # httpx has no parameter for httpcore's network backend: give the transport a pool that
-    # is configured as httpx configures it, plus the backend.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(allow_private=allow_private, resolve=resolve),
-    )
-    return transport
 
 
 def new_client(

@@ -15,8 +15,10 @@ from packyard.common.errors import PackyardError
 from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
+from packyard.gateway.admin import governance as admin_governance
 from packyard.gateway.admin import routes as admin
 from packyard.gateway.api_docs import install_api_docs
+from packyard.gateway.admin import webhooks as admin_webhooks
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.backends import open_backends
@@ -83,6 +85,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)
+    app.include_router(admin_governance.router)
+    app.include_router(admin_webhooks.router)
     app.include_router(ui.router)
 
     @app.exception_handler(PackyardError)

@@ -16,6 +16,7 @@ from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.changes import ChangeClient
 from packyard.gateway.clients.connector import ConnectorClient
+from packyard.gateway.clients.governance import GovernanceClient, RetentionClient, WebhookClient
 from packyard.gateway.clients.metadata import MetadataClient
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.settings import GatewaySettings
@@ -30,6 +31,10 @@ class Backends:
     access: AccessClient
     catalog: CatalogClient
     upstream: UpstreamClient
+    # Promotion and retention (metadata/promotion/, metadata/retention/).
+    governance: GovernanceClient
+    webhooks: WebhookClient
+    retention: RetentionClient
     addrs: dict[str, str]
     timeout: float
     # The gateway's certificate, for health checks on fresh channels.
@@ -67,6 +72,9 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             timeout=timeout,
             tls=tls,
             changes=ChangeClient(channels["metadata"], timeout),
+            governance=GovernanceClient(channels["metadata"], timeout),
+            webhooks=WebhookClient(channels["metadata"], timeout),
+            retention=RetentionClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

@@ -32,6 +32,7 @@ from packyard.metadata.caller_interceptor import CallerInterceptor
 from packyard.metadata.callers import FeedVisibility
 from packyard.metadata.catalog.servicer import add_catalog_service
 from packyard.metadata.gc.jobs import start_storage_jobs
+from packyard.metadata.governance_server import start_governance
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.outbox.relay import OutboxRelay
@@ -76,11 +77,12 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = await start_upstream(server, pool, settings, secret_keys)
         changes = add_change_service(server, pool, settings.db_connect_timeout)
+        governance = start_governance(stack, server, pool, settings, secret_keys)
         await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
             settings.listen_addr,
-            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes],
+            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes, *governance],
             settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)

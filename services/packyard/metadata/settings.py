@@ -63,6 +63,9 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_OUTBOX_POLL_INTERVAL: seconds between the relay's looks at the outbox table when
     # it is empty (one indexed query per replica).
     outbox_poll_interval: float = Field(default=0.2, gt=0)
+    # PACKYARD_WEBHOOK_ALLOW_PRIVATE: webhooks may post to loopback and private addresses
+    # (a receiver on this machine or the internal network); link-local never.
+    webhook_allow_private: bool = False
     # PACKYARD_NATS_STREAM_REPLICAS: copies of the PACKYARD stream (1 for one NATS server, 3 for
     # a three-node cluster); applied to an existing stream on start.
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)

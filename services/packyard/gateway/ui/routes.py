@@ -18,7 +18,7 @@ from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project, with_upstream_description
-from packyard.gateway.ui import actions, api, connectors, rss, xmlrpc
+from packyard.gateway.ui import actions, api, connectors, promotion, rss, xmlrpc
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.origins import (
@@ -55,7 +55,7 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute)
-for _module in (api, xmlrpc, rss, actions, connectors):
+for _module in (api, xmlrpc, rss, actions, connectors, promotion):
     router.include_router(_module.router)
 
 
@@ -258,6 +258,7 @@ async def _project_page(
     )
     yanked_reason = next((f.yanked_reason for f in found.files if f.version == shown), "")
     can_yank = may_yank(principal, feed)
+    targets = await promotion.targets_for(backends, principal, feed)
     return render_page(
         request,
         "project.html",
@@ -281,7 +282,8 @@ async def _project_page(
         install_pip=pip_line,
         install_uv=uv_line,
         can_yank=can_yank,
-        token=form_token(request) if can_yank else "",
+        promote_targets=targets,
+        token=form_token(request) if can_yank or targets else "",
         principal=principal.name if principal else "",
         query="",
         search_feed=feed,

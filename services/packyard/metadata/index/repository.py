@@ -27,6 +27,8 @@ _METADATA_FIELDS = tuple(
     f.name for f in dataclasses.fields(CoreMetadata) if f.name not in ("name", "version")
 )
 _METADATA_COLUMNS = ", ".join(_METADATA_FIELDS)
+# A release's stored core-metadata columns (promotion copies them from one feed to another).
+RELEASE_METADATA_COLUMNS = _METADATA_COLUMNS
 
 # Constraint names the domain tells apart after a unique violation.
 FILES_FILENAME_CONSTRAINT = "files_feed_filename_key"

@@ -1,0 +1,1 @@
+"""Promotion: copying a release from one feed to another, and the feeds' promotion policies."""

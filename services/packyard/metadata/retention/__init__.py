@@ -1,0 +1,1 @@
+"""Retention: per-feed rules that remove old releases and cached upstream files."""

@@ -1,0 +1,1 @@
+"""Webhooks: per-feed endpoints, the deliveries changes enqueue, and their delivery."""
