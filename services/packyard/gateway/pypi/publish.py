@@ -24,6 +24,7 @@ from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
 from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
 from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
+from packyard.protocol.wheel_tags import check_wheel_tags
 from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ async def publish(
         },
     )
     contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
+    if dist.kind == "wheel":
+        check_wheel_tags(dist.filename, dist.tags, contents.wheel_file)
     allow_local = not feed.refuse_local_versions
     metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
     valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
