@@ -27,6 +27,7 @@ from packyard.metadata.access.principals import PrincipalResolver
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
+from packyard.metadata.advisories.servicer import add_advisory_service
 from packyard.metadata.caller_interceptor import CallerInterceptor
 from packyard.metadata.callers import FeedVisibility
 from packyard.metadata.catalog.servicer import add_catalog_service
@@ -71,11 +72,12 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         catalog = add_catalog_service(server, pool, settings.db_connect_timeout)
         upstream = await start_upstream(server, pool, settings, secret_keys)
         changes = add_change_service(server, pool, settings.db_connect_timeout)
+        advisories = add_advisory_service(server, pool, settings.db_connect_timeout)
         await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
             settings.listen_addr,
-            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes],
+            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes, advisories],
             settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)
