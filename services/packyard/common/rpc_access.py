@@ -96,16 +96,17 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     ),
     **_rows("CatalogService", _GATEWAY, "GetFeedStats", "RecordDownloads"),
     # AdvisoryService: the gateway applies feed policies and serves the admin API's import,
-    # policy and exception routes; internal clients may check what they may read.
+    # policy and exception routes (not yet part of the internal clients' public surface).
     **_rows(
         "AdvisoryService",
         _GATEWAY,
         "ImportAdvisories",
         "GetAdvisorySource",
+        "CheckProject",
+        "GetSupplyPolicy",
         "SetSupplyPolicy",
         "AddAdvisoryException",
     ),
-    **_rows("AdvisoryService", _GATEWAY_CLIENTS, "CheckProject", "GetSupplyPolicy"),
     # ChangeService: gateways reconcile their page caches against the feeds' change serials.
     **_rows("ChangeService", _GATEWAY, "GetChangeSerials"),
     # UpstreamService: the gateway administers connectors and reads what the connector
