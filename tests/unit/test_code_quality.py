@@ -133,7 +133,15 @@ def _reaches_past_interface(name: str, own_domain: str | None) -> bool:
 
 
 def test_the_metadata_domains_are_the_four_folders() -> None:
-    assert METADATA_DOMAINS == ["access", "catalog", "gc", "index", "outbox", "upstream"]
+    assert METADATA_DOMAINS == [
+        "access",
+        "advisories",
+        "catalog",
+        "gc",
+        "index",
+        "outbox",
+        "upstream",
+    ]
 
 
 @pytest.mark.parametrize("domain", METADATA_DOMAINS)

@@ -17,7 +17,6 @@ from packyard.protocol.osv import (
     iter_archive,
     parse_advisory,
     parse_record_bytes,
-    warehouse_shape,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "osv"
@@ -83,21 +82,6 @@ def test_withdrawn_advisory_affects_nothing() -> None:
                                               ("0.2.0", False), ("0.2.6", True)])  # fmt: skip
 def test_explicit_versions_without_ranges(version: str, hit: bool) -> None:
     assert affects(_load("GHSA-versions-only.json"), "ctx", version) is hit
-
-
-def test_warehouse_shape() -> None:
-    shaped = warehouse_shape(_load("PYSEC-2023-74.json"), "requests")
-    assert shaped == {
-        "aliases": ["CVE-2023-32681", "GHSA-j8r2-6x86-q33q"],
-        "details": shaped["details"],
-        "summary": "",
-        "fixed_in": ["2.31.0"],
-        "id": "PYSEC-2023-74",
-        "link": "https://osv.dev/vulnerability/PYSEC-2023-74",
-        "source": "osv",
-        "withdrawn": None,
-    }
-    assert shaped["details"].startswith("Requests is a HTTP library.")
 
 
 def test_stored_form_reads_back_the_same() -> None:

@@ -12,6 +12,7 @@ import grpc
 from packyard.common.grpc import check_health, secure_channel
 from packyard.common.tls import TlsFiles
 from packyard.gateway.clients.access import AccessClient
+from packyard.gateway.clients.advisories import AdvisoryClient
 from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.changes import ChangeClient
@@ -36,6 +37,8 @@ class Backends:
     tls: TlsFiles | None = None
     # The feeds' change serials (gateway/change_reconcile.py); on the metadata channel.
     changes: ChangeClient | None = None
+    # Known vulnerabilities and feed policies (gateway/pypi/supply.py); on the metadata channel.
+    advisories: AdvisoryClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -67,6 +70,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             timeout=timeout,
             tls=tls,
             changes=ChangeClient(channels["metadata"], timeout),
+            advisories=AdvisoryClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

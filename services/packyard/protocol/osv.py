@@ -165,20 +165,6 @@ def fixed_in(advisory: Advisory, project: str) -> list[str]:
     return sorted(found, key=lambda v: _version(v) or Version("0"))
 
 
-def warehouse_shape(advisory: Advisory, project: str) -> dict[str, Any]:
-    """One entry of the JSON API's ``vulnerabilities`` list, as pypi.org writes it."""
-    return {
-        "aliases": list(advisory.aliases),
-        "details": advisory.details,
-        "summary": advisory.summary,
-        "fixed_in": fixed_in(advisory, project),
-        "id": advisory.id,
-        "link": advisory.link,
-        "source": "osv",
-        "withdrawn": advisory.withdrawn,
-    }
-
-
 def advisory_to_json(advisory: Advisory) -> dict[str, Any]:
     """The PyPI part of a record, as stored (``parse_advisory`` reads it back)."""
     return {

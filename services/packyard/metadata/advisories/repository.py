@@ -37,7 +37,7 @@ INSERT INTO feed_supply_policies (feed, vulnerabilities) VALUES ($1, $2)
 ON CONFLICT (feed) DO UPDATE SET vulnerabilities = EXCLUDED.vulnerabilities
 """
 FEED_EXISTS = "SELECT 1 FROM feeds WHERE name = $1"
-ENFORCING_FEEDS = "SELECT feed FROM feed_supply_policies WHERE vulnerabilities <> 'ignore'"
+ALL_FEEDS = "SELECT name FROM feeds ORDER BY name"
 RESOLVE_ADVISORY = (
     "SELECT id FROM advisories WHERE id = $1 OR $1 = ANY(aliases) ORDER BY id LIMIT 1"
 )
@@ -89,8 +89,8 @@ async def feed_exists(conn: asyncpg.Connection, feed: str) -> bool:
     return await conn.fetchval(FEED_EXISTS, feed) is not None
 
 
-async def enforcing_feeds(conn: asyncpg.Connection) -> list[str]:
-    return [row["feed"] for row in await conn.fetch(ENFORCING_FEEDS)]
+async def all_feeds(conn: asyncpg.Connection) -> list[str]:
+    return [row["name"] for row in await conn.fetch(ALL_FEEDS)]
 
 
 async def resolve_advisory(conn: asyncpg.Connection, name: str) -> str | None:

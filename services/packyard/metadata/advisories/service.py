@@ -2,7 +2,7 @@
 and exceptions. Matching itself is ``protocol.osv`` (pure); this module owns transactions.
 
 A policy or exception change, and the end of an import, announce ``index_changed`` for the
-feeds concerned: their cached pages carry what the policy decided and must be rebuilt.
+feeds concerned: their cached pages carry the advisories and what the policy decided.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class AdvisoryService(db.PooledService):
                 await repo.store_advisories(conn, rows, projects)
             if last:
                 await repo.record_source(conn, source, etag)
-                for feed in await repo.enforcing_feeds(conn):
+                # Every feed: even one that ignores advisories lists them (JSON API, UI).
+                for feed in await repo.all_feeds(conn):
                     await change_events.index_changed(conn, feed)
         if last:
             log.info("advisories.imported", extra={"source": source})
