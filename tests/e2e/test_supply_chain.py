@@ -107,6 +107,13 @@ def test_block_policy_through_pip(
         "source": "osv", "summary": "Remote code execution in the demo package", "withdrawn": None,
     }]  # fmt: skip
     assert httpx.get(f"{base}/1.1/json").json()["vulnerabilities"] == []
+    # The web UI shows a badge and the advisory on 1.0's page, none on 1.1's.
+    ui = f"{stack.base_url}/feeds/{feed}/projects/{normalize(project)}"
+    shown = httpx.get(f"{ui}/1.0/")
+    assert shown.status_code == 200
+    assert "1 known vulnerability" in shown.text
+    assert f'href="https://osv.dev/vulnerability/{advisory}"' in shown.text
+    assert "known vulnerabilit" not in httpx.get(f"{ui}/1.1/").text
 
     # audit-deps names it and fails, as a CI gate would want.
     audited = _packyard(stack, "audit-deps", feed, project, "1.0")
