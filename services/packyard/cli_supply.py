@@ -53,9 +53,16 @@ def add_supply_commands(commands: Any) -> None:
     importing.add_argument(
         "--every", type=int, default=0, metavar="SECONDS", help="repeat on this schedule"
     )
-    policy = actions.add_parser("policy", parents=[common], help="show or set a feed's policy")
+    policy = actions.add_parser(
+        "policy", parents=[common], help="show or change a feed's vulnerability/license policy"
+    )
     policy.add_argument("feed")
-    policy.add_argument("action", nargs="?", choices=["ignore", "warn", "block"])
+    choices = ["ignore", "warn", "block"]
+    policy.add_argument("action", nargs="?", choices=choices, help="for known vulnerabilities")
+    policy.add_argument("--licenses", choices=choices, help="for licenses the lists refuse")
+    policy.add_argument("--allow", nargs="*", metavar="SPDX", help="allowed license ids")
+    policy.add_argument("--deny", nargs="*", metavar="SPDX", help="denied license ids")
+    policy.add_argument("--unknown-license", choices=choices, help="for undetermined licenses")
     excepting = actions.add_parser(
         "except", parents=[common], help="allow one advisory in a feed until a date"
     )
@@ -112,9 +119,19 @@ def _api(url: str | None, key: str | None) -> Api:
 
 def _policy(api: Api, args: argparse.Namespace) -> Any:
     path = f"/feeds/{quote(args.feed, safe='')}/supply-policy"
-    if args.action is None:
-        return api.call("GET", path)
-    return api.call("PUT", path, {"vulnerabilities": args.action})
+    changes = {
+        "vulnerabilities": args.action,
+        "licenses": args.licenses,
+        "license_allow": args.allow,
+        "license_deny": args.deny,
+        "unknown_license": args.unknown_license,
+    }
+    current = api.call("GET", path)
+    if all(value is None for value in changes.values()):
+        return current
+    current.pop("feed", None)
+    current.update({k: v for k, v in changes.items() if v is not None})
+    return api.call("PUT", path, current)
 
 
 # -- import -------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ def _osv(advisory: str, project: str, events: list[dict[str, str]], **extra: Any
     return json.dumps(record).encode()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def feed(stack: Stack) -> str:
-    name = f"vuln-{uuid.uuid4().hex[:8]}"
+    name = f"supply-{uuid.uuid4().hex[:8]}"
     reply = httpx.post(
         f"{stack.base_url}/api/v1/feeds", json={"name": name, "anonymous_read": True},
         auth=("api", str(stack.admin_key)), timeout=30,
@@ -153,3 +153,44 @@ def test_block_policy_through_pip(
         auth=("api", str(stack.admin_key)),
     ).json()  # fmt: skip
     assert [e["target"] for e in events] == [advisory]
+
+
+GPL3 = "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)"
+
+
+def test_license_policy_blocks_a_denied_license_and_warns_on_an_unknown_one(
+    stack: Stack, feed: str, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = f"lic-{uuid.uuid4().hex[:8]}"
+    releases = {"1.0": [GPL3], "1.1": ["License: MIT"], "1.2": ["License: all rights reserved"]}
+    for version, headers in releases.items():
+        wheel = build_wheel(tmp_path / version, project, version, headers=headers)
+        reply = post_file(stack, wheel, upload_fields(wheel, project, version), feed=feed)
+        assert reply.status_code == 200, reply.text
+
+    policy = _packyard(
+        stack,
+        "advisories",
+        "policy",
+        feed,
+        "--licenses",
+        "block",
+        "--deny",
+        "GPL-3.0-only",
+        "GPL-3.0-or-later",
+        "--unknown-license",
+        "warn",
+    )
+    assert policy.returncode == 0, policy.stderr
+    assert json.loads(policy.stdout)["license_deny"] == ["GPL-3.0-only", "GPL-3.0-or-later"]
+    assert _packyard(stack, "advisories", "policy", feed, "--deny", "Not-A-License").returncode == 1
+
+    page = httpx.get(f"{stack.index_url(feed)}{project}/")
+    assert page.headers["X-Packyard-License-Policy"] == "1.2: license unknown"
+    pinned = _pip(stack, feed, client_env, tmp_path / "gpl", f"{project}==1.0")
+    assert pinned.startswith("rc=1"), pinned
+    assert "license GPL-3.0-only is not allowed" in pinned, pinned
+    # 1.2 (unknown license) is only warned about: pip picks it as the newest.
+    newest = _pip(stack, feed, client_env, tmp_path / "newest", project)
+    assert newest.startswith("rc=0"), newest
+    assert (tmp_path / "newest" / f"{dist_name(project)}-1.2.dist-info").is_dir()

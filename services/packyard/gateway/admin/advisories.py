@@ -56,12 +56,26 @@ class SourceOut(BaseModel):
 
 
 class PolicyBody(BaseModel):
-    vulnerabilities: Action
+    vulnerabilities: Action = "ignore"
+    licenses: Action = "ignore"
+    license_allow: list[str] = Field(default_factory=list, max_length=500)
+    license_deny: list[str] = Field(default_factory=list, max_length=500)
+    unknown_license: Action = "ignore"
 
 
-class PolicyOut(BaseModel):
+class PolicyOut(PolicyBody):
     feed: str
-    vulnerabilities: Action
+
+    @classmethod
+    def from_pb(cls, policy: advisories_pb2.SupplyPolicy) -> PolicyOut:
+        return cls(
+            feed=policy.feed,
+            vulnerabilities=_ACTION_FROM_PB.get(policy.vulnerabilities, "ignore"),
+            licenses=_ACTION_FROM_PB.get(policy.licenses, "ignore"),
+            license_allow=list(policy.license_allow),
+            license_deny=list(policy.license_deny),
+            unknown_license=_ACTION_FROM_PB.get(policy.unknown_license, "ignore"),
+        )
 
 
 class ExceptionBody(BaseModel):
@@ -98,14 +112,12 @@ async def get_source(source: str, caller: AdminDep, backends: BackendsDep) -> So
     return SourceOut(source=source, etag=reply.etag, imported=imported)
 
 
-@router.get("/feeds/{feed}/supply-policy", tags=[_TAG], summary="A feed's vulnerability policy")
+@router.get("/feeds/{feed}/supply-policy", tags=[_TAG], summary="A feed's supply-chain policy")
 async def get_policy(feed: str, caller: FeedAdminDep, backends: BackendsDep) -> PolicyOut:
     reply = await _client(backends).get_supply_policy(
         advisories_pb2.GetSupplyPolicyRequest(feed=feed)
     )
-    return PolicyOut(
-        feed=feed, vulnerabilities=_ACTION_FROM_PB.get(reply.policy.vulnerabilities, "ignore")
-    )
+    return PolicyOut.from_pb(reply.policy)
 
 
 @router.put("/feeds/{feed}/supply-policy", tags=[_TAG], summary="Set the policy (feed admin)")
@@ -113,11 +125,18 @@ async def set_policy(
     feed: str, body: PolicyBody, request: Request, caller: FeedAdminDep, backends: BackendsDep
 ) -> PolicyOut:
     policy = advisories_pb2.SupplyPolicy(
-        feed=feed, vulnerabilities=_ACTION_TO_PB[body.vulnerabilities]
+        feed=feed,
+        vulnerabilities=_ACTION_TO_PB[body.vulnerabilities],
+        licenses=_ACTION_TO_PB[body.licenses],
+        license_allow=body.license_allow,
+        license_deny=body.license_deny,
+        unknown_license=_ACTION_TO_PB[body.unknown_license],
     )
-    await _client(backends).set_supply_policy(advisories_pb2.SetSupplyPolicyRequest(policy=policy))
+    reply = await _client(backends).set_supply_policy(
+        advisories_pb2.SetSupplyPolicyRequest(policy=policy)
+    )
     drop_pages(request, feed)
-    return PolicyOut(feed=feed, vulnerabilities=body.vulnerabilities)
+    return PolicyOut.from_pb(reply.policy)
 
 
 @router.post(

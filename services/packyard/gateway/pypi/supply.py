@@ -1,4 +1,5 @@
-"""A feed's vulnerability policy applied to what it offers (issue 17).
+"""A feed's supply-chain policy applied to what it offers (issue 17): known vulnerabilities,
+and licenses (``protocol/licenses.py``: denied, or unknown), each with its own action.
 
 - ignore: offered as is (the JSON API still lists known vulnerabilities, as PyPI's does);
 - warn: offered, with ``X-Packyard-Vulnerabilities`` naming each affected version's advisories
@@ -6,7 +7,8 @@
 - block: each affected version's files are offered yanked (PEP 592) with a reason naming the
   advisories, and downloading them is refused (403). Yanked rather than left out: resolvers
   then never pick them, and pip pinned to one prints the reason before the refused download,
-  so a user sees *why* instead of "no matching distribution".
+  so a user sees *why* instead of "no matching distribution". License decisions warn with
+``X-Packyard-License-Policy`` and block the same way.
 
 An unexpired exception for an advisory (metadata service) takes it out of the decision. The
 feed's policy is kept in the page cache next to its pages (a policy change drops the feed's
@@ -19,36 +21,37 @@ from typing import Any
 
 from packyard.common.errors import PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
+from packyard.protocol.licenses import Verdict, license_verdict, release_license
 from packyard.rpc.v1 import advisories_pb2, common_pb2, metadata_pb2
 
 POLICY_VARIANT = "supply-policy"
 WARNING_HEADER = "X-Packyard-Vulnerabilities"
-_ACTION_NAMES = {
-    advisories_pb2.POLICY_ACTION_WARN: b"warn",
-    advisories_pb2.POLICY_ACTION_BLOCK: b"block",
-}
-_NAME_ACTIONS = {name: action for action, name in _ACTION_NAMES.items()}
+LICENSE_HEADER = "X-Packyard-License-Policy"
+_ENFORCED = (advisories_pb2.POLICY_ACTION_WARN, advisories_pb2.POLICY_ACTION_BLOCK)
 
 
-async def feed_policy(backends: Backends, pages: PageCache | None, feed: str) -> int:
-    """The feed's vulnerability action (``PolicyAction``); IGNORE when no service answers."""
+async def feed_policy(
+    backends: Backends, pages: PageCache | None, feed: str
+) -> advisories_pb2.SupplyPolicy:
+    """The feed's supply-chain policy (everything IGNORE when no service answers)."""
     if backends.advisories is None:
-        return advisories_pb2.POLICY_ACTION_IGNORE
+        return advisories_pb2.SupplyPolicy(feed=feed)
     cached = pages is not None and pages.enabled
+    key = (feed, "", POLICY_VARIANT)
     if cached and pages is not None:
-        hit = pages.get((feed, "", POLICY_VARIANT))
+        hit = pages.get(key)
         if hit is not None:
-            return _NAME_ACTIONS.get(hit.body, advisories_pb2.POLICY_ACTION_IGNORE)
+            return advisories_pb2.SupplyPolicy.FromString(hit.body)
         ticket = pages.ticket()
     reply = await backends.advisories.get_supply_policy(
         advisories_pb2.GetSupplyPolicyRequest(feed=feed)
     )
-    action = reply.policy.vulnerabilities
     if cached and pages is not None:
-        body = _ACTION_NAMES.get(action, b"ignore")
-        pages.put((feed, "", POLICY_VARIANT), ticket, CachedPage(body, "text/plain"))
-    return action
+        body = reply.policy.SerializeToString(deterministic=True)
+        pages.put(key, ticket, CachedPage(body, "application/x-protobuf"))
+    return reply.policy
 
 
 async def check_versions(
@@ -65,8 +68,8 @@ def _enforced(found: advisories_pb2.VersionVulnerabilities) -> list[str]:
     return [v.id for v in found.vulnerabilities if not v.excepted]
 
 
-def block_reason(ids: list[str]) -> str:
-    return "Blocked by the feed's policy: known vulnerability " + ", ".join(ids)
+def vulnerability_reason(ids: list[str]) -> str:
+    return "known vulnerability " + ", ".join(ids)
 
 
 async def apply_policy(
@@ -76,38 +79,88 @@ async def apply_policy(
     headers: dict[str, str],
 ) -> tuple[metadata_pb2.Project, dict[str, str]]:
     """The project as the feed's policy offers it, and the headers to add."""
-    action = await feed_policy(backends, pages, project.feed)
-    if action not in (advisories_pb2.POLICY_ACTION_WARN, advisories_pb2.POLICY_ACTION_BLOCK):
-        return project, headers
-    reply = await check_versions(backends, project.feed, project.name, list(project.versions))
-    affected = {found.version: _enforced(found) for found in reply.versions}
-    affected = {version: ids for version, ids in affected.items() if ids}
-    if not affected:
-        return project, headers
-    if action == advisories_pb2.POLICY_ACTION_WARN:
-        shown = "; ".join(f"{v}: {' '.join(ids)}" for v, ids in sorted(affected.items()))
-        return project, {**headers, WARNING_HEADER: shown}
+    policy = await feed_policy(backends, pages, project.feed)
+    warned: dict[str, str] = {}
+    blocked: dict[str, list[str]] = {}  # version -> reasons
+    if policy.vulnerabilities in _ENFORCED:
+        for version, ids in (await _affected(backends, project)).items():
+            if policy.vulnerabilities == advisories_pb2.POLICY_ACTION_BLOCK:
+                blocked.setdefault(version, []).append(vulnerability_reason(ids))
+            else:
+                warned[WARNING_HEADER] = _joined(warned.get(WARNING_HEADER), version, ids)
+    for version, (action, reason) in license_decisions(policy, project).items():
+        if action == advisories_pb2.POLICY_ACTION_BLOCK:
+            blocked.setdefault(version, []).append(reason)
+        else:
+            warned[LICENSE_HEADER] = _joined(warned.get(LICENSE_HEADER), version, [reason])
+    if not blocked:
+        return project, {**headers, **warned}
     offered = metadata_pb2.Project()
     offered.CopyFrom(project)
     for info in offered.files:
-        ids = affected.get(info.version)
-        if ids:
+        reasons = blocked.get(info.version)
+        if reasons:
             info.yanked = True
-            info.yanked_reason = block_reason(ids)
-    return offered, headers
+            info.yanked_reason = "Blocked by the feed's policy: " + "; ".join(reasons)
+    return offered, {**headers, **warned}
+
+
+def _joined(previous: str | None, version: str, items: list[str]) -> str:
+    entry = f"{version}: {' '.join(items)}"
+    return f"{previous}; {entry}" if previous else entry
+
+
+async def _affected(backends: Backends, project: metadata_pb2.Project) -> dict[str, list[str]]:
+    reply = await check_versions(backends, project.feed, project.name, list(project.versions))
+    affected = {found.version: _enforced(found) for found in reply.versions}
+    return {version: ids for version, ids in sorted(affected.items()) if ids}
+
+
+def license_decisions(
+    policy: advisories_pb2.SupplyPolicy, project: metadata_pb2.Project
+) -> dict[str, tuple[int, str]]:
+    """Each version the license rules act on: (action, reason). A version without core
+    metadata (an upstream file not fetched yet) is not assessed."""
+    if policy.licenses not in _ENFORCED and policy.unknown_license not in _ENFORCED:
+        return {}
+    decided: dict[str, tuple[int, str]] = {}
+    for version, meta in sorted(project.releases.items()):
+        found = release_license(meta.license_expression or None, meta.classifiers, meta.license)
+        verdict = license_verdict(found.expression, policy.license_allow, policy.license_deny)
+        if verdict is Verdict.DENIED and policy.licenses in _ENFORCED:
+            decided[version] = (policy.licenses, f"license {found.expression} is not allowed")
+        elif verdict is Verdict.UNKNOWN and policy.unknown_license in _ENFORCED:
+            decided[version] = (policy.unknown_license, "license unknown")
+    return decided
 
 
 async def check_download(
     backends: Backends, pages: PageCache | None, feed: str, info: common_pb2.FileInfo
 ) -> None:
     """Refuse (403) a file of a version the feed's block policy holds back."""
-    if await feed_policy(backends, pages, feed) != advisories_pb2.POLICY_ACTION_BLOCK:
-        return
-    reply = await check_versions(backends, feed, info.project, [info.version])
-    for found in reply.versions:
-        ids = _enforced(found)
-        if ids:
-            raise PermissionDenied(f"'{info.filename}': {block_reason(ids)}.")
+    policy = await feed_policy(backends, pages, feed)
+    reasons = []
+    if policy.vulnerabilities == advisories_pb2.POLICY_ACTION_BLOCK:
+        reply = await check_versions(backends, feed, info.project, [info.version])
+        reasons += [vulnerability_reason(ids) for f in reply.versions if (ids := _enforced(f))]
+    blocks_licenses = advisories_pb2.POLICY_ACTION_BLOCK in (
+        policy.licenses,
+        policy.unknown_license,
+    )
+    if blocks_licenses:
+        hosted = await if_found(
+            backends.metadata.get_project(
+                metadata_pb2.GetProjectRequest(feed=feed, project=info.project)
+            )
+        )
+        if hosted is not None:
+            decided = license_decisions(policy, hosted.project).get(info.version)
+            if decided is not None and decided[0] == advisories_pb2.POLICY_ACTION_BLOCK:
+                reasons.append(decided[1])
+    if reasons:
+        raise PermissionDenied(
+            f"'{info.filename}': Blocked by the feed's policy: {'; '.join(reasons)}."
+        )
 
 
 async def vulnerabilities_by_version(

@@ -16,6 +16,10 @@ class PolicyAction(enum.StrEnum):
 class SupplyPolicy:
     feed: str
     vulnerabilities: PolicyAction = PolicyAction.IGNORE
+    licenses: PolicyAction = PolicyAction.IGNORE
+    license_allow: tuple[str, ...] = ()
+    license_deny: tuple[str, ...] = ()
+    unknown_license: PolicyAction = PolicyAction.IGNORE
 
 
 @dataclass(frozen=True, slots=True)

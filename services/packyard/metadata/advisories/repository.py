@@ -31,10 +31,17 @@ INSERT INTO advisory_sources (source, etag, imported) VALUES ($1, $2, now())
 ON CONFLICT (source) DO UPDATE SET etag = EXCLUDED.etag, imported = now()
 """
 GET_SOURCE = "SELECT etag, imported FROM advisory_sources WHERE source = $1"
-GET_POLICY = "SELECT vulnerabilities FROM feed_supply_policies WHERE feed = $1"
+GET_POLICY = """
+SELECT vulnerabilities, licenses, license_allow, license_deny, unknown_license
+FROM feed_supply_policies WHERE feed = $1
+"""
 SET_POLICY = """
-INSERT INTO feed_supply_policies (feed, vulnerabilities) VALUES ($1, $2)
-ON CONFLICT (feed) DO UPDATE SET vulnerabilities = EXCLUDED.vulnerabilities
+INSERT INTO feed_supply_policies
+    (feed, vulnerabilities, licenses, license_allow, license_deny, unknown_license)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (feed) DO UPDATE SET vulnerabilities = EXCLUDED.vulnerabilities,
+    licenses = EXCLUDED.licenses, license_allow = EXCLUDED.license_allow,
+    license_deny = EXCLUDED.license_deny, unknown_license = EXCLUDED.unknown_license
 """
 FEED_EXISTS = "SELECT 1 FROM feeds WHERE name = $1"
 ALL_FEEDS = "SELECT name FROM feeds ORDER BY name"
@@ -77,12 +84,29 @@ async def get_source(conn: asyncpg.Connection, source: str) -> tuple[str, dateti
 
 
 async def get_policy(conn: asyncpg.Connection, feed: str) -> SupplyPolicy:
-    action = await conn.fetchval(GET_POLICY, feed)
-    return SupplyPolicy(feed, PolicyAction(action) if action else PolicyAction.IGNORE)
+    row = await conn.fetchrow(GET_POLICY, feed)
+    if row is None:
+        return SupplyPolicy(feed)
+    return SupplyPolicy(
+        feed,
+        vulnerabilities=PolicyAction(row["vulnerabilities"]),
+        licenses=PolicyAction(row["licenses"]),
+        license_allow=tuple(row["license_allow"]),
+        license_deny=tuple(row["license_deny"]),
+        unknown_license=PolicyAction(row["unknown_license"]),
+    )
 
 
 async def set_policy(conn: asyncpg.Connection, policy: SupplyPolicy) -> None:
-    await conn.execute(SET_POLICY, policy.feed, policy.vulnerabilities.value)
+    await conn.execute(
+        SET_POLICY,
+        policy.feed,
+        policy.vulnerabilities.value,
+        policy.licenses.value,
+        list(policy.license_allow),
+        list(policy.license_deny),
+        policy.unknown_license.value,
+    )
 
 
 async def feed_exists(conn: asyncpg.Connection, feed: str) -> bool:

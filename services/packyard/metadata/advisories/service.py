@@ -22,6 +22,7 @@ from packyard.metadata.advisories.models import (
     VersionFindings,
 )
 from packyard.metadata.audit import AuditContext
+from packyard.protocol.licenses import normalize_expression
 from packyard.protocol.names import normalize
 from packyard.protocol.osv import (
     Advisory,
@@ -97,13 +98,21 @@ class AdvisoryService(db.PooledService):
             return await repo.get_policy(conn, feed)
 
     async def set_policy(self, policy: SupplyPolicy, context: AuditContext) -> SupplyPolicy:
+        for spdx_id in (*policy.license_allow, *policy.license_deny):
+            if normalize_expression(spdx_id) is None:
+                raise InvalidArgument(f"'{spdx_id}' is not an SPDX license id.")
         async with self._connection() as conn, conn.transaction():
             if not await repo.feed_exists(conn, policy.feed):
                 raise NotFound(f"Feed '{policy.feed}' does not exist.")
             await repo.set_policy(conn, policy)
             await audit.record(
                 conn, context, "feed.supply_policy", feed=policy.feed,
-                detail=f"vulnerabilities={policy.vulnerabilities.value}",
+                detail=(
+                    f"vulnerabilities={policy.vulnerabilities.value} "
+                    f"licenses={policy.licenses.value} allow={','.join(policy.license_allow)} "
+                    f"deny={','.join(policy.license_deny)} "
+                    f"unknown_license={policy.unknown_license.value}"
+                ),
             )  # fmt: skip
             await change_events.index_changed(conn, policy.feed)
         return policy

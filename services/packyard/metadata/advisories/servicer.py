@@ -30,14 +30,32 @@ _ACTION_FROM_PB[pb.POLICY_ACTION_UNSPECIFIED] = PolicyAction.IGNORE
 
 
 def _policy_to_pb(policy: SupplyPolicy) -> pb.SupplyPolicy:
-    return pb.SupplyPolicy(feed=policy.feed, vulnerabilities=_ACTION_TO_PB[policy.vulnerabilities])
+    return pb.SupplyPolicy(
+        feed=policy.feed,
+        vulnerabilities=_ACTION_TO_PB[policy.vulnerabilities],
+        licenses=_ACTION_TO_PB[policy.licenses],
+        license_allow=policy.license_allow,
+        license_deny=policy.license_deny,
+        unknown_license=_ACTION_TO_PB[policy.unknown_license],
+    )
+
+
+def _action(value: pb.PolicyAction) -> PolicyAction:
+    action = _ACTION_FROM_PB.get(value)
+    if action is None:
+        raise InvalidArgument("Unknown policy action.")
+    return action
 
 
 def _policy_from_pb(message: pb.SupplyPolicy) -> SupplyPolicy:
-    action = _ACTION_FROM_PB.get(message.vulnerabilities)
-    if action is None:
-        raise InvalidArgument("Unknown policy action.")
-    return SupplyPolicy(message.feed, action)
+    return SupplyPolicy(
+        message.feed,
+        vulnerabilities=_action(message.vulnerabilities),
+        licenses=_action(message.licenses),
+        license_allow=tuple(message.license_allow),
+        license_deny=tuple(message.license_deny),
+        unknown_license=_action(message.unknown_license),
+    )
 
 
 def _findings_to_pb(found: VersionFindings) -> pb.VersionVulnerabilities:

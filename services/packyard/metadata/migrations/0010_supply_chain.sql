@@ -30,7 +30,12 @@ CREATE TABLE advisory_sources (
 CREATE TABLE feed_supply_policies (
     feed text PRIMARY KEY REFERENCES feeds (name) ON DELETE CASCADE,
     vulnerabilities text NOT NULL DEFAULT 'ignore'
-        CHECK (vulnerabilities IN ('ignore', 'warn', 'block'))
+        CHECK (vulnerabilities IN ('ignore', 'warn', 'block')),
+    licenses text NOT NULL DEFAULT 'ignore' CHECK (licenses IN ('ignore', 'warn', 'block')),
+    license_allow text[] NOT NULL DEFAULT '{}',
+    license_deny text[] NOT NULL DEFAULT '{}',
+    unknown_license text NOT NULL DEFAULT 'ignore'
+        CHECK (unknown_license IN ('ignore', 'warn', 'block'))
 );
 -- An advisory allowed in a feed until it expires (who and why are in the audit log too).
 CREATE TABLE advisory_exceptions (
