@@ -63,6 +63,10 @@ def add_supply_commands(commands: Any) -> None:
     policy.add_argument("--allow", nargs="*", metavar="SPDX", help="allowed license ids")
     policy.add_argument("--deny", nargs="*", metavar="SPDX", help="denied license ids")
     policy.add_argument("--unknown-license", choices=choices, help="for undetermined licenses")
+    policy.add_argument(
+        "--require-provenance", nargs="*", metavar="REPOSITORY_URL",
+        help="uploads need PEP 740 attestations from one of these source repositories",
+    )  # fmt: skip
     excepting = actions.add_parser(
         "except", parents=[common], help="allow one advisory in a feed until a date"
     )
@@ -125,6 +129,7 @@ def _policy(api: Api, args: argparse.Namespace) -> Any:
         "license_allow": args.allow,
         "license_deny": args.deny,
         "unknown_license": args.unknown_license,
+        "provenance_publishers": args.require_provenance,
     }
     current = api.call("GET", path)
     if all(value is None for value in changes.values()):

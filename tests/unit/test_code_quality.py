@@ -140,6 +140,7 @@ def test_the_metadata_domains_are_the_four_folders() -> None:
         "gc",
         "index",
         "outbox",
+        "provenance",
         "upstream",
     ]
 

@@ -107,6 +107,8 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "SetSupplyPolicy",
         "AddAdvisoryException",
     ),
+    # ProvenanceService: the gateway records what it verified at upload and serves it.
+    **_rows("ProvenanceService", _GATEWAY, "RecordProvenance", "GetProvenance", "ListProvenance"),
     # ChangeService: gateways reconcile their page caches against the feeds' change serials.
     **_rows("ChangeService", _GATEWAY, "GetChangeSerials"),
     # UpstreamService: the gateway administers connectors and reads what the connector

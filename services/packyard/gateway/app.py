@@ -24,7 +24,7 @@ from packyard.gateway.change_listener import ChangeListener
 from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import PageCache
-from packyard.gateway.pypi import files, json_api, simple, upload
+from packyard.gateway.pypi import files, json_api, provenance, simple, upload
 from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
@@ -77,7 +77,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    for module in (health, simple, files, upload, json_api):
+    for module in (health, simple, files, upload, json_api, provenance):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)

@@ -18,6 +18,7 @@ from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.changes import ChangeClient
 from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.metadata import MetadataClient
+from packyard.gateway.clients.provenance import ProvenanceClient
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.settings import GatewaySettings
 
@@ -39,6 +40,8 @@ class Backends:
     changes: ChangeClient | None = None
     # Known vulnerabilities and feed policies (gateway/pypi/supply.py); on the metadata channel.
     advisories: AdvisoryClient | None = None
+    # PEP 740 provenance of hosted files (gateway/pypi/provenance.py); on the metadata channel.
+    provenance: ProvenanceClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -71,6 +74,7 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             tls=tls,
             changes=ChangeClient(channels["metadata"], timeout),
             advisories=AdvisoryClient(channels["metadata"], timeout),
+            provenance=ProvenanceClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

@@ -61,6 +61,7 @@ class PolicyBody(BaseModel):
     license_allow: list[str] = Field(default_factory=list, max_length=500)
     license_deny: list[str] = Field(default_factory=list, max_length=500)
     unknown_license: Action = "ignore"
+    provenance_publishers: list[str] = Field(default_factory=list, max_length=100)
 
 
 class PolicyOut(PolicyBody):
@@ -75,6 +76,7 @@ class PolicyOut(PolicyBody):
             license_allow=list(policy.license_allow),
             license_deny=list(policy.license_deny),
             unknown_license=_ACTION_FROM_PB.get(policy.unknown_license, "ignore"),
+            provenance_publishers=list(policy.provenance_publishers),
         )
 
 
@@ -131,6 +133,7 @@ async def set_policy(
         license_allow=body.license_allow,
         license_deny=body.license_deny,
         unknown_license=_ACTION_TO_PB[body.unknown_license],
+        provenance_publishers=body.provenance_publishers,
     )
     reply = await _client(backends).set_supply_policy(
         advisories_pb2.SetSupplyPolicyRequest(policy=policy)

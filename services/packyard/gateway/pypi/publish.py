@@ -18,6 +18,8 @@ from packyard.common.pb_fields import to_pb
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.pypi.offer import check_publish_allowed
+from packyard.gateway.pypi.provenance import record as record_provenance
+from packyard.gateway.pypi.provenance import verify_upload
 from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
 from packyard.protocol.description import check_description_renders
@@ -72,6 +74,9 @@ async def publish(
         check_description_renders, metadata.description, metadata.description_content_type
     )
     await check_publish_allowed(backends, feed.name, valid.project)
+    provenance = await verify_upload(
+        backends, None, feed.name, form.attestations, upload.filename, upload.hashes["sha256"]
+    )
 
     existing = await _existing_file(backends, feed.name, upload.filename)
     if existing is not None:
@@ -110,6 +115,8 @@ async def publish(
             audit=audit,
         )
     )
+    if provenance is not None and reply.created:
+        await record_provenance(backends, feed.name, upload.filename, provenance)
     log.info(
         "upload.accepted",
         extra={

@@ -20,6 +20,7 @@ class SupplyPolicy:
     license_allow: tuple[str, ...] = ()
     license_deny: tuple[str, ...] = ()
     unknown_license: PolicyAction = PolicyAction.IGNORE
+    provenance_publishers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

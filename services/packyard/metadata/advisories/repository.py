@@ -32,16 +32,19 @@ ON CONFLICT (source) DO UPDATE SET etag = EXCLUDED.etag, imported = now()
 """
 GET_SOURCE = "SELECT etag, imported FROM advisory_sources WHERE source = $1"
 GET_POLICY = """
-SELECT vulnerabilities, licenses, license_allow, license_deny, unknown_license
+SELECT vulnerabilities, licenses, license_allow, license_deny, unknown_license,
+       provenance_publishers
 FROM feed_supply_policies WHERE feed = $1
 """
 SET_POLICY = """
 INSERT INTO feed_supply_policies
-    (feed, vulnerabilities, licenses, license_allow, license_deny, unknown_license)
-VALUES ($1, $2, $3, $4, $5, $6)
+    (feed, vulnerabilities, licenses, license_allow, license_deny, unknown_license,
+     provenance_publishers)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (feed) DO UPDATE SET vulnerabilities = EXCLUDED.vulnerabilities,
     licenses = EXCLUDED.licenses, license_allow = EXCLUDED.license_allow,
-    license_deny = EXCLUDED.license_deny, unknown_license = EXCLUDED.unknown_license
+    license_deny = EXCLUDED.license_deny, unknown_license = EXCLUDED.unknown_license,
+    provenance_publishers = EXCLUDED.provenance_publishers
 """
 FEED_EXISTS = "SELECT 1 FROM feeds WHERE name = $1"
 ALL_FEEDS = "SELECT name FROM feeds ORDER BY name"
@@ -94,6 +97,7 @@ async def get_policy(conn: asyncpg.Connection, feed: str) -> SupplyPolicy:
         license_allow=tuple(row["license_allow"]),
         license_deny=tuple(row["license_deny"]),
         unknown_license=PolicyAction(row["unknown_license"]),
+        provenance_publishers=tuple(row["provenance_publishers"]),
     )
 
 
@@ -106,6 +110,7 @@ async def set_policy(conn: asyncpg.Connection, policy: SupplyPolicy) -> None:
         list(policy.license_allow),
         list(policy.license_deny),
         policy.unknown_license.value,
+        list(policy.provenance_publishers),
     )
 
 

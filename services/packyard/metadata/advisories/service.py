@@ -101,6 +101,9 @@ class AdvisoryService(db.PooledService):
         for spdx_id in (*policy.license_allow, *policy.license_deny):
             if normalize_expression(spdx_id) is None:
                 raise InvalidArgument(f"'{spdx_id}' is not an SPDX license id.")
+        for uri in policy.provenance_publishers:
+            if not uri.startswith("https://"):
+                raise InvalidArgument(f"'{uri}' is not a source repository URL (https://…).")
         async with self._connection() as conn, conn.transaction():
             if not await repo.feed_exists(conn, policy.feed):
                 raise NotFound(f"Feed '{policy.feed}' does not exist.")
@@ -111,7 +114,8 @@ class AdvisoryService(db.PooledService):
                     f"vulnerabilities={policy.vulnerabilities.value} "
                     f"licenses={policy.licenses.value} allow={','.join(policy.license_allow)} "
                     f"deny={','.join(policy.license_deny)} "
-                    f"unknown_license={policy.unknown_license.value}"
+                    f"unknown_license={policy.unknown_license.value} "
+                    f"provenance_publishers={','.join(policy.provenance_publishers)}"
                 ),
             )  # fmt: skip
             await change_events.index_changed(conn, policy.feed)

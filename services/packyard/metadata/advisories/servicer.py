@@ -37,6 +37,7 @@ def _policy_to_pb(policy: SupplyPolicy) -> pb.SupplyPolicy:
         license_allow=policy.license_allow,
         license_deny=policy.license_deny,
         unknown_license=_ACTION_TO_PB[policy.unknown_license],
+        provenance_publishers=policy.provenance_publishers,
     )
 
 
@@ -55,6 +56,7 @@ def _policy_from_pb(message: pb.SupplyPolicy) -> SupplyPolicy:
         license_allow=tuple(message.license_allow),
         license_deny=tuple(message.license_deny),
         unknown_license=_action(message.unknown_license),
+        provenance_publishers=tuple(message.provenance_publishers),
     )
 
 

@@ -35,7 +35,8 @@ CREATE TABLE feed_supply_policies (
     license_allow text[] NOT NULL DEFAULT '{}',
     license_deny text[] NOT NULL DEFAULT '{}',
     unknown_license text NOT NULL DEFAULT 'ignore'
-        CHECK (unknown_license IN ('ignore', 'warn', 'block'))
+        CHECK (unknown_license IN ('ignore', 'warn', 'block')),
+    provenance_publishers text[] NOT NULL DEFAULT '{}'
 );
 -- An advisory allowed in a feed until it expires (who and why are in the audit log too).
 CREATE TABLE advisory_exceptions (
@@ -46,4 +47,12 @@ CREATE TABLE advisory_exceptions (
     created_by text NOT NULL DEFAULT '',
     created timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (feed, advisory_id)
+);
+-- PEP 740 provenance of a hosted file, verified by the gateway at upload; goes with the file.
+CREATE TABLE file_provenance (
+    feed text NOT NULL,
+    filename text NOT NULL,
+    provenance jsonb NOT NULL,
+    PRIMARY KEY (feed, filename),
+    FOREIGN KEY (feed, filename) REFERENCES files (feed, filename) ON DELETE CASCADE
 );

@@ -25,45 +25,45 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n packyard/rpc/v1/advisories.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x01\n\x0cSupplyPolicy\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x36\n\x0fvulnerabilities\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\x12/\n\x08licenses\x18\x03 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\x12\x15\n\rlicense_allow\x18\x04 \x03(\t\x12\x14\n\x0clicense_deny\x18\x05 \x03(\t\x12\x36\n\x0funknown_license\x18\x06 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\"V\n\x17ImportAdvisoriesRequest\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0f\n\x07records\x18\x02 \x03(\x0c\x12\x0c\n\x04last\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\";\n\x18ImportAdvisoriesResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x03\x12\x0f\n\x07skipped\x18\x02 \x01(\x03\"*\n\x18GetAdvisorySourceRequest\x12\x0e\n\x06source\x18\x01 \x01(\t\"W\n\x19GetAdvisorySourceResponse\x12\x0c\n\x04\x65tag\x18\x01 \x01(\t\x12,\n\x08imported\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x80\x01\n\rVulnerability\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61liases\x18\x02 \x03(\t\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x04 \x01(\t\x12\x0c\n\x04link\x18\x05 \x01(\t\x12\x10\n\x08\x66ixed_in\x18\x06 \x03(\t\x12\x10\n\x08\x65xcepted\x18\x07 \x01(\x08\"b\n\x16VersionVulnerabilities\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x37\n\x0fvulnerabilities\x18\x02 \x03(\x0b\x32\x1e.packyard.rpc.v1.Vulnerability\"F\n\x13\x43heckProjectRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x10\n\x08versions\x18\x03 \x03(\t\"\x80\x01\n\x14\x43heckProjectResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\x12\x39\n\x08versions\x18\x02 \x03(\x0b\x32\'.packyard.rpc.v1.VersionVulnerabilities\"&\n\x16GetSupplyPolicyRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\"H\n\x17GetSupplyPolicyResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"G\n\x16SetSupplyPolicyRequest\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"H\n\x17SetSupplyPolicyResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"z\n\x1b\x41\x64\x64\x41\x64visoryExceptionRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x61\x64visory\x18\x02 \x01(\t\x12+\n\x07\x65xpires\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x04 \x01(\t\"0\n\x1c\x41\x64\x64\x41\x64visoryExceptionResponse\x12\x10\n\x08\x61\x64visory\x18\x01 \x01(\t*x\n\x0cPolicyAction\x12\x1d\n\x19POLICY_ACTION_UNSPECIFIED\x10\x00\x12\x18\n\x14POLICY_ACTION_IGNORE\x10\x01\x12\x16\n\x12POLICY_ACTION_WARN\x10\x02\x12\x17\n\x13POLICY_ACTION_BLOCK\x10\x03\x32\x84\x05\n\x0f\x41\x64visoryService\x12g\n\x10ImportAdvisories\x12(.packyard.rpc.v1.ImportAdvisoriesRequest\x1a).packyard.rpc.v1.ImportAdvisoriesResponse\x12j\n\x11GetAdvisorySource\x12).packyard.rpc.v1.GetAdvisorySourceRequest\x1a*.packyard.rpc.v1.GetAdvisorySourceResponse\x12[\n\x0c\x43heckProject\x12$.packyard.rpc.v1.CheckProjectRequest\x1a%.packyard.rpc.v1.CheckProjectResponse\x12\x64\n\x0fGetSupplyPolicy\x12\'.packyard.rpc.v1.GetSupplyPolicyRequest\x1a(.packyard.rpc.v1.GetSupplyPolicyResponse\x12\x64\n\x0fSetSupplyPolicy\x12\'.packyard.rpc.v1.SetSupplyPolicyRequest\x1a(.packyard.rpc.v1.SetSupplyPolicyResponse\x12s\n\x14\x41\x64\x64\x41\x64visoryException\x12,.packyard.rpc.v1.AddAdvisoryExceptionRequest\x1a-.packyard.rpc.v1.AddAdvisoryExceptionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n packyard/rpc/v1/advisories.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x02\n\x0cSupplyPolicy\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x36\n\x0fvulnerabilities\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\x12/\n\x08licenses\x18\x03 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\x12\x15\n\rlicense_allow\x18\x04 \x03(\t\x12\x14\n\x0clicense_deny\x18\x05 \x03(\t\x12\x36\n\x0funknown_license\x18\x06 \x01(\x0e\x32\x1d.packyard.rpc.v1.PolicyAction\x12\x1d\n\x15provenance_publishers\x18\x07 \x03(\t\"V\n\x17ImportAdvisoriesRequest\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0f\n\x07records\x18\x02 \x03(\x0c\x12\x0c\n\x04last\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\";\n\x18ImportAdvisoriesResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x03\x12\x0f\n\x07skipped\x18\x02 \x01(\x03\"*\n\x18GetAdvisorySourceRequest\x12\x0e\n\x06source\x18\x01 \x01(\t\"W\n\x19GetAdvisorySourceResponse\x12\x0c\n\x04\x65tag\x18\x01 \x01(\t\x12,\n\x08imported\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x80\x01\n\rVulnerability\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61liases\x18\x02 \x03(\t\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x04 \x01(\t\x12\x0c\n\x04link\x18\x05 \x01(\t\x12\x10\n\x08\x66ixed_in\x18\x06 \x03(\t\x12\x10\n\x08\x65xcepted\x18\x07 \x01(\x08\"b\n\x16VersionVulnerabilities\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x37\n\x0fvulnerabilities\x18\x02 \x03(\x0b\x32\x1e.packyard.rpc.v1.Vulnerability\"F\n\x13\x43heckProjectRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x10\n\x08versions\x18\x03 \x03(\t\"\x80\x01\n\x14\x43heckProjectResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\x12\x39\n\x08versions\x18\x02 \x03(\x0b\x32\'.packyard.rpc.v1.VersionVulnerabilities\"&\n\x16GetSupplyPolicyRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\"H\n\x17GetSupplyPolicyResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"G\n\x16SetSupplyPolicyRequest\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"H\n\x17SetSupplyPolicyResponse\x12-\n\x06policy\x18\x01 \x01(\x0b\x32\x1d.packyard.rpc.v1.SupplyPolicy\"z\n\x1b\x41\x64\x64\x41\x64visoryExceptionRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x61\x64visory\x18\x02 \x01(\t\x12+\n\x07\x65xpires\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x04 \x01(\t\"0\n\x1c\x41\x64\x64\x41\x64visoryExceptionResponse\x12\x10\n\x08\x61\x64visory\x18\x01 \x01(\t*x\n\x0cPolicyAction\x12\x1d\n\x19POLICY_ACTION_UNSPECIFIED\x10\x00\x12\x18\n\x14POLICY_ACTION_IGNORE\x10\x01\x12\x16\n\x12POLICY_ACTION_WARN\x10\x02\x12\x17\n\x13POLICY_ACTION_BLOCK\x10\x03\x32\x84\x05\n\x0f\x41\x64visoryService\x12g\n\x10ImportAdvisories\x12(.packyard.rpc.v1.ImportAdvisoriesRequest\x1a).packyard.rpc.v1.ImportAdvisoriesResponse\x12j\n\x11GetAdvisorySource\x12).packyard.rpc.v1.GetAdvisorySourceRequest\x1a*.packyard.rpc.v1.GetAdvisorySourceResponse\x12[\n\x0c\x43heckProject\x12$.packyard.rpc.v1.CheckProjectRequest\x1a%.packyard.rpc.v1.CheckProjectResponse\x12\x64\n\x0fGetSupplyPolicy\x12\'.packyard.rpc.v1.GetSupplyPolicyRequest\x1a(.packyard.rpc.v1.GetSupplyPolicyResponse\x12\x64\n\x0fSetSupplyPolicy\x12\'.packyard.rpc.v1.SetSupplyPolicyRequest\x1a(.packyard.rpc.v1.SetSupplyPolicyResponse\x12s\n\x14\x41\x64\x64\x41\x64visoryException\x12,.packyard.rpc.v1.AddAdvisoryExceptionRequest\x1a-.packyard.rpc.v1.AddAdvisoryExceptionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'packyard.rpc.v1.advisories_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_POLICYACTION']._serialized_start=1474
-  _globals['_POLICYACTION']._serialized_end=1594
+  _globals['_POLICYACTION']._serialized_start=1505
+  _globals['_POLICYACTION']._serialized_end=1625
   _globals['_SUPPLYPOLICY']._serialized_start=87
-  _globals['_SUPPLYPOLICY']._serialized_end=321
-  _globals['_IMPORTADVISORIESREQUEST']._serialized_start=323
-  _globals['_IMPORTADVISORIESREQUEST']._serialized_end=409
-  _globals['_IMPORTADVISORIESRESPONSE']._serialized_start=411
-  _globals['_IMPORTADVISORIESRESPONSE']._serialized_end=470
-  _globals['_GETADVISORYSOURCEREQUEST']._serialized_start=472
-  _globals['_GETADVISORYSOURCEREQUEST']._serialized_end=514
-  _globals['_GETADVISORYSOURCERESPONSE']._serialized_start=516
-  _globals['_GETADVISORYSOURCERESPONSE']._serialized_end=603
-  _globals['_VULNERABILITY']._serialized_start=606
-  _globals['_VULNERABILITY']._serialized_end=734
-  _globals['_VERSIONVULNERABILITIES']._serialized_start=736
-  _globals['_VERSIONVULNERABILITIES']._serialized_end=834
-  _globals['_CHECKPROJECTREQUEST']._serialized_start=836
-  _globals['_CHECKPROJECTREQUEST']._serialized_end=906
-  _globals['_CHECKPROJECTRESPONSE']._serialized_start=909
-  _globals['_CHECKPROJECTRESPONSE']._serialized_end=1037
-  _globals['_GETSUPPLYPOLICYREQUEST']._serialized_start=1039
-  _globals['_GETSUPPLYPOLICYREQUEST']._serialized_end=1077
-  _globals['_GETSUPPLYPOLICYRESPONSE']._serialized_start=1079
-  _globals['_GETSUPPLYPOLICYRESPONSE']._serialized_end=1151
-  _globals['_SETSUPPLYPOLICYREQUEST']._serialized_start=1153
-  _globals['_SETSUPPLYPOLICYREQUEST']._serialized_end=1224
-  _globals['_SETSUPPLYPOLICYRESPONSE']._serialized_start=1226
-  _globals['_SETSUPPLYPOLICYRESPONSE']._serialized_end=1298
-  _globals['_ADDADVISORYEXCEPTIONREQUEST']._serialized_start=1300
-  _globals['_ADDADVISORYEXCEPTIONREQUEST']._serialized_end=1422
-  _globals['_ADDADVISORYEXCEPTIONRESPONSE']._serialized_start=1424
-  _globals['_ADDADVISORYEXCEPTIONRESPONSE']._serialized_end=1472
-  _globals['_ADVISORYSERVICE']._serialized_start=1597
-  _globals['_ADVISORYSERVICE']._serialized_end=2241
+  _globals['_SUPPLYPOLICY']._serialized_end=352
+  _globals['_IMPORTADVISORIESREQUEST']._serialized_start=354
+  _globals['_IMPORTADVISORIESREQUEST']._serialized_end=440
+  _globals['_IMPORTADVISORIESRESPONSE']._serialized_start=442
+  _globals['_IMPORTADVISORIESRESPONSE']._serialized_end=501
+  _globals['_GETADVISORYSOURCEREQUEST']._serialized_start=503
+  _globals['_GETADVISORYSOURCEREQUEST']._serialized_end=545
+  _globals['_GETADVISORYSOURCERESPONSE']._serialized_start=547
+  _globals['_GETADVISORYSOURCERESPONSE']._serialized_end=634
+  _globals['_VULNERABILITY']._serialized_start=637
+  _globals['_VULNERABILITY']._serialized_end=765
+  _globals['_VERSIONVULNERABILITIES']._serialized_start=767
+  _globals['_VERSIONVULNERABILITIES']._serialized_end=865
+  _globals['_CHECKPROJECTREQUEST']._serialized_start=867
+  _globals['_CHECKPROJECTREQUEST']._serialized_end=937
+  _globals['_CHECKPROJECTRESPONSE']._serialized_start=940
+  _globals['_CHECKPROJECTRESPONSE']._serialized_end=1068
+  _globals['_GETSUPPLYPOLICYREQUEST']._serialized_start=1070
+  _globals['_GETSUPPLYPOLICYREQUEST']._serialized_end=1108
+  _globals['_GETSUPPLYPOLICYRESPONSE']._serialized_start=1110
+  _globals['_GETSUPPLYPOLICYRESPONSE']._serialized_end=1182
+  _globals['_SETSUPPLYPOLICYREQUEST']._serialized_start=1184
+  _globals['_SETSUPPLYPOLICYREQUEST']._serialized_end=1255
+  _globals['_SETSUPPLYPOLICYRESPONSE']._serialized_start=1257
+  _globals['_SETSUPPLYPOLICYRESPONSE']._serialized_end=1329
+  _globals['_ADDADVISORYEXCEPTIONREQUEST']._serialized_start=1331
+  _globals['_ADDADVISORYEXCEPTIONREQUEST']._serialized_end=1453
+  _globals['_ADDADVISORYEXCEPTIONRESPONSE']._serialized_start=1455
+  _globals['_ADDADVISORYEXCEPTIONRESPONSE']._serialized_end=1503
+  _globals['_ADVISORYSERVICE']._serialized_start=1628
+  _globals['_ADVISORYSERVICE']._serialized_end=2272
 # @@protoc_insertion_point(module_scope)

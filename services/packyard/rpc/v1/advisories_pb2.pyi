@@ -22,20 +22,22 @@ POLICY_ACTION_WARN: PolicyAction
 POLICY_ACTION_BLOCK: PolicyAction
 
 class SupplyPolicy(_message.Message):
-    __slots__ = ("feed", "vulnerabilities", "licenses", "license_allow", "license_deny", "unknown_license")
+    __slots__ = ("feed", "vulnerabilities", "licenses", "license_allow", "license_deny", "unknown_license", "provenance_publishers")
     FEED_FIELD_NUMBER: _ClassVar[int]
     VULNERABILITIES_FIELD_NUMBER: _ClassVar[int]
     LICENSES_FIELD_NUMBER: _ClassVar[int]
     LICENSE_ALLOW_FIELD_NUMBER: _ClassVar[int]
     LICENSE_DENY_FIELD_NUMBER: _ClassVar[int]
     UNKNOWN_LICENSE_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_PUBLISHERS_FIELD_NUMBER: _ClassVar[int]
     feed: str
     vulnerabilities: PolicyAction
     licenses: PolicyAction
     license_allow: _containers.RepeatedScalarFieldContainer[str]
     license_deny: _containers.RepeatedScalarFieldContainer[str]
     unknown_license: PolicyAction
-    def __init__(self, feed: _Optional[str] = ..., vulnerabilities: _Optional[_Union[PolicyAction, str]] = ..., licenses: _Optional[_Union[PolicyAction, str]] = ..., license_allow: _Optional[_Iterable[str]] = ..., license_deny: _Optional[_Iterable[str]] = ..., unknown_license: _Optional[_Union[PolicyAction, str]] = ...) -> None: ...
+    provenance_publishers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, feed: _Optional[str] = ..., vulnerabilities: _Optional[_Union[PolicyAction, str]] = ..., licenses: _Optional[_Union[PolicyAction, str]] = ..., license_allow: _Optional[_Iterable[str]] = ..., license_deny: _Optional[_Iterable[str]] = ..., unknown_license: _Optional[_Union[PolicyAction, str]] = ..., provenance_publishers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ImportAdvisoriesRequest(_message.Message):
     __slots__ = ("source", "records", "last", "etag")
