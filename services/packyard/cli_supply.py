@@ -164,29 +164,36 @@ def _summary_line(summary: dict[str, Any]) -> str:
 
 
 def import_advisories(
-    api: Api, *, url: str | None, path: str | None, batch: int = BATCH
+    api: Api,
+    *,
+    url: str | None,
+    path: str | None,
+    batch: int = BATCH,
+    transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
-    """Import one archive; returns counts (and whether the URL's archive was unchanged)."""
+    """Import one archive; returns counts (and whether the URL's archive was unchanged).
+    ``transport`` replaces the network for the archive download (tests)."""
     started = time.monotonic()
     source = path or url or OSV_PYPI_ARCHIVE
     try:
         if path is not None:
             counts = _send(api, source, path, "", batch)
         else:
-            counts = _import_url(api, source, batch)
+            with httpx.Client(
+                timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True, transport=transport
+            ) as download:
+                counts = _import_url(api, download, source, batch)
     finally:
         api.close()
     return {"source": source, **counts, "seconds": round(time.monotonic() - started, 2)}
 
 
-def _import_url(api: Api, url: str, batch: int) -> dict[str, Any]:
+def _import_url(api: Api, download: httpx.Client, url: str, batch: int) -> dict[str, Any]:
     known = api.call("GET", "/advisories/source", params={"source": url}) or {}
     headers = {"If-None-Match": known["etag"]} if known.get("etag") else {}
     with tempfile.NamedTemporaryFile(prefix="osv-", suffix=".zip") as spool:
         try:
-            with httpx.stream(
-                "GET", url, headers=headers, timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True
-            ) as reply:
+            with download.stream("GET", url, headers=headers) as reply:
                 if reply.status_code == 304:
                     return {"not_modified": True, "records": 0, "stored": 0, "skipped": 0}
                 if reply.status_code != 200:
