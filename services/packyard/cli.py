@@ -14,6 +14,7 @@ from packyard.cli_connector import add_connector_actions, is_connector_command, 
 from packyard.cli_governance import add_governance_commands, is_governance_command, run_governance
 from packyard.cli_ops import add_ops_commands, is_ops_command, run_ops
 from packyard.cli_secrets import add_secrets_command, run_secrets
+from packyard.cli_supply import add_supply_commands, is_supply_command, run_supply
 
 # Each service module reads its settings from PACKYARD_* variables and serves until SIGTERM.
 _SERVICES = {
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     add_admin_commands(commands)
     add_governance_commands(commands)  # `packyard promote | promotion | retention`
     add_ops_commands(commands)  # `packyard gc | backup | restore`
+    add_supply_commands(commands)  # `packyard advisories …`, `packyard audit-deps`
     return parser
 
 
@@ -112,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_governance(args)
     if is_ops_command(args):
         return run_ops(args)
+    if is_supply_command(args):
+        return run_supply(args)
     # Import only what the command needs: a service must not pay for the others' imports.
     if args.command == "up":
         from packyard.up import run

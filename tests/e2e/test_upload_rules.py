@@ -129,6 +129,14 @@ def _wheel_case(tmp: Path, name: str, **overrides: str) -> Case:
     return Case(wheel, upload_fields(wheel, name, "1.0", **overrides), wheel.name, name)
 
 
+def _tagged(tag: str, wheel_tags: list[str] | None = None) -> Maker:
+    def make(tmp: Path, name: str) -> Case:
+        wheel = build_wheel(tmp, name, "1.0", tag=tag, wheel_tags=wheel_tags)
+        return Case(wheel, upload_fields(wheel, name, "1.0"), wheel.name, name)
+
+    return make
+
+
 def _renamed(tmp: Path, name: str, filename: str, *, sdist: bool = False) -> Case:
     path = (build_sdist if sdist else build_wheel)(tmp, name, "1.0")
     fields = upload_fields(path, name, "1.0")
@@ -248,6 +256,11 @@ REFUSALS: list[tuple[str, Maker, str]] = [
      "is invalid, should be"),
     ("form-version", _fields_as(version="1.0-foo-bar"),
      "Form metadata does not match METADATA in the wheel: Version"),
+    # Issue 17 item 4: wheel tags an installer can match, and the same ones as WHEEL's.
+    ("platform-tag", _tagged("py3-none-foo_bar"),
+     "has an unsupported platform tag 'foo_bar'."),
+    ("wheel-file-tags", _tagged("py3-none-any", ["cp312-cp312-manylinux_2_17_x86_64"]),
+     "has tags that differ from its WHEEL file"),
     # §5 A.13: filenames.
     ("backslash", lambda t, n: _renamed(t, n, "..\\evil-1.0.tar.gz", sdist=True),
      "Cannot upload a file with '/' or '\\' in the name."),
@@ -418,6 +431,21 @@ def test_prefix_squatting_does_not_burn_the_filename(
     _assert_nothing_stored(stack, blobs, short, sdist.name, sdist.read_bytes())
     # The rightful project can still use the filename.
     assert post_file(stack, sdist, upload_fields(sdist, longer, "1.0")).status_code == 200
+
+
+def test_the_same_bytes_under_another_filename_are_refused(stack: Stack, tmp_path: Path) -> None:
+    name = f"rule-{uuid.uuid4().hex[:8]}"
+    wheel = build_wheel(tmp_path, name, "1.0")
+    assert post_file(stack, wheel, upload_fields(wheel, name, "1.0")).status_code == 200
+    # A build tag makes a valid second filename for the very same bytes.
+    renamed = f"{dist_name(name)}-1.0-1-py3-none-any.whl"
+    reply = post_file(stack, wheel, upload_fields(wheel, name, "1.0"), filename=renamed)
+    assert reply.status_code == 400
+    assert reply.text.startswith(f"File already exists ('{renamed}'"), reply.text
+    assert f"already uploaded as '{wheel.name}'" in reply.text
+    assert httpx.get(f"{stack.base_url}/pypi/main/packages/{name}/{renamed}").status_code == 404
+    # The original filename again is still Warehouse's no-op.
+    assert post_file(stack, wheel, upload_fields(wheel, name, "1.0")).status_code == 200
 
 
 def test_a_deleted_filename_stays_reserved(stack: Stack, tmp_path: Path) -> None:

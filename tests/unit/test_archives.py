@@ -100,7 +100,9 @@ def refused(data: bytes, filename: str = WHEEL, **limits: int) -> str:
 
 def test_wheel_metadata_is_returned_byte_for_byte() -> None:
     contents = inspect(wheel_bytes())
-    assert contents == DistributionContents(METADATA, "demo-1.0.dist-info/METADATA")
+    assert contents == DistributionContents(
+        METADATA, "demo-1.0.dist-info/METADATA", wheel_file=WHEEL_FILE
+    )
 
 
 def test_wheel_can_be_inspected_from_a_path(tmp_path: Path) -> None:

@@ -134,8 +134,8 @@ def _reaches_past_interface(name: str, own_domain: str | None) -> bool:
 
 def test_the_metadata_domains_are_the_four_folders() -> None:
     assert METADATA_DOMAINS == [
-        "access", "catalog", "gc", "index", "outbox", "promotion", "retention", "upstream",
-        "webhooks",
+        "access", "advisories", "catalog", "gc", "index", "outbox", "promotion", "provenance",
+        "retention", "upstream", "webhooks",
     ]  # fmt: skip
 
 

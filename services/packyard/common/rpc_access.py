@@ -95,6 +95,20 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
         "ListRecentReleases",
     ),
     **_rows("CatalogService", _GATEWAY, "GetFeedStats", "RecordDownloads"),
+    # AdvisoryService: the gateway applies feed policies and serves the admin API's import,
+    # policy and exception routes (not yet part of the internal clients' public surface).
+    **_rows(
+        "AdvisoryService",
+        _GATEWAY,
+        "ImportAdvisories",
+        "GetAdvisorySource",
+        "CheckProject",
+        "GetSupplyPolicy",
+        "SetSupplyPolicy",
+        "AddAdvisoryException",
+    ),
+    # ProvenanceService: the gateway records what it verified at upload and serves it.
+    **_rows("ProvenanceService", _GATEWAY, "RecordProvenance", "GetProvenance", "ListProvenance"),
     # ChangeService: gateways reconcile their page caches against the feeds' change serials.
     **_rows("ChangeService", _GATEWAY, "GetChangeSerials"),
     # UpstreamService: the gateway administers connectors and reads what the connector

@@ -17,8 +17,8 @@ from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
 from packyard.gateway.admin import governance as admin_governance
 from packyard.gateway.admin import routes as admin
-from packyard.gateway.api_docs import install_api_docs
 from packyard.gateway.admin import webhooks as admin_webhooks
+from packyard.gateway.api_docs import install_api_docs
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.backends import open_backends
@@ -28,7 +28,7 @@ from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.head_requests import HeadAsGet
 from packyard.gateway.page_cache import PageCache
-from packyard.gateway.pypi import feed_root, files, json_api, simple, upload
+from packyard.gateway.pypi import feed_root, files, json_api, provenance, simple, upload
 from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
@@ -81,7 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         redoc_url=None,
     )
     install_api_docs(app, "/api/openapi.json")
-    for module in (health, simple, files, upload, json_api, feed_root):
+    for module in (health, simple, files, upload, json_api, feed_root, provenance):
         app.include_router(module.router)
     app.include_router(admin.router)
     app.include_router(admin_connectors.router)

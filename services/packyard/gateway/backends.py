@@ -12,12 +12,14 @@ import grpc
 from packyard.common.grpc import check_health, secure_channel
 from packyard.common.tls import TlsFiles
 from packyard.gateway.clients.access import AccessClient
+from packyard.gateway.clients.advisories import AdvisoryClient
 from packyard.gateway.clients.blob import BlobClient
 from packyard.gateway.clients.catalog import CatalogClient
 from packyard.gateway.clients.changes import ChangeClient
 from packyard.gateway.clients.connector import ConnectorClient
 from packyard.gateway.clients.governance import GovernanceClient, RetentionClient, WebhookClient
 from packyard.gateway.clients.metadata import MetadataClient
+from packyard.gateway.clients.provenance import ProvenanceClient
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.settings import GatewaySettings
 
@@ -41,6 +43,10 @@ class Backends:
     tls: TlsFiles | None = None
     # The feeds' change serials (gateway/change_reconcile.py); on the metadata channel.
     changes: ChangeClient | None = None
+    # Known vulnerabilities and feed policies (gateway/pypi/supply.py); on the metadata channel.
+    advisories: AdvisoryClient | None = None
+    # PEP 740 provenance of hosted files (gateway/pypi/provenance.py); on the metadata channel.
+    provenance: ProvenanceClient | None = None
 
     async def unhealthy(self) -> list[str]:
         """Names of the services that do not report SERVING."""
@@ -75,6 +81,8 @@ async def open_backends(settings: GatewaySettings) -> AsyncIterator[Backends]:
             governance=GovernanceClient(channels["metadata"], timeout),
             webhooks=WebhookClient(channels["metadata"], timeout),
             retention=RetentionClient(channels["metadata"], timeout),
+            advisories=AdvisoryClient(channels["metadata"], timeout),
+            provenance=ProvenanceClient(channels["metadata"], timeout),
         )
     finally:
         for channel in channels.values():

@@ -28,6 +28,7 @@ from packyard.metadata.access.principals import PrincipalResolver
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
+from packyard.metadata.advisories.servicer import add_advisory_service
 from packyard.metadata.caller_interceptor import CallerInterceptor
 from packyard.metadata.callers import FeedVisibility
 from packyard.metadata.catalog.servicer import add_catalog_service
@@ -37,6 +38,7 @@ from packyard.metadata.index.service import MetadataService
 from packyard.metadata.index.servicer import SERVICE_NAME, MetadataServicer
 from packyard.metadata.outbox.relay import OutboxRelay
 from packyard.metadata.outbox.servicer import add_change_service
+from packyard.metadata.provenance.servicer import add_provenance_service
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream_server import start_upstream
@@ -78,11 +80,22 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         upstream = await start_upstream(server, pool, settings, secret_keys)
         changes = add_change_service(server, pool, settings.db_connect_timeout)
         governance = start_governance(stack, server, pool, settings, secret_keys)
+        advisories = add_advisory_service(server, pool, settings.db_connect_timeout)
+        provenance = add_provenance_service(server, pool, settings.db_connect_timeout)
         await start_storage_jobs(stack, pool, settings)
         port, health = await start_server(
             server,
             settings.listen_addr,
-            [SERVICE_NAME, ACCESS_SERVICE_NAME, catalog, upstream, changes, *governance],
+            [
+                SERVICE_NAME,
+                ACCESS_SERVICE_NAME,
+                catalog,
+                upstream,
+                changes,
+                *governance,
+                advisories,
+                provenance,
+            ],
             settings.tls(),
         )
         stack.push_async_callback(stop_server, server, health, settings.shutdown_grace)

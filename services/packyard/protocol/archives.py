@@ -78,6 +78,7 @@ class DistributionRef(Protocol):
 class DistributionContents:
     metadata_bytes: bytes  # byte-for-byte, as PEP 658 serves it
     metadata_path: str  # member name inside the archive
+    wheel_file: bytes | None = None  # a wheel's *.dist-info/WHEEL (its Tag lines are checked)
 
 
 def wheel_metadata_member(names: list[str]) -> str | None:
@@ -200,9 +201,11 @@ def _inspect_wheel(fp: IO[bytes], dist: DistributionRef, max_metadata: int) -> D
                     raise _unsafe_path(info.filename)
             member = _wheel_metadata_path(zf.namelist(), dist)
             data = _read_zip_member(zf, zf.getinfo(member), max_metadata)
+            wheel_member = member.removesuffix("METADATA") + "WHEEL"
+            wheel_file = _read_zip_member(zf, zf.getinfo(wheel_member), max_metadata)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
         raise _invalid(str(exc) or "File is not a valid zipfile") from exc
-    return DistributionContents(metadata_bytes=data, metadata_path=member)
+    return DistributionContents(metadata_bytes=data, metadata_path=member, wheel_file=wheel_file)
 
 
 def _check_zip_framing(

@@ -190,14 +190,16 @@ def render_release_json_api(
     *,
     last_serial: int,
     project_url: str,
+    vulnerabilities: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """``/pypi/<project>/<version>/json``. ``project_url`` is the project's web page URL."""
+    """``/pypi/<project>/<version>/json``. ``project_url`` is the project's web page URL;
+    ``vulnerabilities`` maps a version to its advisories in Warehouse's shape."""
     return {
         "info": _info(display_name, release, project_url),
         "last_serial": last_serial,
         "ownership": {"organization": None, "roles": []},
         "urls": [_file_json(f) for f in release.files],
-        "vulnerabilities": [],
+        "vulnerabilities": list((vulnerabilities or {}).get(release.version, [])),
     }
 
 
@@ -207,6 +209,7 @@ def render_project_json_api(
     *,
     last_serial: int,
     project_url: str,
+    vulnerabilities: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """``/pypi/<project>/json``: ``info``/``urls`` of the latest release, plus all releases.
 
@@ -216,7 +219,11 @@ def render_project_json_api(
     by_version = {r.version: r for r in ordered}
     latest = by_version[latest_version(by_version, (r.version for r in ordered if r.yanked))]
     body = render_release_json_api(
-        display_name, latest, last_serial=last_serial, project_url=project_url
+        display_name,
+        latest,
+        last_serial=last_serial,
+        project_url=project_url,
+        vulnerabilities=vulnerabilities,
     )
     body["releases"] = {r.version: [_file_json(f) for f in r.files] for r in ordered}
     return dict(sorted(body.items()))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from packyard.common.errors import PermissionDenied
 from packyard.common.pb_fields import to_pb
-from packyard.gateway.admin import principals
+from packyard.gateway.admin import advisories, principals
 from packyard.gateway.admin.schemas import (
     RIGHT_TO_PB,
     AuditEventOut,
@@ -46,6 +46,7 @@ from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(principals.router)
+router.include_router(advisories.router)
 
 _FEEDS = "feeds"
 _PACKAGES = "releases and files"

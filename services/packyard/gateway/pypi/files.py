@@ -25,6 +25,7 @@ from packyard.gateway.pypi.offer import (
     read_small_blob,
     upstream_metadata,
 )
+from packyard.gateway.pypi.supply import check_download
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
@@ -64,6 +65,10 @@ async def download(
     )
     if info.project != normalize(project):
         raise NotFound(f"File '{filename}' not found.")
+    if not is_metadata:
+        # A version the feed's block policy holds back (its metadata stays readable, so pip
+        # resolves, shows the yank reason naming the advisory, then meets this refusal).
+        await check_download(backends, page_cache(request), feed, info)
     if is_metadata and info.origin == common_pb2.ORIGIN_UPSTREAM:
         # Fetched from the upstream (or taken from the cached wheel) on first use.
         info, metadata_size = await upstream_metadata(backends, info)

@@ -13,6 +13,7 @@ from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
 from packyard.gateway.pypi.offer import load_project, with_upstream_description
 from packyard.gateway.pypi.pages import json_api_releases
+from packyard.gateway.pypi.supply import vulnerabilities_by_version, warehouse_vulnerability
 from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
 from packyard.protocol.names import normalize
@@ -83,16 +84,26 @@ async def _render(
     # is then the release's web page, which exists too.
     project_url = f"{base.rstrip('/')}/feeds/{quote(feed, safe='')}/projects/{canonical}/"
     display = found.display_name or canonical
+    known = await vulnerabilities_by_version(backends, feed, canonical, list(found.versions))
+    vulns = {v: [warehouse_vulnerability(x) for x in found_] for v, found_ in known.items()}
     if version is None:
         body = render_project_json_api(
-            display, releases, last_serial=found.serial, project_url=project_url
+            display,
+            releases,
+            last_serial=found.serial,
+            project_url=project_url,
+            vulnerabilities=vulns,
         )
     else:
         release = next((r for r in releases if _same_version(r.version, version)), None)
         if release is None:
             raise NotFound(f"Release '{version}' of '{canonical}' not found.")
         body = render_release_json_api(
-            display, release, last_serial=found.serial, project_url=project_url
+            display,
+            release,
+            last_serial=found.serial,
+            project_url=project_url,
+            vulnerabilities=vulns,
         )
     return CachedPage(dumps_json(body), "application/json", headers)
 

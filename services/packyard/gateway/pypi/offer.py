@@ -30,6 +30,7 @@ from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
+from packyard.gateway.pypi.supply import apply_policy
 from packyard.protocol.offer_merge import (
     View,
     merged_files,
@@ -133,7 +134,14 @@ async def load_project_with_headers(
     """The project with every file the feed offers for it, and response headers to add.
 
     With ``pages`` (the gateway's page cache), a feed without connectors costs no connector
-    call."""
+    call. The feed's vulnerability policy (supply.py) applies to hosted and upstream files."""
+    found, headers = await _load_project_with_headers(backends, feed, project, pages)
+    return await apply_policy(backends, pages, found, headers)
+
+
+async def _load_project_with_headers(
+    backends: Backends, feed: str, project: str, pages: PageCache | None
+) -> tuple[metadata_pb2.Project, dict[str, str]]:
     hosted_call = asyncio.ensure_future(_hosted_project(backends, feed, project))
     try:
         has_connectors = await feed_has_connectors(backends, pages, feed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC
 
 from packyard.protocol.json_api import JsonApiFile, JsonApiRelease
@@ -45,9 +47,18 @@ def simple_file(info: common_pb2.FileInfo, url: str) -> SimpleFile:
     )
 
 
-def project_page(project: metadata_pb2.Project) -> SimpleProjectPage:
+def project_page(
+    project: metadata_pb2.Project, provenance: Mapping[str, str] | None = None
+) -> SimpleProjectPage:
+    """``provenance`` maps a filename to its PEP 740 provenance URL."""
     # Relative to /pypi/FEED/simple/PROJECT/, so the page works behind any host name.
-    files = [simple_file(f, f"../../packages/{project.name}/{f.filename}") for f in project.files]
+    files = [
+        replace(
+            simple_file(f, f"../../packages/{project.name}/{f.filename}"),
+            provenance=(provenance or {}).get(f.filename),
+        )
+        for f in project.files
+    ]
     return SimpleProjectPage(
         name=NormalizedName(project.name),
         files=files,

@@ -18,12 +18,15 @@ from packyard.common.pb_fields import to_pb
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.pypi.offer import check_publish_allowed
+from packyard.gateway.pypi.provenance import record as record_provenance
+from packyard.gateway.pypi.provenance import verify_upload
 from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
 from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
 from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
 from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
+from packyard.protocol.wheel_tags import check_wheel_tags
 from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ async def publish(
         },
     )
     contents = await asyncio.to_thread(inspect_distribution, upload.path, dist)
+    if dist.kind == "wheel":
+        check_wheel_tags(dist.filename, dist.tags, contents.wheel_file)
     allow_local = not feed.refuse_local_versions
     metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
     valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
@@ -69,6 +74,9 @@ async def publish(
         check_description_renders, metadata.description, metadata.description_content_type
     )
     await check_publish_allowed(backends, feed.name, valid.project)
+    provenance = await verify_upload(
+        backends, None, feed.name, form.attestations, upload.filename, upload.hashes["sha256"]
+    )
 
     existing = await _existing_file(backends, feed.name, upload.filename)
     if existing is not None:
@@ -107,6 +115,8 @@ async def publish(
             audit=audit,
         )
     )
+    if provenance is not None and reply.created:
+        await record_provenance(backends, feed.name, upload.filename, provenance)
     log.info(
         "upload.accepted",
         extra={

@@ -9,6 +9,7 @@ from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, PageKey, page_cache
 from packyard.gateway.pypi.offer import list_projects, load_project_with_headers
 from packyard.gateway.pypi.pages import index_entries, project_page
+from packyard.gateway.pypi.provenance import filenames_with_provenance, provenance_path
 from packyard.gateway.responses import error_response
 from packyard.protocol.caching import etag_for, if_none_match_matches
 from packyard.protocol.names import normalize
@@ -102,7 +103,15 @@ async def _render_project(
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
     # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
     headers.update(extra_headers)
-    page = project_page(found)
+    with_provenance = await filenames_with_provenance(backends, feed, project)
+    page = project_page(
+        found,
+        {
+            f.filename: provenance_path(project, f.version, f.filename)
+            for f in found.files
+            if f.filename in with_provenance
+        },
+    )
     content = dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
     body = content if isinstance(content, bytes) else content.encode()
     return CachedPage(body, _content_type(fmt), headers)

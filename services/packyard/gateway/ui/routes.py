@@ -18,6 +18,7 @@ from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project, with_upstream_description
+from packyard.gateway.pypi.supply import vulnerabilities_by_version
 from packyard.gateway.ui import actions, api, connectors, promotion, rss, xmlrpc
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
@@ -259,6 +260,7 @@ async def _project_page(
     yanked_reason = next((f.yanked_reason for f in found.files if f.version == shown), "")
     can_yank = may_yank(principal, feed)
     targets = await promotion.targets_for(backends, principal, feed)
+    known = await vulnerabilities_by_version(backends, feed, canonical, [shown])
     return render_page(
         request,
         "project.html",
@@ -276,6 +278,7 @@ async def _project_page(
         files=files,
         downloads_total=counts.project,
         release_yanked=row.yanked,
+        vulnerabilities=known.get(shown, []),
         yanked_reason=yanked_reason if row.yanked else "",
         status_text=STATUS_TEXT.get(found.status, ""),
         status_reason=found.status_reason,

@@ -167,6 +167,10 @@ COUNT_RELEASE_FILES = "SELECT count(*) FROM files WHERE release_id = $1"
 DELETE_FILE = "DELETE FROM files WHERE feed = $1 AND filename = $2 RETURNING project_id"
 DELETE_RELEASE_FILES = "DELETE FROM files WHERE release_id = $1"
 FILENAME_REGISTERED = "SELECT 1 FROM filename_registry WHERE feed = $1 AND filename = $2"
+SAME_BYTES_FILENAME = """
+SELECT filename FROM files WHERE feed = $1 AND sha256 = $2 AND filename <> $3
+ORDER BY upload_time LIMIT 1
+"""
 
 
 def _feed(row: asyncpg.Record) -> Feed:
@@ -338,6 +342,14 @@ async def list_project_files(conn: asyncpg.Connection, project_id: int) -> list[
 
 async def filename_registered(conn: asyncpg.Connection, feed: str, filename: str) -> bool:
     return await conn.fetchval(FILENAME_REGISTERED, feed, filename) is not None
+
+
+async def filename_with_same_bytes(
+    conn: asyncpg.Connection, feed: str, sha256: str, filename: str
+) -> str | None:
+    """Another file of the feed with these bytes (files_feed_sha256_idx), if there is one."""
+    found: str | None = await conn.fetchval(SAME_BYTES_FILENAME, feed, sha256, filename)
+    return found
 
 
 async def register_new_file(

@@ -71,6 +71,16 @@ def file_exists_message(filename: str, sha256: str) -> str:
     )
 
 
+def same_bytes_message(filename: str, sha256: str, earlier: str) -> str:
+    # Warehouse refuses a file whose digest matches another file's with "File already exists";
+    # naming the earlier file tells the user which upload to keep.
+    return (
+        f"File already exists ('{filename}', with sha256 hash '{sha256}'): the same bytes were "
+        f"already uploaded as '{earlier}'. See https://pypi.org/help/#file-name-reuse "
+        "for more information."
+    )
+
+
 def parse_version(version: str) -> Version:
     try:
         return Version(version)
@@ -345,6 +355,15 @@ class MetadataService(db.PooledService):
                             f"Project '{file.project}' is {project.status.value} and does not "
                             "accept new uploads."
                         )
+                    # Same bytes under a second filename (Warehouse refuses it too): two names
+                    # for one artifact would let a hash-pinned lock file pick either release.
+                    # Checked after the filename itself, so a same-name re-upload stays a no-op.
+                    earlier = await repo.filename_with_same_bytes(
+                        conn, file.feed, file.sha256, file.filename
+                    )
+                    if earlier is not None:
+                        await self._refuse_taken(conn, file, reused_too=False)
+                        raise AlreadyExists(same_bytes_message(file.filename, file.sha256, earlier))
                     stored = await repo.register_new_file(
                         conn,
                         file,

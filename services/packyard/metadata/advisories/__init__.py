@@ -1,0 +1,1 @@
+"""Known vulnerabilities: OSV advisories, each feed's policy about them, and exceptions."""
