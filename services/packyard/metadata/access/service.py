@@ -26,6 +26,7 @@ from packyard.metadata.access import keys, passwords
 from packyard.metadata.access import repository as repo
 from packyard.metadata.access.models import (
     ALL_FEEDS,
+    GROUP_SUBJECT_PREFIX,
     KEY_SUBJECT_PREFIX,
     ApiKeyInfo,
     AuditEvent,
@@ -36,6 +37,7 @@ from packyard.metadata.access.models import (
     Right,
     StoredKey,
     User,
+    check_group_name,
     key_subject,
 )
 from packyard.metadata.audit import AuditContext
@@ -69,7 +71,7 @@ def _check_password(password: str) -> None:
         )
 
 
-def _principal(
+def build_principal(
     name: str,
     is_admin: bool,
     grants: list[Permission],
@@ -141,7 +143,7 @@ class AccessService(db.PooledService):
                 subjects.append(owner.user.name)
                 is_admin = is_admin or owner.user.is_admin
             grants = await repo.permissions_of(conn, subjects)
-        return _principal(
+        return build_principal(
             info.owner or info.name,
             is_admin,
             grants,
@@ -160,7 +162,7 @@ class AccessService(db.PooledService):
             raise Unauthenticated(AUTH_FAILED)
         async with self._connection() as conn:
             grants = await repo.permissions_of(conn, [name])
-        return _principal(name, stored.user.is_admin, grants, user=name, key_prefix="")
+        return build_principal(name, stored.user.is_admin, grants, user=name, key_prefix="")
 
     # Users.
 
@@ -334,7 +336,10 @@ class AccessService(db.PooledService):
             raise NotFound(f"Feed '{feed}' does not exist.")
 
     async def _check_subject(self, conn: asyncpg.Connection, subject: str) -> None:
-        if subject.startswith(KEY_SUBJECT_PREFIX):
+        if subject.startswith(GROUP_SUBJECT_PREFIX):
+            # A directory group: its members are known only when they sign in.
+            check_group_name(subject.removeprefix(GROUP_SUBJECT_PREFIX))
+        elif subject.startswith(KEY_SUBJECT_PREFIX):
             prefix = subject.removeprefix(KEY_SUBJECT_PREFIX)
             if await repo.get_key(conn, prefix) is None:
                 raise NotFound(f"API key '{prefix}' does not exist.")
