@@ -5,11 +5,12 @@ from __future__ import annotations
 from packyard.metadata.migrate import load_migrations
 
 
-def test_migrations_are_numbered_in_order_without_gaps() -> None:
+def test_migrations_are_numbered_in_order_without_duplicates() -> None:
+    # Numbers may have gaps: work done in parallel reserves its numbers ahead.
     migrations = load_migrations()
     assert migrations[0].version == "0001_init"
     numbers = [int(m.version[:4]) for m in migrations]
-    assert numbers == list(range(1, len(migrations) + 1))
+    assert numbers == sorted(set(numbers))
 
 
 def test_no_migration_manages_its_own_transaction() -> None:
