@@ -9,6 +9,7 @@ a successful simple bind proves the password. Groups are the ``cn`` of entries u
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import ldap3
@@ -46,10 +47,10 @@ def authenticate(settings: SignInSettings, username: str, password: str) -> Dire
     if not settings.ldap_url or not settings.ldap_user_dn or not password:
         return None
     dn = user_dn(settings.ldap_user_dn, username)
-    server = ldap3.Server(settings.ldap_url, connect_timeout=settings.ldap_timeout)
-    connection = ldap3.Connection(
-        server, user=dn, password=password, receive_timeout=settings.ldap_timeout
-    )
+    # ldap3 packs the receive timeout into a socket option: whole seconds only.
+    timeout = max(1, math.ceil(settings.ldap_timeout))
+    server = ldap3.Server(settings.ldap_url, connect_timeout=timeout)
+    connection = ldap3.Connection(server, user=dn, password=password, receive_timeout=timeout)
     try:
         if not connection.bind():
             return None
