@@ -51,16 +51,27 @@ async def start_session(
     if found is None:
         auth.limiter.record_failure(address)
         raise Unauthenticated(BAD_CREDENTIALS)
+    return await start_directory_session(
+        backends, settings, "ldap", found.name, found.groups, settings.admin_groups
+    )
+
+
+async def start_directory_session(
+    backends: Backends,
+    settings: SignInSettings,
+    source: str,
+    name: str,
+    groups: list[str],
+    admin_groups: frozenset[str],
+) -> access_pb2.StartSessionResponse:
+    """A session for someone the directory ``source`` just vouched for."""
     return await backends.access.start_session(
         access_pb2.StartSessionRequest(
             directory=access_pb2.DirectoryIdentity(
-                source="ldap",
-                name=found.name,
-                groups=found.groups,
-                is_admin=bool(settings.admin_groups & set(found.groups)),
+                source=source, name=name, groups=groups, is_admin=bool(admin_groups & set(groups))
             ),
-            idle_seconds=idle,
-            absolute_seconds=absolute,
+            idle_seconds=settings.session_idle,
+            absolute_seconds=settings.session_lifetime,
         )
     )
 

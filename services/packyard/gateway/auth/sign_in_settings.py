@@ -29,6 +29,25 @@ class SignInSettings(BaseSettings):
     # PACKYARD_LDAP_TIMEOUT: seconds to connect and for each LDAP operation.
     ldap_timeout: float = Field(default=5.0, gt=0)
 
+    # PACKYARD_OIDC_ISSUER: the OpenID provider (its /.well-known/openid-configuration);
+    # "" = no OpenID Connect sign-in. PACKYARD_OIDC_CLIENT_ID / PACKYARD_OIDC_CLIENT_SECRET:
+    # this site's registration there (redirect URI: <site>/login/oidc/callback).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # PACKYARD_OIDC_GROUPS_CLAIM: the ID token claim listing the user's groups.
+    # PACKYARD_OIDC_ADMIN_GROUPS: comma-separated groups whose members are administrators.
+    oidc_groups_claim: str = "groups"
+    oidc_admin_groups: str = ""
+
     @property
     def admin_groups(self) -> frozenset[str]:
-        return frozenset(g.strip() for g in self.ldap_admin_groups.split(",") if g.strip())
+        return _groups(self.ldap_admin_groups)
+
+    @property
+    def oidc_admins(self) -> frozenset[str]:
+        return _groups(self.oidc_admin_groups)
+
+
+def _groups(setting: str) -> frozenset[str]:
+    return frozenset(g.strip() for g in setting.split(",") if g.strip())

@@ -18,7 +18,15 @@ from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project
-from packyard.gateway.ui import actions, admin_pages, api, rss, sign_in_pages, xmlrpc
+from packyard.gateway.ui import (
+    actions,
+    admin_pages,
+    api,
+    oidc_pages,
+    rss,
+    sign_in_pages,
+    xmlrpc,
+)
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.project import (
@@ -49,7 +57,7 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute)
-for _module in (api, xmlrpc, rss, actions, sign_in_pages, admin_pages):
+for _module in (api, xmlrpc, rss, actions, sign_in_pages, oidc_pages, admin_pages):
     router.include_router(_module.router)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import Unauthenticated
+from packyard.gateway.auth import oidc
 from packyard.gateway.auth.session_cookie import (
     clear_session_cookie,
     session_token,
@@ -33,16 +34,18 @@ def safe_next(value: str) -> str:
     return value
 
 
-def _form_page(
+def login_page(
     request: Request, *, next_path: str, username: str = "", message: str = ""
 ) -> Response:
+    settings = SignInSettings()
     return render_page(
         request,
         "login.html",
         next=next_path,
         username=username,
         message=message,
-        directory=bool(SignInSettings().ldap_url),
+        directory=bool(settings.ldap_url),
+        oidc=oidc.enabled(settings),
         principal="",
         query="",
         search_feed="",
@@ -53,7 +56,7 @@ def _form_page(
 async def login_form(request: Request, auth: AuthDep, next: str = "/") -> Response:
     if await auth.principal(request) is not None:
         return RedirectResponse(safe_next(next), 303)
-    return _form_page(request, next_path=safe_next(next))
+    return login_page(request, next_path=safe_next(next))
 
 
 @router.get("/login/basic", include_in_schema=False)
@@ -82,7 +85,7 @@ async def sign_in(request: Request, backends: BackendsDep, auth: AuthDep) -> Res
             fields.get("password", ""),
         )
     except Unauthenticated:
-        return _form_page(
+        return login_page(
             request, next_path=next_path, username=fields.get("username", ""),
             message=SIGN_IN_FAILED,
         )  # fmt: skip
