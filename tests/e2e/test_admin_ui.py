@@ -101,6 +101,10 @@ def test_sign_in_sets_a_session_cookie_and_sign_out_ends_it(ui_stack: Stack) -> 
         assert _sign_in(client, name).status_code == 303
         token = client.cookies["packyard_session"]
         assert token != old
+        with httpx.Client(
+            base_url=ui_stack.base_url, cookies={"packyard_session": old}, timeout=30
+        ) as replaced:
+            assert "Signed in as" not in replaced.get("/").text
         home = client.get("/")
         assert f"Signed in as <strong>{name}</strong>" in home.text
         assert 'id="admin-link"' not in home.text

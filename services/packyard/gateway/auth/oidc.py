@@ -100,7 +100,7 @@ async def begin(settings: SignInSettings, redirect_uri: str, next_path: str) -> 
     return url, pending
 
 
-def _groups(claims: dict[str, Any], claim: str) -> list[str]:
+def groups_of(claims: dict[str, Any], claim: str) -> list[str]:
     value = claims.get(claim, [])
     if isinstance(value, str):
         value = [value]
@@ -137,4 +137,4 @@ async def finish(
         raise Unauthenticated(SIGN_IN_FAILED) from exc
     claims = token.claims
     name = str(claims.get("preferred_username") or claims["sub"])
-    return OidcUser(name=name, groups=_groups(claims, settings.oidc_groups_claim))
+    return OidcUser(name=name, groups=groups_of(claims, settings.oidc_groups_claim))

@@ -77,6 +77,7 @@ async def start_directory_session(
 
 
 async def end_session(backends: Backends, auth: Authenticator, token: str) -> None:
+    """End the session of this token (if any) everywhere, this gateway's cache at once."""
     if token:
         await backends.access.end_session(access_pb2.EndSessionRequest(session=token))
-    auth.forget()
+        auth.forget()

@@ -89,8 +89,10 @@ async def sign_in(request: Request, backends: BackendsDep, auth: AuthDep) -> Res
             request, next_path=next_path, username=fields.get("username", ""),
             message=SIGN_IN_FAILED,
         )  # fmt: skip
+    # A new token at every sign-in, and the browser's previous session (if any) ended: a
+    # token planted before sign-in is never the one that gets signed in.
+    await end_session(backends, auth, session_token(request))
     response = RedirectResponse(next_path, 303)
-    # A new token at every sign-in: a session fixed before sign-in is never the one used.
     set_session_cookie(request, response, started.session, settings.session_lifetime)
     return response
 
