@@ -296,3 +296,12 @@ def test_session_ends_when_left_idle(ui_stack: Stack, browser: object) -> None: 
     page.goto("/admin/feeds")
     page.wait_for_url("**/login?next=/admin/feeds")
     context.close()
+
+
+def test_ldap_sign_in_uses_the_directory_entry_name(ui_stack: Stack) -> None:
+    with httpx.Client(base_url=ui_stack.base_url, timeout=30) as client:
+        refused = _sign_in(client, "bea", "wrong-password")
+        assert "not right" in refused.text and "packyard_session" not in client.cookies
+        # LDAP matches names without regard to case; the principal is the entry's own uid.
+        assert _sign_in(client, "BEA").status_code == 303
+        assert "Signed in as <strong>ldap:bea</strong>" in client.get("/").text

@@ -164,7 +164,7 @@ async def test_bad_directory_identities_and_lifetimes_are_refused(stubs: Stubs) 
     for directory, lifetimes in (
         (access_pb2.DirectoryIdentity(source="kerberos", name="x"), LONG),
         (access_pb2.DirectoryIdentity(source="ldap", name=""), LONG),
-        (access_pb2.DirectoryIdentity(source="ldap", name="x", groups=["(bad)"]), LONG),
+        (access_pb2.DirectoryIdentity(source="ldap", name="x", groups=["g"] * 201), LONG),
         (access_pb2.DirectoryIdentity(source="ldap", name="x"), {"idle_seconds": 0}),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -182,3 +182,18 @@ async def test_group_subjects_are_checked_like_names(stubs: Stubs) -> None:
             )
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_groups_no_permission_can_name_are_left_out(stubs: Stubs) -> None:
+    started = await _start(
+        stubs,
+        directory=access_pb2.DirectoryIdentity(
+            source="ldap", name="gina", groups=["(odd)", "readers"]
+        ),
+        **LONG,
+    )
+    assert started.principal.name == "ldap:gina"
+    events = await stubs.access.ListAuditEvents(
+        access_pb2.ListAuditEventsRequest(actor="ldap:gina")
+    )
+    assert [e.detail for e in events.events] == ["groups: readers"]

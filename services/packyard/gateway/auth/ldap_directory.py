@@ -41,6 +41,17 @@ def group_filter(dn: str, username: str) -> str:
     )
 
 
+def _canonical_name(connection: ldap3.Connection, dn: str, typed: str) -> str:
+    """The entry's own uid: LDAP matches names without regard to case, and "Ada" and "ada"
+    must be one person in the audit log."""
+    connection.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["uid"])
+    if connection.entries and "uid" in connection.entries[0]:
+        values = connection.entries[0].uid.values
+        if values:
+            return str(values[0])
+    return typed
+
+
 def authenticate(settings: SignInSettings, username: str, password: str) -> DirectoryUser | None:
     """The directory user if the bind succeeds; None for a wrong name or password. A directory
     that cannot be reached is logged and counts as a failed sign-in."""
@@ -54,6 +65,7 @@ def authenticate(settings: SignInSettings, username: str, password: str) -> Dire
     try:
         if not connection.bind():
             return None
+        name = _canonical_name(connection, dn, username)
         groups: list[str] = []
         if settings.ldap_group_base:
             connection.search(
@@ -64,7 +76,7 @@ def authenticate(settings: SignInSettings, username: str, password: str) -> Dire
             )
             for entry in connection.entries:
                 groups.extend(str(value) for value in entry.cn.values)
-        return DirectoryUser(name=username, groups=sorted(set(groups)))
+        return DirectoryUser(name=name, groups=sorted(set(groups)))
     except LDAPException as exc:
         log.warning("ldap.sign_in_failed", extra={"error": str(exc)})
         return None

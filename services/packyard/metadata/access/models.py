@@ -34,8 +34,12 @@ ALL_FEEDS = "*"
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@=,-]{0,127}$")
 
 
+def is_group_name(name: str) -> bool:
+    return bool(_GROUP_NAME.match(name))
+
+
 def check_group_name(name: str) -> None:
-    if not _GROUP_NAME.match(name):
+    if not is_group_name(name):
         raise InvalidArgument(
             f"Invalid group name '{name}': use 1-128 letters, digits, spaces, '.', '_', '@', "
             "'=', ',' or '-', starting with a letter or digit."

@@ -21,7 +21,7 @@ from packyard.metadata import audit as audit_log
 from packyard.metadata import change_events, db
 from packyard.metadata.access import repository as repo
 from packyard.metadata.access import session_repository as session_repo
-from packyard.metadata.access.models import Principal, check_group_name, group_subject
+from packyard.metadata.access.models import Principal, group_subject, is_group_name
 from packyard.metadata.access.service import (
     AUTH_FAILED,
     KEY_USERNAMES,
@@ -68,8 +68,12 @@ class DirectoryIdentity:
             raise InvalidArgument("A directory identity needs a name of 1-256 characters.")
         if len(self.groups) > MAX_GROUPS:
             raise InvalidArgument(f"At most {MAX_GROUPS} directory groups.")
-        for group in self.groups:
-            check_group_name(group)
+
+    def usable(self) -> DirectoryIdentity:
+        """Without the groups no permission can name (a directory's names are its own):
+        they could carry no right, and refusing the sign-in for them would help no one."""
+        groups = tuple(g for g in self.groups if is_group_name(g))
+        return DirectoryIdentity(self.source, self.name, groups, self.is_admin)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Sessions(db.PooledService):
     ) -> StartedSession:
         """A session for someone a directory vouched for (the gateway checked the directory)."""
         identity.check()
+        identity = identity.usable()
         async with self._connection() as conn:
             principal = await self._directory_principal(
                 conn, identity.subject, identity.groups, identity.is_admin
