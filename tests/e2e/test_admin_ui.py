@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -305,3 +306,69 @@ def test_ldap_sign_in_uses_the_directory_entry_name(ui_stack: Stack) -> None:
         # LDAP matches names without regard to case; the principal is the entry's own uid.
         assert _sign_in(client, "BEA").status_code == 303
         assert "Signed in as <strong>ldap:bea</strong>" in client.get("/").text
+
+
+def _signed_in_admin(stack: Stack, chromium: Any) -> tuple[Any, Any]:
+    context = chromium.new_context(base_url=stack.base_url)
+    page = context.new_page()
+    page.goto("/login?next=/admin/feeds")
+    page.fill("#username", "ada")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in button")
+    page.wait_for_url(f"{stack.base_url}/admin/feeds")
+    return context, page
+
+
+def test_each_admin_pages_other_actions(ui_stack: Stack, browser: object) -> None:  # noqa: F811
+    feed = f"tools-{uuid.uuid4().hex[:6]}"
+    user = f"user-{uuid.uuid4().hex[:6]}"
+    context, p = _signed_in_admin(ui_stack, browser)
+    p.fill("#feed-name", feed)
+    p.click("#create-feed button")
+    p.wait_for_selector("#notice")
+
+    # Feed settings: open it to anonymous readers.
+    section = p.locator(f"section#feed-{feed}")
+    section.locator("input[name=description]").fill("Shared tools")
+    section.locator("input[name=anonymous_read]").check()
+    section.locator("button").click()
+    p.wait_for_selector("#notice")
+    assert "private" not in p.locator(f"section#feed-{feed} h3").inner_text()
+    assert httpx.get(f"{ui_stack.base_url}/pypi/{feed}/simple/", timeout=30).status_code == 200
+
+    # Users: create one, then disable it.
+    p.goto("/admin/users")
+    p.fill("#user-name", user)
+    p.fill("#user-password", PASSWORD)
+    p.click("#create-user button")
+    p.wait_for_selector("#notice")
+    row = p.locator("#users tr", has_text=user)
+    assert "active" in row.inner_text()
+    row.locator("button").click()
+    p.wait_for_selector("#notice")
+    assert "disabled" in p.locator("#users tr", has_text=user).inner_text()
+
+    # Keys: create one, revoke it; it stops working.
+    p.goto("/admin/keys")
+    p.fill("#key-name", f"temp-{user}")
+    p.fill("#key-feed", feed)
+    p.click("#create-key button")
+    secret = p.locator("#key-secret").inner_text().strip()
+    with httpx.Client(base_url=ui_stack.base_url, auth=("api", secret), timeout=30) as keyed:
+        assert keyed.get("/api/v1/whoami").status_code == 200
+        p.locator("#keys tr", has_text=f"temp-{user}").locator("button").click()
+        p.wait_for_selector("#notice")
+        assert "revoked" in p.locator("#keys tr", has_text=f"temp-{user}").inner_text()
+        assert keyed.get("/api/v1/whoami").status_code == 401
+
+    # Connectors: add one to the feed, then remove it.
+    p.goto("/admin/connectors")
+    p.select_option("#connector-feed", feed)
+    p.fill("#connector-url", "https://upstream.example")
+    p.click("#add-connector button")
+    p.wait_for_selector("#notice")
+    assert p.locator("td", has_text="https://upstream.example").count() == 1
+    p.get_by_role("button", name=f"Remove connector https://upstream.example from {feed}").click()
+    p.wait_for_selector("#notice")
+    assert p.locator("td", has_text="https://upstream.example").count() == 0
+    context.close()
