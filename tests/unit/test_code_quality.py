@@ -163,9 +163,10 @@ def test_the_interface_check_catches_a_reach_past_it() -> None:
 
 GATEWAY = PACKAGE / "gateway"
 # The gateway's areas, and which other areas each may import: the web UI shows what a feed
-# offers (pypi/offer.py, pypi/pages.py); pip's protocol and the admin API need nothing of the UI
-# or of each other.
-GATEWAY_AREAS: dict[str, set[str]] = {"pypi": set(), "admin": set(), "ui": {"pypi"}}
+# offers (pypi/offer.py, pypi/pages.py) and its admin pages call the admin API's own routes
+# (the same rights and audit); pip's protocol and the admin API need nothing of the UI or of
+# each other.
+GATEWAY_AREAS: dict[str, set[str]] = {"pypi": set(), "admin": set(), "ui": {"pypi", "admin"}}
 
 
 def test_grpc_errors_are_handled_only_in_the_gateways_client_layer() -> None:

@@ -28,6 +28,7 @@ from packyard.metadata.access.principals import PrincipalResolver
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.servicer import SERVICE_NAME as ACCESS_SERVICE_NAME
 from packyard.metadata.access.servicer import AccessServicer
+from packyard.metadata.access.sessions import Sessions
 from packyard.metadata.advisories.servicer import add_advisory_service
 from packyard.metadata.caller_interceptor import CallerInterceptor
 from packyard.metadata.callers import FeedVisibility
@@ -71,7 +72,8 @@ async def running_server(settings: MetadataSettings) -> AsyncIterator[int]:
         metadata = MetadataService(pool, acquire_timeout=settings.db_connect_timeout)
         if settings.admin_key is not None:
             await ensure_admin_key(access, settings.admin_key.get_secret_value())
-        access_servicer = AccessServicer(access, principals)
+        sessions = Sessions(pool, access, acquire_timeout=settings.db_connect_timeout)
+        access_servicer = AccessServicer(access, principals, sessions)
         access_pb2_grpc.add_AccessServiceServicer_to_server(access_servicer, server)
         metadata_pb2_grpc.add_MetadataServiceServicer_to_server(
             MetadataServicer(metadata, keys=access_servicer), server

@@ -24,6 +24,7 @@ from packyard.gateway.auth.credentials import (
     parse_authorization,
 )
 from packyard.gateway.auth.limits import LockoutMemo
+from packyard.gateway.auth.session_cookie import session_token
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
 from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
@@ -87,23 +88,35 @@ class Authenticator:
         self._cache.clear()
         self._feeds.clear()
 
+    @property
+    def lockouts(self) -> LockoutMemo:
+        """Lockouts the metadata service decided (shared with the sign-in form)."""
+        return self._lockouts
+
     async def principal(self, request: Request) -> common_pb2.Principal | None:
+        """The caller: HTTP Basic credentials first (clients), else the UI's session cookie."""
         header = request.headers.get("authorization")
-        if not header:
-            return None
+        principal: common_pb2.Principal | None
+        if header:
+            principal = await self._basic(request, header)
+        else:
+            principal = await self._session(request, session_token(request))
+        # The page templates show an admin link only to administrators.
+        request.state.principal = principal
+        return principal
+
+    async def _basic(self, request: Request, header: str) -> common_pb2.Principal:
         address = client_address(request)
         creds = parse_authorization(header)
         assert creds is not None
         # Cache by a digest of the header, never by the secret itself.
         key = hashlib.sha256(header.encode()).digest()
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit and hit[0] > now:
-            act_for(hit[2], address)
-            return hit[1]
+        hit = self._cached(key, address)
+        if hit is not None:
+            return hit
         identity = credential_identity(creds.username, creds.password)
         self._lockouts.check(address, identity)
-        generation = self._generation
+        began, generation = time.monotonic(), self._generation
         # Authenticate carries the client's address: failed logins are counted per address.
         act_for("", address)
         try:
@@ -114,14 +127,56 @@ class Authenticator:
             raise Unauthenticated(BAD_CREDENTIALS) from None
         except ResourceExhausted as exc:
             raise self._lockouts.locked(address, identity, exc) from None
-        lifetime = self._lifetime(reply.principal)
+        return self._remember(
+            key, began, generation, reply.principal, reply.principal_token, address
+        )
+
+    async def _session(self, request: Request, token: str) -> common_pb2.Principal | None:
+        """The principal of a live session; None (anonymous) without one or after it ended.
+        The token is 256 random bits: guessing needs no failure limit."""
+        if not token:
+            return None
+        address = client_address(request)
+        key = hashlib.sha256(b"session\0" + token.encode()).digest()
+        hit = self._cached(key, address)
+        if hit is not None:
+            return hit
+        began, generation = time.monotonic(), self._generation
+        try:
+            reply = await self._backends.access.resolve_session(
+                access_pb2.ResolveSessionRequest(session=token)
+            )
+        except Unauthenticated:
+            return None
+        return self._remember(
+            key, began, generation, reply.principal, reply.principal_token, address
+        )
+
+    def _cached(self, key: bytes, address: str) -> common_pb2.Principal | None:
+        hit = self._cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            act_for(hit[2], address)
+            return hit[1]
+        return None
+
+    def _remember(
+        self,
+        key: bytes,
+        began: float,
+        generation: int,
+        principal: common_pb2.Principal,
+        token: str,
+        address: str,
+    ) -> common_pb2.Principal:
+        """Cache an answer (unless a forget() came during its RPC); act for it from now on."""
+        lifetime = self._lifetime(principal)
         if generation == self._generation:
             if len(self._cache) >= _MAX_CACHED:
                 self._cache.clear()
-            self._cache[key] = (now + lifetime, reply.principal, reply.principal_token)
+            self._cache[key] = (began + lifetime, principal, token)
         # This request's calls to the metadata service now act for this principal.
-        act_for(reply.principal_token, address)
-        return reply.principal
+        act_for(token, address)
+        return principal
 
     def _lifetime(self, principal: common_pb2.Principal) -> float:
         """How long this answer may be reused: the TTL, but never past the key's expiry.

@@ -26,3 +26,6 @@ class AccessClient(Client, stub=access_pb2_grpc.AccessServiceStub):
     set_permission = Unary[pb.SetPermissionRequest, pb.SetPermissionResponse]()
     delete_permission = Unary[pb.DeletePermissionRequest, pb.DeletePermissionResponse]()
     list_audit_events = Unary[pb.ListAuditEventsRequest, pb.ListAuditEventsResponse]()
+    start_session = Unary[pb.StartSessionRequest, pb.StartSessionResponse]()
+    resolve_session = Unary[pb.ResolveSessionRequest, pb.ResolveSessionResponse]()
+    end_session = Unary[pb.EndSessionRequest, pb.EndSessionResponse]()

@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from packyard.gateway.ui.admin_access import may_see_admin
+from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.origins import origin_text
 
 # No inline script or style at all: whatever slips into a page cannot run or restyle it.
@@ -63,6 +65,13 @@ def _environment() -> jinja2.Environment:
         for entry in folder.iterdir()
         if entry.name.endswith(".html")
     }
+    # The admin pages' templates, as "admin/NAME.html".
+    admin = folder / "admin"
+    templates.update(
+        (f"admin/{entry.name}", entry.read_text("utf-8"))
+        for entry in admin.iterdir()
+        if entry.name.endswith(".html")
+    )
     env = jinja2.Environment(
         loader=jinja2.DictLoader(templates),
         autoescape=True,
@@ -77,10 +86,22 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _header_context(request: Request) -> dict[str, Any]:
+    """What the header of every page needs: an Admin link for whoever may use one, a sign-out
+    form (with its CSRF token) for a session."""
+    principal = getattr(request.state, "principal", None)
+    in_session = principal is not None and not request.headers.get("authorization")
+    return {
+        "request_path": request.url.path,
+        "admin_link": may_see_admin(principal),
+        "sign_out_token": form_token(request) if in_session else "",
+    }
+
+
 def render_page(
     request: Request, template: str, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    html = _environment().get_template(template).render(request_path=request.url.path, **context)
+    html = _environment().get_template(template).render(**_header_context(request), **context)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 

@@ -19,7 +19,17 @@ from packyard.gateway.clients.calls import if_found
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.pypi.offer import load_project, with_upstream_description
 from packyard.gateway.pypi.supply import vulnerabilities_by_version
-from packyard.gateway.ui import actions, api, connectors, promotion, rss, xmlrpc
+from packyard.gateway.ui import (
+    actions,
+    admin_pages,
+    api,
+    connectors,
+    oidc_pages,
+    promotion,
+    rss,
+    sign_in_pages,
+    xmlrpc,
+)
 from packyard.gateway.ui.access import may_yank, readable_feeds, visible_feed
 from packyard.gateway.ui.csrf import form_token
 from packyard.gateway.ui.origins import (
@@ -40,7 +50,7 @@ from packyard.gateway.ui.project import (
 )
 from packyard.gateway.ui.readme import render_readme
 from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
-from packyard.gateway.ui.routing import SIGN_IN, HtmlRoute, error_page
+from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
@@ -56,7 +66,17 @@ _STATIC = {"ui.css": "text/css; charset=utf-8", "ui.js": "text/javascript; chars
 
 
 router = APIRouter(route_class=HtmlRoute)
-for _module in (api, xmlrpc, rss, actions, connectors, promotion):
+for _module in (
+    api,
+    xmlrpc,
+    rss,
+    actions,
+    connectors,
+    promotion,
+    sign_in_pages,
+    oidc_pages,
+    admin_pages,
+):
     router.include_router(_module.router)
 
 
@@ -96,20 +116,6 @@ async def feeds_page(request: Request, backends: BackendsDep, auth: AuthDep) -> 
         query="",
         search_feed="",
     )
-
-
-@router.get("/login", include_in_schema=False)
-async def login(request: Request, auth: AuthDep) -> Response:
-    # HTTP Basic: the browser asks for a name and password (or "api" and a key) and then sends
-    # them with every request to this site.
-    principal = await auth.principal(request)
-    if principal is None:
-        return _challenge(request)
-    return RedirectResponse("/", 303)
-
-
-def _challenge(request: Request) -> Response:
-    return error_page(request, 401, SIGN_IN)
 
 
 @router.get("/search", include_in_schema=False)

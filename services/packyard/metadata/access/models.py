@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+from packyard.common.errors import InvalidArgument
 
 
 class Right(enum.IntEnum):
@@ -25,7 +28,26 @@ class Right(enum.IntEnum):
 
 
 KEY_SUBJECT_PREFIX = "key:"
+# A directory group (LDAP, OpenID Connect): rights its members get when they sign in.
+GROUP_SUBJECT_PREFIX = "group:"
 ALL_FEEDS = "*"
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@=,-]{0,127}$")
+
+
+def is_group_name(name: str) -> bool:
+    return bool(_GROUP_NAME.match(name))
+
+
+def check_group_name(name: str) -> None:
+    if not is_group_name(name):
+        raise InvalidArgument(
+            f"Invalid group name '{name}': use 1-128 letters, digits, spaces, '.', '_', '@', "
+            "'=', ',' or '-', starting with a letter or digit."
+        )
+
+
+def group_subject(group: str) -> str:
+    return f"{GROUP_SUBJECT_PREFIX}{group}"
 
 
 def key_subject(prefix: str) -> str:

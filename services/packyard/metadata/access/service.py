@@ -28,6 +28,7 @@ from packyard.metadata.access import repository as repo
 from packyard.metadata.access.login_failures import LoginFailures
 from packyard.metadata.access.models import (
     ALL_FEEDS,
+    GROUP_SUBJECT_PREFIX,
     KEY_SUBJECT_PREFIX,
     ApiKeyInfo,
     AuditEvent,
@@ -38,6 +39,7 @@ from packyard.metadata.access.models import (
     Right,
     StoredKey,
     User,
+    check_group_name,
     key_subject,
 )
 from packyard.metadata.audit import AuditContext
@@ -70,7 +72,7 @@ def _check_password(password: str) -> None:
         )
 
 
-def _principal(
+def build_principal(
     name: str,
     is_admin: bool,
     grants: list[Permission],
@@ -134,6 +136,11 @@ class AccessService(db.PooledService):
                 await self._failures.clear(conn, address, identity)
         return principal
 
+    async def clear_login_failures(self, address: str, username: str) -> None:
+        """Forget failed logins of a user at an address (a directory vouched for them)."""
+        async with self._connection() as conn:
+            await self._failures.clear(conn, address, credential_identity(username, ""))
+
     async def _authenticate_key(self, key: str) -> Principal:
         parsed = keys.parse_key(key)
         if parsed is None:
@@ -158,7 +165,7 @@ class AccessService(db.PooledService):
                 subjects.append(owner.user.name)
                 is_admin = is_admin or owner.user.is_admin
             grants = await repo.permissions_of(conn, subjects)
-        return _principal(
+        return build_principal(
             info.owner or info.name,
             is_admin,
             grants,
@@ -177,7 +184,7 @@ class AccessService(db.PooledService):
             raise Unauthenticated(AUTH_FAILED)
         async with self._connection() as conn:
             grants = await repo.permissions_of(conn, [name])
-        return _principal(name, stored.user.is_admin, grants, user=name, key_prefix="")
+        return build_principal(name, stored.user.is_admin, grants, user=name, key_prefix="")
 
     # Users.
 
@@ -351,7 +358,10 @@ class AccessService(db.PooledService):
             raise NotFound(f"Feed '{feed}' does not exist.")
 
     async def _check_subject(self, conn: asyncpg.Connection, subject: str) -> None:
-        if subject.startswith(KEY_SUBJECT_PREFIX):
+        if subject.startswith(GROUP_SUBJECT_PREFIX):
+            # A directory group: its members are known only when they sign in.
+            check_group_name(subject.removeprefix(GROUP_SUBJECT_PREFIX))
+        elif subject.startswith(KEY_SUBJECT_PREFIX):
             prefix = subject.removeprefix(KEY_SUBJECT_PREFIX)
             if await repo.get_key(conn, prefix) is None:
                 raise NotFound(f"API key '{prefix}' does not exist.")

@@ -14,14 +14,16 @@ from packyard.metadata.access.models import (
     ApiKeyInfo,
     NewKey,
     Permission,
+    Principal,
     Right,
     User,
 )
 from packyard.metadata.access.principals import PrincipalResolver, principal_to_pb
 from packyard.metadata.access.service import AccessService
+from packyard.metadata.access.sessions import DirectoryIdentity, Lifetimes, Sessions
 from packyard.metadata.callers import caller
 from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2
+from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 
@@ -121,9 +123,12 @@ def _legacy_key_from_pb(pb: metadata_pb2.CreateApiKeyRequest) -> NewKey:
 
 
 class AccessServicer(access_pb2_grpc.AccessServiceServicer):
-    def __init__(self, service: AccessService, principals: PrincipalResolver) -> None:
+    def __init__(
+        self, service: AccessService, principals: PrincipalResolver, sessions: Sessions
+    ) -> None:
         self._service = service
         self._principals = principals
+        self._sessions = sessions
 
     async def _require_revocable(self, prefix: str) -> None:
         """Administrators revoke any key, users their own, feed admins a standalone key whose
@@ -298,3 +303,50 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         return access_pb2.AuthenticateResponse(
             principal=granted, principal_token=self._principals.token_for(granted)
         )
+
+    # Web UI sessions. Only the gateway may call these (common/rpc_access.py); a directory
+    # identity is its word, as a password check is ours.
+
+    def _granted(self, principal: Principal) -> tuple[common_pb2.Principal, str]:
+        granted = principal_to_pb(principal)
+        return granted, self._principals.token_for(granted)
+
+    async def StartSession(
+        self, request: access_pb2.StartSessionRequest, context: Context
+    ) -> access_pb2.StartSessionResponse:
+        lifetimes = Lifetimes(request.idle_seconds, request.absolute_seconds)
+        audit = caller().audit()
+        if request.HasField("directory"):
+            if not caller().is_gateway:
+                raise PermissionDenied("Only the gateway vouches for directory sign-ins.")
+            found = request.directory
+            identity = DirectoryIdentity(
+                found.source, found.name, tuple(found.groups), found.is_admin
+            )
+            started = await self._sessions.start_directory(
+                identity, lifetimes, address=caller().address, audit=audit
+            )
+        else:
+            started = await self._sessions.start_local(
+                request.username,
+                request.password,
+                lifetimes,
+                address=caller().address,
+                audit=audit,
+            )
+        granted, token = self._granted(started.principal)
+        return access_pb2.StartSessionResponse(
+            session=started.token, principal=granted, principal_token=token
+        )
+
+    async def ResolveSession(
+        self, request: access_pb2.ResolveSessionRequest, context: Context
+    ) -> access_pb2.ResolveSessionResponse:
+        granted, token = self._granted(await self._sessions.resolve(request.session))
+        return access_pb2.ResolveSessionResponse(principal=granted, principal_token=token)
+
+    async def EndSession(
+        self, request: access_pb2.EndSessionRequest, context: Context
+    ) -> access_pb2.EndSessionResponse:
+        await self._sessions.end(request.session)
+        return access_pb2.EndSessionResponse()

@@ -295,3 +295,63 @@ class ListAuditEventsResponse(_message.Message):
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[AuditEvent]
     def __init__(self, events: _Optional[_Iterable[_Union[AuditEvent, _Mapping]]] = ...) -> None: ...
+
+class DirectoryIdentity(_message.Message):
+    __slots__ = ("source", "name", "groups", "is_admin")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    name: str
+    groups: _containers.RepeatedScalarFieldContainer[str]
+    is_admin: bool
+    def __init__(self, source: _Optional[str] = ..., name: _Optional[str] = ..., groups: _Optional[_Iterable[str]] = ..., is_admin: _Optional[bool] = ...) -> None: ...
+
+class StartSessionRequest(_message.Message):
+    __slots__ = ("username", "password", "directory", "idle_seconds", "absolute_seconds")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DIRECTORY_FIELD_NUMBER: _ClassVar[int]
+    IDLE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ABSOLUTE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    directory: DirectoryIdentity
+    idle_seconds: int
+    absolute_seconds: int
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., directory: _Optional[_Union[DirectoryIdentity, _Mapping]] = ..., idle_seconds: _Optional[int] = ..., absolute_seconds: _Optional[int] = ...) -> None: ...
+
+class StartSessionResponse(_message.Message):
+    __slots__ = ("session", "principal", "principal_token")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    session: str
+    principal: _common_pb2.Principal
+    principal_token: str
+    def __init__(self, session: _Optional[str] = ..., principal: _Optional[_Union[_common_pb2.Principal, _Mapping]] = ..., principal_token: _Optional[str] = ...) -> None: ...
+
+class ResolveSessionRequest(_message.Message):
+    __slots__ = ("session",)
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    session: str
+    def __init__(self, session: _Optional[str] = ...) -> None: ...
+
+class ResolveSessionResponse(_message.Message):
+    __slots__ = ("principal", "principal_token")
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    principal: _common_pb2.Principal
+    principal_token: str
+    def __init__(self, principal: _Optional[_Union[_common_pb2.Principal, _Mapping]] = ..., principal_token: _Optional[str] = ...) -> None: ...
+
+class EndSessionRequest(_message.Message):
+    __slots__ = ("session",)
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    session: str
+    def __init__(self, session: _Optional[str] = ...) -> None: ...
+
+class EndSessionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -99,6 +99,21 @@ class AccessServiceStub:
                 request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsRequest.SerializeToString,
                 response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsResponse.FromString,
                 _registered_method=True)
+        self.StartSession = channel.unary_unary(
+                '/packyard.rpc.v1.AccessService/StartSession',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionResponse.FromString,
+                _registered_method=True)
+        self.ResolveSession = channel.unary_unary(
+                '/packyard.rpc.v1.AccessService/ResolveSession',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionResponse.FromString,
+                _registered_method=True)
+        self.EndSession = channel.unary_unary(
+                '/packyard.rpc.v1.AccessService/EndSession',
+                request_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionRequest.SerializeToString,
+                response_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionResponse.FromString,
+                _registered_method=True)
 
 
 class AccessServiceServicer:
@@ -190,6 +205,29 @@ class AccessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartSession(self, request, context):
+        """Web UI sessions (a cookie holding a random token; only its SHA-256 is stored). A session
+        starts from a user's password, or from a directory sign-in (LDAP, OpenID Connect) that
+        the gateway made; it ends on sign-out, after the idle or the absolute lifetime, and when
+        its user is disabled or deleted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveSession(self, request, context):
+        """The principal of a live session, as Authenticate answers for a credential; records use.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndSession(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -257,6 +295,21 @@ def add_AccessServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEvents,
                     request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsRequest.FromString,
                     response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'StartSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartSession,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionResponse.SerializeToString,
+            ),
+            'ResolveSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveSession,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionResponse.SerializeToString,
+            ),
+            'EndSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndSession,
+                    request_deserializer=packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionRequest.FromString,
+                    response_serializer=packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -610,6 +663,87 @@ class AccessService:
             '/packyard.rpc.v1.AccessService/ListAuditEvents',
             packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsRequest.SerializeToString,
             packyard_dot_rpc_dot_v1_dot_access__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.AccessService/StartSession',
+            packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.StartSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.AccessService/ResolveSession',
+            packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.ResolveSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/packyard.rpc.v1.AccessService/EndSession',
+            packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionRequest.SerializeToString,
+            packyard_dot_rpc_dot_v1_dot_access__pb2.EndSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
