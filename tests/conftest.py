@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from minio import Minio
 from packyard.engines import create_database, drop_database
 
@@ -16,6 +17,11 @@ from tests.fixtures.engines import Engines, start_engines
 from tests.fixtures.tls import remove_session_tls
 
 _TESTS = Path(__file__).parent
+
+# Property tests check what is true of every input, not how fast: Hypothesis' default 200 ms
+# deadline per example failed them on a loaded CI machine (timings belong to scripts/bench).
+settings.register_profile("packyard", deadline=None)
+settings.load_profile("packyard")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
