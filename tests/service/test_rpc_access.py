@@ -133,8 +133,8 @@ async def test_every_method_with_every_identity(every_method: str) -> None:
     assert decisions == expected
     # The walk saw both outcomes for the gateway, and denials for an internal client.
     assert {allowed for (who, _), allowed in decisions.items() if who == "gateway"} == {True, False}
-    # Health and the public surface it calls as its key's principal (16 methods).
-    assert sum(decisions[who, m] for who, m in decisions if who == "client:ci") == 3 + 16
+    # Health, reflection and the public surface it calls as its key's principal (16 methods).
+    assert sum(decisions[who, m] for who, m in decisions if who == "client:ci") == 3 + 1 + 16
 
 
 # -- the attacks -----------------------------------------------------------------------
