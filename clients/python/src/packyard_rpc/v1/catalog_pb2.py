@@ -24,9 +24,10 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from packyard_rpc.v1 import common_pb2 as packyard_dot_rpc_dot_v1_dot_common__pb2
+from packyard_rpc.v1 import surface_pb2 as packyard_dot_rpc_dot_v1_dot_surface__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpackyard/rpc/v1/catalog.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\"\xee\x01\n\x0e\x43\x61talogProject\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x16\n\x0elatest_version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12/\n\x0blast_upload\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdownloads\x18\x07 \x01(\x03\x12.\n\x06status\x18\x08 \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\x12\r\n\x05score\x18\t \x01(\x01\"<\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05\x66\x65\x65\x64s\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"C\n\x0eSearchResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\"v\n\x17ListFeedProjectsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12,\n\x05order\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.ProjectOrder\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\"\\\n\x18ListFeedProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\x12\r\n\x05total\x18\x02 \x01(\x03\"o\n\tFeedStats\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08projects\x18\x02 \x01(\x03\x12\x11\n\tdownloads\x18\x03 \x01(\x03\x12/\n\x0blast_upload\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x13GetFeedStatsRequest\x12\r\n\x05\x66\x65\x65\x64s\x18\x01 \x03(\t\"A\n\x14GetFeedStatsResponse\x12)\n\x05stats\x18\x01 \x03(\x0b\x32\x1a.packyard.rpc.v1.FeedStats\">\n\rDownloadCount\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"H\n\x16RecordDownloadsRequest\x12.\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x1e.packyard.rpc.v1.DownloadCount\"+\n\x17RecordDownloadsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x03\"9\n\x18GetDownloadCountsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"\xa0\x01\n\x19GetDownloadCountsResponse\x12\x0f\n\x07project\x18\x01 \x01(\x03\x12\x44\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x35.packyard.rpc.v1.GetDownloadCountsResponse.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xa3\x01\n\x0cReleaseEntry\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12,\n\x08uploaded\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61uthor\x18\x07 \x01(\t\"I\n\x19ListRecentReleasesRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"M\n\x1aListRecentReleasesResponse\x12/\n\x08releases\x18\x01 \x03(\x0b\x32\x1d.packyard.rpc.v1.ReleaseEntry*\x81\x01\n\x0cProjectOrder\x12\x1d\n\x19PROJECT_ORDER_UNSPECIFIED\x10\x00\x12\x16\n\x12PROJECT_ORDER_NAME\x10\x01\x12\x1d\n\x19PROJECT_ORDER_LAST_UPLOAD\x10\x02\x12\x1b\n\x17PROJECT_ORDER_DOWNLOADS\x10\x03\x32\xe2\x04\n\x0e\x43\x61talogService\x12I\n\x06Search\x12\x1e.packyard.rpc.v1.SearchRequest\x1a\x1f.packyard.rpc.v1.SearchResponse\x12g\n\x10ListFeedProjects\x12(.packyard.rpc.v1.ListFeedProjectsRequest\x1a).packyard.rpc.v1.ListFeedProjectsResponse\x12[\n\x0cGetFeedStats\x12$.packyard.rpc.v1.GetFeedStatsRequest\x1a%.packyard.rpc.v1.GetFeedStatsResponse\x12\x64\n\x0fRecordDownloads\x12\'.packyard.rpc.v1.RecordDownloadsRequest\x1a(.packyard.rpc.v1.RecordDownloadsResponse\x12j\n\x11GetDownloadCounts\x12).packyard.rpc.v1.GetDownloadCountsRequest\x1a*.packyard.rpc.v1.GetDownloadCountsResponse\x12m\n\x12ListRecentReleases\x12*.packyard.rpc.v1.ListRecentReleasesRequest\x1a+.packyard.rpc.v1.ListRecentReleasesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpackyard/rpc/v1/catalog.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\x1a\x1dpackyard/rpc/v1/surface.proto\"\xee\x01\n\x0e\x43\x61talogProject\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x16\n\x0elatest_version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12/\n\x0blast_upload\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdownloads\x18\x07 \x01(\x03\x12.\n\x06status\x18\x08 \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\x12\r\n\x05score\x18\t \x01(\x01\"<\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05\x66\x65\x65\x64s\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"C\n\x0eSearchResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\"v\n\x17ListFeedProjectsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12,\n\x05order\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.ProjectOrder\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\"\\\n\x18ListFeedProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\x12\r\n\x05total\x18\x02 \x01(\x03\"o\n\tFeedStats\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08projects\x18\x02 \x01(\x03\x12\x11\n\tdownloads\x18\x03 \x01(\x03\x12/\n\x0blast_upload\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x13GetFeedStatsRequest\x12\r\n\x05\x66\x65\x65\x64s\x18\x01 \x03(\t\"A\n\x14GetFeedStatsResponse\x12)\n\x05stats\x18\x01 \x03(\x0b\x32\x1a.packyard.rpc.v1.FeedStats\">\n\rDownloadCount\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"H\n\x16RecordDownloadsRequest\x12.\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x1e.packyard.rpc.v1.DownloadCount\"+\n\x17RecordDownloadsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x03\"9\n\x18GetDownloadCountsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"\xa0\x01\n\x19GetDownloadCountsResponse\x12\x0f\n\x07project\x18\x01 \x01(\x03\x12\x44\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x35.packyard.rpc.v1.GetDownloadCountsResponse.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xa3\x01\n\x0cReleaseEntry\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12,\n\x08uploaded\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61uthor\x18\x07 \x01(\t\"I\n\x19ListRecentReleasesRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"M\n\x1aListRecentReleasesResponse\x12/\n\x08releases\x18\x01 \x03(\x0b\x32\x1d.packyard.rpc.v1.ReleaseEntry*\x81\x01\n\x0cProjectOrder\x12\x1d\n\x19PROJECT_ORDER_UNSPECIFIED\x10\x00\x12\x16\n\x12PROJECT_ORDER_NAME\x10\x01\x12\x1d\n\x19PROJECT_ORDER_LAST_UPLOAD\x10\x02\x12\x1b\n\x17PROJECT_ORDER_DOWNLOADS\x10\x03\x32\xfa\x04\n\x0e\x43\x61talogService\x12O\n\x06Search\x12\x1e.packyard.rpc.v1.SearchRequest\x1a\x1f.packyard.rpc.v1.SearchResponse\"\x04\xc8\x8c\x19\x01\x12m\n\x10ListFeedProjects\x12(.packyard.rpc.v1.ListFeedProjectsRequest\x1a).packyard.rpc.v1.ListFeedProjectsResponse\"\x04\xc8\x8c\x19\x01\x12[\n\x0cGetFeedStats\x12$.packyard.rpc.v1.GetFeedStatsRequest\x1a%.packyard.rpc.v1.GetFeedStatsResponse\x12\x64\n\x0fRecordDownloads\x12\'.packyard.rpc.v1.RecordDownloadsRequest\x1a(.packyard.rpc.v1.RecordDownloadsResponse\x12p\n\x11GetDownloadCounts\x12).packyard.rpc.v1.GetDownloadCountsRequest\x1a*.packyard.rpc.v1.GetDownloadCountsResponse\"\x04\xc8\x8c\x19\x01\x12s\n\x12ListRecentReleases\x12*.packyard.rpc.v1.ListRecentReleasesRequest\x1a+.packyard.rpc.v1.ListRecentReleasesResponse\"\x04\xc8\x8c\x19\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,42 +36,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._loaded_options = None
   _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_options = b'8\001'
-  _globals['_PROJECTORDER']._serialized_start=1643
-  _globals['_PROJECTORDER']._serialized_end=1772
-  _globals['_CATALOGPROJECT']._serialized_start=114
-  _globals['_CATALOGPROJECT']._serialized_end=352
-  _globals['_SEARCHREQUEST']._serialized_start=354
-  _globals['_SEARCHREQUEST']._serialized_end=414
-  _globals['_SEARCHRESPONSE']._serialized_start=416
-  _globals['_SEARCHRESPONSE']._serialized_end=483
-  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_start=485
-  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_end=603
-  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_start=605
-  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_end=697
-  _globals['_FEEDSTATS']._serialized_start=699
-  _globals['_FEEDSTATS']._serialized_end=810
-  _globals['_GETFEEDSTATSREQUEST']._serialized_start=812
-  _globals['_GETFEEDSTATSREQUEST']._serialized_end=848
-  _globals['_GETFEEDSTATSRESPONSE']._serialized_start=850
-  _globals['_GETFEEDSTATSRESPONSE']._serialized_end=915
-  _globals['_DOWNLOADCOUNT']._serialized_start=917
-  _globals['_DOWNLOADCOUNT']._serialized_end=979
-  _globals['_RECORDDOWNLOADSREQUEST']._serialized_start=981
-  _globals['_RECORDDOWNLOADSREQUEST']._serialized_end=1053
-  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_start=1055
-  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_end=1098
-  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_start=1100
-  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_end=1157
-  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_start=1160
-  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_end=1320
-  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_start=1276
-  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_end=1320
-  _globals['_RELEASEENTRY']._serialized_start=1323
-  _globals['_RELEASEENTRY']._serialized_end=1486
-  _globals['_LISTRECENTRELEASESREQUEST']._serialized_start=1488
-  _globals['_LISTRECENTRELEASESREQUEST']._serialized_end=1561
-  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_start=1563
-  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_end=1640
-  _globals['_CATALOGSERVICE']._serialized_start=1775
-  _globals['_CATALOGSERVICE']._serialized_end=2385
+  _globals['_CATALOGSERVICE'].methods_by_name['Search']._loaded_options = None
+  _globals['_CATALOGSERVICE'].methods_by_name['Search']._serialized_options = b'\310\214\031\001'
+  _globals['_CATALOGSERVICE'].methods_by_name['ListFeedProjects']._loaded_options = None
+  _globals['_CATALOGSERVICE'].methods_by_name['ListFeedProjects']._serialized_options = b'\310\214\031\001'
+  _globals['_CATALOGSERVICE'].methods_by_name['GetDownloadCounts']._loaded_options = None
+  _globals['_CATALOGSERVICE'].methods_by_name['GetDownloadCounts']._serialized_options = b'\310\214\031\001'
+  _globals['_CATALOGSERVICE'].methods_by_name['ListRecentReleases']._loaded_options = None
+  _globals['_CATALOGSERVICE'].methods_by_name['ListRecentReleases']._serialized_options = b'\310\214\031\001'
+  _globals['_PROJECTORDER']._serialized_start=1674
+  _globals['_PROJECTORDER']._serialized_end=1803
+  _globals['_CATALOGPROJECT']._serialized_start=145
+  _globals['_CATALOGPROJECT']._serialized_end=383
+  _globals['_SEARCHREQUEST']._serialized_start=385
+  _globals['_SEARCHREQUEST']._serialized_end=445
+  _globals['_SEARCHRESPONSE']._serialized_start=447
+  _globals['_SEARCHRESPONSE']._serialized_end=514
+  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_start=516
+  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_end=634
+  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_start=636
+  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_end=728
+  _globals['_FEEDSTATS']._serialized_start=730
+  _globals['_FEEDSTATS']._serialized_end=841
+  _globals['_GETFEEDSTATSREQUEST']._serialized_start=843
+  _globals['_GETFEEDSTATSREQUEST']._serialized_end=879
+  _globals['_GETFEEDSTATSRESPONSE']._serialized_start=881
+  _globals['_GETFEEDSTATSRESPONSE']._serialized_end=946
+  _globals['_DOWNLOADCOUNT']._serialized_start=948
+  _globals['_DOWNLOADCOUNT']._serialized_end=1010
+  _globals['_RECORDDOWNLOADSREQUEST']._serialized_start=1012
+  _globals['_RECORDDOWNLOADSREQUEST']._serialized_end=1084
+  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_start=1086
+  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_end=1129
+  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_start=1131
+  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_end=1188
+  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_start=1191
+  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_end=1351
+  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_start=1307
+  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_end=1351
+  _globals['_RELEASEENTRY']._serialized_start=1354
+  _globals['_RELEASEENTRY']._serialized_end=1517
+  _globals['_LISTRECENTRELEASESREQUEST']._serialized_start=1519
+  _globals['_LISTRECENTRELEASESREQUEST']._serialized_end=1592
+  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_start=1594
+  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_end=1671
+  _globals['_CATALOGSERVICE']._serialized_start=1806
+  _globals['_CATALOGSERVICE']._serialized_end=2440
 # @@protoc_insertion_point(module_scope)
