@@ -96,7 +96,7 @@ async def _mapped(call: Any) -> AsyncIterator[Any]:
         raise from_rpc_error(exc) from None
 
 
-class AsyncCalls(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+class _AsyncKey:
     def __init__(self, api_key: str | None) -> None:
         self._api_key = api_key
 
@@ -109,6 +109,8 @@ class AsyncCalls(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClien
             details.wait_for_ready,
         )
 
+
+class _AsyncUnary(_AsyncKey, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(
         self, continuation: Callable[..., Any], details: grpc.aio.ClientCallDetails, request: Any
     ) -> Any:
@@ -119,7 +121,15 @@ class AsyncCalls(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClien
             raise from_rpc_error(exc) from None
         return call
 
+
+class _AsyncStream(_AsyncKey, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(
         self, continuation: Callable[..., Any], details: grpc.aio.ClientCallDetails, request: Any
     ) -> Any:
         return _mapped(await continuation(self._details(details), request))
+
+
+def async_calls(api_key: str | None) -> list[Any]:
+    """The interceptors of an asyncio channel. One object per kind: grpc.aio files each
+    interceptor under the first kind it is an instance of."""
+    return [_AsyncUnary(api_key), _AsyncStream(api_key)]

@@ -10,7 +10,7 @@ from typing import Self
 import grpc
 import grpc.aio
 
-from packyard_rpc.calls import AsyncCalls, SyncCalls
+from packyard_rpc.calls import SyncCalls, async_calls
 from packyard_rpc.service_config import channel_options
 from packyard_rpc.settings import Settings
 from packyard_rpc.v1 import access_pb2_grpc, catalog_pb2_grpc, metadata_pb2_grpc
@@ -101,7 +101,7 @@ class AsyncClient:
             self.settings.target,
             _credentials(self.settings),
             options=channel_options(self.settings.timeout, self.settings.server_name),
-            interceptors=[AsyncCalls(self.settings.api_key)],  # type: ignore[list-item]
+            interceptors=async_calls(self.settings.api_key),
         )
         self.metadata = metadata_pb2_grpc.MetadataServiceStub(self.channel)
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self.channel)
