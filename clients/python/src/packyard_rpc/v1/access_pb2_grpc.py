@@ -107,6 +107,8 @@ class AccessServiceServicer:
     def Authenticate(self, request, context):
         """The principal behind HTTP Basic credentials: USER:PASSWORD, or "api" (or "__token__") with
         an API key as the password. UNAUTHENTICATED, with one message, for every failure.
+        (MetadataService.Authenticate, its deprecated twin, shares the messages until it goes.)
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
