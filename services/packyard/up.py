@@ -515,6 +515,8 @@ async def _serve(stack: Stack) -> int:
             return 1
         if stack.admin_key_created:
             print(f"Admin API key (saved to {stack.admin_key_path}): {stack.admin_key}")
+        # Internal services' gRPC clients (docs/grpc.md) connect here.
+        print(f"gRPC API (metadata, mutual TLS): {stack.metadata_addr}")
         print(f"Packyard is ready: {stack.index_url()}", flush=True)
         await Supervisor(stack, stack.data_dir / STATUS_FILE).run(stopping)
         return 0
