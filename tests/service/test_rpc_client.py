@@ -203,8 +203,12 @@ async def test_reflection_lists_the_public_services_to_an_internal_client(stack:
             return list(ProtoReflectionDescriptorDatabase(channel).get_services())
 
     services = await asyncio.to_thread(listed)
-    for name in ("MetadataService", "CatalogService", "AccessService"):
-        assert f"packyard.rpc.v1.{name}" in services
+    for name in (
+        "packyard.rpc.v1.MetadataService",
+        "packyard.rpc.v1.CatalogService",
+        "packyard.rpc.v1.AccessService",
+    ):
+        assert name in services
     assert "grpc.health.v1.Health" in services
 
 
