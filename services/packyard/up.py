@@ -429,8 +429,9 @@ class Stack:
         if self.admin_key_path.exists():
             self.admin_key = self.admin_key_path.read_text().strip()
             return
+        from packyard_rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
+
         from packyard.common.grpc import secure_channel
-        from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
 
         async with secure_channel(self.metadata_addr, self._tls[OPERATOR]) as channel:
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from packyard.gateway.auth.credentials import Right, has_right
 from packyard.gateway.auth.limits import FailureLimiter, TooManyFailures
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 
 class Clock:

@@ -5,7 +5,7 @@ import base64
 import pytest
 from packyard.common.errors import Unauthenticated
 from packyard.gateway.auth.credentials import can_publish, can_read, parse_basic_auth
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 
 def _basic(raw: str) -> str:

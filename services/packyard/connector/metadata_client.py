@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import grpc
 from google.protobuf.message import Message
+from packyard_rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 from packyard.common.errors import NotFound, error_for_status
 from packyard.connector.convert import (
@@ -22,7 +23,6 @@ from packyard.connector.convert import (
     state_from_pb,
 )
 from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
-from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 Reply = TypeVar("Reply")
 

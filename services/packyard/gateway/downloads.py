@@ -16,9 +16,10 @@ import contextvars
 import logging
 from collections import Counter
 
+from packyard_rpc.v1 import catalog_pb2, common_pb2
+
 from packyard.common.errors import PackyardError
 from packyard.gateway.clients.catalog import CatalogClient
-from packyard.rpc.v1 import catalog_pb2, common_pb2
 
 log = logging.getLogger(__name__)
 

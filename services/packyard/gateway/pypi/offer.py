@@ -24,6 +24,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+from packyard_rpc.v1 import (
+    blob_pb2,
+    common_pb2,
+    connector_pb2,
+    metadata_pb2,
+    upstream_pb2,
+)
+
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
@@ -34,13 +42,6 @@ from packyard.protocol.offer_merge import (
     merged_serial,
     merged_versions,
     view,
-)
-from packyard.rpc.v1 import (
-    blob_pb2,
-    common_pb2,
-    connector_pb2,
-    metadata_pb2,
-    upstream_pb2,
 )
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from packyard_rpc.v1 import common_pb2, metadata_pb2
+
 from packyard.protocol.json_api import JsonApiFile, JsonApiRelease
 from packyard.protocol.names import NormalizedName
 from packyard.protocol.simple import SimpleFile, SimpleIndexEntry, SimpleProjectPage
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 _STATUS = {
     common_pb2.PROJECT_STATUS_UNSPECIFIED: "active",

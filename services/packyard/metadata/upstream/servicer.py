@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import grpc
+from packyard_rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 from packyard.common.errors import PermissionDenied
 from packyard.common.pb_fields import from_pb, to_pb
@@ -20,7 +21,6 @@ from packyard.metadata.upstream.models import (
     OriginPolicy,
 )
 from packyard.metadata.upstream.service import UpstreamStore
-from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.UpstreamService"
 

@@ -1,1 +1,0 @@
-"""Generated gRPC stubs (scripts/gen_protos.py). Do not edit."""
