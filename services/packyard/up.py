@@ -442,8 +442,9 @@ class Stack:
         if self.admin_key_path.exists():
             self.admin_key = self.admin_key_path.read_text().strip()
             return
+        from packyard_rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
+
         from packyard.common.grpc import secure_channel
-        from packyard.rpc.v1 import access_pb2, access_pb2_grpc, metadata_pb2, metadata_pb2_grpc
 
         async with secure_channel(self.metadata_addr, self._tls[OPERATOR]) as channel:
             stub = metadata_pb2_grpc.MetadataServiceStub(channel)
@@ -530,6 +531,8 @@ async def _serve(stack: Stack) -> int:
             return 1
         if stack.admin_key_created:
             print(f"Admin API key (made now, saved to {stack.admin_key_path}): {stack.admin_key}")
+        # Internal services' gRPC clients (docs/grpc.md) connect here.
+        print(f"gRPC API (metadata, mutual TLS): {stack.metadata_addr}")
         print(f"Packyard is ready: {stack.index_url()}", flush=True)
         await Supervisor(stack, stack.data_dir / STATUS_FILE).run(stopping)
         return 0

@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc
 from packyard.up import Stack
+from packyard_rpc.v1 import access_pb2, access_pb2_grpc
 
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel

@@ -24,8 +24,8 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
 from packyard.up import Stack
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc
 
 from tests.fixtures.blob_tamper import TamperingBlob, tampering_blob
 from tests.fixtures.dists import build_wheel

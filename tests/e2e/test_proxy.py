@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 from packyard.engines.ports import free_port
-from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
 from packyard.up import Stack
+from packyard_rpc.v1 import metadata_pb2, metadata_pb2_grpc
 
 from tests.e2e.conftest import run, tool
 from tests.fixtures.dists import build_wheel

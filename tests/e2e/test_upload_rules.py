@@ -25,8 +25,8 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc
 from packyard.up import Stack
+from packyard_rpc.v1 import metadata_pb2, metadata_pb2_grpc
 
 from tests.fixtures.dists import build_sdist, build_wheel, dist_name
 from tests.fixtures.readme_dists import build_readme_wheel

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
+from packyard_rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
 from pydantic import SecretStr
 
 from tests.fixtures.principals import TEST_ADMIN, acting_for

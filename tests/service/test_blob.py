@@ -21,7 +21,7 @@ from minio import Minio
 from packyard.blob.server import SERVICE_NAME, running_server
 from packyard.blob.settings import BlobSettings
 from packyard.common.grpc import CHUNK_SIZE, check_health
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
 from tests.fixtures.polling import eventually
 from tests.fixtures.tls import service_channel, tls_files, tls_settings

@@ -24,7 +24,7 @@ from packyard.metadata.catalog.servicer import CATALOG_SERVICE_NAME
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     catalog_pb2,
     catalog_pb2_grpc,
     common_pb2,

@@ -24,7 +24,7 @@ from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,
     metadata_pb2,

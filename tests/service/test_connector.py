@@ -21,7 +21,7 @@ from packyard.engines import create_database, drop_database
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     blob_pb2,
     blob_pb2_grpc,
     common_pb2,

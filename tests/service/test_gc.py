@@ -33,7 +33,7 @@ from packyard.metadata.promotion.models import PromotionRequest
 from packyard.metadata.promotion.service import PromotionService
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
 
 from tests.fixtures.tls import service_channel, tls_settings
 from tests.service.test_blob import PREFIX, key_of, put_requests, settings_for

@@ -21,7 +21,7 @@ from packyard.metadata.index.servicer import SERVICE_NAME
 from packyard.metadata.migrate import UnsupportedSchemaError, load_migrations, migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     access_pb2,
     common_pb2,
     metadata_pb2,

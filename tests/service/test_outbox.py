@@ -39,7 +39,7 @@ from packyard.metadata.outbox import repository as outbox_repo
 from packyard.metadata.outbox.relay import OutboxRelay
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     events_pb2,
     events_pb2_grpc,
     metadata_pb2,

@@ -17,7 +17,7 @@ from packyard.metadata.migrate import migrate
 from packyard.metadata.secret_keys import generate_key
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,
     catalog_pb2,

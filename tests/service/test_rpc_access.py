@@ -21,7 +21,7 @@ from packyard.common.tls import TlsFiles, ensure_material
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server as metadata_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import (
+from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,
     blob_pb2,
@@ -133,8 +133,8 @@ async def test_every_method_with_every_identity(every_method: str) -> None:
     assert decisions == expected
     # The walk saw both outcomes for the gateway, and denials for an internal client.
     assert {allowed for (who, _), allowed in decisions.items() if who == "gateway"} == {True, False}
-    # Health and the public surface it calls as its key's principal (18 methods).
-    assert sum(decisions[who, m] for who, m in decisions if who == "client:ci") == 3 + 18
+    # Health, reflection and the public surface it calls as its key's principal (18 methods).
+    assert sum(decisions[who, m] for who, m in decisions if who == "client:ci") == 3 + 1 + 18
 
 
 # -- the attacks -----------------------------------------------------------------------

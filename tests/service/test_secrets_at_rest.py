@@ -17,7 +17,7 @@ from packyard.metadata.migrate import migrate
 from packyard.metadata.secret_keys import generate_key
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import metadata_pb2, metadata_pb2_grpc, upstream_pb2, upstream_pb2_grpc
+from packyard_rpc.v1 import metadata_pb2, metadata_pb2_grpc, upstream_pb2, upstream_pb2_grpc
 from pydantic import SecretStr
 
 from tests.fixtures.principals import TEST_ADMIN, acting_for

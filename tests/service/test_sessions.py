@@ -13,7 +13,7 @@ import pytest
 from packyard.metadata.migrate import migrate
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import access_pb2, metadata_pb2
+from packyard_rpc.v1 import access_pb2, metadata_pb2
 from pydantic import SecretStr
 
 from tests.fixtures.tls import service_channel, tls_settings

@@ -5,7 +5,7 @@ from packyard.common.errors import ResourceExhausted
 from packyard.common.login_lockout import credential_identity, lockout_message, retry_after
 from packyard.gateway.auth.credentials import Right, has_right
 from packyard.gateway.auth.limits import LockoutMemo, TooManyFailures
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 
 class Clock:

@@ -90,7 +90,7 @@ def test_protocol_modules_load_no_grpc() -> None:
         f"for name in {modules!r}:\n"
         "    importlib.import_module('packyard.protocol.' + name)\n"
         "print(sorted(m for m in sys.modules if m == 'grpc' or m.startswith(('grpc.', "
-        "'packyard.rpc'))))\n"
+        "'packyard_rpc'))))\n"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

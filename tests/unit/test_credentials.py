@@ -11,7 +11,7 @@ from packyard.gateway.auth.credentials import (
     parse_authorization,
     parse_basic_auth,
 )
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 
 def _basic(raw: str) -> str:

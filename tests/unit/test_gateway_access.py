@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import Unauthenticated
 from packyard.gateway.auth.authenticator import DISCONNECTED_TTL, Authenticator
 from packyard.gateway.backends import Backends
-from packyard.rpc.v1 import access_pb2, common_pb2
+from packyard_rpc.v1 import access_pb2, common_pb2
 
 # api:pky_... in Basic; the Authenticator only caches by a digest of the header.
 _HEADER = b"Basic YXBpOnBreV9hYmNkZWYxMjM0NTZfc2VjcmV0"

@@ -26,7 +26,7 @@ from packyard.gateway.clients.metadata import MetadataClient
 from packyard.gateway.clients.principal import act_for
 from packyard.gateway.clients.upstream import UpstreamClient
 from packyard.gateway.downloads import DownloadCounter
-from packyard.rpc.v1 import blob_pb2, catalog_pb2, connector_pb2, metadata_pb2
+from packyard_rpc.v1 import blob_pb2, catalog_pb2, connector_pb2, metadata_pb2
 
 
 def _failed(code: grpc.StatusCode, details: str) -> grpc.aio.AioRpcError:

@@ -8,7 +8,7 @@ import pytest
 from packyard.metadata.index import servicer
 from packyard.metadata.index.models import CoreMetadata, FileRecord, Origin, Project, ProjectStatus
 from packyard.metadata.settings import MetadataSettings
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 
 def test_core_metadata_round_trips() -> None:

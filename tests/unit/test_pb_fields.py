@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from packyard.common.pb_fields import from_pb, to_pb
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from packyard.common.errors import Unauthenticated
 from packyard.metadata.access import principal_token
 from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 NOW = 1_800_000_000.0
 ALICE = common_pb2.Principal(

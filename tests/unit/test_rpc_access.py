@@ -79,9 +79,11 @@ CLIENT_SURFACE = {
 }
 
 
-def test_health_is_open_to_every_identity_and_clients_get_only_the_public_surface() -> None:
+def test_health_and_reflection_are_open_to_every_identity_and_clients_get_the_public_surface() -> (
+    None
+):
     for method in all_methods():
-        if method.startswith("/grpc.health.v1.Health/"):
+        if method.startswith(("/grpc.health.v1.Health/", "/grpc.reflection.")):
             assert callers(method) == set(IDENTITIES)
         else:
             assert ("client:ci" in callers(method)) == (method in CLIENT_SURFACE), method

@@ -17,7 +17,7 @@ from packyard.gateway.auth.session_cookie import (
 from packyard.gateway.ui.admin_access import may_see_admin
 from packyard.gateway.ui.csrf import check_origin, check_same_origin, form_token
 from packyard.gateway.ui.sign_in_pages import safe_next
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 from starlette.requests import Request
 
 

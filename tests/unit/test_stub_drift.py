@@ -1,4 +1,5 @@
-"""The committed gRPC stubs are exactly what scripts/gen_protos.py makes from protos/."""
+"""The committed gRPC stubs of the client distribution (clients/python, packyard_rpc.v1) are
+exactly what scripts/gen_protos.py makes from protos/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "services" / "packyard" / "rpc" / "v1"
+COMMITTED = ROOT / "clients" / "python" / "src" / "packyard_rpc" / "v1"
 
 
 def _load_generator():  # type: ignore[no-untyped-def]
@@ -20,13 +21,12 @@ def _load_generator():  # type: ignore[no-untyped-def]
 
 def test_committed_stubs_match_protos(tmp_path: Path) -> None:
     _load_generator().generate(tmp_path)
-    fresh = tmp_path / "packyard" / "rpc" / "v1"
-    fresh_files = sorted(p.name for p in fresh.iterdir() if p.is_file())
+    fresh_files = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
     committed_files = sorted(
         p.name for p in COMMITTED.iterdir() if p.is_file() and p.suffix in {".py", ".pyi"}
     )
     assert fresh_files == committed_files, "run: python scripts/gen_protos.py"
-    _, mismatch, errors = filecmp.cmpfiles(fresh, COMMITTED, fresh_files, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path, COMMITTED, fresh_files, shallow=False)
     assert not mismatch and not errors, f"stale stubs {mismatch}: run python scripts/gen_protos.py"
 
 
@@ -35,3 +35,8 @@ def test_every_proto_has_stubs() -> None:
     for stem in protos:
         assert (COMMITTED / f"{stem}_pb2.py").exists()
         assert (COMMITTED / f"{stem}_pb2_grpc.py").exists()
+
+
+def test_generated_modules_import_each_other_from_the_client_package() -> None:
+    for path in COMMITTED.glob("*.py*"):
+        assert "from packyard.rpc" not in path.read_text(), path.name

@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from packyard.common import telemetry
 from packyard.common.grpc_server_tracing import peer_attributes
 from packyard.common.span_fields import set_span_fields
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 
 @pytest.fixture

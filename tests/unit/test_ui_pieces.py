@@ -27,7 +27,7 @@ from packyard.gateway.ui.xmlrpc_codec import (
     search_query,
     search_response,
 )
-from packyard.rpc.v1 import common_pb2, metadata_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 from starlette.requests import Request
 
 ATTACKS = [

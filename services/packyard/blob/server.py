@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc
+
 from packyard.blob.service import BlobService
 from packyard.blob.servicer import BlobServicer
 from packyard.blob.settings import BlobSettings
@@ -12,7 +14,6 @@ from packyard.blob.store import BlobStore
 from packyard.common.dependency_health import Dependency, DependencyHealth
 from packyard.common.grpc import CHUNK_SIZE, new_server, start_server, stop_server
 from packyard.common.spool_dirs import claim_spool_dir, release_spool_dir
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
 
 SERVICE_NAME: str = blob_pb2.DESCRIPTOR.services_by_name["BlobService"].full_name
 

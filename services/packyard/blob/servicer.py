@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 
 import grpc
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
 from packyard.blob.digests import Digests
 from packyard.blob.service import BlobService
 from packyard.blob.store import StoredBlob
 from packyard.common.errors import InvalidArgument
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
 
 def _to_pb(blob: StoredBlob) -> blob_pb2.BlobInfo:

@@ -1,5 +1,5 @@
 """gRPC plumbing shared by the services: mutual TLS, the access and error interceptors,
-serving with health checks and graceful shutdown, and client channels.
+serving with health checks, reflection and graceful shutdown, and client channels.
 
 There is no plaintext mode: every server requires a client certificate from the CA and every
 channel presents one (common/tls.py); the access interceptor then allows each method only to
@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+from grpc_reflection.v1alpha import reflection
 
 from packyard.common.errors import PackyardError
 from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
@@ -160,6 +161,19 @@ class HealthReporter:
         await self.servicer.enter_graceful_shutdown()
 
 
+HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+
+
+def enable_reflection(server: grpc.aio.Server, services: list[str]) -> None:
+    """Serve grpc.reflection.v1alpha, so generic tools (grpcurl, grpc_requests) list and call
+    ``services`` without the .proto files. Reflection goes through the same mutual TLS and
+    access table as every method: only callers with a certificate from the CA reach it, and
+    a method it describes is still refused to an identity the table does not name."""
+    reflection.enable_server_reflection(
+        [*services, HEALTH_SERVICE, reflection.SERVICE_NAME], server
+    )
+
+
 def server_credentials(tls: TlsFiles) -> grpc.ServerCredentials:
     """Serve with ``tls``'s certificate; require a client certificate from its trust bundle."""
     material = tls.read()
@@ -182,6 +196,7 @@ async def start_server(
     """Bind with mutual TLS, start and mark serving. Returns the bound port (useful with
     port 0)."""
     reporter = HealthReporter(server, services)
+    enable_reflection(server, services)
     port = server.add_secure_port(listen_addr, server_credentials(tls))
     if port == 0:
         raise OSError(f"cannot bind gRPC server to {listen_addr}")

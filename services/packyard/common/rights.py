@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 
 class Right(enum.IntEnum):

@@ -41,6 +41,9 @@ RPC_ACCESS: dict[str, frozenset[str]] = {
     "/grpc.health.v1.Health/Check": frozenset({ANY}),
     "/grpc.health.v1.Health/Watch": frozenset({ANY}),
     "/grpc.health.v1.Health/List": frozenset({ANY}),
+    # Reflection (common/grpc.py): generic tools list and describe the services; it reveals
+    # only the public protos' shapes, and each method it names keeps its own row here.
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": frozenset({ANY}),
     # MetadataService: the gateway serves every HTTP route from it; internal clients read,
     # publish and yank within their key's rights. Authenticate and CreateApiKey are the
     # deprecated twins of AccessService's, kept one release.

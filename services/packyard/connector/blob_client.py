@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
 from packyard.common.errors import Unavailable
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc, common_pb2
 
 # A whole file may take long to upload; the RPC deadline must not cut it short.
 _PUT_FILE_TIMEOUT = 600.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from packyard_rpc.v1 import common_pb2, upstream_pb2
+
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.connector.models import (
     Backfilled,
@@ -13,7 +15,6 @@ from packyard.connector.models import (
 )
 from packyard.protocol.offer_merge import OriginPolicy
 from packyard.protocol.upstream_description import UpstreamDescription
-from packyard.rpc.v1 import common_pb2, upstream_pb2
 
 
 def connector_from_pb(pb: upstream_pb2.Connector) -> Connector:

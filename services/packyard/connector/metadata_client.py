@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import grpc
 from google.protobuf.message import Message
+from packyard_rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 from packyard.common.errors import NotFound, error_for_status
 from packyard.connector.convert import (
@@ -24,7 +25,6 @@ from packyard.connector.convert import (
 )
 from packyard.connector.models import Backfilled, Connector, Listing, OfferedFile, UpstreamState
 from packyard.protocol.upstream_description import UpstreamDescription
-from packyard.rpc.v1 import upstream_pb2, upstream_pb2_grpc
 
 Reply = TypeVar("Reply")
 # Names per message of a streamed name list: far below gRPC's 4 MiB message cap.

@@ -8,6 +8,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from packyard_rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, upstream_pb2_grpc
+
 from packyard.common.grpc import new_server, secure_channel, start_server, stop_server
 from packyard.common.telemetry import instrument_httpx
 from packyard.connector.blob_client import BlobClient
@@ -22,7 +24,6 @@ from packyard.connector.metadata_client import MetadataClient
 from packyard.connector.name_lists import NameListRefresher
 from packyard.connector.servicer import SERVICE_NAME, ConnectorServicer
 from packyard.connector.settings import ConnectorSettings
-from packyard.rpc.v1 import blob_pb2_grpc, connector_pb2_grpc, upstream_pb2_grpc
 
 
 @dataclass

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from packyard_rpc.v1 import connector_pb2, connector_pb2_grpc
 
 from packyard.connector.convert import file_to_pb
 from packyard.connector.core_metadata import CoreMetadataFetcher
 from packyard.connector.files import FileFetcher
 from packyard.connector.listings import Listings
 from packyard.connector.models import OfferedFile
-from packyard.rpc.v1 import connector_pb2, connector_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.ConnectorService"
 

@@ -19,6 +19,7 @@ import logging
 from google.protobuf.message import DecodeError
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from packyard_rpc.v1 import events_pb2
 
 from packyard.common.events import (
     ACCESS_CHANGED,
@@ -28,7 +29,6 @@ from packyard.common.events import (
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.change_reconcile import Reconciler
 from packyard.gateway.page_cache import PageCache
-from packyard.rpc.v1 import events_pb2
 
 log = logging.getLogger(__name__)
 

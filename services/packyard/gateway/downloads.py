@@ -20,11 +20,11 @@ import logging
 from collections import Counter
 
 from opentelemetry import trace
+from packyard_rpc.v1 import catalog_pb2, common_pb2
 
 from packyard.common.errors import PackyardError
 from packyard.common.telemetry import tracer
 from packyard.gateway.clients.catalog import CatalogClient
-from packyard.rpc.v1 import catalog_pb2, common_pb2
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
+from packyard_rpc.v1 import connector_pb2, governance_pb2
 
 from packyard.common.errors import NotFound
 from packyard.common.rights import Right
@@ -19,7 +20,6 @@ from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import drop_pages
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import connector_pb2, governance_pb2
 
 
 def _same_version(a: str, b: str) -> bool:

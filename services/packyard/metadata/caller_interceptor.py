@@ -47,6 +47,7 @@ class CallerInterceptor(WrappingInterceptor):
         self._resolve = resolve
 
     def wrap_for(self, method: str) -> Wrap | None:
-        if method.startswith("/grpc.health."):
+        # Health and reflection act for nobody: they read no feed.
+        if method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return None
         return lambda behavior, _, streams: _resolving(self._resolve, behavior, streams)

@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import asyncpg
+from packyard_rpc.v1 import common_pb2
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
 from packyard.common.rights import Right, can_read_feed, has_right, is_global_admin
@@ -30,7 +31,6 @@ from packyard.common.rpc_access import GATEWAY
 from packyard.metadata import db
 from packyard.metadata.audit import AuditContext
 from packyard.metadata.index.interface import anonymous_feeds
-from packyard.rpc.v1 import common_pb2
 
 # Making a feed private takes effect here within this many seconds (the gateway's own bound).
 VISIBILITY_TTL = 1.0

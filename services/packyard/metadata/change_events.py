@@ -17,10 +17,10 @@ import json
 import uuid
 
 import asyncpg
+from packyard_rpc.v1 import events_pb2
 
 from packyard.common.events import ACCESS_CHANGED, INDEX_CHANGED, subject
 from packyard.common.telemetry import inject_headers, producer_span
-from packyard.rpc.v1 import events_pb2
 
 INSERT_EVENT = """
 INSERT INTO outbox (subject, payload, headers, msg_id) VALUES ($1, $2, $3::jsonb, $4)

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import governance_pb2_grpc
 
 from packyard.metadata.promotion.servicer import add_governance_service
 from packyard.metadata.retention.service import RetentionService
@@ -16,7 +17,6 @@ from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.webhooks.delivery import WebhookSender
 from packyard.metadata.webhooks.service import WebhookService
 from packyard.metadata.webhooks.servicer import WEBHOOK_SERVICE_NAME, WebhookServicer
-from packyard.rpc.v1 import governance_pb2_grpc
 
 
 def start_governance(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from packyard_rpc.v1 import common_pb2
 
 from packyard.metadata.audit import AuditContext
 from packyard.metadata.callers import caller
 from packyard.metadata.index.interface import ProjectStatus
-from packyard.rpc.v1 import common_pb2
 
 STATUS_TO_PB = {
     ProjectStatus.ACTIVE: common_pb2.PROJECT_STATUS_ACTIVE,

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg
+from packyard_rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
 
 from packyard.common.dependency_health import Dependency, DependencyHealth
 from packyard.common.grpc import (
@@ -43,7 +44,6 @@ from packyard.metadata.provenance.servicer import add_provenance_service
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream_server import start_upstream
-from packyard.rpc.v1 import access_pb2_grpc, metadata_pb2_grpc
 
 log = logging.getLogger(__name__)
 

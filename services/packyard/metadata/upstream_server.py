@@ -6,6 +6,7 @@ import logging
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import upstream_pb2_grpc
 
 from packyard.common.errors import Unavailable
 from packyard.metadata import db
@@ -14,7 +15,6 @@ from packyard.metadata.settings import MetadataSettings
 from packyard.metadata.upstream.credentials import count_plaintext, seal_stored
 from packyard.metadata.upstream.service import UpstreamStore
 from packyard.metadata.upstream.servicer import SERVICE_NAME, UpstreamServicer
-from packyard.rpc.v1 import upstream_pb2_grpc
 
 log = logging.getLogger(__name__)
 

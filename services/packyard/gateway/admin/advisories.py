@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
+from packyard_rpc.v1 import advisories_pb2
 from pydantic import BaseModel, Field
 
 from packyard.common.errors import InvalidArgument
@@ -21,7 +22,6 @@ from packyard.gateway.backends import Backends
 from packyard.gateway.clients.advisories import AdvisoryClient
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_pages
-from packyard.rpc.v1 import advisories_pb2
 
 router = APIRouter()
 _TAG = "supply chain"

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
+from packyard_rpc.v1 import upstream_pb2
 from pydantic import BaseModel, Field
 
 from packyard.common.pb_fields import from_pb, to_pb
@@ -22,7 +23,6 @@ from packyard.gateway.auth.guards import AdminDep, FeedAdminDep
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.page_cache import drop_pages
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import upstream_pb2
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["connectors"])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from packyard_rpc.v1 import governance_pb2
 from pydantic import BaseModel, Field
 
 from packyard.gateway.auth.guards import FeedAdminDep
@@ -19,7 +20,6 @@ from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import drop_pages
 from packyard.gateway.promotion import promote_release
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import governance_pb2
 
 router = APIRouter(prefix="/api/v1")
 _TAG = "governance"

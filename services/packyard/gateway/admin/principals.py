@@ -7,6 +7,7 @@ administrator may mint and revoke standalone keys whose rights are all on feeds 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from packyard_rpc.v1 import access_pb2
 
 from packyard.common.errors import NotFound, PermissionDenied
 from packyard.common.pb_fields import timestamp_to_pb
@@ -32,7 +33,6 @@ from packyard.gateway.auth.guards import (
 )
 from packyard.gateway.backends import Backends
 from packyard.gateway.deps import BackendsDep
-from packyard.rpc.v1 import access_pb2
 
 router = APIRouter()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 from packyard.common.errors import PermissionDenied
 from packyard.common.pb_fields import to_pb
@@ -42,7 +43,6 @@ from packyard.gateway.auth.guards import (
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import drop_file_pages, drop_pages
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(principals.router)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2
 from pydantic import BaseModel, Field
 
 from packyard.common.pb_fields import from_pb
-from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 RightName = Literal["read", "publish", "yank", "admin"]
 StatusName = Literal["active", "archived", "quarantined", "deprecated"]

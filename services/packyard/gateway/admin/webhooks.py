@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from google.protobuf.timestamp_pb2 import Timestamp
+from packyard_rpc.v1 import governance_pb2
 from pydantic import BaseModel, Field
 
 from packyard.gateway.auth.guards import FeedAdminDep
 from packyard.gateway.deps import BackendsDep
-from packyard.rpc.v1 import governance_pb2
 
 router = APIRouter(prefix="/api/v1")
 _TAG = "webhooks"

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 
 from fastapi import Request
+from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 from packyard.common.errors import PermissionDenied, ResourceExhausted, Unauthenticated
 from packyard.common.login_lockout import credential_identity
@@ -27,7 +28,6 @@ from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.auth.session_cookie import session_token
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
-from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.

@@ -9,9 +9,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+from packyard_rpc.v1 import common_pb2, metadata_pb2
+
 from packyard.common.errors import Unauthenticated
 from packyard.common.rights import Right, can_read_feed, has_right
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 __all__ = [
     "BAD_CREDENTIALS",

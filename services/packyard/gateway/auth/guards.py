@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from packyard_rpc.v1 import common_pb2
 
 from packyard.common.errors import PermissionDenied, Unauthenticated
 from packyard.gateway.auth.authenticator import Authenticator, client_address
 from packyard.gateway.auth.credentials import Right, has_right
-from packyard.rpc.v1 import common_pb2
 
 Principal = common_pb2.Principal
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import Request
+from packyard_rpc.v1 import access_pb2
 
 from packyard.common.errors import ResourceExhausted, Unauthenticated
 from packyard.common.login_lockout import credential_identity
@@ -20,7 +21,6 @@ from packyard.gateway.auth.credentials import BAD_CREDENTIALS
 from packyard.gateway.auth.sign_in_settings import SignInSettings
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
-from packyard.rpc.v1 import access_pb2
 
 MAX_FIELD = 1024
 

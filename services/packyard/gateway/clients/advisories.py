@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from packyard_rpc.v1 import advisories_pb2 as pb
+from packyard_rpc.v1 import advisories_pb2_grpc
+
 from packyard.gateway.clients.calls import Client, Unary
-from packyard.rpc.v1 import advisories_pb2 as pb
-from packyard.rpc.v1 import advisories_pb2_grpc
 
 
 class AdvisoryClient(Client, stub=advisories_pb2_grpc.AdvisoryServiceStub):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from packyard_rpc.v1 import blob_pb2 as pb
+from packyard_rpc.v1 import blob_pb2_grpc
+
 from packyard.gateway.clients.calls import Client, ServerStream, Unary
-from packyard.rpc.v1 import blob_pb2 as pb
-from packyard.rpc.v1 import blob_pb2_grpc
 
 # An upload streams the whole file: it gets at least this long, whatever the RPC timeout.
 UPLOAD_TIMEOUT = 600.0

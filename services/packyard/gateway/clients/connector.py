@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import grpc
+from packyard_rpc.v1 import connector_pb2 as pb
+from packyard_rpc.v1 import connector_pb2_grpc
 
 from packyard.common.errors import BadGateway, PackyardError
 from packyard.gateway.clients.calls import Client, ServerStream, Unary, status_error
-from packyard.rpc.v1 import connector_pb2 as pb
-from packyard.rpc.v1 import connector_pb2_grpc
 
 # Backfilling an upstream file's metadata may download the whole file first.
 METADATA_TIMEOUT = 600.0

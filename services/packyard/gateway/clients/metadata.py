@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from packyard_rpc.v1 import metadata_pb2 as pb
+from packyard_rpc.v1 import metadata_pb2_grpc
+
 from packyard.gateway.clients.calls import Client, ServerStream, Unary
-from packyard.rpc.v1 import metadata_pb2 as pb
-from packyard.rpc.v1 import metadata_pb2_grpc
 
 
 class MetadataClient(Client, stub=metadata_pb2_grpc.MetadataServiceStub):

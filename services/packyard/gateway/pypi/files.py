@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
+from packyard_rpc.v1 import blob_pb2, common_pb2
 
 from packyard.common.errors import NotFound
 from packyard.gateway.blob_cache import BlobCache
@@ -30,7 +31,6 @@ from packyard.gateway.responses import error_response
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.names import normalize
 from packyard.protocol.ranges import RangeNotSatisfiable, content_range, parse_range
-from packyard.rpc.v1 import blob_pb2, common_pb2
 
 router = APIRouter()
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from packaging.version import InvalidVersion, Version
+from packyard_rpc.v1 import common_pb2
 
 from packyard.common.errors import NotFound
 from packyard.gateway.deps import AuthDep, BackendsDep
@@ -18,7 +19,6 @@ from packyard.protocol.caching import etag_for
 from packyard.protocol.json_api import render_project_json_api, render_release_json_api
 from packyard.protocol.names import normalize
 from packyard.protocol.simple import dumps_json
-from packyard.rpc.v1 import common_pb2
 
 router = APIRouter()
 

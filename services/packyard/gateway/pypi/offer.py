@@ -26,6 +26,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC
 from email.utils import format_datetime
 
+from packyard_rpc.v1 import (
+    blob_pb2,
+    common_pb2,
+    connector_pb2,
+    metadata_pb2,
+    upstream_pb2,
+)
+
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
@@ -39,13 +47,6 @@ from packyard.protocol.offer_merge import (
     view,
 )
 from packyard.protocol.upstream_description import described_versions
-from packyard.rpc.v1 import (
-    blob_pb2,
-    common_pb2,
-    connector_pb2,
-    metadata_pb2,
-    upstream_pb2,
-)
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC
 
+from packyard_rpc.v1 import common_pb2, metadata_pb2
+
 from packyard.protocol.json_api import JsonApiFile, JsonApiRelease
 from packyard.protocol.names import NormalizedName
 from packyard.protocol.simple import SimpleFile, SimpleIndexEntry, SimpleProjectPage
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 _STATUS = {
     common_pb2.PROJECT_STATUS_UNSPECIFIED: "active",

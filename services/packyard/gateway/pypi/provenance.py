@@ -14,6 +14,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from packyard_rpc.v1 import provenance_pb2
 
 from packyard.common.errors import NotFound
 from packyard.gateway.backends import Backends
@@ -22,7 +23,6 @@ from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi.supply import feed_policy
 from packyard.protocol.attestations import InvalidAttestations, verify_attestations
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import provenance_pb2
 
 router = APIRouter()
 

@@ -12,6 +12,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from packyard_rpc.v1 import blob_pb2, common_pb2, metadata_pb2
+
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.common.pb_fields import to_pb
@@ -27,7 +29,6 @@ from packyard.protocol.filenames import check_filename_safety, parse_distributio
 from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
 from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
 from packyard.protocol.wheel_tags import check_wheel_tags
-from packyard.rpc.v1 import blob_pb2, common_pb2, metadata_pb2
 
 log = logging.getLogger(__name__)
 

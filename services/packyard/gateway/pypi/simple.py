@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from packyard_rpc.v1 import common_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, PageKey, page_cache
@@ -21,7 +22,6 @@ from packyard.protocol.simple import (
     render_project_html,
     render_project_json,
 )
-from packyard.rpc.v1 import common_pb2
 
 router = APIRouter()
 

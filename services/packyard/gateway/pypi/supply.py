@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from packyard_rpc.v1 import advisories_pb2, common_pb2, metadata_pb2
+
 from packyard.common.errors import PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.protocol.licenses import Verdict, license_verdict, release_license
-from packyard.rpc.v1 import advisories_pb2, common_pb2, metadata_pb2
 
 POLICY_VARIANT = "supply-policy"
 WARNING_HEADER = "X-Packyard-Vulnerabilities"

@@ -4,11 +4,12 @@ like a feed that does not exist, so its name does not leak.
 
 from __future__ import annotations
 
+from packyard_rpc.v1 import common_pb2, metadata_pb2
+
 from packyard.common.errors import NotFound
 from packyard.gateway.auth.authenticator import Authenticator
 from packyard.gateway.auth.credentials import Right, can_read, has_right
 from packyard.gateway.backends import Backends
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 
 def feed_not_found(name: str) -> NotFound:

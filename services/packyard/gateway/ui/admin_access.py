@@ -6,7 +6,7 @@ pages for its own feeds; anyone else sees no admin link and gets 403 from every 
 
 from __future__ import annotations
 
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 
 def may_see_admin(principal: common_pb2.Principal | None) -> bool:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from packyard_rpc.v1 import common_pb2
 from pydantic import BaseModel, ValidationError
 
 from packyard.common.errors import InvalidArgument, PermissionDenied
@@ -21,7 +22,6 @@ from packyard.gateway.ui.admin_access import may_see_admin
 from packyard.gateway.ui.csrf import check_same_origin, form_token
 from packyard.gateway.ui.render import render_page, with_security_headers
 from packyard.gateway.ui.routing import HtmlRoute
-from packyard.rpc.v1 import common_pb2
 
 NOT_ADMIN = "The admin pages are for administrators."
 SECTIONS = [

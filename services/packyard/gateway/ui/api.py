@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from google.protobuf.timestamp_pb2 import Timestamp
+from packyard_rpc.v1 import catalog_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.ui.access import readable_feeds, visible_feed
@@ -15,7 +16,6 @@ from packyard.gateway.ui.origins import ORIGIN_TEXT, origin_filter
 from packyard.gateway.ui.project import STATUS_TEXT
 from packyard.gateway.ui.render import path_part
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import catalog_pb2
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

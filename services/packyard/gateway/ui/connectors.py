@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from packyard_rpc.v1 import upstream_pb2
 
 from packyard.common.settings import redact_url
 from packyard.gateway.auth.credentials import Right, has_right
@@ -15,7 +16,6 @@ from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.ui.access import feed_not_found, visible_feed
 from packyard.gateway.ui.render import render_page
 from packyard.gateway.ui.routing import HtmlRoute
-from packyard.rpc.v1 import upstream_pb2
 
 router = APIRouter(route_class=HtmlRoute)
 

@@ -3,8 +3,9 @@ or "upstream" (served through a connector)."""
 
 from __future__ import annotations
 
+from packyard_rpc.v1 import common_pb2
+
 from packyard.common.errors import InvalidArgument
-from packyard.rpc.v1 import common_pb2
 
 ORIGIN_TEXT: dict[int, str] = {
     common_pb2.ORIGIN_HOSTED: "hosted",

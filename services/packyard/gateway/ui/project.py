@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from packaging.version import InvalidVersion, Version
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 from packyard.gateway.pypi.pages import file_path
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 STATUS_TEXT = {
     common_pb2.PROJECT_STATUS_ARCHIVED: "archived",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 from packyard.common.errors import InvalidArgument
 from packyard.common.rights import Right, has_right
@@ -20,7 +21,6 @@ from packyard.gateway.ui.csrf import check_same_origin
 from packyard.gateway.ui.render import path_part
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import common_pb2, metadata_pb2
 
 router = APIRouter(route_class=HtmlRoute)
 

@@ -13,6 +13,7 @@ from importlib import resources
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from packyard_rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
 from packyard.common.errors import NotFound
 from packyard.gateway.clients.calls import if_found
@@ -52,7 +53,6 @@ from packyard.gateway.ui.readme import render_readme
 from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
 SORTS = [("name", "name"), ("updated", "last upload"), ("downloads", "downloads")]
 SORT_ORDER = {

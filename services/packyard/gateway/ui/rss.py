@@ -9,12 +9,12 @@ from datetime import UTC
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from packyard_rpc.v1 import catalog_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.ui.render import path_part
 from packyard.gateway.ui.syndication import RssItem, render_rss
 from packyard.protocol.names import normalize
-from packyard.rpc.v1 import catalog_pb2
 
 router = APIRouter()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from packyard_rpc.v1 import catalog_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.ui.xmlrpc_codec import (
@@ -18,7 +19,6 @@ from packyard.gateway.ui.xmlrpc_codec import (
     search_query,
     search_response,
 )
-from packyard.rpc.v1 import catalog_pb2
 
 router = APIRouter()
 

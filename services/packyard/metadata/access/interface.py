@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 import grpc
+from packyard_rpc.v1 import access_pb2, metadata_pb2
 
 from packyard.metadata.access.repository import delete_feed_permissions
-from packyard.rpc.v1 import access_pb2, metadata_pb2
 
 
 class DeprecatedKeyRpcs(Protocol):

@@ -20,9 +20,9 @@ import time
 from collections.abc import Sequence
 
 from google.protobuf.message import DecodeError
+from packyard_rpc.v1 import common_pb2
 
 from packyard.common.errors import Unauthenticated
-from packyard.rpc.v1 import common_pb2
 
 LIFETIME = 30.0
 _VERSION = b"\x01"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from packyard_rpc.v1 import common_pb2
+
 from packyard.common.errors import Unauthenticated
 from packyard.common.pb_fields import to_pb
 from packyard.common.rpc_access import CLIENT_PREFIX, CONNECTOR, GATEWAY, METADATA, OPERATOR
@@ -17,7 +19,6 @@ from packyard.metadata.access.models import Principal
 from packyard.metadata.access.service import AccessService
 from packyard.metadata.callers import Caller, FeedVisibility
 from packyard.metadata.secret_keys import SecretKeys
-from packyard.rpc.v1 import common_pb2
 
 PRINCIPAL_HEADER = "x-packyard-principal"
 ADDRESS_HEADER = "x-packyard-client-address"

@@ -6,6 +6,7 @@ Errors are PackyardError raised by the domain; the ErrorInterceptor turns them i
 from __future__ import annotations
 
 import grpc
+from packyard_rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
 
 from packyard.common import rights
 from packyard.common.errors import InvalidArgument, NotFound, PermissionDenied
@@ -23,7 +24,6 @@ from packyard.metadata.access.service import AccessService
 from packyard.metadata.access.sessions import DirectoryIdentity, Lifetimes, Sessions
 from packyard.metadata.callers import caller
 from packyard.metadata.pb_common import audit_from_pb, datetime_from_pb
-from packyard.rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2
 
 SERVICE_NAME = "packyard.rpc.v1.AccessService"
 

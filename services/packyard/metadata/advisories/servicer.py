@@ -6,6 +6,8 @@ from datetime import UTC
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import advisories_pb2 as pb
+from packyard_rpc.v1 import advisories_pb2_grpc
 
 from packyard.common.errors import InvalidArgument
 from packyard.common.pb_fields import timestamp_to_pb
@@ -13,8 +15,6 @@ from packyard.common.rights import Right
 from packyard.metadata.advisories.models import PolicyAction, SupplyPolicy, VersionFindings
 from packyard.metadata.advisories.service import AdvisoryService
 from packyard.metadata.callers import caller
-from packyard.rpc.v1 import advisories_pb2 as pb
-from packyard.rpc.v1 import advisories_pb2_grpc
 
 ADVISORY_SERVICE_NAME = "packyard.rpc.v1.AdvisoryService"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
 
 from packyard.common.pb_fields import to_pb
 from packyard.metadata.callers import caller
@@ -14,7 +15,6 @@ from packyard.metadata.catalog.models import (
 )
 from packyard.metadata.catalog.service import CatalogService
 from packyard.metadata.pb_common import STATUS_TO_PB
-from packyard.rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
 
 CATALOG_SERVICE_NAME = "packyard.rpc.v1.CatalogService"
 

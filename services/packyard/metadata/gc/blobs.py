@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
+from packyard_rpc.v1 import blob_pb2, blob_pb2_grpc
 
 from packyard.common.errors import error_for_status
-from packyard.rpc.v1 import blob_pb2, blob_pb2_grpc
 
 _TIMEOUT = 60.0
 # Re-hashing reads the whole object; allow a slow store a while for a large one.

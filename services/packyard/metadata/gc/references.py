@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-
-from packyard.rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2
 
 # Hosted files and their PEP 658 metadata, backfilled upstream metadata, and the bytes of
 # files deleted less than $1 seconds ago (their retention window).

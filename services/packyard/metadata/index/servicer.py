@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2, metadata_pb2_grpc
 
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.rights import Right
@@ -24,7 +25,6 @@ from packyard.metadata.index.models import (
 )
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb
-from packyard.rpc.v1 import access_pb2, common_pb2, metadata_pb2, metadata_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
 

@@ -19,6 +19,7 @@ import contextlib
 import logging
 
 import asyncpg
+from packyard_rpc.v1 import events_pb2
 
 from packyard.common.errors import Unavailable
 from packyard.common.events import DEAD_OUTBOX
@@ -28,7 +29,6 @@ from packyard.metadata import db
 from packyard.metadata.outbox import repository as repo
 from packyard.metadata.outbox import wakeup
 from packyard.metadata.outbox.repository import PendingEvent
-from packyard.rpc.v1 import events_pb2
 
 log = logging.getLogger(__name__)
 

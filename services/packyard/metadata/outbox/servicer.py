@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import events_pb2, events_pb2_grpc
 
 from packyard.metadata import change_events, db
-from packyard.rpc.v1 import events_pb2, events_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.ChangeService"
 

@@ -11,6 +11,7 @@ from datetime import UTC
 
 import asyncpg
 from packaging.utils import canonicalize_version
+from packyard_rpc.v1 import common_pb2
 
 from packyard.common.errors import InvalidArgument
 from packyard.metadata.index.interface import RELEASE_METADATA_COLUMNS, FileRecord, Origin
@@ -21,7 +22,6 @@ from packyard.metadata.promotion.models import (
     SourceRelease,
 )
 from packyard.protocol.filenames import parse_distribution_filename
-from packyard.rpc.v1 import common_pb2
 
 SELECT_SOURCE_RELEASE = """
 SELECT p.display_name, r.id, r.version, r.canonical_version, r.yanked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 from packyard.common.pb_fields import to_pb
 from packyard.common.rights import Right
@@ -12,7 +13,6 @@ from packyard.metadata.index.interface import FileRecord, Origin
 from packyard.metadata.pb_common import audit_from_pb
 from packyard.metadata.promotion.models import Promotion, PromotionPolicy, PromotionRequest
 from packyard.metadata.promotion.service import PromotionService
-from packyard.rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 GOVERNANCE_SERVICE_NAME = "packyard.rpc.v1.GovernanceService"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncpg
 import grpc
+from packyard_rpc.v1 import provenance_pb2 as pb
+from packyard_rpc.v1 import provenance_pb2_grpc
 
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
 from packyard.metadata.provenance.service import ProvenanceService
 from packyard.protocol.filenames import parse_distribution_filename
-from packyard.rpc.v1 import provenance_pb2 as pb
-from packyard.rpc.v1 import provenance_pb2_grpc
 
 PROVENANCE_SERVICE_NAME = "packyard.rpc.v1.ProvenanceService"
 

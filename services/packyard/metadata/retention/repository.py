@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+from packyard_rpc.v1 import common_pb2
 
 from packyard.metadata.retention.models import CachedFile, HostedRelease, RetentionRules
-from packyard.rpc.v1 import common_pb2
 
 # One run per feed at a time, across replicas; released when the run's transaction ends.
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock(7216, hashtext($1))"

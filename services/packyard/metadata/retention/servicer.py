@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import grpc
+from packyard_rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
 from packyard.metadata.pb_common import audit_from_pb
 from packyard.metadata.retention.models import RetentionRules, RetentionRun
 from packyard.metadata.retention.service import RetentionService
-from packyard.rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 RETENTION_SERVICE_NAME = "packyard.rpc.v1.RetentionService"
 

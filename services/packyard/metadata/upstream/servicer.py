@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC
 
 import grpc
+from packyard_rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 from packyard.common.errors import InvalidArgument, PermissionDenied
 from packyard.common.pb_fields import from_pb, to_pb
@@ -24,7 +25,6 @@ from packyard.metadata.upstream.models import (
 from packyard.metadata.upstream.service import UpstreamStore
 from packyard.protocol.json_api import latest_version
 from packyard.protocol.upstream_description import UpstreamDescription
-from packyard.rpc.v1 import common_pb2, upstream_pb2, upstream_pb2_grpc
 
 SERVICE_NAME = "packyard.rpc.v1.UpstreamService"
 

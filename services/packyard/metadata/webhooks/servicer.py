@@ -6,13 +6,13 @@ from datetime import datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from packyard_rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
 from packyard.metadata.pb_common import audit_from_pb
 from packyard.metadata.webhooks.models import Delivery, Webhook
 from packyard.metadata.webhooks.service import WebhookService
-from packyard.rpc.v1 import common_pb2, governance_pb2, governance_pb2_grpc
 
 WEBHOOK_SERVICE_NAME = "packyard.rpc.v1.WebhookService"
 
