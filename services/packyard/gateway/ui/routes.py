@@ -43,11 +43,17 @@ from packyard.gateway.ui.routing import SIGN_IN, HtmlRoute, error_page
 from packyard.protocol.names import normalize
 from packyard.rpc.v1 import catalog_pb2, common_pb2, metadata_pb2
 
-SORTS = [("name", "name"), ("updated", "last upload"), ("downloads", "downloads")]
+SORTS = [
+    ("name", "name"),
+    ("updated", "last upload"),
+    ("downloads", "downloads"),
+    ("origin", "origin"),
+]
 SORT_ORDER = {
     "name": catalog_pb2.PROJECT_ORDER_NAME,
     "updated": catalog_pb2.PROJECT_ORDER_LAST_UPLOAD,
     "downloads": catalog_pb2.PROJECT_ORDER_DOWNLOADS,
+    "origin": catalog_pb2.PROJECT_ORDER_ORIGIN,
 }
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
