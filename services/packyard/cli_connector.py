@@ -105,7 +105,9 @@ def add_connector_actions(parser: argparse.ArgumentParser) -> None:
     )
     projects.add_argument("feed")
     projects.add_argument("--origin", choices=("hosted", "upstream"), default="")
-    projects.add_argument("--sort", choices=("name", "updated", "downloads"), default="name")
+    projects.add_argument(
+        "--sort", choices=("name", "updated", "downloads", "origin"), default="name"
+    )
     projects.add_argument("--page", type=int, default=1)
 
 

@@ -141,6 +141,10 @@ def test_a_project_found_by_a_misspelled_name_is_read_installed_and_counted(
     )  # fmt: skip
     assert listed["version"] == "1.0" and listed["summary"] == "A gadget for proxies"
     assert name in catalog(stack, proxy, "upstream")
+    by_origin = httpx.get(
+        f"{stack.base_url}/api/v1/feeds/{proxy}/catalog", params={"sort": "origin"}, timeout=30
+    ).json()["projects"]
+    assert [p["origin"] for p in by_origin] == sorted(p["origin"] for p in by_origin)
     assert name not in catalog(stack, proxy, "hosted")
     feed_page = httpx.get(f"{stack.base_url}/feeds/{proxy}/?sort=downloads", timeout=30).text
     assert name in feed_page and "upstream" in feed_page

@@ -23,6 +23,7 @@ SORT_ORDER = {
     "name": catalog_pb2.PROJECT_ORDER_NAME,
     "updated": catalog_pb2.PROJECT_ORDER_LAST_UPLOAD,
     "downloads": catalog_pb2.PROJECT_ORDER_DOWNLOADS,
+    "origin": catalog_pb2.PROJECT_ORDER_ORIGIN,
 }
 
 

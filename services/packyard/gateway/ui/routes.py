@@ -54,11 +54,17 @@ from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
 
-SORTS = [("name", "name"), ("updated", "last upload"), ("downloads", "downloads")]
+SORTS = [
+    ("name", "name"),
+    ("updated", "last upload"),
+    ("downloads", "downloads"),
+    ("origin", "origin"),
+]
 SORT_ORDER = {
     "name": catalog_pb2.PROJECT_ORDER_NAME,
     "updated": catalog_pb2.PROJECT_ORDER_LAST_UPLOAD,
     "downloads": catalog_pb2.PROJECT_ORDER_DOWNLOADS,
+    "origin": catalog_pb2.PROJECT_ORDER_ORIGIN,
 }
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50

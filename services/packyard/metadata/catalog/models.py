@@ -13,6 +13,7 @@ class ProjectOrder(enum.StrEnum):
     NAME = "name"
     LAST_UPLOAD = "last_upload"
     DOWNLOADS = "downloads"
+    ORIGIN = "origin"
 
 
 class ProjectOrigin(enum.StrEnum):

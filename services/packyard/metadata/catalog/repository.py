@@ -98,6 +98,7 @@ _ORDER_BY = {
     ProjectOrder.NAME: "e.name",
     ProjectOrder.LAST_UPLOAD: "e.last_upload DESC, e.name",
     ProjectOrder.DOWNLOADS: "e.downloads DESC, e.name",
+    ProjectOrder.ORIGIN: "e.origin, e.name",
 }
 # $1 feed, $2 origin ('' = both), $3 limit, $4 offset.
 _ENTRIES_OF_FEED = f"""

@@ -23,6 +23,7 @@ _ORDER_FROM_PB = {
     catalog_pb2.PROJECT_ORDER_NAME: ProjectOrder.NAME,
     catalog_pb2.PROJECT_ORDER_LAST_UPLOAD: ProjectOrder.LAST_UPLOAD,
     catalog_pb2.PROJECT_ORDER_DOWNLOADS: ProjectOrder.DOWNLOADS,
+    catalog_pb2.PROJECT_ORDER_ORIGIN: ProjectOrder.ORIGIN,
 }
 
 Context = grpc.aio.ServicerContext

@@ -18,10 +18,12 @@ class ProjectOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROJECT_ORDER_NAME: _ClassVar[ProjectOrder]
     PROJECT_ORDER_LAST_UPLOAD: _ClassVar[ProjectOrder]
     PROJECT_ORDER_DOWNLOADS: _ClassVar[ProjectOrder]
+    PROJECT_ORDER_ORIGIN: _ClassVar[ProjectOrder]
 PROJECT_ORDER_UNSPECIFIED: ProjectOrder
 PROJECT_ORDER_NAME: ProjectOrder
 PROJECT_ORDER_LAST_UPLOAD: ProjectOrder
 PROJECT_ORDER_DOWNLOADS: ProjectOrder
+PROJECT_ORDER_ORIGIN: ProjectOrder
 
 class CatalogProject(_message.Message):
     __slots__ = ("feed", "name", "display_name", "latest_version", "summary", "last_upload", "downloads", "status", "score", "origin", "connector", "not_cached")
