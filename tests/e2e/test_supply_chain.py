@@ -128,6 +128,12 @@ def test_block_policy_through_pip(
 
     # block: pip pinned to 1.0 fails naming the advisory; unpinned pip installs 1.1.
     assert _packyard(stack, "advisories", "policy", feed, "block").returncode == 0
+    # A client revalidating the page it has (Cache-Control: no-cache) gets the new one.
+    revalidated = httpx.get(
+        f"{stack.index_url(feed)}{project}/", headers={"If-None-Match": page.headers["ETag"]}
+    )
+    assert revalidated.status_code == 200
+    assert "data-yanked" in revalidated.text
     pinned = _pip(stack, feed, client_env, tmp_path / "pinned", f"{project}==1.0")
     assert pinned.startswith("rc=1"), pinned
     assert advisory in pinned, pinned

@@ -72,12 +72,16 @@ def _sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def _default_content(filename: str) -> bytes:
+    return f"wheel {filename}".encode()
+
+
 def _register(
     feed: str,
     project: str,
     version: str,
     *,
-    content: bytes = b"wheel",
+    content: bytes | None = None,
     filename: str | None = None,
     packagetype: str = "bdist_wheel",
     display_name: str | None = None,
@@ -87,6 +91,10 @@ def _register(
     if filename is None:
         stem = f"{project.replace('-', '_')}-{version}"
         filename = f"{stem}.tar.gz" if packagetype == "sdist" else f"{stem}-py3-none-any.whl"
+    if content is None:
+        # Each file its own bytes, as real ones have: a feed refuses one file's bytes under a
+        # second filename.
+        content = _default_content(filename)
     return metadata_pb2.RegisterFileRequest(
         feed=feed,
         file=common_pb2.FileInfo(
@@ -221,7 +229,7 @@ async def test_register_new_file_then_identical_again_is_a_no_op(stub: Stub, fee
     assert first.file.filename == "demo_pkg-1.0-py3-none-any.whl"
     assert first.file.feed == feed and first.file.project == "demo-pkg"
     assert first.file.version == "1.0"
-    assert first.file.hashes.sha256 == _sha(b"wheel")
+    assert first.file.hashes.sha256 == _sha(_default_content(first.file.filename))
     assert first.file.origin == common_pb2.ORIGIN_HOSTED
     assert not first.file.yanked
     uploaded = first.file.upload_time.ToDatetime(tzinfo=UTC)
@@ -240,6 +248,26 @@ async def test_register_new_file_then_identical_again_is_a_no_op(stub: Stub, fee
     assert project.serial == serial
     assert project.display_name == "Demo_Pkg"
     assert len(project.files) == 1
+
+
+async def test_same_bytes_under_another_filename_are_refused(stub: Stub, feed: str) -> None:
+    await stub.RegisterFile(_register(feed, "demo", "1.0", content=b"one"))
+    renamed = "demo-1.0-1-py3-none-any.whl"
+    error = await _rpc_error(
+        stub.RegisterFile(_register(feed, "demo", "1.0", content=b"one", filename=renamed))
+    )
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error.details() == (
+        f"File already exists ('{renamed}', with sha256 hash '{_sha(b'one')}'): the same bytes "
+        "were already uploaded as 'demo-1.0-py3-none-any.whl'. "
+        "See https://pypi.org/help/#file-name-reuse for more information."
+    )
+    assert [f.filename for f in (await _project(stub, feed, "demo")).files] == [
+        "demo-1.0-py3-none-any.whl"
+    ]
+    # Another feed is another namespace: the same bytes are welcome there.
+    await stub.CreateFeed(metadata_pb2.CreateFeedRequest(feed=metadata_pb2.Feed(name="other")))
+    assert (await stub.RegisterFile(_register("other", "demo", "1.0", content=b"one"))).created
 
 
 async def test_same_filename_with_other_bytes_is_refused(stub: Stub, feed: str) -> None:
@@ -263,7 +291,7 @@ async def test_deleted_filename_stays_reserved(stub: Stub, feed: str) -> None:
     project = await _project(stub, feed, "demo")
     assert project.serial > serial and list(project.files) == []
 
-    for content in (b"wheel", b"other bytes"):
+    for content in (_default_content(filename), b"other bytes"):
         error = await _rpc_error(stub.RegisterFile(_register(feed, "demo", "1.0", content=content)))
         assert error.code() == grpc.StatusCode.ALREADY_EXISTS
         assert (error.details() or "").startswith(REUSED)

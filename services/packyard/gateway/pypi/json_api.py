@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -77,8 +78,6 @@ async def _render(
     # PEP 792: a quarantined project is not offered at all, as on PyPI.
     if found.status == common_pb2.PROJECT_STATUS_QUARANTINED or not found.versions:
         raise NotFound(f"Project '{canonical}' not found.")
-    etag = etag_for("json", feed, canonical, version or "", found.serial)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
     releases = json_api_releases(found, base)
     # The project's web page, as PyPI's project_url is; release_url (project_url + VERSION/)
     # is then the release's web page, which exists too.
@@ -105,7 +104,12 @@ async def _render(
             project_url=project_url,
             vulnerabilities=vulns,
         )
-    return CachedPage(dumps_json(body), "application/json", headers)
+    data = dumps_json(body)
+    # The document's bytes too: an advisory import or a feed policy changes it, not the serial.
+    digest = hashlib.sha256(data).hexdigest()
+    etag = etag_for("json", feed, canonical, version or "", found.serial, digest)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
+    return CachedPage(data, "application/json", headers)
 
 
 def _same_version(a: str, b: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from packyard_rpc.v1 import common_pb2
@@ -99,10 +101,6 @@ async def _render_project(
     backends: BackendsDep, pages: PageCache, feed: str, project: str, fmt: SimpleFormat
 ) -> CachedPage:
     found, extra_headers = await load_project_with_headers(backends, feed, project, pages)
-    etag = etag_for("simple", feed, project, found.serial, fmt.value)
-    headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
-    # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
-    headers.update(extra_headers)
     with_provenance = await filenames_with_provenance(backends, feed, project)
     page = project_page(
         found,
@@ -114,6 +112,15 @@ async def _render_project(
     )
     content = dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
     body = content if isinstance(content, bytes) else content.encode()
+    # The body and headers, not only the serial: a feed policy or an advisory import changes
+    # the page (yanked for a block, a warning header) without a new upload.
+    etag = etag_for(
+        "simple", feed, project, found.serial, fmt.value,
+        hashlib.sha256(body).hexdigest(), sorted(extra_headers.items()),
+    )  # fmt: skip
+    headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
+    # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
+    headers.update(extra_headers)
     return CachedPage(body, _content_type(fmt), headers)
 
 
