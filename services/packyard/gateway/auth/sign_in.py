@@ -16,6 +16,7 @@ from packyard.gateway.auth.authenticator import Authenticator, client_address
 from packyard.gateway.auth.credentials import BAD_CREDENTIALS
 from packyard.gateway.auth.sign_in_settings import SignInSettings
 from packyard.gateway.backends import Backends
+from packyard.gateway.clients.principal import act_for
 from packyard.rpc.v1 import access_pb2
 
 MAX_FIELD = 1024
@@ -32,6 +33,8 @@ async def start_session(
     """A new session for these credentials; Unauthenticated (one message) when they fail."""
     address = client_address(request)
     auth.limiter.check(address)
+    # No one to act for yet; the call still says where the sign-in comes from (audit row).
+    act_for("", address)
     username, password = username.strip()[:MAX_FIELD], password[:MAX_FIELD]
     if not username or not password:
         raise Unauthenticated(BAD_CREDENTIALS)
