@@ -250,6 +250,8 @@ def test_ldap_admin_sets_up_a_private_feed_ci_key_and_read_only_group(
     log = page.locator("#audit").inner_text()
     for action in ("session.started", "feed.created", "key.created", "permission.set"):
         assert action in log, action
+    started = page.locator("#audit tr", has_text="session.started").first.inner_text()
+    assert "127.0.0.1" in started  # where the sign-in came from
     _shot(page, artifacts, "audit")
     assert errors == [], errors  # the CSP blocked nothing the pages need
 

@@ -147,9 +147,9 @@ def test_find_read_copy_install_then_yank_as_admin(
         http_credentials={"username": "api", "password": str(stack.admin_key)},
     )
     page = admin.new_page()
-    # Signing in with HTTP Basic (the challenge at /login/basic; /login is the session form);
-    # the browser then sends the key with every page.
-    page.goto("/login/basic")
+    # Signing in with HTTP Basic (the challenge of /login?basic=1; /login is the session
+    # form); the browser then sends the key with every page.
+    page.goto("/login?basic=1")
     assert "Signed in as" in page.locator("header .who").inner_text()
     page.goto(f"/feeds/main/projects/{name}/1.1/")
     simple = f"/pypi/main/simple/{name}/"

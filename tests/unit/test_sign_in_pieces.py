@@ -15,6 +15,7 @@ from packyard.gateway.auth.session_cookie import (
     set_session_cookie,
 )
 from packyard.gateway.ui.admin_access import may_see_admin
+from packyard.gateway.ui.admin_forms import back_to
 from packyard.gateway.ui.csrf import check_origin, check_same_origin, form_token
 from packyard.gateway.ui.sign_in_pages import safe_next
 from packyard_rpc.v1 import common_pb2
@@ -103,3 +104,9 @@ def test_admin_pages_are_for_administrators_and_feed_administrators() -> None:
     assert not may_see_admin(common_pb2.Principal(name="reader", read_feeds=["main"]))
     assert may_see_admin(common_pb2.Principal(name="owner", admin_feeds=["main"]))
     assert may_see_admin(common_pb2.Principal(name="root", is_admin=True))
+
+
+def test_back_to_puts_the_notice_before_the_anchor() -> None:
+    response = back_to("/admin/feeds", "Saved 'x'.", "feed-x")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/feeds?done=Saved%20%27x%27.#feed-x"

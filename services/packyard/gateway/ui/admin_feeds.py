@@ -62,4 +62,4 @@ async def feed_settings(feed: str, request: Request, backends: BackendsDep) -> R
         max_file_size=size or None,
     )
     await admin_api.update_feed(feed, body, request, caller, backends)
-    return back_to(f"/admin/feeds#feed-{path_part(feed)}", f"Settings of '{feed}' saved.")
+    return back_to("/admin/feeds", f"Settings of '{feed}' saved.", f"feed-{path_part(feed)}")

@@ -99,10 +99,11 @@ def admin_page(
     )
 
 
-def back_to(path: str, notice: str = "") -> Response:
-    """After a change, back to the page (303), with a notice to show."""
-    tail = f"?done={quote(notice)}" if notice else ""
-    return RedirectResponse(f"{path}{tail}", 303)
+def back_to(path: str, notice: str = "", anchor: str = "") -> Response:
+    """After a change, back to the page (303), with a notice to show (and where on it)."""
+    query = f"?done={quote(notice)}" if notice else ""
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(f"{path}{query}{fragment}", 303)
 
 
 class AdminRoute(HtmlRoute):

@@ -9,9 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from packyard.common.errors import NotFound, Unauthenticated
 from packyard.gateway.auth import oidc
+from packyard.gateway.auth.authenticator import client_address
 from packyard.gateway.auth.session_cookie import set_session_cookie
 from packyard.gateway.auth.sign_in import start_directory_session
 from packyard.gateway.auth.sign_in_settings import SignInSettings
+from packyard.gateway.clients.principal import act_for
 from packyard.gateway.deps import BackendsDep
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.gateway.ui.sign_in_pages import login_page, safe_next
@@ -61,6 +63,7 @@ async def callback(
         user = await oidc.finish(settings, _redirect_uri(request), pending, state, code)
     except Unauthenticated:
         return login_page(request, next_path="/", message=oidc.SIGN_IN_FAILED)
+    act_for("", client_address(request))  # the audit row says where the sign-in came from
     started = await start_directory_session(
         backends, settings, "oidc", user.name, user.groups, settings.oidc_admins
     )

@@ -1,5 +1,5 @@
 """Sign-in and sign-out pages: a form that starts a server-side session (cookie), and a
-sign-out form that ends it. ``/login/basic`` keeps the HTTP Basic challenge for browsers
+sign-out form that ends it. ``/login?basic=1`` keeps the HTTP Basic challenge for browsers
 that prefer it; tools send Basic credentials with every request and never need a page.
 """
 
@@ -53,19 +53,15 @@ def login_page(
 
 
 @router.get("/login", include_in_schema=False)
-async def login_form(request: Request, auth: AuthDep, next: str = "/") -> Response:
-    if await auth.principal(request) is not None:
+async def login_form(request: Request, auth: AuthDep, next: str = "/", basic: str = "") -> Response:
+    principal = await auth.principal(request)
+    if principal is None and basic:
+        # HTTP Basic: the browser asks for a name and password (or "api" and a key) and then
+        # sends them with every request under "/" (the challenged path's directory).
+        return error_page(request, 401, SIGN_IN)
+    if principal is not None:
         return RedirectResponse(safe_next(next), 303)
     return login_page(request, next_path=safe_next(next))
-
-
-@router.get("/login/basic", include_in_schema=False)
-async def login_basic(request: Request, auth: AuthDep) -> Response:
-    # HTTP Basic: the browser asks for a name and password (or "api" and a key) and then sends
-    # them with every request to this site.
-    if await auth.principal(request) is None:
-        return error_page(request, 401, SIGN_IN)
-    return RedirectResponse("/", 303)
 
 
 @router.post("/login", include_in_schema=False)
