@@ -76,7 +76,8 @@ def add_governance_commands(commands: Any) -> None:
     )  # fmt: skip
     add.add_argument(
         "--event", action="append", default=[], dest="events",
-        help="upload, yank, unyank, delete, promote or retention (repeatable; default: all)",
+        help="upload, yank, unyank, delete, promote, retention, connector_failing or "
+        "connector_recovered (repeatable; default: all)",
     )  # fmt: skip
     shown = (("list", "list FEED's webhooks"), ("deliveries", "FEED's deliveries, newest first"))
     for action, helptext in shown:

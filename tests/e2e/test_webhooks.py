@@ -23,6 +23,7 @@ from packyard.engines.nats import NatsEngine
 from packyard.engines.ports import free_port
 from packyard.up import Stack
 
+from tests.e2e.test_proxy import PypiServer, add_connector, dist_dir, make_feed
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.engines import TEST_NATS_USER, Engines, isolated_stack_env, nats_engine
 from tests.fixtures.polling import wait_until
@@ -183,3 +184,53 @@ def test_webhook_urls_follow_the_address_policy(stack: Stack) -> None:
         short = admin.post(f"/api/v1/feeds/{feed}/webhooks",
                            json={"url": "https://hooks.example/x", "secret": "short"})  # fmt: skip
         assert short.status_code == 400  # the admin API's validation error
+
+
+def test_a_connector_failing_and_recovering_reaches_the_feeds_webhooks(
+    stack: Stack, receiver: Receiver, tmp_path: Path
+) -> None:
+    """The upstream goes away and comes back: the feed's webhook hears connector_failing
+    (naming the upstream and the error) and then connector_recovered, once each."""
+    receiver.refusing = False
+    name = f"hookproxy-{uuid.uuid4().hex[:6]}"
+    packages = dist_dir(tmp_path)
+    build_wheel(packages, name, "1.0")
+    feed = make_feed(stack)
+    admin = httpx.Client(base_url=stack.base_url, auth=("api", str(stack.admin_key)), timeout=60)
+    _ok(admin.post(f"/api/v1/feeds/{feed}/webhooks", json={
+        "url": receiver.url, "secret": SECRET,
+        "events": ["connector_failing", "connector_recovered"],
+    }))  # fmt: skip
+    page_url = f"{stack.index_url(feed)}{name}/"
+
+    def events() -> list[str]:
+        with receiver.lock:
+            return [str(e["event"]) for e in receiver.accepted]
+
+    upstream = PypiServer(packages)
+    upstream.start()
+    try:
+        add_connector(stack, feed, upstream.url, ttl_seconds=0)
+        assert httpx.get(page_url, timeout=30).status_code == 200
+        upstream.stop()
+        # Gone: the page is served stale and the connector reports its first failure.
+        assert httpx.get(page_url, timeout=30).headers.get("X-Packyard-Stale") == "true"
+        wait_until(lambda: events() == ["connector_failing"], what="connector_failing")
+        # Back on the same address: an answer recovers it (reports of one state are spaced by
+        # a few seconds, so ask until it has said so).
+        upstream.start()
+        wait_until(
+            lambda: (
+                httpx.get(page_url, timeout=30).status_code == 200
+                and events() == ["connector_failing", "connector_recovered"]
+            ),
+            what="connector_recovered",
+        )
+    finally:
+        upstream.stop()
+    with receiver.lock:
+        failing, recovered = receiver.accepted
+    assert failing["feed"] == recovered["feed"] == feed
+    assert failing["target"] == recovered["target"] and str(failing["target"]).startswith("http")
+    assert failing["detail"] and failing["header_event"] == "connector_failing"
+    assert receiver.bad_signatures == 0

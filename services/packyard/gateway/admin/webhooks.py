@@ -25,7 +25,10 @@ class WebhookCreate(BaseModel):
     secret: str = Field(min_length=16, description="signs each delivery; never shown again")
     events: list[str] = Field(
         default_factory=list,
-        description="upload, yank, unyank, delete, promote, retention; empty: all",
+        description=(
+            "upload, yank, unyank, delete, promote, retention, connector_failing, "
+            "connector_recovered; empty: all"
+        ),
     )
 
 

@@ -92,6 +92,16 @@ class ServedProject:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthChange:
+    """A connector went from answering to failing (its answers are stale from now) or back."""
+
+    feed: str
+    url: str
+    failing: bool
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectorHealth:
     connector_id: str
     url: str

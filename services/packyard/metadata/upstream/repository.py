@@ -12,6 +12,7 @@ from packyard.metadata.upstream.models import (
     ConnectorHealth,
     Credentials,
     FeedOrigin,
+    HealthChange,
     Listing,
     ProjectOrigin,
     ServedProject,
@@ -499,10 +500,27 @@ async def served_project(conn: asyncpg.Connection, feed: str, project: str) -> S
     )
 
 
+# The row is locked so replicas reporting at once see each other's state: one of them
+# observes the change between failing and answering, and audits it once.
+_HEALTH_BEFORE = """
+SELECT c.feed, c.url, h.stale_since IS NOT NULL AS failing
+FROM connectors c LEFT JOIN connector_health h ON h.connector_id = c.id
+WHERE c.id = $1
+FOR UPDATE OF c
+"""
+
+
 async def record_health(
     conn: asyncpg.Connection, connector_id: str, success: bool, error: str, breaker_open: bool
-) -> None:
+) -> HealthChange | None:
+    """Record one report; the change it made between answering and failing, if any."""
+    before = await conn.fetchrow(_HEALTH_BEFORE, connector_id)
     await conn.execute(_RECORD_HEALTH, connector_id, success, error[:500], breaker_open)
+    if before is None or before["failing"] == (not success):
+        return None
+    return HealthChange(
+        feed=before["feed"], url=before["url"], failing=not success, error=error[:500]
+    )
 
 
 async def connector_health(conn: asyncpg.Connection, feed: str) -> list[ConnectorHealth]:

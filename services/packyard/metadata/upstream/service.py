@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 
 from packyard.common.errors import AlreadyExists, InvalidArgument, NotFound
 from packyard.common.settings import redact_url
-from packyard.metadata import change_events, db
+from packyard.metadata import audit, change_events, db
 from packyard.metadata.secret_keys import SecretKeys
 from packyard.metadata.upstream import repository as repo
 from packyard.metadata.upstream.credentials import CredentialSealer
@@ -314,8 +314,18 @@ class UpstreamStore(db.PooledService):
     async def record_health(
         self, connector_id: str, success: bool, error: str, breaker_open: bool
     ) -> None:
-        async with self._connection() as conn:
-            await repo.record_health(conn, connector_id, success, error, breaker_open)
+        async with self._connection() as conn, conn.transaction():
+            change = await repo.record_health(conn, connector_id, success, error, breaker_open)
+            if change is not None:
+                # An audit row, so feed webhooks hear of it (connector_failing/_recovered).
+                await audit.record(
+                    conn,
+                    None,
+                    "connector.failing" if change.failing else "connector.recovered",
+                    feed=change.feed,
+                    target=change.url,
+                    detail=change.error,
+                )
 
     async def connector_health(self, feed: str) -> list[ConnectorHealth]:
         async with self._connection() as conn:

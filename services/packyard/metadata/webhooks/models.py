@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # What a webhook may ask for (migration 0009 maps audit actions onto these).
-EVENTS = frozenset({"upload", "yank", "unyank", "delete", "promote", "retention"})
+EVENTS = frozenset(
+    {
+        "upload",
+        "yank",
+        "unyank",
+        "delete",
+        "promote",
+        "retention",
+        # A connector's upstream began failing (its answers are stale) / answers again.
+        "connector_failing",
+        "connector_recovered",
+    }
+)
 
 
 @dataclass(frozen=True)
