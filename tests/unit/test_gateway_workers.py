@@ -61,7 +61,7 @@ def supervised() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         [sys.executable, "-c", SUPERVISED, "2", str(port)], start_new_session=True
     )
     try:
-        wait_until(lambda: _connects(port), within=20)
+        wait_until(lambda: _connects(port) and len(_children(proc.pid)) == 2, within=20)
         yield proc, port
     finally:
         if proc.poll() is None:

@@ -42,6 +42,7 @@ MAX_DEFAULT_WORKERS = 4
 # A worker that dies sooner than this after its start is restarted only after this delay, so
 # one that cannot start (a bad setting) does not spin.
 _RESTART_BACKOFF = 1.0
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def worker_count(setting: int) -> int:
@@ -102,31 +103,46 @@ class Supervisor:
         log.info("gateway.workers", extra={"workers": self.count, "port": self.port})
         self._start(first)
         for _ in range(self.count - 1):
+            if self._stopping:
+                break
             self._start(listening_socket(self.host, self.port))
         return self._wait()
 
     def _start(self, sock: socket.socket) -> None:
+        if self._stopping:
+            sock.close()
+            return
         arm = die_with_parent()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            code = 1
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                # Out of the terminal's process group: Ctrl-C reaches the supervisor only, which
-                # forwards one SIGTERM (a second signal would make uvicorn drop its requests).
-                os.setpgid(0, 0)
-                if arm is not None:
-                    arm()
-                self._serve(sock)
-                code = 0
-            except BaseException:
-                log.exception("gateway.worker_failed")
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        sock.close()  # the worker's now
-        self._workers[pid] = time.monotonic()
+        # Blocked until the new worker is in the list that _stop signals, and in the worker
+        # until its own handlers are in place.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the worker
+                self._work(sock, arm)
+            sock.close()  # the worker's now
+            self._workers[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+    def _work(self, sock: socket.socket, arm: Callable[[], None] | None) -> None:
+        code = 1
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # Out of the terminal's process group: Ctrl-C reaches the supervisor only, which
+            # forwards one SIGTERM (a second signal would make uvicorn drop its requests).
+            os.setpgid(0, 0)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            if arm is not None:
+                arm()
+            self._serve(sock)
+            code = 0
+        except BaseException:
+            log.exception("gateway.worker_failed")
+        finally:
+            logging.shutdown()
+            os._exit(code)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
@@ -148,7 +164,7 @@ class Supervisor:
                 continue
             code = os.waitstatus_to_exitcode(status)
             if self._stopping:
-                failed = failed or code not in (0, -signal.SIGTERM)
+                failed = failed or code not in (0, -signal.SIGTERM, -signal.SIGINT)
                 continue
             log.warning("gateway.worker_exited", extra={"pid": pid, "exit_code": code})
             if time.monotonic() - started < _RESTART_BACKOFF:
