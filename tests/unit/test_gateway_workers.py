@@ -21,6 +21,7 @@ from packyard.gateway.settings import GatewaySettings
 from packyard.gateway.workers import (
     MAX_DEFAULT_WORKERS,
     listening_socket,
+    name_instance,
     share_budgets,
     worker_count,
 )
@@ -186,3 +187,13 @@ def test_workers_share_the_cache_budgets() -> None:
         16_000_000,
         250_000_000,
     )
+
+
+def test_each_worker_has_a_telemetry_identity_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod")
+    name_instance()
+    attributes = os.environ["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+    assert attributes[0] == "deployment.environment=prod"
+    assert attributes[1] == f"service.instance.id={socket.gethostname()}-{os.getpid()}"
+    name_instance()  # one given (by the operator, or already) is kept
+    assert os.environ["OTEL_RESOURCE_ATTRIBUTES"].split(",") == attributes

@@ -63,6 +63,17 @@ def share_budgets(settings: GatewaySettings, count: int) -> None:
     settings.blob_cache_max_bytes //= count
 
 
+def name_instance() -> None:
+    """Give this worker's telemetry an identity of its own (``service.instance.id``, unless
+    OTEL_RESOURCE_ATTRIBUTES names one): metrics of processes with one identity would be
+    taken for one series and overwrite each other in the collector."""
+    given = os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "")
+    if "service.instance.id=" in given:
+        return
+    own = f"service.instance.id={socket.gethostname()}-{os.getpid()}"
+    os.environ["OTEL_RESOURCE_ATTRIBUTES"] = f"{given},{own}" if given else own
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host:port`` that other sockets of this user may share
     (``SO_REUSEPORT``); the kernel balances new connections between them."""
