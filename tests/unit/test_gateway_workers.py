@@ -21,6 +21,7 @@ from packyard.gateway.settings import GatewaySettings
 from packyard.gateway.workers import (
     MAX_DEFAULT_WORKERS,
     listening_socket,
+    name_instance,
     share_budgets,
     worker_count,
 )
@@ -61,7 +62,7 @@ def supervised() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         [sys.executable, "-c", SUPERVISED, "2", str(port)], start_new_session=True
     )
     try:
-        wait_until(lambda: _connects(port), within=20)
+        wait_until(lambda: _connects(port) and len(_children(proc.pid)) == 2, within=20)
         yield proc, port
     finally:
         if proc.poll() is None:
@@ -186,3 +187,20 @@ def test_workers_share_the_cache_budgets() -> None:
         16_000_000,
         250_000_000,
     )
+
+
+def test_each_worker_has_a_telemetry_identity_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod")
+    name_instance()
+    attributes = os.environ["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+    assert attributes[0] == "deployment.environment=prod"
+    assert attributes[1] == f"service.instance.id={socket.gethostname()}-{os.getpid()}"
+    name_instance()  # this process's own is kept
+    assert os.environ["OTEL_RESOURCE_ATTRIBUTES"].split(",") == attributes
+    # The pod's id (the chart gives the pod UID) becomes this worker's: pod id and process id.
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-1,k8s.pod.name=p")
+    name_instance()
+    assert os.environ["OTEL_RESOURCE_ATTRIBUTES"].split(",") == [
+        "k8s.pod.name=p",
+        f"service.instance.id=pod-1-{os.getpid()}",
+    ]

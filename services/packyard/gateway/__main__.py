@@ -19,7 +19,7 @@ from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
 from packyard.gateway.trusted_proxies import TrustedProxies, parse_networks
-from packyard.gateway.workers import Supervisor, share_budgets, worker_count
+from packyard.gateway.workers import Supervisor, name_instance, share_budgets, worker_count
 
 
 def main() -> int:
@@ -39,6 +39,8 @@ def main() -> int:
 def serve(settings: GatewaySettings, sock: socket.socket | None) -> None:
     """One gateway process: on ``sock`` (a worker) or on the configured address."""
     # Telemetry's export threads are started here, in the process that serves (after a fork).
+    if sock is not None:
+        name_instance()
     setup_telemetry("gateway")
     # Outside the application's own error handling (see RequestLimits); the client as the
     # trusted proxies name it before anything looks at it (TrustedProxies); outermost, each

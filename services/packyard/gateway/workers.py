@@ -42,6 +42,7 @@ MAX_DEFAULT_WORKERS = 4
 # A worker that dies sooner than this after its start is restarted only after this delay, so
 # one that cannot start (a bad setting) does not spin.
 _RESTART_BACKOFF = 1.0
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def worker_count(setting: int) -> int:
@@ -60,6 +61,20 @@ def share_budgets(settings: GatewaySettings, count: int) -> None:
     workers gets its share, so more workers do not multiply what the settings allow."""
     settings.page_cache_max_bytes //= count
     settings.blob_cache_max_bytes //= count
+
+
+def name_instance() -> None:
+    """Give this worker's telemetry an identity of its own (``service.instance.id``): metrics
+    of processes with one identity would be taken for one series and overwrite each other in
+    the collector. An id OTEL_RESOURCE_ATTRIBUTES gives (the chart's pod UID) is the pod's,
+    so each worker adds its process id to it."""
+    pairs = [p for p in os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "").split(",") if p]
+    key = "service.instance.id="
+    given = next((p[len(key) :] for p in pairs if p.startswith(key)), "")
+    suffix = f"-{os.getpid()}"
+    own = given if given.endswith(suffix) else f"{given or socket.gethostname()}{suffix}"
+    pairs = [p for p in pairs if not p.startswith(key)] + [key + own]
+    os.environ["OTEL_RESOURCE_ATTRIBUTES"] = ",".join(pairs)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -102,31 +117,46 @@ class Supervisor:
         log.info("gateway.workers", extra={"workers": self.count, "port": self.port})
         self._start(first)
         for _ in range(self.count - 1):
+            if self._stopping:
+                break
             self._start(listening_socket(self.host, self.port))
         return self._wait()
 
     def _start(self, sock: socket.socket) -> None:
+        if self._stopping:
+            sock.close()
+            return
         arm = die_with_parent()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            code = 1
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                # Out of the terminal's process group: Ctrl-C reaches the supervisor only, which
-                # forwards one SIGTERM (a second signal would make uvicorn drop its requests).
-                os.setpgid(0, 0)
-                if arm is not None:
-                    arm()
-                self._serve(sock)
-                code = 0
-            except BaseException:
-                log.exception("gateway.worker_failed")
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        sock.close()  # the worker's now
-        self._workers[pid] = time.monotonic()
+        # Blocked until the new worker is in the list that _stop signals, and in the worker
+        # until its own handlers are in place.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the worker
+                self._work(sock, arm)
+            sock.close()  # the worker's now
+            self._workers[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+    def _work(self, sock: socket.socket, arm: Callable[[], None] | None) -> None:
+        code = 1
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # Out of the terminal's process group: Ctrl-C reaches the supervisor only, which
+            # forwards one SIGTERM (a second signal would make uvicorn drop its requests).
+            os.setpgid(0, 0)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            if arm is not None:
+                arm()
+            self._serve(sock)
+            code = 0
+        except BaseException:
+            log.exception("gateway.worker_failed")
+        finally:
+            logging.shutdown()
+            os._exit(code)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
@@ -148,7 +178,7 @@ class Supervisor:
                 continue
             code = os.waitstatus_to_exitcode(status)
             if self._stopping:
-                failed = failed or code not in (0, -signal.SIGTERM)
+                failed = failed or code not in (0, -signal.SIGTERM, -signal.SIGINT)
                 continue
             log.warning("gateway.worker_exited", extra={"pid": pid, "exit_code": code})
             if time.monotonic() - started < _RESTART_BACKOFF:
