@@ -19,7 +19,13 @@ from packyard.gateway.admin import webhooks as webhooks_api
 from packyard.gateway.auth.credentials import Right
 from packyard.gateway.auth.guards import require_feed_right
 from packyard.gateway.deps import AuthDep, BackendsDep
-from packyard.gateway.ui.admin_forms import AdminRoute, admin_caller, admin_page, posted_form
+from packyard.gateway.ui.admin_forms import (
+    AdminRoute,
+    admin_caller,
+    admin_page,
+    checked,
+    posted_form,
+)
 
 router = APIRouter(route_class=AdminRoute)
 RECENT_DELIVERIES = 20
@@ -79,6 +85,6 @@ async def retention_preview(
         caller,
         backends,
         dry_run=True,
-        include_promoted=fields.get("include_promoted", "") == "on",
+        include_promoted=checked(fields, "include_promoted"),
     )
     return await feed_page(feed, request, backends, auth, preview=preview)
