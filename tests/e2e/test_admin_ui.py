@@ -18,11 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
+from packyard.engines.ports import free_port
 from packyard.up import Stack
 
 from tests.e2e.test_browser import artifacts, browser  # noqa: F401 (fixtures)
+from tests.fixtures.dists import build_wheel
 from tests.fixtures.engines import Engines, isolated_stack_env
+from tests.fixtures.polling import wait_until
 from tests.fixtures.slapd import Directory, running_slapd
+from tests.fixtures.uploads import post_file, upload_fields
 
 IDLE = 12  # seconds a session may go unused in this stack
 ADMIN_GROUP = "packyard-admins"
@@ -48,6 +52,7 @@ def ui_stack(
         **isolated_stack_env(engines, "ui"),
         **ldap.gateway_env(admin_groups=ADMIN_GROUP),
         "PACKYARD_SESSION_IDLE": str(IDLE),
+        "PACKYARD_WEBHOOK_ALLOW_PRIVATE": "true",  # the webhook test's target is on loopback
     }
     running = Stack(tmp_path_factory.mktemp("ui-stack"), env=env, durable=False)
     running.start_sync()
@@ -374,3 +379,148 @@ def test_each_admin_pages_other_actions(ui_stack: Stack, browser: object) -> Non
     p.wait_for_selector("#notice")
     assert p.locator("td", has_text="https://upstream.example").count() == 0
     context.close()
+
+
+def _feed_with_releases(stack: Stack, tmp: Path, *versions: str) -> tuple[str, str]:
+    """A new feed anyone may read, holding one project in ``versions``."""
+    feed, project = f"gov-{uuid.uuid4().hex[:6]}", f"govpkg-{uuid.uuid4().hex[:6]}"
+    with _api(stack) as api:
+        created = api.post("/api/v1/feeds", json={"name": feed, "anonymous_read": True})
+        assert created.status_code == 201, created.text
+    for version in versions:
+        wheel = build_wheel(tmp, project, version)
+        fields = upload_fields(wheel, project, version)
+        assert post_file(stack, wheel, fields, feed=feed).status_code == 200
+    return feed, project
+
+
+def test_feed_admin_page_sets_retention_policies_and_webhooks(
+    ui_stack: Stack,
+    browser: object,  # noqa: F811
+    artifacts: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    feed, project = _feed_with_releases(ui_stack, tmp_path, "1.0", "2.0")
+    source, _ = _feed_with_releases(ui_stack, tmp_path)
+    api = _api(ui_stack)
+    context, p = _signed_in_admin(ui_stack, browser)
+    p.get_by_role("link", name=f"Retention, policies and webhooks of {feed}").click()
+    p.wait_for_url(f"**/admin/feeds/{feed}")
+
+    # Retention: keep the newest version; the preview lists the older one and removes nothing.
+    p.fill("#retention-keep-latest", "1")
+    p.click("#set-retention button")
+    p.wait_for_selector("#notice")
+    assert p.input_value("#retention-keep-latest") == "1"
+    assert api.get(f"/api/v1/feeds/{feed}/retention").json()["keep_latest"] == 1
+    p.click("#preview-retention button")
+    preview = p.locator("#retention-preview").inner_text()
+    assert f"{project}\t1.0" in preview and "2.0" not in preview
+    assert "1 release," in p.locator("#preview-title").inner_text()
+    _shot(p, artifacts, "feed-retention")
+    simple = httpx.get(f"{ui_stack.index_url(feed)}{project}/", timeout=30)
+    assert "-1.0-" in simple.text  # a dry run: still there
+
+    # Promotion policy: only the source feed may promote into this one.
+    p.fill("#promotion-sources", f"{source}, ")
+    p.click("#set-promotion button")
+    p.wait_for_selector("#notice")
+    policy = api.get(f"/api/v1/feeds/{feed}/promotion-policy").json()
+    assert policy["allowed_sources"] == [source]
+
+    # Supply-chain policy: block known vulnerabilities, deny a license, warn on unknown ones.
+    p.select_option("#supply-vulnerabilities", "block")
+    p.select_option("#supply-licenses", "block")
+    p.fill("#supply-license-deny", "GPL-3.0-only AGPL-3.0-only")
+    p.select_option("#supply-unknown-license", "warn")
+    p.click("#set-supply button")
+    p.wait_for_selector("#notice")
+    supply = api.get(f"/api/v1/feeds/{feed}/supply-policy").json()
+    assert supply["vulnerabilities"] == "block" and supply["unknown_license"] == "warn"
+    assert supply["license_deny"] == ["GPL-3.0-only", "AGPL-3.0-only"]
+    assert p.locator("#supply-vulnerabilities").input_value() == "block"
+    _shot(p, artifacts, "feed-policies")
+
+    # Webhooks: one to an address nobody answers; its secret is typed once and never shown.
+    secret = "hook-secret-" + uuid.uuid4().hex
+    hook = f"http://127.0.0.1:{free_port()}/hook"
+    p.fill("#webhook-url", hook)
+    p.fill("#webhook-secret", secret)
+    p.fill("#webhook-events", "upload")
+    p.click("#add-webhook button")
+    p.wait_for_selector("#notice")
+    assert hook in p.locator("#webhook-list").inner_text()
+    assert secret not in p.content()
+    wheel = build_wheel(tmp_path, project, "3.0")
+    assert post_file(ui_stack, wheel, upload_fields(wheel, project, "3.0"), feed=feed).is_success
+
+    def delivery_listed() -> bool:
+        p.reload()
+        return p.locator("#deliveries tr", has_text=hook).count() == 1
+
+    wait_until(delivery_listed, what="the upload's delivery on the page")
+    row = p.locator("#deliveries tr", has_text=hook).inner_text()
+    status = api.get(f"/api/v1/feeds/{feed}/webhook-deliveries").json()[0]["status"]
+    assert row.startswith("upload") and status in row
+    _shot(p, artifacts, "feed-webhooks")
+    p.get_by_role("button", name=f"Remove webhook {hook}").click()
+    p.wait_for_selector("#notice")
+    assert p.locator("#webhook-list").count() == 0
+    assert api.get(f"/api/v1/feeds/{feed}/webhooks").json() == []
+    api.close()
+    context.close()
+
+
+def test_connectors_page_shows_each_connectors_health(
+    ui_stack: Stack,
+    browser: object,  # noqa: F811
+    artifacts: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    feed, _ = _feed_with_releases(ui_stack, tmp_path)
+    gone = f"http://127.0.0.1:{free_port()}"  # an upstream nobody answers for
+    with _api(ui_stack) as api:
+        assert api.post(f"/api/v1/feeds/{feed}/connectors", json={"url": gone}).is_success
+        httpx.get(f"{ui_stack.index_url(feed)}anything/", timeout=30)
+
+        def reported() -> list[dict[str, Any]]:
+            health: list[dict[str, Any]] = api.get(f"/api/v1/feeds/{feed}/connectors/health").json()
+            return health if health and health[0]["last_error"] else []
+
+        wait_until(lambda: bool(reported()), what="the connector's failure in its health")
+        health = reported()[0]
+    context, p = _signed_in_admin(ui_stack, browser)
+    p.goto("/admin/connectors")
+    row = p.locator("tr", has_text=gone).inner_text()
+    assert health["state"] in ("failing", "circuit open") and health["state"] in row
+    assert "never" in row  # no answer yet
+    assert health["last_error"][:20] in row
+    _shot(p, artifacts, "connectors-health")
+    context.close()
+
+
+def test_non_admin_sees_no_feed_admin_page(ui_stack: Stack, tmp_path: Path) -> None:
+    feed, _ = _feed_with_releases(ui_stack, tmp_path)
+    name = f"plain-{uuid.uuid4().hex[:6]}"
+    _user(ui_stack, name)
+    with httpx.Client(base_url=ui_stack.base_url, timeout=30) as anonymous:
+        reply = anonymous.get(f"/admin/feeds/{feed}")
+        assert reply.status_code == 303 and reply.headers["location"].startswith("/login")
+    with httpx.Client(base_url=ui_stack.base_url, timeout=30) as client:
+        assert _sign_in(client, name).status_code == 303
+        assert client.get(f"/admin/feeds/{feed}").status_code == 403
+        token = _csrf(client.get("/").text)
+        forms = {
+            "retention": {"keep_latest": "1"},
+            "retention/preview": {},
+            "promotion-policy": {"allowed_sources": "x"},
+            "supply-policy": {"vulnerabilities": "block"},
+            "webhooks": {"url": "https://hooks.example/x", "secret": "s" * 20},
+        }
+        for action, data in forms.items():
+            refused = client.post(f"/admin/feeds/{feed}/{action}", data={"csrf": token, **data})
+            assert refused.status_code == 403, action
+    with _api(ui_stack) as api:
+        assert api.get(f"/api/v1/feeds/{feed}/retention").json()["keep_latest"] is None
+        assert api.get(f"/api/v1/feeds/{feed}/webhooks").json() == []
+        assert api.get(f"/api/v1/feeds/{feed}/supply-policy").json()["vulnerabilities"] == "ignore"

@@ -1,6 +1,7 @@
 """Admin page: connectors — each feed's upstream indexes in priority order; add and remove one
-(global administrators, as /api/v1/feeds/{feed}/connectors). The connector service keeps no
-health record yet, so the page shows configuration only.
+(global administrators, as /api/v1/feeds/{feed}/connectors), each with its health as
+/api/v1/feeds/{feed}/connectors/health reports it (state, last success and error, stale since,
+what it has cached).
 """
 
 from __future__ import annotations
@@ -32,8 +33,19 @@ async def connectors(
     caller = await require_admin(request)
     feeds = [f.name for f in await admin_api.list_feeds(request, backends, auth)]
     by_feed = {feed: await connectors_api.list_connectors(feed, caller, backends) for feed in feeds}
+    health = {
+        h.connector: h
+        for feed in feeds
+        for h in await connectors_api.connector_health(feed, caller, backends)
+    }
     return admin_page(
-        request, principal, "admin/connectors.html", "connectors", by_feed=by_feed, done=done
+        request,
+        principal,
+        "admin/connectors.html",
+        "connectors",
+        by_feed=by_feed,
+        health=health,
+        done=done,
     )
 
 

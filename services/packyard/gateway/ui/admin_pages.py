@@ -5,11 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from packyard.gateway.ui import admin_audit, admin_connectors, admin_feeds, admin_keys, admin_users
+from packyard.gateway.ui import (
+    admin_audit,
+    admin_connectors,
+    admin_feed_page,
+    admin_feed_policies,
+    admin_feeds,
+    admin_keys,
+    admin_users,
+    admin_webhooks,
+)
 from packyard.gateway.ui.admin_forms import AdminRoute
 
 router = APIRouter(route_class=AdminRoute)
-for _module in (admin_feeds, admin_keys, admin_users, admin_connectors, admin_audit):
+for _module in (
+    admin_feeds,
+    admin_feed_page,
+    admin_feed_policies,
+    admin_webhooks,
+    admin_keys,
+    admin_users,
+    admin_connectors,
+    admin_audit,
+):
     router.include_router(_module.router)
 
 
