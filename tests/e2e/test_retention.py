@@ -13,12 +13,12 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 from packyard.up import Stack
 
 from tests.e2e.conftest import run
 from tests.fixtures.dists import build_wheel
+from tests.fixtures.feed_rows import insert_versions
 from tests.fixtures.uploads import post_file, upload_fields
 
 
@@ -91,45 +91,9 @@ def test_a_dry_run_lists_what_the_real_run_removes(stack: Stack, tmp_path: Path)
         assert all(e["detail"].startswith("keep_latest: 1 files") for e in events)
 
 
-async def _insert_versions(dsn: str, feed: str, project: str, count: int) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        async with conn.transaction():
-            await conn.execute("INSERT INTO feeds (name) VALUES ($1)", feed)
-            project_id = await conn.fetchval(
-                "INSERT INTO projects (feed, name, display_name) VALUES ($1, $2, $2) RETURNING id",
-                feed, project,
-            )  # fmt: skip
-            await conn.execute(
-                """
-                INSERT INTO releases (project_id, version, canonical_version)
-                SELECT $1, '1.0.' || n, '1.0.' || n FROM generate_series(1, $2) AS n
-                """,
-                project_id, count,
-            )  # fmt: skip
-            await conn.execute(
-                """
-                INSERT INTO files (feed, project_id, release_id, filename, size, sha256,
-                                   packagetype, upload_time)
-                SELECT $1, $2, r.id, $3 || '-' || r.version || '.tar.gz', 1000 + r.id,
-                       encode(sha256(r.version::bytea), 'hex'), 'sdist',
-                       now() - make_interval(days => $4 - split_part(r.version, '.', 3)::int)
-                FROM releases r WHERE r.project_id = $2
-                """,
-                feed, project_id, project, count,
-            )  # fmt: skip
-            await conn.execute(
-                "INSERT INTO filename_registry (feed, filename) "
-                "SELECT feed, filename FROM files WHERE project_id = $1",
-                project_id,
-            )
-    finally:
-        await conn.close()
-
-
 def test_a_dry_run_over_a_thousand_versions(stack: Stack) -> None:
     feed, project = f"big-{uuid.uuid4().hex[:6]}", "bulk-project"
-    asyncio.run(_insert_versions(stack.env["PACKYARD_DATABASE_URL"], feed, project, 1000))
+    asyncio.run(insert_versions(stack.env["PACKYARD_DATABASE_URL"], feed, project, 1000))
     auth = ("api", str(stack.admin_key))
     with httpx.Client(base_url=stack.base_url, auth=auth, timeout=60) as admin:
         _ok(admin.put(f"/api/v1/feeds/{feed}/retention", json={"keep_latest": 10}))

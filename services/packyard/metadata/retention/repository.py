@@ -19,6 +19,13 @@ SELECT_RULES = """
 SELECT keep_latest, prerelease_max_age_days, cached_max_age_days, quota_bytes
 FROM retention_rules WHERE feed = $1
 """
+# Feeds with at least one rule set (NULL: that rule is off).
+SELECT_FEEDS_WITH_RULES = """
+SELECT feed FROM retention_rules
+WHERE keep_latest IS NOT NULL OR prerelease_max_age_days IS NOT NULL
+   OR cached_max_age_days IS NOT NULL OR quota_bytes IS NOT NULL
+ORDER BY feed
+"""
 UPSERT_RULES = """
 INSERT INTO retention_rules (feed, keep_latest, prerelease_max_age_days, cached_max_age_days,
                              quota_bytes)
@@ -72,6 +79,10 @@ async def get_rules(conn: asyncpg.Connection, feed: str) -> RetentionRules:
         feed, row["keep_latest"], row["prerelease_max_age_days"], row["cached_max_age_days"],
         row["quota_bytes"],
     )  # fmt: skip
+
+
+async def feeds_with_rules(conn: asyncpg.Connection) -> list[str]:
+    return [row["feed"] for row in await conn.fetch(SELECT_FEEDS_WITH_RULES)]
 
 
 async def set_rules(conn: asyncpg.Connection, rules: RetentionRules) -> None:
