@@ -94,7 +94,7 @@ def add_governance_commands(commands: Any) -> None:
     for option, helptext in (
         ("--keep-latest", "keep the newest N versions of each project"),
         ("--prerelease-max-age-days", "remove pre-releases last uploaded more than N days ago"),
-        ("--cached-max-age-days", "remove cached upstream files older than N days"),
+        ("--cached-max-age-days", "remove cached upstream files not downloaded for N days"),
         ("--quota-bytes", "keep hosted files under N bytes (least downloaded, oldest first)"),
     ):
         rules.add_argument(option, type=int, default=None, metavar="N", help=helptext)

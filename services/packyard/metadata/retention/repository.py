@@ -1,6 +1,6 @@
 """SQL of the retention domain. Functions take a connection; the service owns transactions.
 
-It reads the index's files and releases, the catalog's download counts, the upstream cache
+It reads the index's files and releases, the catalog's download counts and times, the upstream cache
 and the promotion records, the way the garbage collector reads every table that names a blob.
 """
 
@@ -58,7 +58,13 @@ LEFT JOIN file_downloads fd ON fd.file_id = f.id
 WHERE f.feed = $1
 GROUP BY p.name, r.id, r.version, r.canonical_version
 """
-SELECT_CACHED = "SELECT project, filename, info, cached FROM upstream_files WHERE feed = $1"
+# A cached file with its last recorded download (NULL: none recorded).
+SELECT_CACHED = """
+SELECT uf.project, uf.filename, uf.info, uf.cached, ud.last_downloaded
+FROM upstream_files uf
+LEFT JOIN upstream_downloads ud ON ud.feed = uf.feed AND ud.filename = uf.filename
+WHERE uf.feed = $1
+"""
 # The filenames stay in filename_registry: a removed file's name is never reused.
 DELETE_FILES = """
 DELETE FROM files WHERE feed = $1 AND filename = ANY($2::text[]) RETURNING project_id
@@ -112,7 +118,9 @@ async def cached_files(conn: asyncpg.Connection, feed: str) -> list[CachedFile]:
     for row in await conn.fetch(SELECT_CACHED, feed):
         size = common_pb2.FileInfo.FromString(row["info"]).size
         cached: datetime = row["cached"]
-        found.append(CachedFile(row["project"], row["filename"], size, cached))
+        found.append(
+            CachedFile(row["project"], row["filename"], size, cached, row["last_downloaded"])
+        )
     return found
 
 
