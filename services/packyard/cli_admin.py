@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-RIGHTS = ("read", "publish", "yank", "admin")
+RIGHTS = ("read", "publish", "yank", "admin", "promote")
 STATUSES = ("active", "archived", "quarantined", "deprecated")
 _TIMEOUT = 30.0
 
