@@ -289,7 +289,7 @@ _COMMANDS: dict[tuple[str, ...], tuple[Handler, Sequence[str]]] = {
     ("audit",): (_audit, _AUDIT_COLUMNS),
     ("whoami",): (
         lambda api, a: api.call("GET", "/whoami"),
-        ("name", "user", "key_prefix", "admin", "read", "publish", "yank", "administer"),
+        ("name", "user", "key_prefix", "admin", "read", "publish", "yank", "administer", "promote"),
     ),
 }
 
