@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-RIGHTS = ("read", "publish", "yank", "admin")
+RIGHTS = ("read", "publish", "yank", "admin", "promote")
 STATUSES = ("active", "archived", "quarantined", "deprecated")
 _TIMEOUT = 30.0
 
@@ -289,7 +289,7 @@ _COMMANDS: dict[tuple[str, ...], tuple[Handler, Sequence[str]]] = {
     ("audit",): (_audit, _AUDIT_COLUMNS),
     ("whoami",): (
         lambda api, a: api.call("GET", "/whoami"),
-        ("name", "user", "key_prefix", "admin", "read", "publish", "yank", "administer"),
+        ("name", "user", "key_prefix", "admin", "read", "publish", "yank", "administer", "promote"),
     ),
 }
 

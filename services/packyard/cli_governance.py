@@ -21,7 +21,7 @@ from urllib.parse import quote
 from packyard.cli_admin import Api, CliError, connection_options, render_table, run_api_command
 
 _FILE_COLUMNS = ("filename", "sha256", "size")
-_POLICY_COLUMNS = ("feed", "allowed_sources")
+_POLICY_COLUMNS = ("feed", "allowed_sources", "require_promote_right")
 _WEBHOOK_COLUMNS = ("id", "feed", "url", "events", "created")
 _DELIVERY_COLUMNS = (
     "id", "webhook_id", "event", "status", "attempts", "response_status", "last_error", "created",
@@ -59,6 +59,10 @@ def add_governance_commands(commands: Any) -> None:
         help="a feed that may promote into FEED (repeatable); sets the policy",
     )  # fmt: skip
     policy.add_argument("--any", action="store_true", help="let any feed promote into FEED")
+    policy.add_argument(
+        "--require-promote-right", action=argparse.BooleanOptionalAction, default=None,
+        help="only principals with the promote right on FEED may promote into it",
+    )  # fmt: skip
     listing = actions.add_parser("list", parents=[common], help="promotions into and out of FEED")
     listing.set_defaults(governance_command="list")
     listing.add_argument("feed")
@@ -94,7 +98,7 @@ def add_governance_commands(commands: Any) -> None:
     for option, helptext in (
         ("--keep-latest", "keep the newest N versions of each project"),
         ("--prerelease-max-age-days", "remove pre-releases last uploaded more than N days ago"),
-        ("--cached-max-age-days", "remove cached upstream files older than N days"),
+        ("--cached-max-age-days", "remove cached upstream files not downloaded for N days"),
         ("--quota-bytes", "keep hosted files under N bytes (least downloaded, oldest first)"),
     ):
         rules.add_argument(option, type=int, default=None, metavar="N", help=helptext)
@@ -124,9 +128,16 @@ def _promote(api: Api, args: argparse.Namespace) -> Any:
 
 def _policy(api: Api, args: argparse.Namespace) -> Any:
     path = f"/feeds/{_q(args.feed)}/promotion-policy"
-    if args.allow is None and not args.any:
-        return api.call("GET", path)
-    return api.call("PUT", path, {"allowed_sources": [] if args.any else args.allow})
+    current = api.call("GET", path)
+    if args.allow is None and not args.any and args.require_promote_right is None:
+        return current
+    # What the options leave unsaid stays as it is.
+    sources = [] if args.any else args.allow
+    require = args.require_promote_right
+    return api.call("PUT", path, {
+        "allowed_sources": current["allowed_sources"] if sources is None else sources,
+        "require_promote_right": current["require_promote_right"] if require is None else require,
+    })  # fmt: skip
 
 
 def _list(api: Api, args: argparse.Namespace) -> Any:

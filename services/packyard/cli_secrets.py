@@ -2,8 +2,8 @@
 
 Rotation: ``PACKYARD_SECRET_KEY=NEW,OLD`` on every metadata replica (restart them: both keys
 decrypt, the new one encrypts), then ``PACKYARD_SECRET_KEY=NEW,OLD PACKYARD_DATABASE_URL=…
-packyard secrets rotate`` reseals every stored secret with NEW, then ``PACKYARD_SECRET_KEY=NEW``
-everywhere.
+packyard secrets rotate`` reseals every stored secret (connector credentials, webhook
+secrets) with NEW, then ``PACKYARD_SECRET_KEY=NEW`` everywhere.
 """
 
 from __future__ import annotations
@@ -39,11 +39,15 @@ def run_secrets(args: argparse.Namespace) -> int:
     from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
     from packyard.metadata.settings import load_settings
     from packyard.metadata.upstream.credentials import seal_stored
+    from packyard.metadata.webhooks.secrets import reseal_webhook_secrets
 
     async def rotate(database_url: str, keys: SecretKeys) -> int:
         conn = await asyncpg.connect(database_url)
         try:
-            return await seal_stored(conn, keys, rotate=True)
+            # One transaction: a secret no key opens leaves every row as it was.
+            async with conn.transaction():
+                credentials = await seal_stored(conn, keys, rotate=True)
+                return credentials + await reseal_webhook_secrets(conn, keys)
         finally:
             await conn.close()
 

@@ -150,7 +150,7 @@ def test_restricted_promotions_are_refused_with_a_reason(
         reader_key = reader.json()["key"]
         refused = promote(staging, approved, auth=("api", reader_key))
         assert refused.status_code == 403
-        assert f"may not publish to feed '{approved}'" in refused.text
+        assert f"may not promote into feed '{approved}'" in refused.text
         # A conflicting file in the target is the usual refusal.
         clashing = promote(staging, clash)
         assert clashing.status_code in (400, 409)
@@ -163,6 +163,52 @@ def test_restricted_promotions_are_refused_with_a_reason(
         _ok(promote(staging, approved, force=True))
         [copied] = _listing(stack, approved, project).values()
         assert copied["yanked"] == "broken"
+
+
+def test_the_promote_right_promotes_without_publish_and_a_policy_can_require_it(
+    stack: Stack, tmp_path: Path, client_env: dict[str, str]
+) -> None:
+    key = str(stack.admin_key)
+    project = f"promotable-{uuid.uuid4().hex[:8]}"
+    wheel = build_wheel(tmp_path / "dist", project, "1.0")
+    with httpx.Client(base_url=stack.base_url, auth=("api", key), timeout=60) as admin:
+        staging, approved = _feeds(admin, "staging", "approved")
+        _twine(stack, staging, [wheel], client_env, key)
+        code, out = _cli(stack, key, "promotion", "policy", approved, "--require-promote-right")
+        assert code == 0 and re.search(rf"{approved}\s+-\s+yes", out), out
+
+        def key_with(name: str, right: str) -> str:
+            grants = [{"feed": staging, "right": "read"}, {"feed": approved, "right": right}]
+            made = admin.post("/api/v1/keys", json={"name": name, "permissions": grants})
+            return str(_ok(made).json()["key"])
+
+        def promote(as_key: str) -> httpx.Response:
+            return admin.post(
+                f"/api/v1/feeds/{staging}/projects/{project}/releases/1.0/promote",
+                json={"target": approved},
+                auth=("api", as_key),
+            )
+
+        # Publish alone no longer suffices: the policy says why.
+        refused = promote(key_with("publisher", "publish"))
+        assert refused.status_code == 403
+        assert "only from principals with the promote right" in refused.text
+        missing = httpx.get(f"{stack.base_url}/pypi/{approved}/simple/{project}/", headers=JSON)
+        assert missing.status_code == 404
+        # The promote right does, without publish: the release arrives with its hashes ...
+        promoter = key_with("promoter", "promote")
+        _ok(promote(promoter))
+        [copied] = _listing(stack, approved, project).values()
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert copied["hashes"] == {"sha256": digest}
+        # ... and that key still may not upload there.
+        upload = run(
+            [tool("twine"), "upload", "--disable-progress-bar", "--non-interactive",
+             "--repository-url", stack.upload_url(approved), "-u", "api", "-p", promoter,
+             str(build_wheel(tmp_path / "two", project, "2.0"))],
+            client_env,
+        )  # fmt: skip
+        assert upload.returncode != 0 and "403" in upload.stdout + upload.stderr
 
 
 def test_the_release_page_promotes_with_a_same_site_form(

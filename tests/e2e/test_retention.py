@@ -18,7 +18,10 @@ import httpx
 from packyard.up import Stack
 
 from tests.e2e.conftest import run
+from tests.e2e.test_proxy import add_connector, make_feed, pip_install
 from tests.fixtures.dists import build_wheel
+from tests.fixtures.feed_rows import insert_versions
+from tests.fixtures.polling import eventually
 from tests.fixtures.uploads import post_file, upload_fields
 
 
@@ -91,45 +94,9 @@ def test_a_dry_run_lists_what_the_real_run_removes(stack: Stack, tmp_path: Path)
         assert all(e["detail"].startswith("keep_latest: 1 files") for e in events)
 
 
-async def _insert_versions(dsn: str, feed: str, project: str, count: int) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        async with conn.transaction():
-            await conn.execute("INSERT INTO feeds (name) VALUES ($1)", feed)
-            project_id = await conn.fetchval(
-                "INSERT INTO projects (feed, name, display_name) VALUES ($1, $2, $2) RETURNING id",
-                feed, project,
-            )  # fmt: skip
-            await conn.execute(
-                """
-                INSERT INTO releases (project_id, version, canonical_version)
-                SELECT $1, '1.0.' || n, '1.0.' || n FROM generate_series(1, $2) AS n
-                """,
-                project_id, count,
-            )  # fmt: skip
-            await conn.execute(
-                """
-                INSERT INTO files (feed, project_id, release_id, filename, size, sha256,
-                                   packagetype, upload_time)
-                SELECT $1, $2, r.id, $3 || '-' || r.version || '.tar.gz', 1000 + r.id,
-                       encode(sha256(r.version::bytea), 'hex'), 'sdist',
-                       now() - make_interval(days => $4 - split_part(r.version, '.', 3)::int)
-                FROM releases r WHERE r.project_id = $2
-                """,
-                feed, project_id, project, count,
-            )  # fmt: skip
-            await conn.execute(
-                "INSERT INTO filename_registry (feed, filename) "
-                "SELECT feed, filename FROM files WHERE project_id = $1",
-                project_id,
-            )
-    finally:
-        await conn.close()
-
-
 def test_a_dry_run_over_a_thousand_versions(stack: Stack) -> None:
     feed, project = f"big-{uuid.uuid4().hex[:6]}", "bulk-project"
-    asyncio.run(_insert_versions(stack.env["PACKYARD_DATABASE_URL"], feed, project, 1000))
+    asyncio.run(insert_versions(stack.env["PACKYARD_DATABASE_URL"], feed, project, 1000))
     auth = ("api", str(stack.admin_key))
     with httpx.Client(base_url=stack.base_url, auth=auth, timeout=60) as admin:
         _ok(admin.put(f"/api/v1/feeds/{feed}/retention", json={"keep_latest": 10}))
@@ -147,3 +114,47 @@ def test_a_dry_run_over_a_thousand_versions(stack: Stack) -> None:
         started = time.monotonic()
         _ok(admin.post(f"/api/v1/feeds/{feed}/retention/run", params={"dry_run": "true"}))
         print(f"the same dry run through the admin API: {time.monotonic() - started:.2f} s")
+
+
+def test_cached_files_go_by_their_last_download_not_their_caching(
+    stack: Stack, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """ "Cached upstream files not downloaded for N days": a file cached long ago but installed
+    just now stays; once its last download is old too, the rule takes it."""
+    name = f"fetched-{uuid.uuid4().hex[:6]}"
+    source, proxy = make_feed(stack), make_feed(stack)
+    wheel = build_wheel(tmp_path / "src", name, "1.0")
+    assert post_file(stack, wheel, upload_fields(wheel, name, "1.0"), feed=source).is_success
+    add_connector(stack, proxy, f"{stack.base_url}/pypi/{source}")
+    pip_install(stack.index_url(proxy), tmp_path / "t", client_env, name)
+    dsn = stack.env["PACKYARD_DATABASE_URL"]
+
+    async def recorded() -> bool:
+        return bool(await _sql(dsn, "SELECT count FROM upstream_downloads WHERE feed = $1", proxy))
+
+    asyncio.run(eventually(recorded, what="the proxied download is counted"))
+    # Cached 200 days ago, as far as the rule can tell.
+    asyncio.run(
+        _sql(dsn, "UPDATE upstream_files SET cached = now() - interval '200 days' "
+             "WHERE feed = $1", proxy)
+    )  # fmt: skip
+    auth = ("api", str(stack.admin_key))
+    with httpx.Client(base_url=stack.base_url, auth=auth, timeout=60) as admin:
+        _ok(admin.put(f"/api/v1/feeds/{proxy}/retention", json={"cached_max_age_days": 30}))
+    assert _removed(_cli(stack, "retention", "run", proxy, "--dry-run")) == []
+    asyncio.run(
+        _sql(dsn, "UPDATE upstream_downloads SET last_downloaded = now() - interval '100 days' "
+             "WHERE feed = $1", proxy)
+    )  # fmt: skip
+    stale = _removed(_cli(stack, "retention", "run", proxy, "--dry-run"))
+    assert [(v, reason, files) for v, reason, files, _ in stale] == [
+        ("", "cached_age", (wheel.name,))
+    ]
+
+
+async def _sql(dsn: str, statement: str, *args: object) -> object:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(statement, *args)
+    finally:
+        await conn.close()

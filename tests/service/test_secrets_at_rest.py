@@ -1,6 +1,7 @@
 """Secrets at rest (issue 11 item 6): connector credentials are sealed with
 PACKYARD_SECRET_KEY; the database alone never yields them, a wrong key is a clear error, and
-rotation (NEW,OLD then `packyard secrets rotate`) keeps connectors working."""
+rotation (NEW,OLD then `packyard secrets rotate`) keeps connectors working and reseals webhook
+secrets too (issue 16)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ import asyncpg
 import grpc
 import pytest
 from packyard.metadata.migrate import migrate
-from packyard.metadata.secret_keys import generate_key
+from packyard.metadata.secret_keys import SecretKeyError, SecretKeys, generate_key
 from packyard.metadata.server import running_server
 from packyard.metadata.settings import MetadataSettings
-from packyard_rpc.v1 import metadata_pb2, metadata_pb2_grpc, upstream_pb2, upstream_pb2_grpc
+from packyard_rpc.v1 import (
+    governance_pb2,
+    governance_pb2_grpc,
+    metadata_pb2,
+    metadata_pb2_grpc,
+    upstream_pb2,
+    upstream_pb2_grpc,
+)
 from pydantic import SecretStr
 
 from tests.fixtures.principals import TEST_ADMIN, acting_for
@@ -27,6 +35,7 @@ pytestmark = pytest.mark.timeout(120)
 
 USERNAME = "mirror-user-7f3a"
 PASSWORD = "hunter2-upstream-secret-91c2"
+WEBHOOK_SECRET = "webhook-signing-secret-5d8e"
 
 Serve = Callable[[str], AbstractAsyncContextManager[str]]
 
@@ -80,6 +89,25 @@ async def _add_connector(addr: str, key: str) -> str:
             metadata=admin,
         )
     return str(added.connector.id)
+
+
+async def _add_webhook(addr: str, key: str) -> None:
+    async with _channel(addr, "gateway") as channel:
+        await governance_pb2_grpc.WebhookServiceStub(channel).CreateWebhook(
+            governance_pb2.CreateWebhookRequest(
+                webhook=governance_pb2.Webhook(feed="mirror", url="https://hooks.example.com/in"),
+                secret=WEBHOOK_SECRET,
+            ),
+            metadata=acting_for(TEST_ADMIN, key=key),
+        )
+
+
+async def _webhook_secrets(database_url: str) -> list[str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return [row["secret"] for row in await conn.fetch("SELECT secret FROM webhooks")]
+    finally:
+        await conn.close()
 
 
 async def _credentials_as_connector(addr: str) -> tuple[str, str]:
@@ -149,17 +177,25 @@ async def test_rotation_keeps_connectors_working(serve: Serve, database_url: str
     old, new = generate_key(), generate_key()
     async with serve(old) as addr:
         await _add_connector(addr, old)
+        await _add_webhook(addr, old)
     before = await _stored(database_url)
+    [webhook_before] = await _webhook_secrets(database_url)
     # Step 1: the new key in front, the old one still decrypts.
     async with serve(f"{new},{old}") as addr:
         assert await _credentials_as_connector(addr) == (USERNAME, PASSWORD)
     # Step 2: reseal every stored secret with the new key.
     rotated = _rotate(database_url, f"{new},{old}")
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-encrypted 1 stored secret" in rotated.stdout
+    assert "re-encrypted 2 stored secret" in rotated.stdout  # the connector and the webhook
     after = await _stored(database_url)
     _no_plaintext(after)
     assert after[0]["password"] != before[0]["password"]
+    # The webhook secret now opens with the new key alone, and no longer with the old one.
+    [webhook_after] = await _webhook_secrets(database_url)
+    assert WEBHOOK_SECRET not in webhook_after and webhook_after != webhook_before
+    assert SecretKeys.from_setting(new).decrypt(webhook_after) == WEBHOOK_SECRET
+    with pytest.raises(SecretKeyError):
+        SecretKeys.from_setting(old).decrypt(webhook_after)
     # Step 3: the old key dropped.
     async with serve(new) as addr:
         assert await _credentials_as_connector(addr) == (USERNAME, PASSWORD)
@@ -167,6 +203,7 @@ async def test_rotation_keeps_connectors_working(serve: Serve, database_url: str
     refused = _rotate(database_url, old)
     assert refused.returncode == 1 and "does not decrypt" in refused.stderr
     assert await _stored(database_url) == after
+    assert await _webhook_secrets(database_url) == [webhook_after]
 
 
 async def test_credentials_stored_in_the_clear_are_sealed_on_start(

@@ -93,7 +93,7 @@ def test_a_bad_grant_is_refused_before_any_request() -> None:
     assert code == 1 and out == ""
     assert (
         err == "packyard key create: --feed takes FEED:RIGHT with RIGHT one of read, "
-        "publish, yank, admin\n"
+        "publish, yank, admin, promote\n"
     )
 
 

@@ -92,5 +92,19 @@ def test_cached_upstream_files_older_than_the_limit_go() -> None:
     ]
 
 
+def test_a_cached_file_downloaded_lately_stays_however_long_ago_it_was_cached() -> None:
+    old = NOW - timedelta(days=200)
+    cached = [
+        CachedFile("six", "six-1.0-py3-none-any.whl", 10, old, NOW - timedelta(days=2)),
+        CachedFile("six", "six-1.1-py3-none-any.whl", 20, old, NOW - timedelta(days=95)),
+        CachedFile("six", "six-1.2-py3-none-any.whl", 30, old),  # no download recorded
+    ]
+    removed = plan(RetentionRules("f", cached_max_age_days=90), [], cached, now=NOW)
+    assert [r.filenames for r in removed] == [
+        ("six-1.1-py3-none-any.whl",),
+        ("six-1.2-py3-none-any.whl",),
+    ]
+
+
 def test_no_rules_remove_nothing() -> None:
     assert plan(RetentionRules("f"), [_release("1.0", days_old=999)], [], now=NOW) == []

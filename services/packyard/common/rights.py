@@ -2,8 +2,10 @@
 service's RPCs both decide with. Pure: no I/O.
 
 Rights on a feed are ordered, each including the ones below it: read < publish < yank <
-admin; a grant on feed ``*`` counts for every feed and a global administrator holds every
-right. A feed with ``anonymous_read`` may be read by anyone, without credentials.
+admin. ``promote`` stands apart: it includes read and lets a principal promote releases into
+the feed without publishing to it; only admin includes it. A grant on feed ``*`` counts for
+every feed and a global administrator holds every right. A feed with ``anonymous_read`` may be
+read by anyone, without credentials.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Right(enum.IntEnum):
     PUBLISH = 2
     YANK = 3  # yank, unyank, delete files and releases
     ADMIN = 4  # settings, permissions, project status, the feed's audit log
+    PROMOTE = 5  # promote into the feed; outside the order (only ADMIN includes it)
 
 
 def _grants(feeds: Iterable[str], feed: str) -> bool:
@@ -28,6 +31,8 @@ def _grants(feeds: Iterable[str], feed: str) -> bool:
 
 
 def _feeds_with(principal: common_pb2.Principal, right: Right) -> list[str]:
+    if right is Right.PROMOTE:
+        return [*principal.promote_feeds, *principal.admin_feeds]
     # Each list names the feeds with at least that right; the lower lists are kept complete
     # by the metadata service, but a higher grant counts here too in case they are not.
     lists = {
@@ -44,6 +49,16 @@ def has_right(principal: common_pb2.Principal | None, feed: str, right: Right) -
     if principal is None:
         return False
     return principal.is_admin or _grants(_feeds_with(principal, right), feed)
+
+
+def may_promote_into(
+    principal: common_pb2.Principal | None, feed: str, *, promote_right_required: bool = False
+) -> bool:
+    """Whether the principal may promote releases into ``feed``: with the promote right, or
+    with publish unless the feed's promotion policy requires the promote right."""
+    if has_right(principal, feed, Right.PROMOTE):
+        return True
+    return not promote_right_required and has_right(principal, feed, Right.PUBLISH)
 
 
 def can_read_feed(

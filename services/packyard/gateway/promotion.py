@@ -12,10 +12,10 @@ from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 from packyard_rpc.v1 import connector_pb2, governance_pb2
 
-from packyard.common.errors import NotFound
-from packyard.common.rights import Right
+from packyard.common.errors import NotFound, PermissionDenied
+from packyard.common.rights import may_promote_into
 from packyard.gateway.auth.authenticator import Authenticator
-from packyard.gateway.auth.guards import require_feed_right
+from packyard.gateway.auth.guards import require_principal
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.page_cache import drop_pages
@@ -59,7 +59,11 @@ async def promote_release(
     request: Request, backends: Backends, auth: Authenticator, source: str, project: str,
     version: str, target: str, *, force: bool = False,
 ) -> governance_pb2.PromoteReleaseResponse:  # fmt: skip
-    await require_feed_right(request, target, Right.PUBLISH)
+    # The promote or publish right; whether the target's policy asks for promote is the
+    # metadata service's to decide.
+    principal = await require_principal(request)
+    if not may_promote_into(principal, target):
+        raise PermissionDenied(f"'{principal.name}' may not promote into feed '{target}'.")
     name = normalize(project)
     promote = governance_pb2.PromoteReleaseRequest(
         source_feed=source, target_feed=target, project=name, version=version, force=force

@@ -40,6 +40,7 @@ _RIGHT_NAMES = {
     Right.PUBLISH: "publish to",
     Right.YANK: "yank or delete in",
     Right.ADMIN: "administer",
+    Right.PROMOTE: "promote into",
 }
 
 
@@ -105,13 +106,19 @@ class Caller:
         if not is_global_admin(principal):
             raise PermissionDenied(f"'{principal.name}' is not an administrator.")
 
-    def require_right(self, feed: str, right: Right) -> None:
+    def holds(self, feed: str, right: Right) -> bool:
+        """Whether the caller holds ``right`` on the feed (a service holds every right)."""
+        return self.service or has_right(self.principal, feed, right)
+
+    def require_right(self, feed: str, right: Right, *, wanted: Right | None = None) -> None:
+        """``right`` on the feed, else PERMISSION_DENIED naming what the caller wanted to do
+        (``wanted``; default ``right``)."""
         if self.service:
             return
         principal = self.require_principal()
         if not has_right(principal, feed, right):
             raise PermissionDenied(
-                f"'{principal.name}' may not {_RIGHT_NAMES[right]} feed '{feed}'."
+                f"'{principal.name}' may not {_RIGHT_NAMES[wanted or right]} feed '{feed}'."
             )
 
     async def may_read(self, feed: str) -> bool:

@@ -42,6 +42,9 @@ class MetadataSettings(GrpcServiceSettings, NatsClientSettings):
     # PACKYARD_GC_DELETED_RETENTION: seconds a deleted file's bytes are kept before the
     # collector may remove them (the filename stays reserved forever).
     gc_deleted_retention: float = Field(default=7 * 24 * 3600.0, ge=0)
+    # PACKYARD_RETENTION_INTERVAL: seconds between passes that run every feed's retention rules
+    # (0 = never; `packyard retention run FEED` runs them on demand).
+    retention_interval: float = Field(default=3600.0, ge=0)
     # PACKYARD_SCRUB_INTERVAL: seconds between scrub passes that re-hash every stored object
     # (0 = never).
     scrub_interval: float = Field(default=24 * 3600.0, ge=0)

@@ -49,6 +49,10 @@ class PolicyBody(BaseModel):
     allowed_sources: list[str] = Field(
         default_factory=list, description="feeds that may promote into this one; empty: any"
     )
+    require_promote_right: bool = Field(
+        default=False,
+        description="only principals with the promote right on this feed may promote into it",
+    )
 
 
 class PolicyOut(PolicyBody):
@@ -100,7 +104,7 @@ async def get_policy(
     reply = await backends.governance.get_promotion_policy(
         governance_pb2.GetPromotionPolicyRequest(feed=feed)
     )
-    return PolicyOut(feed=feed, allowed_sources=list(reply.policy.allowed_sources))
+    return _policy_out(reply.policy)
 
 
 @router.put(
@@ -113,10 +117,22 @@ async def set_policy(
 ) -> PolicyOut:
     reply = await backends.governance.set_promotion_policy(
         governance_pb2.SetPromotionPolicyRequest(
-            policy=governance_pb2.PromotionPolicy(feed=feed, allowed_sources=body.allowed_sources)
+            policy=governance_pb2.PromotionPolicy(
+                feed=feed,
+                allowed_sources=body.allowed_sources,
+                require_promote_right=body.require_promote_right,
+            )
         )
     )
-    return PolicyOut(feed=feed, allowed_sources=list(reply.policy.allowed_sources))
+    return _policy_out(reply.policy)
+
+
+def _policy_out(policy: governance_pb2.PromotionPolicy) -> PolicyOut:
+    return PolicyOut(
+        feed=policy.feed,
+        allowed_sources=list(policy.allowed_sources),
+        require_promote_right=policy.require_promote_right,
+    )
 
 
 @router.get(

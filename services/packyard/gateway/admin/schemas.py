@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from packyard.common.pb_fields import from_pb
 
-RightName = Literal["read", "publish", "yank", "admin"]
+RightName = Literal["read", "publish", "yank", "admin", "promote"]
 StatusName = Literal["active", "archived", "quarantined", "deprecated"]
 
 # Enum values by name: protobuf constructors take the name of an enum value.
@@ -23,12 +23,14 @@ RIGHT_TO_PB: dict[str, str] = {
     "publish": "RIGHT_PUBLISH",
     "yank": "RIGHT_YANK",
     "admin": "RIGHT_ADMIN",
+    "promote": "RIGHT_PROMOTE",
 }
 RIGHT_FROM_PB: dict[int, str] = {
     access_pb2.RIGHT_READ: "read",
     access_pb2.RIGHT_PUBLISH: "publish",
     access_pb2.RIGHT_YANK: "yank",
     access_pb2.RIGHT_ADMIN: "admin",
+    access_pb2.RIGHT_PROMOTE: "promote",
 }
 
 
@@ -146,6 +148,7 @@ class WhoAmI(BaseModel):
     publish: list[str]
     yank: list[str]
     administer: list[str]
+    promote: list[str]
 
     @classmethod
     def from_pb(cls, principal: common_pb2.Principal) -> WhoAmI:
@@ -157,6 +160,7 @@ class WhoAmI(BaseModel):
             publish=list(principal.publish_feeds),
             yank=list(principal.yank_feeds),
             administer=list(principal.admin_feeds),
+            promote=list(principal.promote_feeds),
         )
 
 

@@ -44,6 +44,7 @@ _RIGHT_NAMES = {
     Right.PUBLISH: "publish to",
     Right.YANK: "yank or delete in",
     Right.ADMIN: "administer",
+    Right.PROMOTE: "promote into",
 }
 
 

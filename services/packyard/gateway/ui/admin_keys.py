@@ -23,7 +23,7 @@ from packyard.gateway.ui.admin_forms import (
 )
 
 router = APIRouter(route_class=AdminRoute)
-RIGHTS = ["read", "publish", "yank", "admin"]
+RIGHTS = ["read", "publish", "yank", "admin", "promote"]
 
 
 async def _page(request: Request, backends: BackendsDep, **context: object) -> Response:

@@ -27,7 +27,7 @@ from packyard.gateway.ui.admin_forms import (
 )
 
 router = APIRouter(route_class=AdminRoute)
-RIGHTS = ["read", "publish", "yank", "admin"]
+RIGHTS = ["read", "publish", "yank", "admin", "promote"]
 # What the subject field names, and the admin API's spelling of it.
 SUBJECT_KINDS = {"user": "", "group": "group:", "key": "key:"}
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 from packyard.common.errors import InvalidArgument
-from packyard.common.rights import Right, has_right
+from packyard.common.rights import may_promote_into
 from packyard.gateway.auth.guards import require_principal
 from packyard.gateway.backends import Backends
 from packyard.gateway.deps import AuthDep, BackendsDep
@@ -28,16 +28,19 @@ router = APIRouter(route_class=HtmlRoute)
 def promote_targets(
     principal: common_pb2.Principal | None, feed: str, feeds: list[str]
 ) -> list[str]:
-    """The feeds of ``feeds`` other than ``feed`` the principal may publish to (the button is
-    shown only when there is one)."""
-    return [name for name in feeds if name != feed and has_right(principal, name, Right.PUBLISH)]
+    """The feeds of ``feeds`` other than ``feed`` the principal may promote into (promote or
+    publish right; the button is shown only when there is one)."""
+    return [name for name in feeds if name != feed and may_promote_into(principal, name)]
 
 
 async def targets_for(
     backends: Backends, principal: common_pb2.Principal | None, feed: str
 ) -> list[str]:
-    """Where the release page's form may promote to; no call for those who publish nowhere."""
-    if principal is None or not (principal.is_admin or principal.publish_feeds):
+    """Where the release page's form may promote to; no call for those who may promote
+    nowhere."""
+    if principal is None or not (
+        principal.is_admin or principal.publish_feeds or principal.promote_feeds
+    ):
         return []
     reply = await backends.metadata.list_feeds(metadata_pb2.ListFeedsRequest())
     return promote_targets(principal, feed, [f.name for f in reply.feeds])

@@ -11,12 +11,21 @@ from packyard.common.errors import InvalidArgument
 
 
 class Right(enum.IntEnum):
-    """Rights on a feed; each includes the ones below it. Stored by name."""
+    """Rights on a feed; each includes the ones below it, except PROMOTE, which includes READ
+    and is included only by ADMIN (common/rights.py). Stored by name."""
 
     READ = 1
     PUBLISH = 2
     YANK = 3
     ADMIN = 4
+    PROMOTE = 5
+
+    def includes(self, other: Right) -> bool:
+        if self is other or self is Right.ADMIN:
+            return True
+        if self is Right.PROMOTE:
+            return other is Right.READ
+        return other is not Right.PROMOTE and self >= other
 
     @property
     def label(self) -> str:
@@ -135,3 +144,4 @@ class Principal:
     user: str = ""  # the user behind the credential; "" for a standalone key
     key_prefix: str = ""  # the key used; "" for a password
     key_expires: datetime | None = None  # when the key used stops working; None: never
+    promote_feeds: tuple[str, ...] = ()  # promote right, outside the order of the others

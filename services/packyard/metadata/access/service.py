@@ -81,12 +81,16 @@ def build_principal(
     key_prefix: str,
     key_expires: datetime | None = None,
 ) -> Principal:
-    best: dict[str, Right] = {}
+    # A feed may have several grants (the user's, its groups', the key's): all of them count,
+    # since promote and publish do not include each other.
+    held: dict[str, set[Right]] = {}
     for grant in grants:
-        best[grant.feed] = max(best.get(grant.feed, grant.right), grant.right)
+        held.setdefault(grant.feed, set()).add(grant.right)
 
     def feeds(right: Right) -> tuple[str, ...]:
-        return tuple(sorted(feed for feed, level in best.items() if level >= right))
+        return tuple(
+            sorted(feed for feed, levels in held.items() if any(h.includes(right) for h in levels))
+        )
 
     return Principal(
         name=name,
@@ -95,6 +99,7 @@ def build_principal(
         publish_feeds=feeds(Right.PUBLISH),
         yank_feeds=feeds(Right.YANK),
         admin_feeds=feeds(Right.ADMIN),
+        promote_feeds=feeds(Right.PROMOTE),
         user=user,
         key_prefix=key_prefix,
         key_expires=key_expires,

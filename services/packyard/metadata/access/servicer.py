@@ -34,7 +34,9 @@ def _right_from_pb(value: int) -> Right:
     try:
         return Right(value)
     except ValueError:
-        raise InvalidArgument("A permission needs a right: read, publish, yank or admin.") from None
+        raise InvalidArgument(
+            "A permission needs a right: read, publish, yank, admin or promote."
+        ) from None
 
 
 def _user_to_pb(user: User) -> access_pb2.User:

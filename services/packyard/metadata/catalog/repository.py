@@ -158,9 +158,10 @@ WITH batch AS (
     SELECT project_id, sum(n) FROM matched GROUP BY project_id ORDER BY project_id
     ON CONFLICT (project_id) DO UPDATE SET count = pd.count + EXCLUDED.count
 ), by_upstream_file AS (
-    INSERT INTO upstream_downloads AS ud (feed, project, filename, count)
-    SELECT feed, project, filename, n FROM proxied ORDER BY feed, filename
-    ON CONFLICT (feed, filename) DO UPDATE SET count = ud.count + EXCLUDED.count
+    INSERT INTO upstream_downloads AS ud (feed, project, filename, count, last_downloaded)
+    SELECT feed, project, filename, n, now() FROM proxied ORDER BY feed, filename
+    ON CONFLICT (feed, filename) DO UPDATE
+    SET count = ud.count + EXCLUDED.count, last_downloaded = EXCLUDED.last_downloaded
 )
 SELECT (SELECT coalesce(sum(n), 0) FROM matched)::bigint
        + (SELECT coalesce(sum(n), 0) FROM proxied)::bigint

@@ -15,6 +15,9 @@ class PromotionRequest:
     project: str  # PEP 503 normalized
     version: str
     force: bool = False  # promote a yanked release too
+    # The caller holds the promote right on the target (not merely publish), which a policy
+    # with require_promote_right asks for.
+    promote_right: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class PromotionResult:
 class PromotionPolicy:
     feed: str
     allowed_sources: tuple[str, ...] = ()  # empty: any feed
+    require_promote_right: bool = False  # publish alone does not suffice
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,13 @@ INSERT INTO promotions (source_feed, target_feed, project, version, canonical_ve
                         files)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
-SELECT_POLICY = "SELECT allowed_sources FROM promotion_policies WHERE feed = $1"
+SELECT_POLICY = """
+SELECT allowed_sources, require_promote_right FROM promotion_policies WHERE feed = $1
+"""
 UPSERT_POLICY = """
-INSERT INTO promotion_policies (feed, allowed_sources) VALUES ($1, $2)
-ON CONFLICT (feed) DO UPDATE SET allowed_sources = EXCLUDED.allowed_sources
+INSERT INTO promotion_policies (feed, allowed_sources, require_promote_right) VALUES ($1, $2, $3)
+ON CONFLICT (feed) DO UPDATE SET allowed_sources = EXCLUDED.allowed_sources,
+                                 require_promote_right = EXCLUDED.require_promote_right
 """
 SELECT_PROMOTIONS = """
 SELECT source_feed, target_feed, project, version, actor, files, created FROM promotions
@@ -242,12 +245,16 @@ async def insert_promotion(conn: asyncpg.Connection, promotion: Promotion, canon
 
 
 async def get_policy(conn: asyncpg.Connection, feed: str) -> PromotionPolicy:
-    sources = await conn.fetchval(SELECT_POLICY, feed)
-    return PromotionPolicy(feed, tuple(sources or ()))
+    row = await conn.fetchrow(SELECT_POLICY, feed)
+    if row is None:
+        return PromotionPolicy(feed)
+    return PromotionPolicy(feed, tuple(row["allowed_sources"]), row["require_promote_right"])
 
 
 async def set_policy(conn: asyncpg.Connection, policy: PromotionPolicy) -> None:
-    await conn.execute(UPSERT_POLICY, policy.feed, list(policy.allowed_sources))
+    await conn.execute(
+        UPSERT_POLICY, policy.feed, list(policy.allowed_sources), policy.require_promote_right
+    )
 
 
 async def list_promotions(conn: asyncpg.Connection, feed: str, limit: int) -> list[Promotion]:

@@ -48,8 +48,16 @@ class _NothingToDo(Exception):
         self.filenames = filenames
 
 
-def policy_refusal(policy: PromotionPolicy, source_feed: str) -> str | None:
-    """Why the target's policy refuses a promotion from ``source_feed`` (None: it allows it)."""
+def policy_refusal(
+    policy: PromotionPolicy, source_feed: str, *, promote_right: bool = False
+) -> str | None:
+    """Why the target's policy refuses a promotion from ``source_feed`` by a caller that holds
+    (``promote_right``) or lacks the promote right on the target (None: it allows it)."""
+    if policy.require_promote_right and not promote_right:
+        return (
+            f"Feed '{policy.feed}' accepts promotions only from principals with the promote "
+            "right on it; publish alone does not suffice."
+        )
     if not policy.allowed_sources or source_feed in policy.allowed_sources:
         return None
     allowed = ", ".join(policy.allowed_sources)
@@ -80,7 +88,8 @@ class PromotionService(db.PooledService):
         async with self._connection() as conn, conn.transaction():
             if not await index.feed_exists(conn, target):
                 raise NotFound(f"Feed '{target}' does not exist.")
-            refusal = policy_refusal(await repo.get_policy(conn, target), source)
+            policy = await repo.get_policy(conn, target)
+            refusal = policy_refusal(policy, source, promote_right=request.promote_right)
             if refusal:
                 raise PermissionDenied(refusal)
             release = await repo.get_source_release(conn, source, request.project, canonical)
@@ -185,7 +194,8 @@ class PromotionService(db.PooledService):
             await repo.set_policy(conn, policy)
             await audit_log.record(
                 conn, audit, "feed.promotion_policy", feed=policy.feed, target=policy.feed,
-                detail="allowed sources: " + (", ".join(policy.allowed_sources) or "any"),
+                detail="allowed sources: " + (", ".join(policy.allowed_sources) or "any")
+                + ("; promote right required" if policy.require_promote_right else ""),
             )  # fmt: skip
         return policy
 

@@ -35,7 +35,9 @@ def _file_to_pb(file: FileRecord) -> common_pb2.FileInfo:
 
 def _policy_to_pb(policy: PromotionPolicy) -> governance_pb2.PromotionPolicy:
     return governance_pb2.PromotionPolicy(
-        feed=policy.feed, allowed_sources=list(policy.allowed_sources)
+        feed=policy.feed,
+        allowed_sources=list(policy.allowed_sources),
+        require_promote_right=policy.require_promote_right,
     )
 
 
@@ -50,9 +52,12 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServiceServicer):
     async def PromoteRelease(
         self, request: governance_pb2.PromoteReleaseRequest, context: Context
     ) -> governance_pb2.PromoteReleaseResponse:
-        # Promoting is publishing into the target what the caller may read in the source.
+        # Promoting is copying into the target what the caller may read in the source: with
+        # the promote right on the target, or publish (unless the target's policy refuses it).
         await caller().require_read(request.source_feed)
-        caller().require_right(request.target_feed, Right.PUBLISH)
+        promote_right = caller().holds(request.target_feed, Right.PROMOTE)
+        if not promote_right:
+            caller().require_right(request.target_feed, Right.PUBLISH, wanted=Right.PROMOTE)
         result = await self._promotion.promote(
             PromotionRequest(
                 request.source_feed,
@@ -60,6 +65,7 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServiceServicer):
                 request.project,
                 request.version,
                 request.force,
+                promote_right,
             ),
             audit=audit_from_pb(common_pb2.AuditContext()),
         )
@@ -79,7 +85,11 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServiceServicer):
     ) -> governance_pb2.SetPromotionPolicyResponse:
         caller().require_right(request.policy.feed, Right.ADMIN)
         policy = await self._promotion.set_policy(
-            PromotionPolicy(request.policy.feed, tuple(request.policy.allowed_sources)),
+            PromotionPolicy(
+                request.policy.feed,
+                tuple(request.policy.allowed_sources),
+                request.policy.require_promote_right,
+            ),
             audit=audit_from_pb(common_pb2.AuditContext()),
         )
         return governance_pb2.SetPromotionPolicyResponse(policy=_policy_to_pb(policy))

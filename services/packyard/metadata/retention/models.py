@@ -34,6 +34,14 @@ class CachedFile:
     filename: str
     bytes: int
     cached: datetime
+    last_downloaded: datetime | None = None  # None: no download recorded
+
+    @property
+    def last_used(self) -> datetime:
+        """When it was last downloaded, or fetched if that was later (or nothing is known)."""
+        if self.last_downloaded is None:
+            return self.cached
+        return max(self.cached, self.last_downloaded)
 
 
 @dataclass(frozen=True)

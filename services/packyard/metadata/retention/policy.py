@@ -1,8 +1,9 @@
 """Which releases and cached files a feed's retention rules remove. Pure: no I/O, so a dry run
 and a real run over the same rows decide the same, and the rules are tested in isolation.
 
-Order of the rules: keep-latest, pre-release age, cached-file age, then the quota over what is
-left (least downloaded first, then oldest). A release another feed received from this one by
+Order of the rules: keep-latest, pre-release age, cached-file age (since the last download, or
+the caching when none is recorded), then the quota over what is left (least downloaded first,
+then oldest). A release another feed received from this one by
 promotion is never chosen unless ``include_promoted``.
 """
 
@@ -75,7 +76,7 @@ def plan(
     if rules.cached_max_age_days is not None:
         limit = now - timedelta(days=rules.cached_max_age_days)
         for file in sorted(cached, key=lambda f: (f.project, f.filename)):
-            if file.cached < limit:
+            if file.last_used < limit:
                 removals.append(
                     Removal(file.project, "", (file.filename,), file.bytes, "cached_age")
                 )

@@ -1,6 +1,6 @@
 """SQL of the retention domain. Functions take a connection; the service owns transactions.
 
-It reads the index's files and releases, the catalog's download counts, the upstream cache
+It reads the index's files and releases, the catalog's download counts and times, the upstream cache
 and the promotion records, the way the garbage collector reads every table that names a blob.
 """
 
@@ -18,6 +18,13 @@ TRY_LOCK = "SELECT pg_try_advisory_xact_lock(7216, hashtext($1))"
 SELECT_RULES = """
 SELECT keep_latest, prerelease_max_age_days, cached_max_age_days, quota_bytes
 FROM retention_rules WHERE feed = $1
+"""
+# Feeds with at least one rule set (NULL: that rule is off).
+SELECT_FEEDS_WITH_RULES = """
+SELECT feed FROM retention_rules
+WHERE keep_latest IS NOT NULL OR prerelease_max_age_days IS NOT NULL
+   OR cached_max_age_days IS NOT NULL OR quota_bytes IS NOT NULL
+ORDER BY feed
 """
 UPSERT_RULES = """
 INSERT INTO retention_rules (feed, keep_latest, prerelease_max_age_days, cached_max_age_days,
@@ -51,7 +58,13 @@ LEFT JOIN file_downloads fd ON fd.file_id = f.id
 WHERE f.feed = $1
 GROUP BY p.name, r.id, r.version, r.canonical_version
 """
-SELECT_CACHED = "SELECT project, filename, info, cached FROM upstream_files WHERE feed = $1"
+# A cached file with its last recorded download (NULL: none recorded).
+SELECT_CACHED = """
+SELECT uf.project, uf.filename, uf.info, uf.cached, ud.last_downloaded
+FROM upstream_files uf
+LEFT JOIN upstream_downloads ud ON ud.feed = uf.feed AND ud.filename = uf.filename
+WHERE uf.feed = $1
+"""
 # The filenames stay in filename_registry: a removed file's name is never reused.
 DELETE_FILES = """
 DELETE FROM files WHERE feed = $1 AND filename = ANY($2::text[]) RETURNING project_id
@@ -72,6 +85,10 @@ async def get_rules(conn: asyncpg.Connection, feed: str) -> RetentionRules:
         feed, row["keep_latest"], row["prerelease_max_age_days"], row["cached_max_age_days"],
         row["quota_bytes"],
     )  # fmt: skip
+
+
+async def feeds_with_rules(conn: asyncpg.Connection) -> list[str]:
+    return [row["feed"] for row in await conn.fetch(SELECT_FEEDS_WITH_RULES)]
 
 
 async def set_rules(conn: asyncpg.Connection, rules: RetentionRules) -> None:
@@ -101,7 +118,9 @@ async def cached_files(conn: asyncpg.Connection, feed: str) -> list[CachedFile]:
     for row in await conn.fetch(SELECT_CACHED, feed):
         size = common_pb2.FileInfo.FromString(row["info"]).size
         cached: datetime = row["cached"]
-        found.append(CachedFile(row["project"], row["filename"], size, cached))
+        found.append(
+            CachedFile(row["project"], row["filename"], size, cached, row["last_downloaded"])
+        )
     return found
 
 

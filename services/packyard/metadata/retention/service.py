@@ -30,6 +30,10 @@ class RetentionService(db.PooledService):
                 raise NotFound(f"Feed '{feed}' does not exist.")
             return await repo.get_rules(conn, feed)
 
+    async def feeds_with_rules(self) -> list[str]:
+        async with self._connection() as conn:
+            return await repo.feeds_with_rules(conn)
+
     async def set_rules(
         self, rules: RetentionRules, *, audit: AuditContext | None = None
     ) -> RetentionRules:

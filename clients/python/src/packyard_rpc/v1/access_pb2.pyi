@@ -19,11 +19,13 @@ class Right(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RIGHT_PUBLISH: _ClassVar[Right]
     RIGHT_YANK: _ClassVar[Right]
     RIGHT_ADMIN: _ClassVar[Right]
+    RIGHT_PROMOTE: _ClassVar[Right]
 RIGHT_UNSPECIFIED: Right
 RIGHT_READ: Right
 RIGHT_PUBLISH: Right
 RIGHT_YANK: Right
 RIGHT_ADMIN: Right
+RIGHT_PROMOTE: Right
 
 class User(_message.Message):
     __slots__ = ("name", "is_admin", "disabled", "created")

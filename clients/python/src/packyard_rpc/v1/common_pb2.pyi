@@ -137,7 +137,7 @@ class AuditContext(_message.Message):
     def __init__(self, actor: _Optional[str] = ..., actor_key: _Optional[str] = ..., client_address: _Optional[str] = ...) -> None: ...
 
 class Principal(_message.Message):
-    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix", "key_expires")
+    __slots__ = ("name", "is_admin", "publish_feeds", "read_feeds", "yank_feeds", "admin_feeds", "user", "key_prefix", "key_expires", "promote_feeds")
     NAME_FIELD_NUMBER: _ClassVar[int]
     IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_FEEDS_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +147,7 @@ class Principal(_message.Message):
     USER_FIELD_NUMBER: _ClassVar[int]
     KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
     KEY_EXPIRES_FIELD_NUMBER: _ClassVar[int]
+    PROMOTE_FEEDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     is_admin: bool
     publish_feeds: _containers.RepeatedScalarFieldContainer[str]
@@ -156,4 +157,5 @@ class Principal(_message.Message):
     user: str
     key_prefix: str
     key_expires: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ..., key_expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    promote_feeds: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ..., publish_feeds: _Optional[_Iterable[str]] = ..., read_feeds: _Optional[_Iterable[str]] = ..., yank_feeds: _Optional[_Iterable[str]] = ..., admin_feeds: _Optional[_Iterable[str]] = ..., user: _Optional[str] = ..., key_prefix: _Optional[str] = ..., key_expires: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promote_feeds: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -34,12 +34,14 @@ class PromoteReleaseResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[_common_pb2.FileInfo, _Mapping]]] = ..., promoted: _Optional[bool] = ...) -> None: ...
 
 class PromotionPolicy(_message.Message):
-    __slots__ = ("feed", "allowed_sources")
+    __slots__ = ("feed", "allowed_sources", "require_promote_right")
     FEED_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    REQUIRE_PROMOTE_RIGHT_FIELD_NUMBER: _ClassVar[int]
     feed: str
     allowed_sources: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, feed: _Optional[str] = ..., allowed_sources: _Optional[_Iterable[str]] = ...) -> None: ...
+    require_promote_right: bool
+    def __init__(self, feed: _Optional[str] = ..., allowed_sources: _Optional[_Iterable[str]] = ..., require_promote_right: _Optional[bool] = ...) -> None: ...
 
 class GetPromotionPolicyRequest(_message.Message):
     __slots__ = ("feed",)
