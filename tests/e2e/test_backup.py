@@ -130,6 +130,12 @@ async def _altered_blob_is_a_502(stack: Stack, client: httpx.AsyncClient, wheel:
     url = f"{stack.base_url}/pypi/main/packages/backed-up/{wheel.name}"
     for headers in ({"Range": "bytes=0-99"}, {}, {"Range": "bytes=100-"}):
         reply = await client.get(url, headers=headers)
+        if not headers and reply.status_code == 200:
+            # The gateway worker that served this wheel whole above kept a copy whose bytes
+            # hashed to the file's sha256 (gateway/blob_cache.py): it serves those, never the
+            # altered object. A worker without a copy asks the blob service: 502.
+            assert reply.content == data
+            continue
         assert reply.status_code == 502, (headers, reply.status_code)
         assert "failed its integrity check" in reply.text
         assert reply.text.count("\n") <= 1

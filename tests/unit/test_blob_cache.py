@@ -65,3 +65,17 @@ def test_close_removes_the_directory(tmp_path: Path) -> None:
     _serve(cache, hashlib.sha256(data).hexdigest(), data)
     cache.close()
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_bytes_in_hand_are_kept_only_when_they_match_their_name(tmp_path: Path) -> None:
+    cache = BlobCache(str(tmp_path), 1000)
+    data = b"Metadata-Version: 2.4\nName: demo\n"
+    sha = hashlib.sha256(data).hexdigest()
+    wrong = hashlib.sha256(b"other").hexdigest()
+    asyncio.run(cache.keep_bytes(wrong, data))
+    assert cache.lookup(wrong) is None
+    asyncio.run(cache.keep_bytes(sha, data))
+    local = cache.lookup(sha)
+    assert local is not None and local.read_bytes() == data
+    # Written under a temporary name, renamed when complete: nothing else is left.
+    assert [p.name for p in local.parent.iterdir()] == [sha]

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import urllib3
+
 from packyard.blob.digests import DIGEST_MISMATCH, Digests, checked_sha256, digests_of
 from packyard.blob.spool import spooled
 from packyard.blob.store import (
@@ -17,6 +19,7 @@ from packyard.blob.store import (
     BlobStore,
     ListedObject,
     ObjectState,
+    RangeUnanswered,
     StoredBlob,
     corrupted_message,
 )
@@ -162,33 +165,62 @@ class BlobService:
         cut at the end, as HTTP ranges are). A quarantined object, or one found altered,
         raises BlobCorrupted (DATA_LOSS) instead."""
         digest = checked_sha256(sha256)
-        state = await self._state(digest)
-        blob = state.blob
         if offset < 0 or length < 0:
             raise InvalidArgument("offset and length must not be negative.")
-        if offset >= blob.size and not (offset == 0 and blob.size == 0):
-            raise InvalidArgument(
-                f"Range starts at {offset}, past the end of the blob ({blob.size} bytes)."
-            )
-        if length == 0 or offset + length > blob.size:
-            length = blob.size - offset
-        whole = offset == 0 and length == blob.size
-        if length == 0:
-            return
-        if looks_altered(state) and not (await self.verify(digest, found_by="read")).intact:
-            raise BlobCorrupted(corrupted_message(digest))
+        state, opened = await self._open(digest, offset, length)
         try:
-            async for chunk in self._store.read(
-                digest, offset, length, self._chunk_size, verify=whole
-            ):
-                yield chunk
-        except NotFound:
-            # Deleted between the stat and the read.
-            raise NotFound(f"Blob {digest} not found.") from None
-        except BlobCorrupted:
-            # Altered below S3 (its records still agree): noticed by this whole read.
-            await self._quarantine(digest, "read")
-            raise BlobCorrupted(corrupted_message(digest)) from None
+            blob = state.blob
+            if offset >= blob.size and not (offset == 0 and blob.size == 0):
+                raise InvalidArgument(
+                    f"Range starts at {offset}, past the end of the blob ({blob.size} bytes)."
+                )
+            if length == 0 or offset + length > blob.size:
+                length = blob.size - offset
+            whole = offset == 0 and length == blob.size
+            if length == 0:
+                return
+            if looks_altered(state):
+                # Re-hashed before a byte is served: the opened GET is not the bytes to send.
+                if opened is not None:
+                    await self._store.release(opened)
+                    opened = None
+                if not (await self.verify(digest, found_by="read")).intact:
+                    raise BlobCorrupted(corrupted_message(digest))
+            if opened is not None:
+                chunks = self._store.stream(opened, digest, self._chunk_size, verify=whole)
+                opened = None  # stream releases it
+            else:
+                chunks = self._store.read(digest, offset, length, self._chunk_size, verify=whole)
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            except NotFound:
+                # Deleted between the stat and the read.
+                raise NotFound(f"Blob {digest} not found.") from None
+            except BlobCorrupted:
+                # Altered below S3 (its records still agree): noticed by this whole read.
+                await self._quarantine(digest, "read")
+                raise BlobCorrupted(corrupted_message(digest)) from None
+        finally:
+            if opened is not None:
+                await self._store.release(opened)
+
+    async def _open(
+        self, digest: str, offset: int, length: int
+    ) -> tuple[ObjectState, urllib3.BaseHTTPResponse | None]:
+        """S3's record of the object and, for a read from its first byte (a whole download,
+        a small file read whole), the GET already answering it: that GET's headers carry the
+        same record, so no HEAD goes before it. Other ranges ask with a HEAD first."""
+        if offset == 0:
+            try:
+                opened = await self._store.open_read(digest, length)
+            except RangeUnanswered:
+                return await self._state(digest), None
+            if opened is None:
+                await self._state(digest)  # quarantined (DATA_LOSS) or NotFound
+                raise NotFound(f"Blob {digest} not found.")
+            return opened
+        return await self._state(digest), None
 
     async def delete(self, sha256: str, older_than: float = 0) -> bool:
         """Remove the object; with ``older_than`` > 0 only when it was last written (or

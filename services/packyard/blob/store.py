@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -163,23 +164,33 @@ class BlobStore:
             )
         except NotFound:
             return None
-        meta = {k.lower(): v for k, v in (obj.metadata or {}).items()}
-        blob = StoredBlob(
-            size=int(obj.size or 0),
-            digests=Digests(
-                sha256=sha256,
-                blake2b_256=meta.get(_META_PREFIX + "blake2b-256", ""),
-                md5=meta.get(_META_PREFIX + "md5", ""),
-            ),
+        return _state(sha256, int(obj.size or 0), obj.metadata or {}, obj.etag, obj.last_modified)
+
+    async def open_read(
+        self, sha256: str, length: int
+    ) -> tuple[ObjectState, urllib3.BaseHTTPResponse] | None:
+        """A GET of the first ``length`` bytes (0: the whole object) whose response headers
+        also give S3's record of the object (what ``state`` asks a HEAD for): one round trip
+        instead of two. None when there is no object; raises ``RangeUnanswered`` when S3 has
+        no bytes to send for the range (an empty object): ask ``state`` then."""
+        try:
+            response = await self._call("get_object", self._get_from_start, sha256, length)
+        except NotFound:
+            return None
+        headers = response.headers
+        size = _total_size(headers)
+        if size is None:
+            await asyncio.to_thread(_release, response)
+            raise RangeUnanswered(sha256)
+        modified = headers.get("last-modified")
+        state = _state(
+            sha256,
+            size,
+            headers,
+            headers.get("etag"),
+            parsedate_to_datetime(modified) if modified else None,
         )
-        recorded_size = meta.get(_META_PREFIX + "size", "")
-        return ObjectState(
-            blob=blob,
-            recorded_sha256=meta.get(_META_PREFIX + "sha256", ""),
-            recorded_size=int(recorded_size) if recorded_size.isdigit() else -1,
-            etag=(obj.etag or "").strip('"'),
-            modified=obj.last_modified,
-        )
+        return state, response
 
     async def touch(self, sha256: str) -> None:
         """Rewrite the object's metadata in place, which resets its last-modified time.
@@ -337,6 +348,18 @@ class BlobStore:
             offset=offset,
             length=length,
         )
+        async for chunk in self.stream(response, sha256, chunk_size, verify=verify):
+            yield chunk
+
+    async def stream(
+        self,
+        response: urllib3.BaseHTTPResponse,
+        sha256: str,
+        chunk_size: int,
+        *,
+        verify: bool,
+    ) -> AsyncIterator[bytes]:
+        """The body of an opened GET in chunks (``verify``: as ``read``); releases it."""
         hasher = hashlib.sha256() if verify else None
         try:
             pending = await self._read_chunk(response, chunk_size, hasher)
@@ -349,6 +372,19 @@ class BlobStore:
                 pending = following
         finally:
             await asyncio.to_thread(_release, response)
+
+    def _get_from_start(self, sha256: str, length: int) -> urllib3.BaseHTTPResponse:
+        try:
+            return self._client.get_object(self.bucket, self.key(sha256), offset=0, length=length)
+        except S3Error as exc:
+            if exc.code == "InvalidRange":
+                raise RangeUnanswered(sha256) from None
+            raise
+
+    @staticmethod
+    async def release(response: urllib3.BaseHTTPResponse) -> None:
+        """Give back an opened GET that will not be read."""
+        await asyncio.to_thread(_release, response)
 
     async def _read_chunk(
         self, response: urllib3.BaseHTTPResponse, size: int, hasher: Any
@@ -383,6 +419,44 @@ class BlobStore:
             return [obj.object_name for obj in objects if obj.object_name]
 
         return await self._call("list_objects", _list)
+
+
+class RangeUnanswered(Exception):
+    """S3 sent no bytes for a range from the first byte: the object is empty."""
+
+
+def _total_size(headers: Any) -> int | None:
+    """The object's size from a GET's headers: after the slash of Content-Range for a range,
+    else Content-Length."""
+    ranged = headers.get("content-range", "")
+    if ranged:
+        total = ranged.rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = headers.get("content-length", "")
+    return int(length) if length.isdigit() else None
+
+
+def _state(
+    sha256: str, size: int, metadata: Any, etag: str | None, modified: datetime | None
+) -> ObjectState:
+    """S3's record of an object, from a HEAD's or a GET's headers."""
+    meta = {k.lower(): v for k, v in metadata.items()}
+    blob = StoredBlob(
+        size=size,
+        digests=Digests(
+            sha256=sha256,
+            blake2b_256=meta.get(_META_PREFIX + "blake2b-256", ""),
+            md5=meta.get(_META_PREFIX + "md5", ""),
+        ),
+    )
+    recorded_size = meta.get(_META_PREFIX + "size", "")
+    return ObjectState(
+        blob=blob,
+        recorded_sha256=meta.get(_META_PREFIX + "sha256", ""),
+        recorded_size=int(recorded_size) if recorded_size.isdigit() else -1,
+        etag=(etag or "").strip('"'),
+        modified=modified,
+    )
 
 
 def _metadata_headers(blob: StoredBlob) -> dict[str, str | list[str] | tuple[str]]:

@@ -1,20 +1,22 @@
-"""Copies of immutable blobs on the gateway's disk: a download is then one StatBlob call and a
-file read, instead of every byte crossing gateway → blob (gRPC) → S3.
+"""Copies of immutable blobs on the gateway's disk: once a file was served whole, the next
+download is a file read, with no blob call at all (gateway → blob gRPC → S3 cost two hops and
+an S3 HEAD and GET per download, whatever the file's size).
 
 A blob is named by its sha256 and never changes, so a copy whose bytes were hashed to that
-name while it was written stays right for ever. What may change is whether it may be served:
-its object may be deleted (garbage collection) or quarantined (the stored bytes failed their
-hash). So a route asks the blob service for the object's state before it serves a copy
-(``StatBlob``: not found → 404, DATA_LOSS → 502) and drops the copy when that fails; a copy
-never outlives its object. Ranges are read from the blob service as before.
+name before it was kept stays right for ever and needs no revalidation. Whether a file may be
+served (deleted, yanked, blocked, its project quarantined) is the metadata answer's to decide,
+and that answer precedes every download (the route's authorization and file lookup); the cache
+only says where the bytes are. A copy is written under a temporary name and renamed into place
+after its hash matched, so a reader never sees part of one.
 
-Bounded by ``max_bytes``: the least recently served copies are removed first. The directory
-belongs to this process (made at start, removed at exit): several gateway processes never
-share an index of what is on disk.
+Bounded by ``max_bytes`` (the worker's share of the gateway's budget, workers.py): the least
+recently served copies are removed first. The directory belongs to this process (made at
+start, removed at exit): several gateway processes never share an index of what is on disk.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import shutil
@@ -81,6 +83,26 @@ class BlobCache:
                 # An aborted download or bytes that do not match their name: never kept.
                 partial.unlink(missing_ok=True)
 
+    async def keep_bytes(self, sha256: str, data: bytes) -> None:
+        """Keep ``data`` (a whole blob already read, e.g. a core-metadata file) when it hashes
+        to ``sha256`` and fits the rules of ``filling``."""
+        size = len(data)
+        if sha256 in self._sizes or sha256 in self._filling or size > self.max_bytes // 4:
+            return
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return
+        self._filling.add(sha256)
+        try:
+            partial = self._dir / f"{sha256}.part"
+            await asyncio.to_thread(_write_atomically, partial, self._path(sha256), data)
+        except OSError as exc:
+            # A full or failing disk costs the copy, never the download.
+            log.warning("blob_cache.write_failed", extra={"error": str(exc)})
+            return
+        finally:
+            self._filling.discard(sha256)
+        self._keep(sha256, size)
+
     def _keep(self, sha256: str, size: int) -> None:
         self._sizes[sha256] = size
         self._used += size
@@ -99,3 +121,13 @@ class BlobCache:
 
 def _open_for_writing(path: Path) -> IO[bytes]:
     return open(path, "xb")
+
+
+def _write_atomically(partial: Path, final: Path, data: bytes) -> None:
+    try:
+        with _open_for_writing(partial) as out:
+            out.write(data)
+        partial.replace(final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -7,6 +7,8 @@ with the same headers.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -39,10 +41,10 @@ METADATA_SUFFIX = ".metadata"
 # A core-metadata file up to this size is read whole in one RPC (its length is then known
 # without asking the blob service for it); METADATA is a few KB, rarely more.
 SMALL_METADATA = 256 * 1024
-# Files from this size on are served from the gateway's local copy (blob_cache.py). A smaller
-# one is read in one streamed call, which costs no more than the StatBlob call a local copy
-# needs (the bench measured small files slower from local copies).
-LOCAL_COPY_MIN_SIZE = 512 * 1024
+# A local copy up to this size is read whole in one hop to a worker thread and sent as one
+# body; a larger one goes through FileResponse (a thread hop per chunk, or the server's own
+# file path where it has one).
+SMALL_LOCAL_COPY = 256 * 1024
 
 
 @router.api_route("/pypi/{feed}/packages/{project}/{filename}", methods=["GET", "HEAD"])
@@ -81,7 +83,7 @@ async def download(
         headers = _file_headers(f'"{info.core_metadata_sha256}"', filename)
         if if_none_match_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
-        whole = await _whole_metadata(request, backends, info.core_metadata_sha256)
+        whole = await _whole_metadata(request, backends, blob_cache, info.core_metadata_sha256)
         if whole is not None:
             return Response(whole, headers=headers, media_type="text/plain")
         stat = await backends.blob.stat_blob(
@@ -134,12 +136,14 @@ async def _blob_response(
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=media_type)
-    chunks = file_chunks(backends, info, sha256, start, length)
-    if blob_cache is not None and byte_range is None and size >= LOCAL_COPY_MIN_SIZE:
-        local = blob_cache.lookup(sha256)
+    if blob_cache is not None and byte_range is None:
+        # The metadata answer above decided that this file may be served; a local copy holds
+        # its verified bytes, so no blob call is needed (blob_cache.py).
+        local = await _local_response(blob_cache, sha256, size, headers, media_type)
         if local is not None:
-            await _still_stored(backends, blob_cache, sha256)
-            return LocalFileResponse(local, headers=headers, media_type=media_type)
+            return local
+    chunks = file_chunks(backends, info, sha256, start, length)
+    if blob_cache is not None and byte_range is None:
         chunks = blob_cache.filling(sha256, size, chunks)
     return StreamingResponse(
         await _primed(chunks, length),
@@ -155,14 +159,23 @@ class LocalFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-async def _still_stored(backends: BackendsDep, blob_cache: BlobCache, sha256: str) -> None:
-    """The blob service still serves ``sha256``: a deleted (404) or quarantined (502) object's
-    local copy is dropped and never served."""
+async def _local_response(
+    blob_cache: BlobCache, sha256: str, size: int, headers: dict[str, str], media_type: str
+) -> Response | None:
+    """The whole file from this gateway's copy, or None when it has none."""
+    if size <= SMALL_LOCAL_COPY:
+        body = await _read_local(blob_cache, sha256)
+        if body is None:
+            return None
+        return Response(body, headers=headers, media_type=media_type)
+    path = blob_cache.lookup(sha256)
+    if path is None:
+        return None
     try:
-        await backends.blob.stat_blob(blob_pb2.StatBlobRequest(sha256=sha256))
-    except Exception:
-        blob_cache.drop(sha256)
-        raise
+        stat = await asyncio.to_thread(os.stat, path)
+    except FileNotFoundError:
+        return None
+    return LocalFileResponse(path, headers=headers, media_type=media_type, stat_result=stat)
 
 
 def _file_headers(etag: str, filename: str) -> dict[str, str]:
@@ -175,12 +188,34 @@ def _file_headers(etag: str, filename: str) -> dict[str, str]:
     }
 
 
-async def _whole_metadata(request: Request, backends: BackendsDep, sha256: str) -> bytes | None:
-    """A plain GET of a small core-metadata file: its bytes, read in one RPC. None for HEAD
-    and ranges (answered from the size), or a large file."""
+async def _whole_metadata(
+    request: Request, backends: BackendsDep, blob_cache: BlobCache | None, sha256: str
+) -> bytes | None:
+    """A plain GET of a small core-metadata file: its bytes, from the local copy or read in
+    one RPC (and then kept). None for HEAD and ranges (answered from the size), or a large
+    file."""
     if request.method != "GET" or "range" in request.headers:
         return None
-    return await read_small_blob(backends, sha256, SMALL_METADATA)
+    if blob_cache is not None:
+        local = await _read_local(blob_cache, sha256)
+        if local is not None:
+            return local
+    whole = await read_small_blob(backends, sha256, SMALL_METADATA)
+    if whole is not None and blob_cache is not None:
+        await blob_cache.keep_bytes(sha256, whole)
+    return whole
+
+
+async def _read_local(blob_cache: BlobCache, sha256: str) -> bytes | None:
+    """The bytes of this gateway's copy of ``sha256``, or None when it has none (or another
+    download's eviction removed it just now)."""
+    path = blob_cache.lookup(sha256)
+    if path is None:
+        return None
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:
+        return None
 
 
 async def _upstream_response(
