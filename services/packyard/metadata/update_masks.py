@@ -16,5 +16,5 @@ def update_paths(update_mask: Sequence[str], field_mask: FieldMask | None) -> li
     if field_mask is None:
         return list(update_mask)
     if update_mask:
-        raise InvalidArgument("Set update_mask or field_mask, not both.")
+        raise InvalidArgument("Name the fields in update_mask or in field_mask, not in both.")
     return list(field_mask.paths)
