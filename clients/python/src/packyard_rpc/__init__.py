@@ -11,6 +11,13 @@ from packyard_rpc.errors import (
     Unauthenticated,
     Unavailable,
 )
+from packyard_rpc.pages import (
+    aiter_feed_projects,
+    aiter_projects,
+    iter_feed_projects,
+    iter_feeds,
+    iter_projects,
+)
 from packyard_rpc.settings import Settings, SettingsError
 
 __all__ = [
@@ -25,4 +32,9 @@ __all__ = [
     "SettingsError",
     "Unauthenticated",
     "Unavailable",
+    "aiter_feed_projects",
+    "aiter_projects",
+    "iter_feed_projects",
+    "iter_feeds",
+    "iter_projects",
 ]

@@ -43,6 +43,7 @@ class CatalogProject:
 class ProjectPage:
     projects: tuple[CatalogProject, ...]
     total: int
+    end: int = 0  # offset just past this page: where the next page starts
 
 
 @dataclass(frozen=True)

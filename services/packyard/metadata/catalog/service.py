@@ -85,16 +85,16 @@ class CatalogService(db.PooledService):
         page: int = 1,
         page_size: int = 0,
         origin: ProjectOrigin | None = None,
+        offset: int | None = None,
     ) -> ProjectPage:
-        """One page of the feed's projects, hosted and served from upstream (or one origin)."""
+        """One page of the feed's projects, hosted and served from upstream (or one origin),
+        by page number or, when ``offset`` is given (a page token's), from that offset."""
         size = _bounded(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        number = _bounded(page, 1, 1_000_000)
+        start = (_bounded(page, 1, 1_000_000) - 1) * size if offset is None else offset
         async with self._connection() as conn:
             total = await repo.count_projects(conn, feed, origin)
-            projects = await repo.list_projects(
-                conn, feed, order, size, (number - 1) * size, origin
-            )
-        return ProjectPage(tuple(projects), total)
+            projects = await repo.list_projects(conn, feed, order, size, start, origin)
+        return ProjectPage(tuple(projects), total, start + len(projects))
 
     async def feed_stats(self, feeds: list[str]) -> list[FeedStats]:
         if not feeds:

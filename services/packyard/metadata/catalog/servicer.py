@@ -6,7 +6,9 @@ import asyncpg
 import grpc
 from packyard_rpc.v1 import catalog_pb2, catalog_pb2_grpc, common_pb2
 
+from packyard.common.errors import InvalidArgument
 from packyard.common.pb_fields import to_pb
+from packyard.metadata import page_tokens
 from packyard.metadata.callers import caller
 from packyard.metadata.catalog.models import (
     CatalogProject,
@@ -46,6 +48,15 @@ def _project_to_pb(project: CatalogProject) -> catalog_pb2.CatalogProject:
     )
 
 
+def _token_offset(token: str, scope: str) -> int:
+    # These orders (downloads, last upload) have no unique key to resume after, so the token
+    # holds an offset; a project added meanwhile can shift one item between pages.
+    after = page_tokens.decode(token, scope)
+    if not after.isdigit():
+        raise InvalidArgument("Invalid page_token.")
+    return int(after)
+
+
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     def __init__(self, service: CatalogService) -> None:
         self._service = service
@@ -61,15 +72,21 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.ListFeedProjectsRequest, context: Context
     ) -> catalog_pb2.ListFeedProjectsResponse:
         await caller().require_read(request.feed)
+        # A token is good only for the list it came from: same feed, order and origin.
+        scope = f"ListFeedProjects:{request.feed}:{request.order}:{request.origin}"
         page = await self._service.list_projects(
             request.feed,
             _ORDER_FROM_PB.get(request.order, ProjectOrder.NAME),
             request.page,
             request.page_size,
             _ORIGIN_FROM_PB.get(request.origin),
+            offset=_token_offset(request.page_token, scope) if request.page_token else None,
         )
+        following = page_tokens.encode(scope, str(page.end)) if page.end < page.total else ""
         return catalog_pb2.ListFeedProjectsResponse(
-            projects=[_project_to_pb(p) for p in page.projects], total=page.total
+            projects=[_project_to_pb(p) for p in page.projects],
+            total=page.total,
+            next_page_token=following,
         )
 
     async def GetFeedStats(

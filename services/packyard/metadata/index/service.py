@@ -238,17 +238,30 @@ class MetadataService(db.PooledService):
     # Projects and files.
 
     async def list_projects(
-        self, feed: str, *, batch_size: int = LIST_BATCH_SIZE
-    ) -> AsyncIterator[list[ProjectSummary]]:
-        """Projects of the feed by name, in batches; no connection is held between batches."""
+        self,
+        feed: str,
+        *,
+        after: str = "",
+        limit: int | None = None,
+        batch_size: int = LIST_BATCH_SIZE,
+    ) -> AsyncIterator[tuple[list[ProjectSummary], bool]]:
+        """Projects of the feed by name, those after ``after``, at most ``limit`` (None = all),
+        in batches; no connection is held between batches. Each batch comes with whether the
+        page stopped at ``limit`` with more projects left (the caller then hands out a token)."""
         await self.get_feed(feed)
-        after = ""
+        left = limit
         while True:
+            size = batch_size if left is None else min(batch_size, left)
             async with self._connection() as conn:
-                page = await repo.list_projects_page(conn, feed, after, batch_size)
+                # One row more than asked says whether the feed goes on after this batch.
+                rows = await repo.list_projects_page(conn, feed, after, size + 1)
+            page, feed_goes_on = rows[:size], len(rows) > size
+            if left is not None:
+                left -= len(page)
+            page_full = left == 0
             if page:
-                yield page
-            if len(page) < batch_size:
+                yield page, feed_goes_on and page_full
+            if not feed_goes_on or page_full:
                 return
             after = page[-1].name
 

@@ -12,6 +12,7 @@ from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2, metadata_pb2_g
 
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.rights import Right
+from packyard.metadata import page_tokens
 from packyard.metadata.access.interface import DeprecatedKeyRpcs
 from packyard.metadata.callers import caller
 from packyard.metadata.index.models import (
@@ -25,6 +26,7 @@ from packyard.metadata.index.models import (
 )
 from packyard.metadata.index.service import MetadataService
 from packyard.metadata.pb_common import STATUS_TO_PB, audit_from_pb
+from packyard.metadata.update_masks import update_paths
 
 SERVICE_NAME = "packyard.rpc.v1.MetadataService"
 
@@ -99,6 +101,12 @@ def _summary_to_pb(summary: ProjectSummary) -> metadata_pb2.ProjectSummary:
 
 Context = grpc.aio.ServicerContext
 
+# AIP-158 page sizes (a request without page_size or page_token still gets everything).
+FEEDS_PAGE_SIZE = 100
+MAX_FEEDS_PAGE_SIZE = 1000
+PROJECTS_PAGE_SIZE = 1000
+MAX_PROJECTS_PAGE_SIZE = 10_000
+
 
 class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     def __init__(self, service: MetadataService, keys: DeprecatedKeyRpcs) -> None:
@@ -128,18 +136,46 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
     async def ListFeeds(
         self, request: metadata_pb2.ListFeedsRequest, context: Context
     ) -> metadata_pb2.ListFeedsResponse:
-        feeds = await self._service.list_feeds()
+        wanted = page_tokens.page_request(
+            request.page_size,
+            request.page_token,
+            "ListFeeds",
+            default=FEEDS_PAGE_SIZE,
+            maximum=MAX_FEEDS_PAGE_SIZE,
+        )
+        feeds = [f for f in await self._service.list_feeds() if f.name > wanted.after]
         if not caller().is_gateway:
             readable = set(await caller().readable([f.name for f in feeds]))
             feeds = [f for f in feeds if f.name in readable]
-        return metadata_pb2.ListFeedsResponse(feeds=[_feed_to_pb(f) for f in feeds])
+        # Feeds are few (one query, filtered by rights), so a page is a slice by name.
+        feeds.sort(key=lambda f: f.name)
+        following = ""
+        if wanted.size is not None and len(feeds) > wanted.size:
+            feeds = feeds[: wanted.size]
+            following = page_tokens.encode("ListFeeds", feeds[-1].name)
+        return metadata_pb2.ListFeedsResponse(
+            feeds=[_feed_to_pb(f) for f in feeds], next_page_token=following
+        )
 
     async def ListProjects(
         self, request: metadata_pb2.ListProjectsRequest, context: Context
     ) -> AsyncIterator[metadata_pb2.ListProjectsResponse]:
         await caller().require_read(request.feed)
-        async for batch in self._service.list_projects(request.feed):
-            yield metadata_pb2.ListProjectsResponse(projects=[_summary_to_pb(p) for p in batch])
+        scope = f"ListProjects:{request.feed}"
+        wanted = page_tokens.page_request(
+            request.page_size,
+            request.page_token,
+            scope,
+            default=PROJECTS_PAGE_SIZE,
+            maximum=MAX_PROJECTS_PAGE_SIZE,
+        )
+        async for batch, more in self._service.list_projects(
+            request.feed, after=wanted.after, limit=wanted.size
+        ):
+            yield metadata_pb2.ListProjectsResponse(
+                projects=[_summary_to_pb(p) for p in batch],
+                next_page_token=page_tokens.encode(scope, batch[-1].name) if more else "",
+            )
 
     async def GetProject(
         self, request: metadata_pb2.GetProjectRequest, context: Context
@@ -228,7 +264,10 @@ class MetadataServicer(metadata_pb2_grpc.MetadataServiceServicer):
         caller().require_right(request.feed.name, Right.ADMIN)
         feed = await self._service.update_feed(
             _feed_from_pb(request.feed),
-            list(request.update_mask),
+            update_paths(
+                request.update_mask,
+                request.field_mask if request.HasField("field_mask") else None,
+            ),
             audit=audit_from_pb(request.audit),
         )
         return metadata_pb2.UpdateFeedResponse(feed=_feed_to_pb(feed))

@@ -12,6 +12,7 @@ from packyard.common.errors import InvalidArgument, PermissionDenied
 from packyard.common.pb_fields import from_pb, to_pb
 from packyard.common.rights import Right
 from packyard.metadata.callers import caller
+from packyard.metadata.update_masks import update_paths
 from packyard.metadata.upstream.models import (
     BackfilledMetadata,
     CachedFile,
@@ -145,7 +146,11 @@ class UpstreamServicer(upstream_pb2_grpc.UpstreamServiceServicer):
     ) -> upstream_pb2.UpdateConnectorResponse:
         caller().require_right(request.connector.feed, Right.ADMIN)
         updated = await self._store.update_connector(
-            connector_from_pb(request.connector), request.update_mask
+            connector_from_pb(request.connector),
+            update_paths(
+                request.update_mask,
+                request.field_mask if request.HasField("field_mask") else None,
+            ),
         )
         return upstream_pb2.UpdateConnectorResponse(connector=connector_to_pb(updated))
 

@@ -163,20 +163,26 @@ class AccessServiceServicer:
 
     def CreateKey(self, request, context):
         """API keys: a key is "pky_<prefix>_<secret>"; only a hash of it is stored. The secret is
-        returned once by CreateKey and never again.
+        returned once by CreateKey and never again. Besides the errors listed, any call may
+        answer UNAUTHENTICATED and UNAVAILABLE or DEADLINE_EXCEEDED.
+        Errors: PERMISSION_DENIED (rights beyond the caller's own; an admin key needs a global
+        administrator), INVALID_ARGUMENT (bad name, feed or expiry), NOT_FOUND (owner).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListKeys(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The keys of one owner (a bounded list, so not paged).
+        Errors: PERMISSION_DENIED (another owner's keys).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RevokeKey(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Errors: PERMISSION_DENIED (another owner's key), NOT_FOUND (no key with that prefix).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

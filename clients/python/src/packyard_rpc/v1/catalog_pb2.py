@@ -27,7 +27,7 @@ from packyard_rpc.v1 import common_pb2 as packyard_dot_rpc_dot_v1_dot_common__pb
 from packyard_rpc.v1 import surface_pb2 as packyard_dot_rpc_dot_v1_dot_surface__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpackyard/rpc/v1/catalog.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\x1a\x1dpackyard/rpc/v1/surface.proto\"\xbe\x02\n\x0e\x43\x61talogProject\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x16\n\x0elatest_version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12/\n\x0blast_upload\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdownloads\x18\x07 \x01(\x03\x12.\n\x06status\x18\x08 \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\x12\r\n\x05score\x18\t \x01(\x01\x12\'\n\x06origin\x18\n \x01(\x0e\x32\x17.packyard.rpc.v1.Origin\x12\x11\n\tconnector\x18\x0b \x01(\t\x12\x12\n\nnot_cached\x18\x0c \x01(\x08\"<\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05\x66\x65\x65\x64s\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"C\n\x0eSearchResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\"\x9f\x01\n\x17ListFeedProjectsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12,\n\x05order\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.ProjectOrder\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\'\n\x06origin\x18\x05 \x01(\x0e\x32\x17.packyard.rpc.v1.Origin\"\\\n\x18ListFeedProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\x12\r\n\x05total\x18\x02 \x01(\x03\"o\n\tFeedStats\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08projects\x18\x02 \x01(\x03\x12\x11\n\tdownloads\x18\x03 \x01(\x03\x12/\n\x0blast_upload\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x13GetFeedStatsRequest\x12\r\n\x05\x66\x65\x65\x64s\x18\x01 \x03(\t\"A\n\x14GetFeedStatsResponse\x12)\n\x05stats\x18\x01 \x03(\x0b\x32\x1a.packyard.rpc.v1.FeedStats\">\n\rDownloadCount\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"H\n\x16RecordDownloadsRequest\x12.\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x1e.packyard.rpc.v1.DownloadCount\"+\n\x17RecordDownloadsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x03\"9\n\x18GetDownloadCountsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"\xa0\x01\n\x19GetDownloadCountsResponse\x12\x0f\n\x07project\x18\x01 \x01(\x03\x12\x44\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x35.packyard.rpc.v1.GetDownloadCountsResponse.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xa3\x01\n\x0cReleaseEntry\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12,\n\x08uploaded\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61uthor\x18\x07 \x01(\t\"I\n\x19ListRecentReleasesRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"M\n\x1aListRecentReleasesResponse\x12/\n\x08releases\x18\x01 \x03(\x0b\x32\x1d.packyard.rpc.v1.ReleaseEntry*\x9b\x01\n\x0cProjectOrder\x12\x1d\n\x19PROJECT_ORDER_UNSPECIFIED\x10\x00\x12\x16\n\x12PROJECT_ORDER_NAME\x10\x01\x12\x1d\n\x19PROJECT_ORDER_LAST_UPLOAD\x10\x02\x12\x1b\n\x17PROJECT_ORDER_DOWNLOADS\x10\x03\x12\x18\n\x14PROJECT_ORDER_ORIGIN\x10\x04\x32\xfa\x04\n\x0e\x43\x61talogService\x12O\n\x06Search\x12\x1e.packyard.rpc.v1.SearchRequest\x1a\x1f.packyard.rpc.v1.SearchResponse\"\x04\xc8\x8c\x19\x01\x12m\n\x10ListFeedProjects\x12(.packyard.rpc.v1.ListFeedProjectsRequest\x1a).packyard.rpc.v1.ListFeedProjectsResponse\"\x04\xc8\x8c\x19\x01\x12[\n\x0cGetFeedStats\x12$.packyard.rpc.v1.GetFeedStatsRequest\x1a%.packyard.rpc.v1.GetFeedStatsResponse\x12\x64\n\x0fRecordDownloads\x12\'.packyard.rpc.v1.RecordDownloadsRequest\x1a(.packyard.rpc.v1.RecordDownloadsResponse\x12p\n\x11GetDownloadCounts\x12).packyard.rpc.v1.GetDownloadCountsRequest\x1a*.packyard.rpc.v1.GetDownloadCountsResponse\"\x04\xc8\x8c\x19\x01\x12s\n\x12ListRecentReleases\x12*.packyard.rpc.v1.ListRecentReleasesRequest\x1a+.packyard.rpc.v1.ListRecentReleasesResponse\"\x04\xc8\x8c\x19\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpackyard/rpc/v1/catalog.proto\x12\x0fpackyard.rpc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cpackyard/rpc/v1/common.proto\x1a\x1dpackyard/rpc/v1/surface.proto\"\xbe\x02\n\x0e\x43\x61talogProject\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x16\n\x0elatest_version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12/\n\x0blast_upload\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdownloads\x18\x07 \x01(\x03\x12.\n\x06status\x18\x08 \x01(\x0e\x32\x1e.packyard.rpc.v1.ProjectStatus\x12\r\n\x05score\x18\t \x01(\x01\x12\'\n\x06origin\x18\n \x01(\x0e\x32\x17.packyard.rpc.v1.Origin\x12\x11\n\tconnector\x18\x0b \x01(\t\x12\x12\n\nnot_cached\x18\x0c \x01(\x08\"<\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05\x66\x65\x65\x64s\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"C\n\x0eSearchResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\"\xb3\x01\n\x17ListFeedProjectsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12,\n\x05order\x18\x02 \x01(\x0e\x32\x1d.packyard.rpc.v1.ProjectOrder\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\'\n\x06origin\x18\x05 \x01(\x0e\x32\x17.packyard.rpc.v1.Origin\x12\x12\n\npage_token\x18\x06 \x01(\t\"u\n\x18ListFeedProjectsResponse\x12\x31\n\x08projects\x18\x01 \x03(\x0b\x32\x1f.packyard.rpc.v1.CatalogProject\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"o\n\tFeedStats\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08projects\x18\x02 \x01(\x03\x12\x11\n\tdownloads\x18\x03 \x01(\x03\x12/\n\x0blast_upload\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x13GetFeedStatsRequest\x12\r\n\x05\x66\x65\x65\x64s\x18\x01 \x03(\t\"A\n\x14GetFeedStatsResponse\x12)\n\x05stats\x18\x01 \x03(\x0b\x32\x1a.packyard.rpc.v1.FeedStats\">\n\rDownloadCount\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"H\n\x16RecordDownloadsRequest\x12.\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x1e.packyard.rpc.v1.DownloadCount\"+\n\x17RecordDownloadsResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x03\"9\n\x18GetDownloadCountsRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\"\xa0\x01\n\x19GetDownloadCountsResponse\x12\x0f\n\x07project\x18\x01 \x01(\x03\x12\x44\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x35.packyard.rpc.v1.GetDownloadCountsResponse.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xa3\x01\n\x0cReleaseEntry\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12,\n\x08uploaded\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61uthor\x18\x07 \x01(\t\"I\n\x19ListRecentReleasesRequest\x12\x0c\n\x04\x66\x65\x65\x64\x18\x01 \x01(\t\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"M\n\x1aListRecentReleasesResponse\x12/\n\x08releases\x18\x01 \x03(\x0b\x32\x1d.packyard.rpc.v1.ReleaseEntry*\x9b\x01\n\x0cProjectOrder\x12\x1d\n\x19PROJECT_ORDER_UNSPECIFIED\x10\x00\x12\x16\n\x12PROJECT_ORDER_NAME\x10\x01\x12\x1d\n\x19PROJECT_ORDER_LAST_UPLOAD\x10\x02\x12\x1b\n\x17PROJECT_ORDER_DOWNLOADS\x10\x03\x12\x18\n\x14PROJECT_ORDER_ORIGIN\x10\x04\x32\xfa\x04\n\x0e\x43\x61talogService\x12O\n\x06Search\x12\x1e.packyard.rpc.v1.SearchRequest\x1a\x1f.packyard.rpc.v1.SearchResponse\"\x04\xc8\x8c\x19\x01\x12m\n\x10ListFeedProjects\x12(.packyard.rpc.v1.ListFeedProjectsRequest\x1a).packyard.rpc.v1.ListFeedProjectsResponse\"\x04\xc8\x8c\x19\x01\x12[\n\x0cGetFeedStats\x12$.packyard.rpc.v1.GetFeedStatsRequest\x1a%.packyard.rpc.v1.GetFeedStatsResponse\x12\x64\n\x0fRecordDownloads\x12\'.packyard.rpc.v1.RecordDownloadsRequest\x1a(.packyard.rpc.v1.RecordDownloadsResponse\x12p\n\x11GetDownloadCounts\x12).packyard.rpc.v1.GetDownloadCountsRequest\x1a*.packyard.rpc.v1.GetDownloadCountsResponse\"\x04\xc8\x8c\x19\x01\x12s\n\x12ListRecentReleases\x12*.packyard.rpc.v1.ListRecentReleasesRequest\x1a+.packyard.rpc.v1.ListRecentReleasesResponse\"\x04\xc8\x8c\x19\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,8 +44,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CATALOGSERVICE'].methods_by_name['GetDownloadCounts']._serialized_options = b'\310\214\031\001'
   _globals['_CATALOGSERVICE'].methods_by_name['ListRecentReleases']._loaded_options = None
   _globals['_CATALOGSERVICE'].methods_by_name['ListRecentReleases']._serialized_options = b'\310\214\031\001'
-  _globals['_PROJECTORDER']._serialized_start=1796
-  _globals['_PROJECTORDER']._serialized_end=1951
+  _globals['_PROJECTORDER']._serialized_start=1841
+  _globals['_PROJECTORDER']._serialized_end=1996
   _globals['_CATALOGPROJECT']._serialized_start=145
   _globals['_CATALOGPROJECT']._serialized_end=463
   _globals['_SEARCHREQUEST']._serialized_start=465
@@ -53,33 +53,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEARCHRESPONSE']._serialized_start=527
   _globals['_SEARCHRESPONSE']._serialized_end=594
   _globals['_LISTFEEDPROJECTSREQUEST']._serialized_start=597
-  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_end=756
-  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_start=758
-  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_end=850
-  _globals['_FEEDSTATS']._serialized_start=852
-  _globals['_FEEDSTATS']._serialized_end=963
-  _globals['_GETFEEDSTATSREQUEST']._serialized_start=965
-  _globals['_GETFEEDSTATSREQUEST']._serialized_end=1001
-  _globals['_GETFEEDSTATSRESPONSE']._serialized_start=1003
-  _globals['_GETFEEDSTATSRESPONSE']._serialized_end=1068
-  _globals['_DOWNLOADCOUNT']._serialized_start=1070
-  _globals['_DOWNLOADCOUNT']._serialized_end=1132
-  _globals['_RECORDDOWNLOADSREQUEST']._serialized_start=1134
-  _globals['_RECORDDOWNLOADSREQUEST']._serialized_end=1206
-  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_start=1208
-  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_end=1251
-  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_start=1253
-  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_end=1310
-  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_start=1313
-  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_end=1473
-  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_start=1429
-  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_end=1473
-  _globals['_RELEASEENTRY']._serialized_start=1476
-  _globals['_RELEASEENTRY']._serialized_end=1639
-  _globals['_LISTRECENTRELEASESREQUEST']._serialized_start=1641
-  _globals['_LISTRECENTRELEASESREQUEST']._serialized_end=1714
-  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_start=1716
-  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_end=1793
-  _globals['_CATALOGSERVICE']._serialized_start=1954
-  _globals['_CATALOGSERVICE']._serialized_end=2588
+  _globals['_LISTFEEDPROJECTSREQUEST']._serialized_end=776
+  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_start=778
+  _globals['_LISTFEEDPROJECTSRESPONSE']._serialized_end=895
+  _globals['_FEEDSTATS']._serialized_start=897
+  _globals['_FEEDSTATS']._serialized_end=1008
+  _globals['_GETFEEDSTATSREQUEST']._serialized_start=1010
+  _globals['_GETFEEDSTATSREQUEST']._serialized_end=1046
+  _globals['_GETFEEDSTATSRESPONSE']._serialized_start=1048
+  _globals['_GETFEEDSTATSRESPONSE']._serialized_end=1113
+  _globals['_DOWNLOADCOUNT']._serialized_start=1115
+  _globals['_DOWNLOADCOUNT']._serialized_end=1177
+  _globals['_RECORDDOWNLOADSREQUEST']._serialized_start=1179
+  _globals['_RECORDDOWNLOADSREQUEST']._serialized_end=1251
+  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_start=1253
+  _globals['_RECORDDOWNLOADSRESPONSE']._serialized_end=1296
+  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_start=1298
+  _globals['_GETDOWNLOADCOUNTSREQUEST']._serialized_end=1355
+  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_start=1358
+  _globals['_GETDOWNLOADCOUNTSRESPONSE']._serialized_end=1518
+  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_start=1474
+  _globals['_GETDOWNLOADCOUNTSRESPONSE_FILESENTRY']._serialized_end=1518
+  _globals['_RELEASEENTRY']._serialized_start=1521
+  _globals['_RELEASEENTRY']._serialized_end=1684
+  _globals['_LISTRECENTRELEASESREQUEST']._serialized_start=1686
+  _globals['_LISTRECENTRELEASESREQUEST']._serialized_end=1759
+  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_start=1761
+  _globals['_LISTRECENTRELEASESRESPONSE']._serialized_end=1838
+  _globals['_CATALOGSERVICE']._serialized_start=1999
+  _globals['_CATALOGSERVICE']._serialized_end=2633
 # @@protoc_insertion_point(module_scope)

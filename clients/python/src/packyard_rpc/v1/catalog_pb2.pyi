@@ -70,26 +70,30 @@ class SearchResponse(_message.Message):
     def __init__(self, projects: _Optional[_Iterable[_Union[CatalogProject, _Mapping]]] = ...) -> None: ...
 
 class ListFeedProjectsRequest(_message.Message):
-    __slots__ = ("feed", "order", "page", "page_size", "origin")
+    __slots__ = ("feed", "order", "page", "page_size", "origin", "page_token")
     FEED_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     feed: str
     order: ProjectOrder
     page: int
     page_size: int
     origin: _common_pb2.Origin
-    def __init__(self, feed: _Optional[str] = ..., order: _Optional[_Union[ProjectOrder, str]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ...) -> None: ...
+    page_token: str
+    def __init__(self, feed: _Optional[str] = ..., order: _Optional[_Union[ProjectOrder, str]] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ..., origin: _Optional[_Union[_common_pb2.Origin, str]] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListFeedProjectsResponse(_message.Message):
-    __slots__ = ("projects", "total")
+    __slots__ = ("projects", "total", "next_page_token")
     PROJECTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     projects: _containers.RepeatedCompositeFieldContainer[CatalogProject]
     total: int
-    def __init__(self, projects: _Optional[_Iterable[_Union[CatalogProject, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, projects: _Optional[_Iterable[_Union[CatalogProject, _Mapping]]] = ..., total: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class FeedStats(_message.Message):
     __slots__ = ("feed", "projects", "downloads", "last_upload")

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class CatalogServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED and UNAVAILABLE or DEADLINE_EXCEEDED, as MetadataService's.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -67,18 +69,24 @@ class CatalogServiceStub:
 
 
 class CatalogServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED and UNAVAILABLE or DEADLINE_EXCEEDED, as MetadataService's.
+    """
 
     def Search(self, request, context):
         """Projects matching a query by name (normalized: exact, prefix, fuzzy) or by summary and
-        keywords (full text), best first; an exact name match always comes first.
+        keywords (full text), best first; an exact name match always comes first. Feeds the
+        caller may not read are left out, not refused.
+        Errors: INVALID_ARGUMENT (query too long, negative limit).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListFeedProjects(self, request, context):
-        """One page of a feed's projects in the requested order.
+        """One page of a feed's projects in the requested order (by page number or page_token).
+        Errors: PERMISSION_DENIED (no read right), INVALID_ARGUMENT (bad page_token, negative
+        page or page_size).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -100,6 +108,7 @@ class CatalogServiceServicer:
 
     def GetDownloadCounts(self, request, context):
         """Downloads of one project and of each of its files.
+        Errors: PERMISSION_DENIED (no read right).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -107,6 +116,7 @@ class CatalogServiceServicer:
 
     def ListRecentReleases(self, request, context):
         """Newest releases of a feed, or of one project, newest first.
+        Errors: PERMISSION_DENIED (no read right), INVALID_ARGUMENT (negative limit).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -154,7 +164,9 @@ def add_CatalogServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CatalogService:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED and UNAVAILABLE or DEADLINE_EXCEEDED, as MetadataService's.
+    """
 
     @staticmethod
     def Search(request,

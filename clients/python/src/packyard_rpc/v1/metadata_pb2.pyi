@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from packyard_rpc.v1 import access_pb2 as _access_pb2
 from packyard_rpc.v1 import common_pb2 as _common_pb2
@@ -59,14 +60,20 @@ class GetFeedResponse(_message.Message):
     def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ...) -> None: ...
 
 class ListFeedsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListFeedsResponse(_message.Message):
-    __slots__ = ("feeds",)
+    __slots__ = ("feeds", "next_page_token")
     FEEDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     feeds: _containers.RepeatedCompositeFieldContainer[Feed]
-    def __init__(self, feeds: _Optional[_Iterable[_Union[Feed, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, feeds: _Optional[_Iterable[_Union[Feed, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ProjectSummary(_message.Message):
     __slots__ = ("name", "display_name", "serial", "status")
@@ -81,16 +88,22 @@ class ProjectSummary(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., serial: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ProjectStatus, str]] = ...) -> None: ...
 
 class ListProjectsRequest(_message.Message):
-    __slots__ = ("feed",)
+    __slots__ = ("feed", "page_size", "page_token")
     FEED_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     feed: str
-    def __init__(self, feed: _Optional[str] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, feed: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListProjectsResponse(_message.Message):
-    __slots__ = ("projects",)
+    __slots__ = ("projects", "next_page_token")
     PROJECTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     projects: _containers.RepeatedCompositeFieldContainer[ProjectSummary]
-    def __init__(self, projects: _Optional[_Iterable[_Union[ProjectSummary, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, projects: _Optional[_Iterable[_Union[ProjectSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Project(_message.Message):
     __slots__ = ("feed", "name", "display_name", "status", "status_reason", "serial", "versions", "files", "releases")
@@ -254,14 +267,16 @@ class CreateApiKeyResponse(_message.Message):
     def __init__(self, key: _Optional[str] = ..., prefix: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class UpdateFeedRequest(_message.Message):
-    __slots__ = ("feed", "update_mask", "audit")
+    __slots__ = ("feed", "update_mask", "audit", "field_mask")
     FEED_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
+    FIELD_MASK_FIELD_NUMBER: _ClassVar[int]
     feed: Feed
     update_mask: _containers.RepeatedScalarFieldContainer[str]
     audit: _common_pb2.AuditContext
-    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ...) -> None: ...
+    field_mask: _field_mask_pb2.FieldMask
+    def __init__(self, feed: _Optional[_Union[Feed, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., audit: _Optional[_Union[_common_pb2.AuditContext, _Mapping]] = ..., field_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class UpdateFeedResponse(_message.Message):
     __slots__ = ("feed",)

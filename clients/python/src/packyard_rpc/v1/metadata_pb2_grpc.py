@@ -27,7 +27,10 @@ if _version_not_supported:
 
 
 class MetadataServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED (an unknown, revoked or expired key; a private feed read without one) and
+    UNAVAILABLE or DEADLINE_EXCEEDED (retry later). docs/grpc.md has the same table.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -113,7 +116,10 @@ class MetadataServiceStub:
 
 
 class MetadataServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED (an unknown, revoked or expired key; a private feed read without one) and
+    UNAVAILABLE or DEADLINE_EXCEEDED (retry later). docs/grpc.md has the same table.
+    """
 
     def CreateFeed(self, request, context):
         """Feeds.
@@ -123,19 +129,25 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetFeed(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Errors: PERMISSION_DENIED (no read right), NOT_FOUND (feed).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListFeeds(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Only the feeds the caller may read, by name, paged by page_token.
+        Errors: INVALID_ARGUMENT (bad page_token or negative page_size).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListProjects(self, request, context):
-        """Projects of a feed, streamed in batches so a 10,000-project list never sits in memory whole.
+        """Projects of a feed by name, streamed in batches so a 10,000-project list never sits in
+        memory whole; with page_size or page_token, one page of them.
+        Errors: PERMISSION_DENIED (no read right), NOT_FOUND (feed), INVALID_ARGUMENT (bad
+        page_token or negative page_size).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,6 +155,7 @@ class MetadataServiceServicer:
 
     def GetProject(self, request, context):
         """One project with every file it has in the feed (hosted and cached upstream).
+        Errors: PERMISSION_DENIED (no read right), NOT_FOUND (feed or project).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,6 +163,7 @@ class MetadataServiceServicer:
 
     def GetFile(self, request, context):
         """Look a file up by its filename (unique per feed).
+        Errors: PERMISSION_DENIED (no read right), NOT_FOUND (feed or file).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -160,6 +174,8 @@ class MetadataServiceServicer:
         same sha256 again: no-op (created=false). Same filename, other bytes, or a filename that
         was ever used in the feed: ALREADY_EXISTS with a message starting "File already exists"
         or "This filename was previously used".
+        Errors: PERMISSION_DENIED (no publish right; the project's origin refuses uploads),
+        NOT_FOUND (feed), INVALID_ARGUMENT (bad name, version, filename or hash), ALREADY_EXISTS.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -167,6 +183,8 @@ class MetadataServiceServicer:
 
     def SetReleaseYanked(self, request, context):
         """PEP 592: yank or unyank every file of a release.
+        Errors: PERMISSION_DENIED (no yank right), NOT_FOUND (project or release),
+        INVALID_ARGUMENT (bad version).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -181,6 +199,7 @@ class MetadataServiceServicer:
 
     def DeleteFile(self, request, context):
         """Delete one file; its filename stays reserved in the feed forever.
+        Errors: PERMISSION_DENIED (no yank right), NOT_FOUND (file).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -217,6 +236,8 @@ class MetadataServiceServicer:
 
     def DeleteRelease(self, request, context):
         """Delete every file of a release; the filenames stay reserved in the feed forever.
+        Errors: PERMISSION_DENIED (no yank right), NOT_FOUND (project or release),
+        INVALID_ARGUMENT (bad version).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -309,7 +330,10 @@ def add_MetadataServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MetadataService:
-    """Missing associated documentation comment in .proto file."""
+    """Errors of the public methods are listed on each; besides them any call may answer
+    UNAUTHENTICATED (an unknown, revoked or expired key; a private feed read without one) and
+    UNAVAILABLE or DEADLINE_EXCEEDED (retry later). docs/grpc.md has the same table.
+    """
 
     @staticmethod
     def CreateFeed(request,

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from packyard_rpc.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
@@ -69,12 +70,14 @@ class AddConnectorResponse(_message.Message):
     def __init__(self, connector: _Optional[_Union[Connector, _Mapping]] = ...) -> None: ...
 
 class UpdateConnectorRequest(_message.Message):
-    __slots__ = ("connector", "update_mask")
+    __slots__ = ("connector", "update_mask", "field_mask")
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    FIELD_MASK_FIELD_NUMBER: _ClassVar[int]
     connector: Connector
     update_mask: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, connector: _Optional[_Union[Connector, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ...) -> None: ...
+    field_mask: _field_mask_pb2.FieldMask
+    def __init__(self, connector: _Optional[_Union[Connector, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., field_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class UpdateConnectorResponse(_message.Message):
     __slots__ = ("connector",)
