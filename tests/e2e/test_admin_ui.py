@@ -281,7 +281,10 @@ def test_ldap_admin_sets_up_a_private_feed_ci_key_and_read_only_group(
     # Sign-out from the header, with the keyboard.
     other.goto("/")
     other.focus("#sign-out")
-    other.keyboard.press("Enter")
+    # The form posts and is redirected back to "/", the URL the page already has: wait for the
+    # navigation itself, not for the URL.
+    with other.expect_navigation():
+        other.keyboard.press("Enter")
     other.wait_for_url(f"{ui_stack.base_url}/")
     assert "Sign in" in other.locator("header .who").inner_text()
     assert other.locator(f"#feeds a[href='/feeds/{feed}/']").count() == 0
