@@ -13,10 +13,7 @@ from typing import Any
 import asyncpg
 import grpc
 import pytest
-from packyard.metadata.migrate import migrate
 from packyard.metadata.secret_keys import generate_key
-from packyard.metadata.server import running_server
-from packyard.metadata.settings import MetadataSettings
 from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -26,10 +23,10 @@ from packyard_rpc.v1 import (
     metadata_pb2,
     metadata_pb2_grpc,
 )
-from pydantic import SecretStr
 
+from tests.fixtures.metadata_service import metadata_on_tls
 from tests.fixtures.principals import acting_for, token_for
-from tests.fixtures.tls import tls_files, tls_settings
+from tests.fixtures.tls import tls_files
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -95,16 +92,7 @@ def _key(name: str, feed: str, right: int) -> access_pb2.CreateKeyRequest:
 
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[World]:
-    await migrate(database_url)
-    settings = MetadataSettings(  # type: ignore[call-arg]
-        database_url=SecretStr(database_url),
-        listen_addr="127.0.0.1:0",
-        shutdown_grace=0.5,
-        nats_url="",
-        **tls_settings("metadata"),
-    )
-    async with running_server(settings) as port:
-        addr = f"127.0.0.1:{port}"
+    async with metadata_on_tls(database_url) as addr:
         # `packyard up`'s bootstrap identity makes the feeds and keys.
         async with grpc.aio.secure_channel(addr, _credentials("operator")) as channel:
             meta, access, _ = _stubs(channel)

@@ -18,9 +18,6 @@ from packyard.blob.settings import BlobSettings
 from packyard.common.grpc import new_server, secure_channel, start_server, stop_server
 from packyard.common.rpc_access import is_allowed
 from packyard.common.tls import TlsFiles, ensure_material
-from packyard.metadata.migrate import migrate
-from packyard.metadata.server import running_server as metadata_server
-from packyard.metadata.settings import MetadataSettings
 from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -31,6 +28,7 @@ from packyard_rpc.v1 import (
 )
 from pydantic import SecretStr
 
+from tests.fixtures.metadata_service import metadata_on_tls
 from tests.fixtures.tls import IDENTITIES, all_methods, tls_files, tls_settings
 
 pytestmark = pytest.mark.timeout(120)
@@ -142,16 +140,8 @@ async def test_every_method_with_every_identity(every_method: str) -> None:
 
 @pytest.fixture
 async def metadata_addr(database_url: str) -> AsyncIterator[str]:
-    await migrate(database_url)
-    settings = MetadataSettings(  # type: ignore[call-arg]
-        database_url=SecretStr(database_url),
-        listen_addr="127.0.0.1:0",
-        shutdown_grace=0.5,
-        nats_url="",
-        **tls_settings("metadata"),
-    )
-    async with metadata_server(settings) as port:
-        yield f"127.0.0.1:{port}"
+    async with metadata_on_tls(database_url) as addr:
+        yield addr
 
 
 ADMIN_KEY = metadata_pb2.CreateApiKeyRequest(name="attacker", is_admin=True)

@@ -19,14 +19,11 @@ import pytest
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
-from packyard.metadata.migrate import migrate
-from packyard.metadata.server import running_server
-from packyard.metadata.settings import MetadataSettings
 from packyard_rpc import AsyncClient, NotFound, PermissionDenied, Unauthenticated
 from packyard_rpc.v1 import access_pb2, access_pb2_grpc, common_pb2, metadata_pb2, metadata_pb2_grpc
-from pydantic import SecretStr
 
-from tests.fixtures.tls import tls_files, tls_settings
+from tests.fixtures.metadata_service import metadata_on_tls
+from tests.fixtures.tls import tls_files
 
 pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,16 +76,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(database_url: str) -> AsyncIterator[Stack]:
-    await migrate(database_url)
-    settings = MetadataSettings(  # type: ignore[call-arg]
-        database_url=SecretStr(database_url),
-        listen_addr="127.0.0.1:0",
-        shutdown_grace=0.5,
-        nats_url="",
-        **tls_settings("metadata"),
-    )
-    async with running_server(settings) as port:
-        addr = f"127.0.0.1:{port}"
+    async with metadata_on_tls(database_url) as addr:
         operator = tls_files("operator").read()
         credentials = grpc.ssl_channel_credentials(operator.ca, operator.key, operator.cert)
         async with grpc.aio.secure_channel(addr, credentials) as channel:

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
-from packyard.metadata.migrate import migrate
-from packyard.metadata.server import running_server
-from packyard.metadata.settings import MetadataSettings
 from packyard_rpc import AsyncClient, InvalidArgument, aiter_feed_projects, aiter_projects
 from packyard_rpc.v1 import (
     access_pb2,
@@ -23,10 +20,10 @@ from packyard_rpc.v1 import (
     metadata_pb2,
     metadata_pb2_grpc,
 )
-from pydantic import SecretStr
 
+from tests.fixtures.metadata_service import metadata_on_tls
 from tests.fixtures.principals import acting_for
-from tests.fixtures.tls import tls_files, tls_settings
+from tests.fixtures.tls import tls_files
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -49,16 +46,7 @@ def _channel(addr: str, identity: str) -> grpc.aio.Channel:
 
 @pytest.fixture
 async def stack(database_url: str) -> AsyncIterator[Stack]:
-    await migrate(database_url)
-    settings = MetadataSettings(  # type: ignore[call-arg]
-        database_url=SecretStr(database_url),
-        listen_addr="127.0.0.1:0",
-        shutdown_grace=0.5,
-        nats_url="",
-        **tls_settings("metadata"),
-    )
-    async with running_server(settings) as port:
-        addr = f"127.0.0.1:{port}"
+    async with metadata_on_tls(database_url) as addr:
         async with _channel(addr, "operator") as channel:
             meta = metadata_pb2_grpc.MetadataServiceStub(channel)
             access = access_pb2_grpc.AccessServiceStub(channel)
