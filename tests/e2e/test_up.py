@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -154,3 +155,42 @@ def test_cli_refuses_a_taken_port_with_one_line(tmp_path: Path) -> None:
         f"packyard up: gateway: port 127.0.0.1:{port} is already in use"
     ]
     assert not (tmp_path / "d").exists()
+
+
+def test_a_supplied_admin_key_is_used_and_never_printed() -> None:
+    """With PACKYARD_ADMIN_KEY set, `packyard up` stores that key as the administrator's and
+    prints no key at all: the operator chose it, a terminal log need not hold it."""
+    env = {**os.environ, "PYTHONPATH": _SOURCE_ROOT}
+    made = subprocess.run(
+        [sys.executable, "-m", "packyard.cli", "genkey"],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    key = made.stdout.strip()
+    assert key.startswith("pky_")
+    with tempfile.TemporaryDirectory(prefix="packyard-up-") as tmp, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "packyard.cli", "up", "--data-dir", f"{tmp}/data",
+             "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**env, "PACKYARD_ADMIN_KEY": key},
+        )  # fmt: skip
+        printed: list[str] = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # up prints the ready line once every part answers
+                printed.append(line)
+                if line.startswith("Packyard is ready:"):
+                    break
+            assert printed and printed[-1].startswith("Packyard is ready:"), printed
+            assert not any(key in line or "Admin API key" in line for line in printed), printed
+            admin = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/feeds",
+                headers={"Authorization": f"Bearer {key}"}, timeout=30,
+            )  # fmt: skip
+            assert admin.status_code == 200 and "main" in admin.text
+        finally:
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(60) == 0
