@@ -6,7 +6,8 @@ this; ``WrappingInterceptor`` is their common shape.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import grpc
@@ -49,6 +50,46 @@ class WrappingInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         wrap = None if handler is None else self.wrap_for(handler_call_details.method)
         return handler if wrap is None else rewrap_handler(handler, wrap)
+
+
+# begin(request, context): entered around the call; what it yields is told how the call ended
+# (the exception its behaviour raised, or None).
+Begin = Callable[[Any, grpc.aio.ServicerContext], AbstractContextManager[Callable[[Any], None]]]
+
+
+def observed(
+    behavior: Callable[..., Any], response_streams: bool, begin: Begin
+) -> Callable[..., Any]:
+    """``behavior`` run inside ``begin``, whose ending is told the outcome: the one shape of
+    the observing interceptors (traces, metrics), unary or response-streaming alike."""
+    if response_streams:
+
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            with begin(request, context) as ended:
+                failed = None
+                try:
+                    async for item in behavior(request, context):
+                        yield item
+                except BaseException as exc:
+                    failed = exc
+                    raise
+                finally:
+                    ended(failed)
+
+        return stream
+
+    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        with begin(request, context) as ended:
+            failed = None
+            try:
+                return await behavior(request, context)
+            except BaseException as exc:
+                failed = exc
+                raise
+            finally:
+                ended(failed)
+
+    return unary
 
 
 def call_status(context: grpc.aio.ServicerContext, failed: BaseException | None) -> int:

@@ -9,14 +9,17 @@ span's. Health checks are not traced (probes every few seconds would drown real 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from packyard.common.grpc_handlers import Wrap, WrappingInterceptor, call_status
+from packyard.common.grpc_handlers import Wrap, WrappingInterceptor, call_status, observed
+
+Ended = Callable[[Any], None]
 
 _tracer = trace.get_tracer("packyard.grpc")
 _HEALTH = "/grpc.health.v1.Health/"
@@ -73,35 +76,11 @@ class ServerTracingInterceptor(WrappingInterceptor):
                 if failed is not None and not isinstance(failed, grpc.aio.AbortError):
                     span.set_attribute("error.type", type(failed).__qualname__)
 
-        def unary(behavior: Callable[..., Any]) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                with start(context) as span:
-                    failed = None
-                    try:
-                        return await behavior(request, context)
-                    except BaseException as exc:
-                        failed = exc
-                        raise
-                    finally:
-                        finish(span, context, failed)
+        @contextlib.contextmanager
+        def begin(request: Any, context: grpc.aio.ServicerContext) -> Iterator[Ended]:
+            with start(context) as span:
+                yield lambda failed: finish(span, context, failed)
 
-            return call
-
-        def streaming(behavior: Callable[..., Any]) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                with start(context) as span:
-                    failed = None
-                    try:
-                        async for item in behavior(request, context):
-                            yield item
-                    except BaseException as exc:
-                        failed = exc
-                        raise
-                    finally:
-                        finish(span, context, failed)
-
-            return call
-
-        return lambda behavior, request_streams, response_streams: (
-            streaming if response_streams else unary
-        )(behavior)
+        return lambda behavior, request_streams, response_streams: observed(
+            behavior, response_streams, begin
+        )

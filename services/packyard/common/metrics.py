@@ -15,14 +15,21 @@ Attribute values are low-cardinality (feed, kind, outcome): never a project or f
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import grpc
 from opentelemetry import metrics, trace
 
-from packyard.common.grpc_handlers import Wrap, WrappingInterceptor, call_status
+from packyard.common.grpc_handlers import (
+    Begin,
+    Wrap,
+    WrappingInterceptor,
+    call_status,
+    observed,
+)
 from packyard.common.span_fields import set_span_fields
 
 _meter = metrics.get_meter("packyard")
@@ -116,41 +123,22 @@ class RpcMetricsInterceptor(WrappingInterceptor):
                 {**attributes, "rpc.grpc.status_code": call_status(context, failed)},
             )
 
-        def unary(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def begin_for(annotate: bool) -> Begin:
+            @contextlib.contextmanager
+            def begin(
+                request: Any, context: grpc.aio.ServicerContext
+            ) -> Iterator[Callable[[Any], None]]:
                 if annotate:
                     set_span_fields(trace.get_current_span(), request)
-                start, failed = time.monotonic(), None
-                try:
-                    return await behavior(request, context)
-                except BaseException as exc:
-                    failed = exc
-                    raise
-                finally:
-                    record(start, context, failed)
+                start = time.monotonic()
+                yield lambda failed: record(start, context, failed)
 
-            return call
-
-        def streaming(behavior: Callable[..., Any], annotate: bool) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                if annotate:
-                    set_span_fields(trace.get_current_span(), request)
-                start, failed = time.monotonic(), None
-                try:
-                    async for item in behavior(request, context):
-                        yield item
-                except BaseException as exc:
-                    failed = exc
-                    raise
-                finally:
-                    record(start, context, failed)
-
-            return call
+            return begin
 
         # Only a unary request can be read for feed/project/filename before the call runs.
-        return lambda behavior, request_streams, response_streams: (
-            streaming if response_streams else unary
-        )(behavior, not request_streams)
+        return lambda behavior, request_streams, response_streams: observed(
+            behavior, response_streams, begin_for(not request_streams)
+        )
 
 
 # -- HTTP ------------------------------------------------------------------------------
