@@ -231,3 +231,43 @@ def test_a_cached_project_page_is_refused_to_whoever_may_not_read_it(
         assert refused.headers["x-content-type-options"] == "nosniff"
         _ok(admin.delete(f"/api/v1/keys/{keys['reader'][1]}"))
         wait_until(lambda: reader.get(url, headers=SIMPLE_JSON).status_code == 401)
+
+
+def test_a_hot_file_is_downloaded_without_the_metadata_service(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, relay: Relay, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    page = _ok(admin.get(f"/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON)).json()
+    filename = page["files"][0]["filename"]
+    url = f"{gateway_b}/pypi/{feed}/packages/{project}/{filename}"
+    with httpx.Client(auth=("api", str(stack.admin_key)), timeout=10) as client:
+        first = _ok(client.get(url))
+        assert hashlib.sha256(first.content).hexdigest() == page["files"][0]["hashes"]["sha256"]
+        with relay.held():
+            for _ in range(3):
+                again = client.get(url)
+                assert again.status_code == 200
+                assert again.content == first.content
+            # The relay really cuts B off: a file it has not served gets no answer meanwhile.
+            other = _project(admin, feed, tmp_path, "1.0")
+            listed = _ok(admin.get(f"/pypi/{feed}/simple/{other}/", headers=SIMPLE_JSON)).json()
+            with pytest.raises(httpx.TimeoutException):
+                name = listed["files"][0]["filename"]
+                client.get(f"{gateway_b}/pypi/{feed}/packages/{other}/{name}", timeout=1.0)
+        # Who may read is still decided per request.
+        assert httpx.get(url, timeout=10).status_code == 401
+
+
+def test_a_file_deleted_on_a_is_gone_on_b_before_its_cache_expires(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0", "2.0")
+    page = _ok(admin.get(f"/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON)).json()
+    filename = next(f["filename"] for f in page["files"] if "-1.0-" in f["filename"])
+    url = f"{gateway_b}/pypi/{feed}/packages/{project}/{filename}"
+    with httpx.Client(auth=("api", str(stack.admin_key)), timeout=10) as client:
+        assert _ok(client.get(url)).status_code == 200
+        assert _ok(client.get(url)).status_code == 200  # B keeps the row for 60 s without the event
+        reply = admin.delete(f"/api/v1/feeds/{feed}/files/{filename}")
+        assert reply.json() == {"deleted": filename, "files": 1}
+        wait_until(lambda: client.get(url).status_code == 404)
