@@ -23,6 +23,7 @@ from packyard.gateway.pypi.offer import (
     cache_upstream_file,
     file_chunks,
     is_uncached_upstream,
+    kept_file,
     load_file,
     open_upstream_file,
     read_small_blob,
@@ -105,6 +106,38 @@ async def download(
         request, backends, info, filename, sha256, size, media_type, local_copies
     )
     downloads.count(request.method, response.status_code, info, sha256)
+    return response
+
+
+async def hot_download(request: Request, feed: str, project: str, filename: str) -> Response | None:
+    """The route's answer to a whole GET of a file (or its metadata file) this gateway knows
+    well, without routing: its row kept in the page cache and its bytes in a local copy.
+    None for anything else, which the route then decides. The caller has decided access."""
+    state = request.state
+    pages = page_cache(request)
+    is_metadata = filename.endswith(METADATA_SUFFIX)
+    blob_cache: BlobCache | None = state.blob_cache
+    info = kept_file(pages, feed, project, filename.removesuffix(METADATA_SUFFIX))
+    if info is None or blob_cache is None or "range" in request.headers:
+        return None
+    if is_metadata:
+        sha256, size, media_type = info.core_metadata_sha256, None, "text/plain"
+        if not sha256:
+            return None
+    else:
+        await check_download(state.backends, pages, feed, info)
+        sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
+    headers = _file_headers(f'"{sha256}"', filename)
+    if if_none_match_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        response: Response | None = Response(status_code=304, headers=headers)
+    elif size is None:
+        body = await _read_local(blob_cache, sha256)
+        response = None if body is None else Response(body, headers=headers, media_type=media_type)
+    else:
+        headers["Content-Length"] = str(size)
+        response = await _local_response(blob_cache, sha256, size, headers, media_type)
+    if response is not None:
+        state.downloads.count(request.method, response.status_code, info, sha256)
     return response
 
 

@@ -279,6 +279,18 @@ async def load_file(
     raise NotFound(f"File '{filename}' not found.")
 
 
+def _file_key(feed: str, project: str, filename: str) -> tuple[str, str, str]:
+    return (feed, project, FILE_VARIANT_PREFIX + filename)
+
+
+def kept_file(
+    pages: PageCache, feed: str, project: str, filename: str
+) -> common_pb2.FileInfo | None:
+    """The row of a hosted file of ``project`` this gateway keeps (see ``_hosted_file``)."""
+    hit = pages.get(_file_key(feed, project, filename))
+    return common_pb2.FileInfo.FromString(hit.body) if hit is not None else None
+
+
 async def _hosted_file(
     backends: Backends, pages: PageCache | None, feed: str, filename: str, project: str | None
 ) -> common_pb2.FileInfo | None:
@@ -291,21 +303,23 @@ async def _hosted_file(
     a small download's time). Only a row found under the project named in the URL is kept, so
     the project's drop reaches it; a missing file is not kept (an upload must show at once).
     """
-    key = (feed, project or "", FILE_VARIANT_PREFIX + filename)
-    rows = pages if project else None
     ticket = None
-    if rows is not None:
-        hit = rows.get(key)
-        if hit is not None:
-            return common_pb2.FileInfo.FromString(hit.body)
-        ticket = rows.ticket()
+    if pages is not None and project:
+        kept = kept_file(pages, feed, project, filename)
+        if kept is not None:
+            return kept
+        ticket = pages.ticket()
     reply = await if_found(
         backends.metadata.get_file(metadata_pb2.GetFileRequest(feed=feed, filename=filename))
     )
     if reply is None:
         return None
-    if rows is not None and ticket is not None and reply.file.project == project:
-        rows.put(key, ticket, CachedPage(reply.file.SerializeToString(), _FILE_ROW_TYPE))
+    if pages is not None and project and ticket is not None and reply.file.project == project:
+        pages.put(
+            _file_key(feed, project, filename),
+            ticket,
+            CachedPage(reply.file.SerializeToString(), _FILE_ROW_TYPE),
+        )
     return reply.file
 
 
