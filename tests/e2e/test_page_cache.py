@@ -248,6 +248,19 @@ def test_a_hot_file_is_downloaded_without_the_metadata_service(
                 again = client.get(url)
                 assert again.status_code == 200
                 assert again.content == first.content
+                # The same answer as the route gave the first time, header for header.
+                for header in (
+                    "etag",
+                    "content-length",
+                    "content-type",
+                    "cache-control",
+                    "content-disposition",
+                    "accept-ranges",
+                    "x-content-type-options",
+                ):
+                    assert again.headers.get(header) == first.headers.get(header), header
+            metadata = client.get(f"{url}.metadata")
+            assert metadata.status_code == 200 and metadata.text.startswith("Metadata-Version")
             # The relay really cuts B off: a file it has not served gets no answer meanwhile.
             other = _project(admin, feed, tmp_path, "1.0")
             listed = _ok(admin.get(f"/pypi/{feed}/simple/{other}/", headers=SIMPLE_JSON)).json()
