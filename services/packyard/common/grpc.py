@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from packyard.common.errors import PackyardError
 from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
+from packyard.common.heap import freeze_startup_heap
 from packyard.common.rpc_access import is_allowed
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
 from packyard.common.tls import TlsFiles, peer_identity
@@ -201,6 +202,8 @@ async def start_server(
     if port == 0:
         raise OSError(f"cannot bind gRPC server to {listen_addr}")
     await server.start()
+    # What the service built to get here lives as long as it does: out of the collector's way.
+    freeze_startup_heap()
     await reporter.set_serving(True)
     return port, reporter
 

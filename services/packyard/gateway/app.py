@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from packyard.common.errors import PackyardError
+from packyard.common.heap import freeze_startup_heap
 from packyard.common.telemetry import instrument_fastapi
 from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
@@ -57,6 +58,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 else None
             )
             listener.start()
+            # Everything the gateway holds from now to its end: out of the collector's way.
+            freeze_startup_heap()
             try:
                 yield {
                     "backends": backends,
