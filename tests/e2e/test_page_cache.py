@@ -284,3 +284,43 @@ def test_a_file_deleted_on_a_is_gone_on_b_before_its_cache_expires(
         reply = admin.delete(f"/api/v1/feeds/{feed}/files/{filename}")
         assert reply.json() == {"deleted": filename, "files": 1}
         wait_until(lambda: client.get(url).status_code == 404)
+
+
+def test_after_a_page_its_files_are_downloaded_without_the_metadata_service(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, relay: Relay, tmp_path: Path
+) -> None:
+    # pip and uv read a project's page, then its .metadata file and wheel: the rows read with
+    # the page serve both.
+    project = _project(admin, feed, tmp_path, "1.0", "2.0")
+    with httpx.Client(auth=("api", str(stack.admin_key)), timeout=10) as client:
+        page = _ok(client.get(f"{gateway_b}/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON))
+        files = page.json()["files"]
+        with relay.held():
+            for listed in files:
+                url = f"{gateway_b}/pypi/{feed}/packages/{project}/{listed['filename']}"
+                wheel = client.get(url)
+                assert wheel.status_code == 200, wheel.text
+                assert hashlib.sha256(wheel.content).hexdigest() == listed["hashes"]["sha256"]
+                metadata = client.get(f"{url}.metadata")
+                assert metadata.status_code == 200
+                sha = listed["core-metadata"]["sha256"]
+                assert hashlib.sha256(metadata.content).hexdigest() == sha
+
+
+def test_a_quarantined_projects_files_are_not_served_from_kept_rows(
+    stack: Stack, admin: httpx.Client, feed: str, gateway_b: str, tmp_path: Path
+) -> None:
+    project = _project(admin, feed, tmp_path, "1.0")
+    with httpx.Client(auth=("api", str(stack.admin_key)), timeout=10) as client:
+        page = _ok(client.get(f"{gateway_b}/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON))
+        url = f"{gateway_b}/pypi/{feed}/packages/{project}/{page.json()['files'][0]['filename']}"
+        assert _ok(client.get(url)).status_code == 200  # its row and bytes now kept on B
+        reply = admin.put(
+            f"/api/v1/feeds/{feed}/projects/{project}/status",
+            json={"status": "quarantined", "reason": "under review"},
+        )
+        assert reply.status_code < 300, reply.text
+        wait_until(lambda: client.get(url).status_code == 404)
+        # A page read after the quarantine keeps no row to serve it from either.
+        client.get(f"{gateway_b}/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON)
+        assert client.get(url).status_code == 404

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 from email.utils import format_datetime
 
@@ -37,7 +37,7 @@ from packyard_rpc.v1 import (
 from packyard.common.errors import NotFound, PackyardError, PermissionDenied
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
-from packyard.gateway.page_cache import CachedPage, PageCache
+from packyard.gateway.page_cache import CachedPage, PageCache, Ticket
 from packyard.gateway.pypi.supply import apply_policy
 from packyard.protocol.offer_merge import (
     View,
@@ -105,6 +105,8 @@ CONNECTORS_VARIANT = "connectors"
 # The page cache variant under (feed, project) that holds a hosted file's row, by filename.
 FILE_VARIANT_PREFIX = "file:"
 _FILE_ROW_TYPE = "application/x-protobuf"
+# File rows kept with one project page load, at most.
+KEPT_ROWS_PER_PAGE = 100
 
 
 async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed: str) -> bool:
@@ -146,6 +148,7 @@ async def load_project_with_headers(
 async def _load_project_with_headers(
     backends: Backends, feed: str, project: str, pages: PageCache | None
 ) -> tuple[metadata_pb2.Project, dict[str, str]]:
+    ticket = pages.ticket() if pages is not None else None
     hosted_call = asyncio.ensure_future(_hosted_project(backends, feed, project))
     try:
         has_connectors = await feed_has_connectors(backends, pages, feed)
@@ -160,6 +163,14 @@ async def _load_project_with_headers(
     except BaseException:
         upstream_call.cancel()
         raise
+    # PEP 792: a quarantined project's files are not served (GetFile does not find them).
+    if (
+        pages is not None
+        and ticket is not None
+        and hosted is not None
+        and hosted.status != common_pb2.PROJECT_STATUS_QUARANTINED
+    ):
+        keep_file_rows(pages, ticket, feed, project, hosted.files)
     try:
         upstream = await upstream_call
     except Exception as exc:
@@ -283,6 +294,22 @@ def _file_key(feed: str, project: str, filename: str) -> tuple[str, str, str]:
     return (feed, project, FILE_VARIANT_PREFIX + filename)
 
 
+def keep_file_rows(
+    pages: PageCache, ticket: Ticket, feed: str, project: str, files: Sequence[common_pb2.FileInfo]
+) -> None:
+    """Keep the rows of a hosted project's files, read with its page: the downloads that
+    follow a page (pip and uv fetch a ``.metadata`` file and a wheel after each) then make no
+    metadata call. Only the last ``KEPT_ROWS_PER_PAGE`` (the newest uploads; a huge project's
+    old files are rarely fetched and would only crowd the cache)."""
+    for info in files[-KEPT_ROWS_PER_PAGE:]:
+        if info.project == project and info.origin != common_pb2.ORIGIN_UPSTREAM:
+            pages.put(
+                _file_key(feed, project, info.filename),
+                ticket,
+                CachedPage(info.SerializeToString(), _FILE_ROW_TYPE),
+            )
+
+
 def kept_file(
     pages: PageCache, feed: str, project: str, filename: str
 ) -> common_pb2.FileInfo | None:
@@ -314,12 +341,8 @@ async def _hosted_file(
     )
     if reply is None:
         return None
-    if pages is not None and project and ticket is not None and reply.file.project == project:
-        pages.put(
-            _file_key(feed, project, filename),
-            ticket,
-            CachedPage(reply.file.SerializeToString(), _FILE_ROW_TYPE),
-        )
+    if pages is not None and project and ticket is not None:
+        keep_file_rows(pages, ticket, feed, project, [reply.file])
     return reply.file
 
 
