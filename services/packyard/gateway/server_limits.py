@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any
+from typing import Any, cast
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -33,6 +33,7 @@ except ImportError:  # httptools is a dependency; a platform without its wheel g
     HAVE_HTTPTOOLS = False
 
 from packyard.common.metrics import ASGIApp, Message, Receive, Scope, Send
+from packyard.gateway.coalesced_writes import CoalescingTransport
 from packyard.gateway.settings import GatewaySettings
 
 _UPLOAD_PATH = re.compile(r"^/pypi/[^/]+/legacy/?$")
@@ -41,10 +42,16 @@ _HEADERS_TOO_SLOW = b"Request headers not received in time.\n"
 
 class _HeaderDeadline:
     """The timer both protocols keep for the request headers: stopped when the connection
-    goes (or, in each protocol, when the headers are complete)."""
+    goes (or, in each protocol, when the headers are complete). Both also write through a
+    ``CoalescingTransport`` (a response's head and body in one system call)."""
 
     header_timeout: float = 10.0
     _headers_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        stream = cast(asyncio.Transport, transport)  # a TCP connection's (uvicorn's protocols)
+        coalesced = CoalescingTransport(stream, asyncio.get_running_loop())
+        super().connection_made(coalesced)  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_headers_timer()
