@@ -18,6 +18,7 @@ from packyard.gateway.app import create_app
 from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
+from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.gateway.trusted_proxies import TrustedProxies, parse_networks
 from packyard.gateway.workers import Supervisor, name_instance, share_budgets, worker_count
 
@@ -33,10 +34,15 @@ def main() -> int:
         serve(settings, None)
         return 0
     share_budgets(settings, workers)
-    return Supervisor(workers, settings.host, settings.port, lambda s: serve(settings, s)).run()
+    siblings = SiblingDrops()  # before the fork: every worker shares it
+    return Supervisor(
+        workers, settings.host, settings.port, lambda s: serve(settings, s, siblings)
+    ).run()
 
 
-def serve(settings: GatewaySettings, sock: socket.socket | None) -> None:
+def serve(
+    settings: GatewaySettings, sock: socket.socket | None, siblings: SiblingDrops | None = None
+) -> None:
     """One gateway process: on ``sock`` (a worker) or on the configured address."""
     # Telemetry's export threads are started here, in the process that serves (after a fork).
     if sock is not None:
@@ -48,7 +54,7 @@ def serve(settings: GatewaySettings, sock: socket.socket | None) -> None:
     app = FreshContext(
         TrustedProxies(
             RequestLimits(
-                create_app(settings),
+                create_app(settings, siblings),
                 body_timeout=settings.body_timeout,
                 min_body_rate=settings.min_body_rate,
                 max_uploads=settings.max_uploads,

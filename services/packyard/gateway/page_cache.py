@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from fastapi.responses import Response
 
+from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
 
@@ -75,8 +76,17 @@ class _Entry:
 
 class PageCache:
     def __init__(
-        self, ttl: float, max_bytes: int, *, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl: float,
+        max_bytes: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        siblings: SiblingDrops | None = None,
     ) -> None:
+        # The other workers of this gateway (sibling_drops.py): their changes are dropped here
+        # before anything is read or stored, and this worker's changes are told to them.
+        self._siblings = siblings
+        self._sibling_news = siblings.reader() if siblings is not None else None
         self._ttl = ttl
         self._max_bytes = max_bytes
         self._clock = clock
@@ -110,11 +120,13 @@ class PageCache:
         self.clear()
 
     def ticket(self) -> Ticket:
+        self._absorb_sibling_drops()
         return Ticket(self._generation, self._clock())
 
     def get(self, key: PageKey) -> CachedPage | None:
         if not self.enabled:
             return None
+        self._absorb_sibling_drops()
         entry = self._entries.get(key)
         if entry is None or entry.expires <= self._clock():
             if entry is not None:
@@ -127,7 +139,10 @@ class PageCache:
 
     def put(self, key: PageKey, ticket: Ticket, page: CachedPage) -> None:
         """Keep ``page`` unless a change may have happened since ``ticket`` was taken."""
-        if not self.enabled or self._outdated(key, ticket):
+        if not self.enabled:
+            return
+        self._absorb_sibling_drops()
+        if self._outdated(key, ticket):
             return
         expires = ticket.read_at + self._ttl
         size = page.size + _ENTRY_OVERHEAD
@@ -155,6 +170,22 @@ class PageCache:
             keys = [k for k in self._entries if k[0] == feed]
         for key in keys:
             self._remove(key)
+
+    def drop_for_change(self, feed: str, project: str = "") -> None:
+        """``drop``, after this worker changed the project (or feed): the gateway's other
+        workers drop it too before their next look into their caches."""
+        self.drop(feed, project)
+        if self._siblings is not None:
+            self._siblings.publish(feed, project)
+
+    def _absorb_sibling_drops(self) -> None:
+        if self._sibling_news is None:
+            return
+        for dropped in self._sibling_news.news():
+            if dropped is None:
+                self.clear()
+            else:
+                self.drop(*dropped)
 
     def clear(self) -> None:
         self._generation += 1
@@ -191,7 +222,7 @@ def page_cache(request: Request) -> PageCache:
 def drop_pages(request: Request, feed: str, project: str = "") -> None:
     """After this gateway changed a project (or, with no project, a feed): drop its pages here
     at once; the metadata service's event drops them on the other gateways."""
-    page_cache(request).drop(feed, project)
+    page_cache(request).drop_for_change(feed, project)
 
 
 def drop_file_pages(request: Request, feed: str, filename: str) -> None:
