@@ -13,9 +13,11 @@ is generated into ``data_dir/password`` (0600) on the first start and kept.
 
 from __future__ import annotations
 
+import logging
 import os
 import pwd
 import secrets
+import shutil
 import signal
 import stat
 import subprocess
@@ -28,6 +30,8 @@ from packyard.engines.errors import EngineError
 from packyard.engines.pidfile import remove_stale_pid_file
 from packyard.engines.process import EngineProcess, ProcessEngine, as_user
 from packyard.engines.secret_files import private_dir, write_private
+
+logger = logging.getLogger(__name__)
 
 # Unix socket paths are limited to 108 bytes (sun_path) including the terminating NUL.
 _MAX_SOCKET_PATH = 107
@@ -90,6 +94,26 @@ def _prepare_as_root(paths: list[Path], bin_dir: Path) -> str:
         os.chown(path, entry.pw_uid, entry.pw_gid)
         path.chmod(0o700)
     return _SYSTEM_USER
+
+
+def tool_failure_reason(lines: list[str]) -> str:
+    """The line of a failed tool's output that says why: a server's FATAL or PANIC (initdb's
+    bootstrap), else the first error line (initdb's last words are about cleaning up)."""
+    lines = [line.strip() for line in lines if line.strip()]
+    for marks in (("FATAL", "PANIC"), ("error",)):
+        found = [line for line in lines if any(m in line for m in marks)]
+        if found:
+            return found[0]
+    return lines[-1] if lines else "(no output)"
+
+
+def _empty_folder(path: Path) -> None:
+    """Remove what is inside ``path`` (as root too: its owner is the server's user)."""
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _give_to(path: Path, user: str | None) -> None:
@@ -204,7 +228,15 @@ class PostgresEngine(ProcessEngine):
             "--no-instructions",
         ]  # fmt: skip
         try:
-            self._run_tool("initdb", argv, user)
+            try:
+                self._run_tool("initdb", argv, user)
+            except EngineError as first:
+                # Seen once on a loaded machine, never reproduced: initdb failed and could not
+                # even empty the folder after itself. A new cluster has nothing to lose: empty
+                # it here and try once more; a cause that stays fails again, with its reason.
+                logger.warning("postgres.initdb_retry", extra={"reason": str(first)})
+                _empty_folder(self.pgdata)
+                self._run_tool("initdb", argv, user)
         finally:
             pwfile.unlink(missing_ok=True)
 
@@ -229,10 +261,8 @@ class PostgresEngine(ProcessEngine):
                 **as_user(user),
             )
         if result.returncode != 0:
-            lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-            # initdb's last words are about cleaning up; its first error line says why.
-            errors = [line for line in lines if "error" in line.lower()] or lines
-            raise EngineError(f"postgres: {name} failed: {errors[0] if errors else '(no output)'}")
+            reason = tool_failure_reason(log.read_text(errors="replace").splitlines())
+            raise EngineError(f"postgres: {name} failed: {reason} (whole output: {log})")
 
     def _ready(self) -> bool:
         # postmaster.pid's 8th line turns to "ready" once the server accepts connections.
