@@ -19,6 +19,14 @@ is resolved once), forwards SIGTERM and SIGINT to the workers and waits for them
 their requests, and starts a new worker in place of one that died. Workers get SIGKILL when
 the supervisor dies, however it dies (``lifeline.die_with_parent``). It forks before any
 thread, event loop or gRPC channel exists: each worker starts those itself.
+
+The supervisor imports the whole application before it forks (gateway/__main__.py), so the
+workers share those pages copy-on-write. Measured with scripts/service_memory (two workers,
+after a few requests of each kind): supervisor + workers 277 MB RSS, 143 MB PSS; importing
+after the fork instead keeps the supervisor at 56 MB but each worker holds its own copy:
+249 MB RSS, 166 MB PSS. PSS is the memory really used, so the import stays before the fork.
+``gc.freeze()`` before the fork (so the collector does not write to every shared object)
+changed PSS by under 2 MB after 500 requests: not done.
 """
 
 from __future__ import annotations
