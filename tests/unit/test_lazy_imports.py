@@ -1,0 +1,51 @@
+"""Memory (issue 13): each service starts without the libraries only some requests need.
+
+Verifying attestations (pypi-attestations, sigstore: ~45 MB), LDAP (ldap3: ~16 MB), OIDC
+(Authlib, joserfc: ~30 MB) and rendering descriptions (readme_renderer, docutils, nh3: ~20 MB)
+are imported on first use. A module-level import of one of them anywhere on a service's
+start-up path would put that memory back into every process: this catches it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+ON_FIRST_USE = [
+    "pypi_attestations", "sigstore",  # gateway/pypi/provenance.py
+    "ldap3",  # gateway/auth/sign_in.py
+    "authlib", "joserfc",  # gateway/ui/oidc_pages.py
+    "readme_renderer", "docutils", "nh3",  # gateway/pypi/publish.py, gateway/ui/routes.py
+]  # fmt: skip
+
+
+def _loaded_at_start(service: str) -> list[str]:
+    # As `packyard up` starts a service: `python -m packyard.cli SERVICE` imports the CLI,
+    # then the service's entry module (which, for the gateway, imports the whole app).
+    probe = (
+        f"import sys, packyard.cli, packyard.{service}.__main__\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize("service", ["gateway", "metadata", "blob", "connector"])
+def test_a_service_starts_without_the_libraries_of_occasional_requests(service: str) -> None:
+    loaded = _loaded_at_start(service)
+    assert "packyard" in loaded  # the probe did import the service
+    assert [name for name in ON_FIRST_USE if name in loaded] == []
+
+
+def test_the_lazily_imported_modules_still_import() -> None:
+    """The modules imported on first use load (a broken one would fail only at that request)."""
+    probe = (
+        "import packyard.protocol.attestations, packyard.gateway.auth.ldap_directory, "
+        "packyard.gateway.auth.oidc_flow, packyard.gateway.ui.readme, "
+        "packyard.protocol.description"
+    )
+    subprocess.run([sys.executable, "-W", "ignore", "-c", probe], check=True)
