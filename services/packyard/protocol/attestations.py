@@ -9,9 +9,9 @@ the statement's subject) and carry a Fulcio certificate from the production CA; 
 requires given publishers also checks the certificate's source repository. The messages are
 Warehouse's (``forklift/legacy.py``), which twine shows.
 
-Importing this module costs about 45 MB (pypi-attestations, sigstore, rekor types, requests):
-the gateway imports it on the first upload that carries attestations (pypi/provenance.py),
-not at start (issue 13).
+Importing this module adds about 12 MB to a gateway process (pypi-attestations, sigstore,
+rekor types, requests): the gateway imports it on the first upload that carries attestations
+(pypi/provenance.py), not at start (issue 13).
 """
 
 from __future__ import annotations

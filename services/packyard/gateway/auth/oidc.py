@@ -1,14 +1,14 @@
 """OpenID Connect sign-in: what the web UI keeps and checks without talking to a provider.
 
 The flow itself (oidc_flow.py: Authlib, joserfc) is imported by the sign-in pages on the
-first OIDC sign-in, not at start: those libraries are about 30 MB of every gateway process,
+first OIDC sign-in, not at start: those libraries add about 2 MB to every gateway process,
 and most gateways have no OIDC provider configured (issue 13).
 
-The flow's ``begin`` reads the provider's discovery document and makes the authorization URL with a
-fresh state, nonce and code verifier, which the browser keeps in a short-lived HttpOnly cookie
-(``Pending``) until the provider sends it back to the callback. ``finish`` checks the state,
-exchanges the code (with the verifier) for tokens, and checks the ID token: signature by the
-provider's published keys, issuer, audience, expiry and nonce. The user's name is its
+The flow's ``begin`` reads the provider's discovery document and makes the authorization URL
+with a fresh state, nonce and code verifier, which the browser keeps in a short-lived HttpOnly
+cookie (``Pending``) until the provider sends it back to the callback. ``finish`` checks the
+state, exchanges the code (with the verifier) for tokens, and checks the ID token: signature by
+the provider's published keys, issuer, audience, expiry and nonce. The user's name is its
 ``preferred_username`` (else ``sub``); its groups are the configured claim.
 """
 

@@ -68,7 +68,7 @@ async def start_session(
 
 
 def _ask_directory(settings: SignInSettings, username: str, password: str) -> DirectoryUser | None:
-    # Imported here, on the first directory sign-in: ldap3 is about 16 MB that a gateway
+    # Imported here, on the first directory sign-in: ldap3 is about 4 MB that a gateway
     # without LDAP never needs (issue 13); in this worker thread, beside the event loop.
     from packyard.gateway.auth import ldap_directory
 

@@ -49,7 +49,7 @@ async def verify_upload(
 
 def _verified(attestations: str, filename: str, sha256: str, required: list[str]) -> bytes:
     # Imported here, on the first upload with attestations: verification's libraries
-    # (pypi-attestations, sigstore) are about 45 MB that a gateway whose uploads carry none
+    # (pypi-attestations, sigstore) are about 12 MB that a gateway whose uploads carry none
     # never needs (issue 13). In this worker thread the ~0.2 s import (once per process) runs
     # beside the event loop instead of stopping it.
     from packyard.protocol.attestations import verify_attestations

@@ -132,7 +132,7 @@ async def publish(
 
 def _check_description(raw: str | None, description_content_type: str | None) -> None:
     # Imported here, on the first upload with a description: readme_renderer (docutils,
-    # pygments, comrak, nh3) is about 20 MB a gateway that only serves never needs (issue 13);
+    # pygments, comrak, nh3) is about 7 MB a gateway that only serves never needs (issue 13);
     # in this worker thread, beside the event loop.
     from packyard.protocol.description import check_description_renders
 

@@ -1,7 +1,7 @@
 """OpenID Connect sign-in pages: ``/login/oidc`` sends the browser to the provider,
 ``/login/oidc/callback`` comes back with a code and starts a session (gateway/auth/oidc.py).
 
-Both import the flow (gateway/auth/oidc_flow.py: Authlib, joserfc, about 30 MB) on their first
+Both import the flow (gateway/auth/oidc_flow.py: Authlib, joserfc, about 2 MB) on their first
 use, once OIDC is known to be configured: a gateway without it never loads them (issue 13).
 """
 

@@ -272,7 +272,7 @@ async def _project_page(
     can_yank = may_yank(principal, feed)
     targets = await promotion.targets_for(backends, principal, feed)
     known = await vulnerabilities_by_version(backends, feed, canonical, [shown])
-    # Imported on the first project page: readme_renderer and nh3 are about 20 MB (issue 13).
+    # Imported on the first project page: readme_renderer and nh3 are about 7 MB (issue 13).
     from packyard.gateway.ui.readme import render_readme
 
     return render_page(
