@@ -42,11 +42,19 @@ def test_a_service_starts_without_the_libraries_of_occasional_requests(service: 
     assert [name for name in ON_FIRST_USE if name in loaded] == []
 
 
+@pytest.mark.parametrize("service", ["gateway", "blob", "connector"])
+def test_a_service_starts_without_the_certificate_library(service: str) -> None:
+    """cryptography (~9 MB) makes certificates (common/tls.py: `packyard up`, `packyard
+    certs`); a service only reads its files (common/tls_files.py). The metadata service keeps
+    it for sealing connector credentials (Fernet)."""
+    assert "cryptography" not in _loaded_at_start(service)
+
+
 def test_the_lazily_imported_modules_still_import() -> None:
     """The modules imported on first use load (a broken one would fail only at that request)."""
     probe = (
         "import packyard.protocol.attestations, packyard.gateway.auth.ldap_directory, "
         "packyard.gateway.auth.oidc_flow, packyard.gateway.ui.readme, "
-        "packyard.protocol.description"
+        "packyard.protocol.description, packyard.common.tls, packyard.cli_certs"
     )
     subprocess.run([sys.executable, "-W", "ignore", "-c", probe], check=True)

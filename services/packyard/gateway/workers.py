@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-from packyard.engines.lifeline import die_with_parent
+from packyard.common.lifeline import die_with_parent
 from packyard.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
