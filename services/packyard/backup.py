@@ -41,7 +41,8 @@ from packyard.blob.digests import Hasher, checked_sha256
 from packyard.blob.settings import BlobSettings
 from packyard.blob.store import BlobCorrupted, BlobStore, StoredBlob
 from packyard.common.errors import NotFound
-from packyard.common.tls import TlsFiles, ensure_material
+from packyard.common.tls import ensure_material
+from packyard.common.tls_files import TlsFiles
 from packyard.engines import PostgresEngine, S3Engine
 from packyard.engines.postgres import client_binary
 from packyard.metadata.gc.references import referenced_digests

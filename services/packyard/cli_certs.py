@@ -11,16 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from packyard.common.tls import (
-    STACK_IDENTITIES,
-    TlsError,
-    add_ca,
-    drop_old_cas,
-    ensure_material,
-    export,
-    identities_in,
-    reissue,
-)
+from packyard.common.tls_files import STACK_IDENTITIES, TlsError
 
 
 def add_certs_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,6 +50,17 @@ def add_certs_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def run_certs(args: argparse.Namespace) -> int:
+    # Imported here: every service starts through this CLI, and certificate making needs the
+    # cryptography library (about 9 MB a process) that the services themselves never use.
+    from packyard.common.tls import (
+        add_ca,
+        drop_old_cas,
+        ensure_material,
+        export,
+        identities_in,
+        reissue,
+    )
+
     out = Path(args.out)
     try:
         if args.new_ca:

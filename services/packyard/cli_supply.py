@@ -17,10 +17,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-import httpx
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -28,9 +27,15 @@ from packaging.version import InvalidVersion, Version
 from packyard.cli_admin import DEFAULT_URL, Api, CliError, connection_options, render_table
 from packyard.protocol.osv import iter_archive
 
+# httpx is imported where it is used, as cli_admin.Api does: every service starts through this
+# CLI, and httpx (with the rich, click and pygments its own CLI loads) is 5-7 MB of a process
+# that most services never use (issue 13).
+if TYPE_CHECKING:
+    import httpx
+
 OSV_PYPI_ARCHIVE = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 BATCH = 500
-_DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, read=300.0)
+_DOWNLOAD_TIMEOUTS = {"timeout": 30.0, "read": 300.0}  # httpx.Timeout's arguments
 _CHUNK = 1024 * 1024
 
 
@@ -173,6 +178,8 @@ def import_advisories(
 ) -> dict[str, Any]:
     """Import one archive; returns counts (and whether the URL's archive was unchanged).
     ``transport`` replaces the network for the archive download (tests)."""
+    import httpx
+
     started = time.monotonic()
     source = path or url or OSV_PYPI_ARCHIVE
     try:
@@ -180,7 +187,9 @@ def import_advisories(
             counts = _send(api, source, path, "", batch)
         else:
             with httpx.Client(
-                timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True, transport=transport
+                timeout=httpx.Timeout(**_DOWNLOAD_TIMEOUTS),
+                follow_redirects=True,
+                transport=transport,
             ) as download:
                 counts = _import_url(api, download, source, batch)
     finally:
@@ -189,6 +198,8 @@ def import_advisories(
 
 
 def _import_url(api: Api, download: httpx.Client, url: str, batch: int) -> dict[str, Any]:
+    import httpx
+
     known = api.call("GET", "/advisories/source", params={"source": url}) or {}
     headers = {"If-None-Match": known["etag"]} if known.get("etag") else {}
     with tempfile.NamedTemporaryFile(prefix="osv-", suffix=".zip") as spool:
@@ -238,6 +249,8 @@ def _batches(path: str, size: int) -> Iterator[tuple[list[dict[str, Any]], bool]
 
 
 def _audit_deps(args: argparse.Namespace, out: TextIO) -> int:
+    import httpx
+
     base = (args.url or os.environ.get("PACKYARD_URL") or DEFAULT_URL).rstrip("/")
     key = args.key or os.environ.get("PACKYARD_KEY", "")
     feed = quote(args.feed, safe="")
@@ -265,6 +278,8 @@ def _audit_deps(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _json(client: httpx.Client, path: str) -> dict[str, Any]:
+    import httpx
+
     try:
         reply = client.get(path)
     except httpx.HTTPError as exc:

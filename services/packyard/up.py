@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import TextIO
 
 import packyard
+from packyard.common.lifeline import die_with_parent
 from packyard.common.nats_access import NATS_USERS
-from packyard.common.tls import OPERATOR, STACK_IDENTITIES, TlsFiles, ensure_material
+from packyard.common.tls import ensure_material
+from packyard.common.tls_files import OPERATOR, STACK_IDENTITIES, TlsFiles
 from packyard.engines import EngineError, NatsEngine, PostgresEngine, S3Engine
-from packyard.engines.lifeline import die_with_parent
 from packyard.engines.ports import free_port, port_is_free
 from packyard.engines.process import EngineProcess
 from packyard.engines.secret_files import private_dir

@@ -17,7 +17,8 @@ from packyard.blob.server import running_server as blob_server
 from packyard.blob.settings import BlobSettings
 from packyard.common.grpc import new_server, secure_channel, start_server, stop_server
 from packyard.common.rpc_access import is_allowed
-from packyard.common.tls import TlsFiles, ensure_material
+from packyard.common.tls import ensure_material
+from packyard.common.tls_files import TlsFiles
 from packyard_rpc.v1 import (
     access_pb2,
     access_pb2_grpc,

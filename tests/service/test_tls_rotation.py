@@ -13,13 +13,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from packyard.common.grpc import new_server, secure_channel, start_server, stop_server
-from packyard.common.tls import (
-    TlsFiles,
-    add_ca,
-    drop_old_cas,
-    ensure_material,
-    reissue,
-)
+from packyard.common.tls import add_ca, drop_old_cas, ensure_material, reissue
+from packyard.common.tls_files import TlsFiles
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -12,7 +12,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from packyard.cli import main
 from packyard.common.settings import ServiceSettings
-from packyard.common.tls import TlsError, ensure_material, files_for
+from packyard.common.tls import ensure_material
+from packyard.common.tls_files import TlsError, files_for
 
 
 def _mode(path: Path) -> int:

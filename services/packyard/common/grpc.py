@@ -26,7 +26,7 @@ from packyard.common.grpc_handlers import Wrap, WrappingInterceptor
 from packyard.common.heap import freeze_startup_heap
 from packyard.common.rpc_access import is_allowed
 from packyard.common.telemetry import grpc_client_interceptors, grpc_server_interceptors
-from packyard.common.tls import TlsFiles, peer_identity
+from packyard.common.tls_files import TlsFiles, peer_identity
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import sys
 
 from packyard.common.grpc import check_health
 from packyard.common.settings import ServiceSettings
-from packyard.common.tls import TlsError
+from packyard.common.tls_files import TlsError
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from packyard.common.events import url_with_credentials
-from packyard.common.tls import TlsError, TlsFiles
+from packyard.common.tls_files import TlsError, TlsFiles
 
 
 class ServiceSettings(BaseSettings):

@@ -11,6 +11,9 @@ a channel checks the server's certificate against the host it dials.
 A directory of material holds ``ca.pem`` (the trust bundle: every CA certificate still
 trusted), ``ca.key`` (the signing CA's key) and ``IDENTITY.pem``/``IDENTITY.key`` per identity
 (``:`` becomes ``_`` in file names). Directory mode 0700, keys 0600.
+
+The paths, the identities and reading the files, which is all a running service needs, are in
+tls_files.py: this module loads the ``cryptography`` library.
 """
 
 from __future__ import annotations
@@ -18,9 +21,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -29,70 +30,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-SERVICE_IDENTITIES = ("gateway", "metadata", "blob", "connector")
-# The operator's tooling that talks gRPC directly: `packyard up`'s first-start bootstrap.
-OPERATOR = "operator"
-STACK_IDENTITIES = (*SERVICE_IDENTITIES, OPERATOR)
+from packyard.common.tls_files import (
+    CA_FILE,
+    CA_KEY_FILE,
+    TlsError,
+    TlsFiles,
+    check_identity,
+    files_for,
+)
+
 SPIFFE_PREFIX = "spiffe://packyard/"
-CA_FILE = "ca.pem"
-CA_KEY_FILE = "ca.key"
 CA_VALID_DAYS = 3650
 LEAF_VALID_DAYS = 397
 # A leaf this close to expiry is reissued by ensure_material (on the next `packyard up`).
 RENEW_BEFORE = datetime.timedelta(days=30)
-_IDENTITY = re.compile(
-    r"^(gateway|metadata|blob|connector|operator|client:[a-z0-9][a-z0-9._-]{0,62})$"
-)
 _DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
-class TlsError(ValueError):
-    """Material missing, unreadable or not what was asked for."""
-
-
-@dataclass(frozen=True)
-class TlsMaterial:
-    """PEM bytes as grpc's credential constructors take them."""
-
-    ca: bytes
-    cert: bytes
-    key: bytes
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    """Where one process finds its trust bundle, certificate and key."""
-
-    ca: Path
-    cert: Path
-    key: Path
-
-    def read(self) -> TlsMaterial:
-        try:
-            return TlsMaterial(self.ca.read_bytes(), self.cert.read_bytes(), self.key.read_bytes())
-        except OSError as exc:
-            raise TlsError(f"cannot read TLS material: {exc}") from exc
-
-    def env(self) -> dict[str, str]:
-        """The PACKYARD_TLS_* settings that point a child process at these files."""
-        return {
-            "PACKYARD_TLS_CA": str(self.ca),
-            "PACKYARD_TLS_CERT": str(self.cert),
-            "PACKYARD_TLS_KEY": str(self.key),
-        }
-
-
-def check_identity(identity: str) -> str:
-    if not _IDENTITY.match(identity):
-        raise TlsError(
-            f"not an identity: {identity!r} (one of {', '.join(STACK_IDENTITIES)} or client:NAME)"
-        )
-    return identity
-
-
-def files_for(directory: Path, identity: str) -> TlsFiles:
-    stem = check_identity(identity).replace(":", "_")
-    return TlsFiles(directory / CA_FILE, directory / f"{stem}.pem", directory / f"{stem}.key")
 
 
 def _now() -> datetime.datetime:
@@ -317,11 +269,3 @@ def identities_in(directory: Path) -> list[str]:
                 cert.stem.replace("_", ":", 1) if cert.stem.startswith("client_") else cert.stem
             )
     return found
-
-
-def peer_identity(common_names: Iterable[bytes]) -> str | None:
-    """The identity a verified peer certificate names (its subject common name)."""
-    for name in common_names:
-        identity = name.decode("utf-8", "replace")
-        return identity if _IDENTITY.match(identity) else None
-    return None

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TypedDict
 
+from packyard.common.lifeline import spawn
 from packyard.engines.errors import EngineError
-from packyard.engines.lifeline import spawn
 
 
 class _UserOptions(TypedDict, total=False):

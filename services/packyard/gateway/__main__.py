@@ -3,6 +3,8 @@
 uvicorn stops accepting on SIGTERM and lets in-flight requests finish. Its timeouts and
 bounds come from the settings (server_limits.py). With more than one worker
 (``PACKYARD_GATEWAY_WORKERS``; workers.py) this process forks them and each one serves.
+The application's modules are imported at the top, before that fork, on purpose: the workers
+then share them (workers.py has the measurements).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import grpc
 
 from packyard.common.grpc import check_health, secure_channel
-from packyard.common.tls import TlsFiles
+from packyard.common.tls_files import TlsFiles
 from packyard.gateway.clients.access import AccessClient
 from packyard.gateway.clients.advisories import AdvisoryClient
 from packyard.gateway.clients.blob import BlobClient

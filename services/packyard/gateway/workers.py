@@ -19,6 +19,16 @@ is resolved once), forwards SIGTERM and SIGINT to the workers and waits for them
 their requests, and starts a new worker in place of one that died. Workers get SIGKILL when
 the supervisor dies, however it dies (``lifeline.die_with_parent``). It forks before any
 thread, event loop or gRPC channel exists: each worker starts those itself.
+
+The supervisor imports the whole application before it forks (gateway/__main__.py), so the
+workers share those pages copy-on-write. Measured with scripts/service_memory (two workers,
+after a few requests of each kind): supervisor + workers 277 MB RSS, 143 MB PSS; importing
+after the fork instead keeps the supervisor at 56 MB but each worker holds its own copy:
+249 MB RSS, 166 MB PSS. PSS is the memory really used, so the import stays before the fork.
+It also freezes the heap (``gc.freeze()``) before forking: whether a worker's first full
+collection comes soon after the fork depends on allocation counts, and when it did, it copied
+the shared pages (supervisor + workers at rest: 139 MB PSS; frozen: 106 MB, 130 after a few
+requests; RSS the same).
 """
 
 from __future__ import annotations
@@ -31,7 +41,8 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-from packyard.engines.lifeline import die_with_parent
+from packyard.common.heap import freeze_startup_heap
+from packyard.common.lifeline import die_with_parent
 from packyard.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -115,6 +126,10 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         log.info("gateway.workers", extra={"workers": self.count, "port": self.port})
+        # The imported application out of the collector's way before the fork: a collection in
+        # a worker would otherwise write to every object's header and copy the pages it shares
+        # with the supervisor (see the module's docstring for the figures).
+        freeze_startup_heap()
         self._start(first)
         for _ in range(self.count - 1):
             if self._stopping:

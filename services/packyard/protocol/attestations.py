@@ -8,6 +8,10 @@ sigstore upgrade). Each attestation must bind the uploaded file (its filename an
 the statement's subject) and carry a Fulcio certificate from the production CA; a feed that
 requires given publishers also checks the certificate's source repository. The messages are
 Warehouse's (``forklift/legacy.py``), which twine shows.
+
+Importing this module adds about 12 MB to a gateway process (pypi-attestations, sigstore,
+rekor types, requests): the gateway imports it on the first upload that carries attestations
+(pypi/provenance.py), not at start (issue 13).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from pypi_attestations import (
 )
 from sigstore.verify import policy
 
-from packyard.common.errors import InvalidArgument
+from packyard.protocol.attestation_errors import InvalidAttestations
 
 ISSUER_OID = "1.3.6.1.4.1.57264.1.8"
 SOURCE_REPOSITORY_OID = "1.3.6.1.4.1.57264.1.12"
@@ -39,10 +43,6 @@ GITLAB_ISSUER = "https://gitlab.com"
 MAX_ATTESTATIONS = 2  # one per predicate type: publish and SLSA provenance
 INVALID = "Invalid attestations supplied during upload: "
 UNVERIFIED = "Could not verify the uploaded artifact using the included attestation: "
-
-
-class InvalidAttestations(InvalidArgument):
-    """Attestations that are malformed, unverifiable, or from a publisher the feed refuses."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,21 @@ answers the same message, whichever check failed.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from packyard_rpc.v1 import access_pb2
 
 from packyard.common.errors import ResourceExhausted, Unauthenticated
 from packyard.common.login_lockout import credential_identity
-from packyard.gateway.auth import ldap_directory
 from packyard.gateway.auth.authenticator import Authenticator, client_address
 from packyard.gateway.auth.credentials import BAD_CREDENTIALS
 from packyard.gateway.auth.sign_in_settings import SignInSettings
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
+
+if TYPE_CHECKING:
+    from packyard.gateway.auth.ldap_directory import DirectoryUser
 
 MAX_FIELD = 1024
 
@@ -55,13 +58,21 @@ async def start_session(
         if not settings.ldap_url:
             raise Unauthenticated(BAD_CREDENTIALS) from None
     # Not a local user (or not this password): ask the directory. ldap3 blocks; off the loop.
-    found = await asyncio.to_thread(ldap_directory.authenticate, settings, username, password)
+    found = await asyncio.to_thread(_ask_directory, settings, username, password)
     if found is None:
         # The metadata service counted this failure with the local attempt above.
         raise Unauthenticated(BAD_CREDENTIALS)
     return await start_directory_session(
         backends, settings, "ldap", found.name, found.groups, settings.admin_groups
     )
+
+
+def _ask_directory(settings: SignInSettings, username: str, password: str) -> DirectoryUser | None:
+    # Imported here, on the first directory sign-in: ldap3 is about 4 MB that a gateway
+    # without LDAP never needs (issue 13); in this worker thread, beside the event loop.
+    from packyard.gateway.auth import ldap_directory
+
+    return ldap_directory.authenticate(settings, username, password)
 
 
 async def start_directory_session(

@@ -1,11 +1,11 @@
 """PEP 740 provenance: attestations checked at upload, the provenance URL, the simple API key.
 
-An upload's ``attestations`` field is verified (``protocol/attestations.py``, off the event
-loop: signature checks are CPU work) before its bytes are stored; invalid ones are a 400. A
-feed whose policy names provenance publishers refuses uploads without attestations from one
-of them. The verified provenance object is recorded once the file is registered and served at
-``/pypi/FEED/integrity/PROJECT/VERSION/FILENAME/provenance`` (Warehouse's path under the feed),
-which the simple API's ``provenance`` key points to.
+An upload's ``attestations`` field is verified (``protocol/attestations.py``, imported on
+first use; off the event loop: signature checks are CPU work) before its bytes are stored;
+invalid ones are a 400. A feed whose policy names provenance publishers refuses uploads
+without attestations from one of them. The verified provenance object is recorded once the
+file is registered and served at ``/pypi/FEED/integrity/PROJECT/VERSION/FILENAME/provenance``
+(Warehouse's path under the feed), which the simple API's ``provenance`` key points to.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from packyard.gateway.backends import Backends
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi.supply import feed_policy
-from packyard.protocol.attestations import InvalidAttestations, verify_attestations
+from packyard.protocol.attestation_errors import InvalidAttestations
 from packyard.protocol.names import normalize
 
 router = APIRouter()
@@ -44,10 +44,17 @@ async def verify_upload(
                 f"from one of: {', '.join(required)}."
             )
         return None
-    verified = await asyncio.to_thread(
-        verify_attestations, attestations, filename, sha256, required
-    )
-    return verified.provenance
+    return await asyncio.to_thread(_verified, attestations, filename, sha256, required)
+
+
+def _verified(attestations: str, filename: str, sha256: str, required: list[str]) -> bytes:
+    # Imported here, on the first upload with attestations: verification's libraries
+    # (pypi-attestations, sigstore) are about 12 MB that a gateway whose uploads carry none
+    # never needs (issue 13). In this worker thread the ~0.2 s import (once per process) runs
+    # beside the event loop instead of stopping it.
+    from packyard.protocol.attestations import verify_attestations
+
+    return verify_attestations(attestations, filename, sha256, required).provenance
 
 
 async def record(backends: Backends, feed: str, filename: str, provenance: bytes) -> None:

@@ -24,7 +24,6 @@ from packyard.gateway.pypi.provenance import record as record_provenance
 from packyard.gateway.pypi.provenance import verify_upload
 from packyard.gateway.pypi.upload_body import UploadBody
 from packyard.protocol.archives import inspect_distribution
-from packyard.protocol.description import check_description_renders
 from packyard.protocol.filenames import check_filename_safety, parse_distribution_filename
 from packyard.protocol.metadata import ParsedMetadata, parse_core_metadata
 from packyard.protocol.upload import parse_upload_form, validate_upload, verify_digests
@@ -72,7 +71,7 @@ async def publish(
     metadata = parse_core_metadata(contents.metadata_bytes, allow_local_versions=allow_local)
     valid = validate_upload(form, dist, metadata, allow_local_versions=allow_local)
     await asyncio.to_thread(
-        check_description_renders, metadata.description, metadata.description_content_type
+        _check_description, metadata.description, metadata.description_content_type
     )
     await check_publish_allowed(backends, feed.name, valid.project)
     provenance = await verify_upload(
@@ -129,6 +128,15 @@ async def publish(
         },
     )
     return PublishResult(reply.file, reply.created)
+
+
+def _check_description(raw: str | None, description_content_type: str | None) -> None:
+    # Imported here, on the first upload with a description: readme_renderer (docutils,
+    # pygments, comrak, nh3) is about 7 MB a gateway that only serves never needs (issue 13);
+    # in this worker thread, beside the event loop.
+    from packyard.protocol.description import check_description_renders
+
+    check_description_renders(raw, description_content_type)
 
 
 async def _existing_file(

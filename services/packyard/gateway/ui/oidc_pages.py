@@ -1,5 +1,8 @@
 """OpenID Connect sign-in pages: ``/login/oidc`` sends the browser to the provider,
 ``/login/oidc/callback`` comes back with a code and starts a session (gateway/auth/oidc.py).
+
+Both import the flow (gateway/auth/oidc_flow.py: Authlib, joserfc, about 2 MB) on their first
+use, once OIDC is known to be configured: a gateway without it never loads them (issue 13).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ def _redirect_uri(request: Request) -> str:
 @router.get("/login/oidc", include_in_schema=False)
 async def begin(request: Request, next: str = "/") -> Response:
     settings = _settings()
-    url, pending = await oidc.begin(settings, _redirect_uri(request), safe_next(next))
+    from packyard.gateway.auth import oidc_flow  # on first use: see the module's docstring
+
+    url, pending = await oidc_flow.begin(settings, _redirect_uri(request), safe_next(next))
     response = RedirectResponse(url, 303)
     # Lax: the provider's redirect back is a top-level GET, which carries it.
     response.set_cookie(
@@ -56,11 +61,13 @@ async def callback(
     request: Request, backends: BackendsDep, state: str = "", code: str = ""
 ) -> Response:
     settings = _settings()
+    from packyard.gateway.auth import oidc_flow  # on first use: see the module's docstring
+
     pending = oidc.Pending.decode(request.cookies.get(oidc.PENDING_COOKIE, ""))
     try:
         if pending is None:
             raise Unauthenticated(oidc.SIGN_IN_FAILED)
-        user = await oidc.finish(settings, _redirect_uri(request), pending, state, code)
+        user = await oidc_flow.finish(settings, _redirect_uri(request), pending, state, code)
     except Unauthenticated:
         return login_page(request, next_path="/", message=oidc.SIGN_IN_FAILED)
     act_for("", client_address(request))  # the audit row says where the sign-in came from

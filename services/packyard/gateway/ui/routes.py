@@ -49,7 +49,6 @@ from packyard.gateway.ui.project import (
     project_links,
     version_rows,
 )
-from packyard.gateway.ui.readme import render_readme
 from packyard.gateway.ui.render import SECURITY_HEADERS, render_page
 from packyard.gateway.ui.routing import HtmlRoute
 from packyard.protocol.names import normalize
@@ -273,6 +272,9 @@ async def _project_page(
     can_yank = may_yank(principal, feed)
     targets = await promotion.targets_for(backends, principal, feed)
     known = await vulnerabilities_by_version(backends, feed, canonical, [shown])
+    # Imported on the first project page: readme_renderer and nh3 are about 7 MB (issue 13).
+    from packyard.gateway.ui.readme import render_readme
+
     return render_page(
         request,
         "project.html",
