@@ -44,6 +44,10 @@ class BlobCache:
         self._sizes.move_to_end(sha256)
         return self._path(sha256)
 
+    def size(self, sha256: str) -> int | None:
+        """The size of this gateway's copy of ``sha256``, if it has one."""
+        return self._sizes.get(sha256)
+
     def drop(self, sha256: str) -> None:
         size = self._sizes.pop(sha256, None)
         if size is not None:

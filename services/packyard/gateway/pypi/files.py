@@ -46,6 +46,8 @@ SMALL_METADATA = 256 * 1024
 # body; a larger one goes through FileResponse (a thread hop per chunk, or the server's own
 # file path where it has one).
 SMALL_LOCAL_COPY = 256 * 1024
+# A local copy up to this size is read on the event loop itself.
+INLINE_READ = 64 * 1024
 
 
 @router.api_route("/pypi/{feed}/packages/{project}/{filename}", methods=["GET", "HEAD"])
@@ -246,6 +248,12 @@ async def _read_local(blob_cache: BlobCache, sha256: str) -> bytes | None:
     if path is None:
         return None
     try:
+        size = blob_cache.size(sha256)
+        if size is not None and size <= INLINE_READ:
+            # A copy this small is read in less time than the hop to a worker thread takes
+            # (the hop was most of a hot .metadata file's cost, issue 13); it was written
+            # moments or minutes ago and sits in the OS's page cache.
+            return path.read_bytes()
         return await asyncio.to_thread(path.read_bytes)
     except FileNotFoundError:
         return None
