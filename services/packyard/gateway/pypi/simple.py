@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 from fastapi import APIRouter, Request
@@ -100,8 +101,14 @@ async def simple_project(
 async def _render_project(
     backends: BackendsDep, pages: PageCache, feed: str, project: str, fmt: SimpleFormat
 ) -> CachedPage:
-    found, extra_headers = await load_project_with_headers(backends, feed, project, pages)
-    with_provenance = await filenames_with_provenance(backends, feed, project)
+    # Both calls at once: a page that is not cached costs one round trip, not two.
+    provenance = asyncio.ensure_future(filenames_with_provenance(backends, feed, project))
+    try:
+        found, extra_headers = await load_project_with_headers(backends, feed, project, pages)
+    except BaseException:
+        provenance.cancel()
+        raise
+    with_provenance = await provenance
     page = project_page(
         found,
         {
