@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.gateway.sibling_drops import SLOTS, SiblingDrops
@@ -58,3 +59,21 @@ def test_a_page_cached_by_one_worker_is_gone_once_another_worker_changed_its_pro
     assert pages.get(other_key) is not None
     pages.put(key, in_flight, CachedPage(b"old", "application/json"))
     assert pages.get(key) is None
+
+
+def test_a_worker_killed_holding_the_lock_stops_no_one() -> None:
+    ring = SiblingDrops()
+    reader = ring.reader()
+    _in_another_worker(ring, [("main", "a")])
+
+    def die_holding_the_lock() -> None:
+        ring._lock.acquire()
+        os._exit(0)
+
+    child = FORK.Process(target=die_holding_the_lock)
+    child.start()
+    child.join(30)
+    # Neither waits for ever: the reader drops everything, the writer leaves it to the event.
+    assert list(reader.news()) == [None]
+    ring.publish("main", "b")
+    assert list(reader.news()) == []

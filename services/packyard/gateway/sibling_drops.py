@@ -26,6 +26,10 @@ SLOT_BYTES = 512
 _COUNTER = struct.Struct("<Q")
 _LENGTH = struct.Struct("<H")
 _HEADER = 64  # the counter, alone on its cache line
+# The lock is held for microseconds; a worker killed while holding it would hold it for ever.
+# Past this wait a writer leaves the news to the change event and a reader drops its whole
+# cache: slower, never wrong, and no worker's event loop waits on a dead one.
+LOCK_WAIT = 0.05
 
 
 class SiblingDrops:
@@ -43,12 +47,16 @@ class SiblingDrops:
         entry = f"{os.getpid()}\n{feed}\n{project}".encode()
         if len(entry) > SLOT_BYTES - _LENGTH.size:
             entry = b""  # read as "drop everything"
-        with self._lock:
+        if not self._lock.acquire(timeout=LOCK_WAIT):
+            return  # see LOCK_WAIT: the change event still reaches the other workers
+        try:
             written = self._written()
             offset = _HEADER + (written % SLOTS) * SLOT_BYTES
             _LENGTH.pack_into(self._memory, offset, len(entry))
             self._memory[offset + _LENGTH.size : offset + _LENGTH.size + len(entry)] = entry
             _COUNTER.pack_into(self._memory, 0, written + 1)
+        finally:
+            self._lock.release()
 
     def reader(self) -> SiblingReader:
         """A reader that starts at the ring's present end (one per worker)."""
@@ -65,13 +73,19 @@ class SiblingReader:
         ring = self._ring
         if ring._written() == self._seen:  # the common case, without the lock
             return
-        with ring._lock:
+        if not ring._lock.acquire(timeout=LOCK_WAIT):
+            self._seen = ring._written()
+            yield None  # the ring cannot be read: drop everything, which is always right
+            return
+        try:
             written = ring._written()
             if written - self._seen > SLOTS:
                 entries: list[tuple[str, str, str] | None] = [None]
             else:
                 entries = [_entry(ring._memory, n) for n in range(self._seen, written)]
             self._seen = written
+        finally:
+            ring._lock.release()
         me = str(os.getpid())
         for entry in entries:
             if entry is None or entry[0] != me:  # this worker's own drops are done already
