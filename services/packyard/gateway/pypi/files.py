@@ -16,8 +16,10 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from packyard_rpc.v1 import blob_pb2, common_pb2
 
 from packyard.common.errors import NotFound
+from packyard.gateway.backends import Backends
 from packyard.gateway.blob_cache import BlobCache
 from packyard.gateway.deps import AuthDep, BackendsDep, BlobCacheDep, DownloadsDep
+from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.page_cache import page_cache
 from packyard.gateway.pypi.offer import (
     cache_upstream_file,
@@ -62,14 +64,44 @@ async def download(
     blob_cache: BlobCacheDep,
 ) -> Response:
     await auth.readable_feed(request, feed)
-    is_metadata = filename.endswith(METADATA_SUFFIX)
-    local_copies: BlobCache | None = None
-    dist_name = filename.removesuffix(METADATA_SUFFIX) if is_metadata else filename
+    dist_name = filename.removesuffix(METADATA_SUFFIX)
     info = await load_file(
         backends, feed, dist_name, project=normalize(project), pages=page_cache(request)
     )
     if info.project != normalize(project):
         raise NotFound(f"File '{filename}' not found.")
+    return await _answer(request, backends, downloads, blob_cache, feed, filename, info)
+
+
+async def hot_download(request: Request, feed: str, project: str, filename: str) -> Response | None:
+    """The route's answer (``_answer``) to a whole GET of a file or metadata file this gateway
+    knows well, without routing: its row kept in the page cache (a hosted file) and its bytes
+    in a local copy, so the answer needs no metadata or blob call. None for anything else,
+    which the route then decides. The caller has decided access."""
+    state = request.state
+    blob_cache: BlobCache | None = state.blob_cache
+    info = kept_file(page_cache(request), feed, project, filename.removesuffix(METADATA_SUFFIX))
+    if info is None or blob_cache is None or "range" in request.headers:
+        return None
+    is_metadata = filename.endswith(METADATA_SUFFIX)
+    sha256 = info.core_metadata_sha256 if is_metadata else info.hashes.sha256
+    if not sha256 or blob_cache.lookup(sha256) is None:
+        return None
+    return await _answer(request, state.backends, state.downloads, blob_cache, feed, filename, info)
+
+
+async def _answer(
+    request: Request,
+    backends: Backends,
+    downloads: DownloadCounter,
+    blob_cache: BlobCache | None,
+    feed: str,
+    filename: str,
+    info: common_pb2.FileInfo,
+) -> Response:
+    """The answer for ``filename`` (a file, or its ``.metadata`` file) of the file ``info``."""
+    is_metadata = filename.endswith(METADATA_SUFFIX)
+    local_copies: BlobCache | None = None
     if not is_metadata:
         # A version the feed's block policy holds back (its metadata stays readable, so pip
         # resolves, shows the yank reason naming the advisory, then meets this refusal).
@@ -80,7 +112,7 @@ async def download(
         sha256, size, media_type = info.core_metadata_sha256, metadata_size, "text/plain"
     elif is_metadata:
         if not info.core_metadata_sha256:
-            raise NotFound(f"'{dist_name}' has no metadata file.")
+            raise NotFound(f"'{info.filename}' has no metadata file.")
         # The size is needed only for a range or HEAD: a revalidation or a plain GET of the
         # (small) file skips asking the blob service for it.
         headers = _file_headers(f'"{info.core_metadata_sha256}"', filename)
@@ -108,38 +140,6 @@ async def download(
         request, backends, info, filename, sha256, size, media_type, local_copies
     )
     downloads.count(request.method, response.status_code, info, sha256)
-    return response
-
-
-async def hot_download(request: Request, feed: str, project: str, filename: str) -> Response | None:
-    """The route's answer to a whole GET of a file (or its metadata file) this gateway knows
-    well, without routing: its row kept in the page cache and its bytes in a local copy.
-    None for anything else, which the route then decides. The caller has decided access."""
-    state = request.state
-    pages = page_cache(request)
-    is_metadata = filename.endswith(METADATA_SUFFIX)
-    blob_cache: BlobCache | None = state.blob_cache
-    info = kept_file(pages, feed, project, filename.removesuffix(METADATA_SUFFIX))
-    if info is None or blob_cache is None or "range" in request.headers:
-        return None
-    if is_metadata:
-        sha256, size, media_type = info.core_metadata_sha256, None, "text/plain"
-        if not sha256:
-            return None
-    else:
-        await check_download(state.backends, pages, feed, info)
-        sha256, size, media_type = info.hashes.sha256, info.size, _media_type(filename)
-    headers = _file_headers(f'"{sha256}"', filename)
-    if if_none_match_matches(request.headers.get("if-none-match"), headers["ETag"]):
-        response: Response | None = Response(status_code=304, headers=headers)
-    elif size is None:
-        body = await _read_local(blob_cache, sha256)
-        response = None if body is None else Response(body, headers=headers, media_type=media_type)
-    else:
-        headers["Content-Length"] = str(size)
-        response = await _local_response(blob_cache, sha256, size, headers, media_type)
-    if response is not None:
-        state.downloads.count(request.method, response.status_code, info, sha256)
     return response
 
 
