@@ -58,9 +58,17 @@ class BlobCache:
         """``chunks`` (the whole blob, as served) passed through, and kept when they hash to
         ``sha256``. A blob larger than a quarter of the bound, or already being kept by another
         download, is passed through only."""
-        if sha256 in self._sizes or sha256 in self._filling or size > self.max_bytes // 4:
+        if not self._may_keep(sha256, size):
             return chunks
         return self._fill(sha256, size, chunks)
+
+    def _may_keep(self, sha256: str, size: int) -> bool:
+        """Not kept or being kept already, and at most a quarter of the bound."""
+        return (
+            sha256 not in self._sizes
+            and sha256 not in self._filling
+            and size <= self.max_bytes // 4
+        )
 
     async def _fill(
         self, sha256: str, size: int, chunks: AsyncIterator[bytes]
@@ -91,9 +99,7 @@ class BlobCache:
         """Keep ``data`` (a whole blob already read, e.g. a core-metadata file) when it hashes
         to ``sha256`` and fits the rules of ``filling``."""
         size = len(data)
-        if sha256 in self._sizes or sha256 in self._filling or size > self.max_bytes // 4:
-            return
-        if hashlib.sha256(data).hexdigest() != sha256:
+        if not self._may_keep(sha256, size) or hashlib.sha256(data).hexdigest() != sha256:
             return
         self._filling.add(sha256)
         try:
