@@ -25,5 +25,8 @@ def test_initdb_failing_in_its_bootstrap_is_reported_by_the_servers_fatal_line()
 def test_without_a_fatal_line_the_first_error_line_then_the_last_line() -> None:
     lines = ["initdb: error: directory exists but is not empty", "initdb: error: later"]
     assert tool_failure_reason(lines) == "initdb: error: directory exists but is not empty"
+    # The server's own ERROR lines (single-user mode) count as error lines too.
+    single_user = ["backend> ", 'ERROR:  role "x" does not exist', "backend> "]
+    assert tool_failure_reason(single_user) == 'ERROR:  role "x" does not exist'
     assert tool_failure_reason(["", "something went wrong", " "]) == "something went wrong"
     assert tool_failure_reason([]) == "(no output)"

@@ -100,8 +100,8 @@ def tool_failure_reason(lines: list[str]) -> str:
     """The line of a failed tool's output that says why: a server's FATAL or PANIC (initdb's
     bootstrap), else the first error line (initdb's last words are about cleaning up)."""
     lines = [line.strip() for line in lines if line.strip()]
-    for marks in (("FATAL", "PANIC"), ("error",)):
-        found = [line for line in lines if any(m in line for m in marks)]
+    for marks in (("fatal", "panic"), ("error",)):
+        found = [line for line in lines if any(m in line.lower() for m in marks)]
         if found:
             return found[0]
     return lines[-1] if lines else "(no output)"
