@@ -39,7 +39,8 @@ class SiblingDrops:
         self._memory = mmap.mmap(-1, _HEADER + SLOTS * SLOT_BYTES)  # shared, anonymous
         self._lock = multiprocessing.get_context("fork").Lock()
 
-    def _written(self) -> int:
+    def written(self) -> int:
+        """How many drops were ever published (read without the lock: 8 aligned bytes)."""
         return int(_COUNTER.unpack_from(self._memory, 0)[0])
 
     def publish(self, feed: str, project: str) -> None:
@@ -50,7 +51,7 @@ class SiblingDrops:
         if not self._lock.acquire(timeout=LOCK_WAIT):
             return  # see LOCK_WAIT: the change event still reaches the other workers
         try:
-            written = self._written()
+            written = self.written()
             offset = _HEADER + (written % SLOTS) * SLOT_BYTES
             _LENGTH.pack_into(self._memory, offset, len(entry))
             self._memory[offset + _LENGTH.size : offset + _LENGTH.size + len(entry)] = entry
@@ -58,9 +59,23 @@ class SiblingDrops:
         finally:
             self._lock.release()
 
+    def read_since(self, seen: int) -> tuple[int, list[tuple[str, str, str] | None]]:
+        """The count written now and the entries (pid, feed, project) after the first ``seen``;
+        ``[None]`` ("drop everything") when they cannot be read: overwritten already, or the
+        lock not had within ``LOCK_WAIT``."""
+        if not self._lock.acquire(timeout=LOCK_WAIT):
+            return self.written(), [None]
+        try:
+            written = self.written()
+            if written - seen > SLOTS:
+                return written, [None]
+            return written, [_entry(self._memory, n) for n in range(seen, written)]
+        finally:
+            self._lock.release()
+
     def reader(self) -> SiblingReader:
         """A reader that starts at the ring's present end (one per worker)."""
-        return SiblingReader(self, self._written())
+        return SiblingReader(self, self.written())
 
 
 class SiblingReader:
@@ -70,22 +85,9 @@ class SiblingReader:
 
     def news(self) -> Iterator[tuple[str, str] | None]:
         """The drops published since the last call, oldest first; None means "drop all"."""
-        ring = self._ring
-        if ring._written() == self._seen:  # the common case, without the lock
+        if self._ring.written() == self._seen:  # the common case, without the lock
             return
-        if not ring._lock.acquire(timeout=LOCK_WAIT):
-            self._seen = ring._written()
-            yield None  # the ring cannot be read: drop everything, which is always right
-            return
-        try:
-            written = ring._written()
-            if written - self._seen > SLOTS:
-                entries: list[tuple[str, str, str] | None] = [None]
-            else:
-                entries = [_entry(ring._memory, n) for n in range(self._seen, written)]
-            self._seen = written
-        finally:
-            ring._lock.release()
+        self._seen, entries = self._ring.read_since(self._seen)
         me = str(os.getpid())
         for entry in entries:
             if entry is None or entry[0] != me:  # this worker's own drops are done already
