@@ -30,8 +30,7 @@ from packyard.gateway.downloads import DownloadCounter
 from packyard.gateway.head_requests import HeadAsGet
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import feed_root, files, json_api, provenance, simple, upload
-from packyard.gateway.pypi.file_fast_path import HotFileFastPath
-from packyard.gateway.pypi.page_fast_path import CachedPageFastPath
+from packyard.gateway.pypi.fast_paths import FastPaths
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
@@ -112,8 +111,7 @@ def create_app(settings: GatewaySettings, siblings: SiblingDrops | None = None) 
 
     # Innermost of the middleware: their answers still get the headers, spans and metrics.
     app.add_middleware(HeadAsGet, routes=app.router.routes)
-    app.add_middleware(CachedPageFastPath)
-    app.add_middleware(HotFileFastPath)
+    app.add_middleware(FastPaths)
     app.add_middleware(SecurityHeaders)
 
     instrument_fastapi(app)
