@@ -28,7 +28,8 @@ def listed(text: str) -> list[str]:
     return [part for part in re.split(r"[,\s]+", text) if part]
 
 
-def _back(feed: str, notice: str, anchor: str) -> Response:
+def back_to_feed(feed: str, notice: str, anchor: str) -> Response:
+    """Back to the feed's admin page, at the form's section, with a notice."""
     return back_to(f"/admin/feeds/{path_part(feed)}", notice, anchor)
 
 
@@ -39,7 +40,7 @@ async def set_retention(feed: str, request: Request, backends: BackendsDep) -> R
     values = {name: fields.get(name, "").strip() or None for name in RETENTION_FIELDS}
     body = body_of(governance_api.RetentionRulesBody, **values)
     await governance_api.set_retention(feed, body, caller, backends)
-    return _back(feed, f"Retention rules of '{feed}' saved.", "retention")
+    return back_to_feed(feed, f"Retention rules of '{feed}' saved.", "retention")
 
 
 @router.post("/admin/feeds/{feed}/promotion-policy", include_in_schema=False)
@@ -50,7 +51,7 @@ async def set_promotion_policy(feed: str, request: Request, backends: BackendsDe
         governance_api.PolicyBody, allowed_sources=listed(fields.get("allowed_sources", ""))
     )
     await governance_api.set_policy(feed, body, caller, backends)
-    return _back(feed, f"Promotion policy of '{feed}' saved.", "promotion")
+    return back_to_feed(feed, f"Promotion policy of '{feed}' saved.", "promotion")
 
 
 @router.post("/admin/feeds/{feed}/supply-policy", include_in_schema=False)
@@ -69,4 +70,4 @@ async def set_supply_policy(feed: str, request: Request, backends: BackendsDep) 
         provenance_publishers=current.provenance_publishers,
     )
     await advisories_api.set_policy(feed, body, request, caller, backends)
-    return _back(feed, f"Supply-chain policy of '{feed}' saved.", "supply")
+    return back_to_feed(feed, f"Supply-chain policy of '{feed}' saved.", "supply")

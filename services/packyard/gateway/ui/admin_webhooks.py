@@ -11,15 +11,10 @@ from packyard.gateway.admin import webhooks as webhooks_api
 from packyard.gateway.auth.credentials import Right
 from packyard.gateway.auth.guards import require_feed_right
 from packyard.gateway.deps import BackendsDep
-from packyard.gateway.ui.admin_feed_policies import listed
-from packyard.gateway.ui.admin_forms import AdminRoute, back_to, body_of, posted_form
-from packyard.gateway.ui.render import path_part
+from packyard.gateway.ui.admin_feed_policies import back_to_feed, listed
+from packyard.gateway.ui.admin_forms import AdminRoute, body_of, posted_form
 
 router = APIRouter(route_class=AdminRoute)
-
-
-def _back(feed: str, notice: str) -> Response:
-    return back_to(f"/admin/feeds/{path_part(feed)}", notice, "webhooks")
 
 
 @router.post("/admin/feeds/{feed}/webhooks", include_in_schema=False)
@@ -33,7 +28,7 @@ async def add_webhook(feed: str, request: Request, backends: BackendsDep) -> Res
         events=listed(fields.get("events", "")),
     )
     added = await webhooks_api.create_webhook(feed, body, caller, backends)
-    return _back(feed, f"Webhook to {added.url} added to '{feed}'.")
+    return back_to_feed(feed, f"Webhook to {added.url} added to '{feed}'.", "webhooks")
 
 
 @router.post("/admin/feeds/{feed}/webhooks/{webhook_id}/remove", include_in_schema=False)
@@ -43,4 +38,4 @@ async def remove_webhook(
     await posted_form(request)
     caller = await require_feed_right(request, feed, Right.ADMIN)
     await webhooks_api.delete_webhook(feed, webhook_id, caller, backends)
-    return _back(feed, f"Webhook removed from '{feed}'.")
+    return back_to_feed(feed, f"Webhook removed from '{feed}'.", "webhooks")
