@@ -6,9 +6,10 @@ import asyncio
 import logging
 import zipfile
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import urllib3
 
@@ -28,6 +29,9 @@ from packyard.common.metrics import record_quarantine
 from packyard.protocol.archives import InvalidDistribution, extract_wheel_metadata
 
 log = logging.getLogger(__name__)
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 # Errors zipfile raises on archives it cannot read, beyond BadZipFile (unsupported
 # compression, encryption, truncated deflate streams).
@@ -80,6 +84,15 @@ def _wheel_metadata(path: Path) -> bytes | None:
         raise InvalidDistribution(f"Invalid distribution file. {exc}") from exc
 
 
+async def _both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Both results, after both finished; the first's error before the second's."""
+    a, b = await asyncio.gather(first, second, return_exceptions=True)
+    for result in (a, b):
+        if isinstance(result, BaseException):
+            raise result
+    return a, b  # type: ignore[return-value]
+
+
 class BlobService:
     def __init__(self, store: BlobStore, *, spool_dir: str | None, chunk_size: int) -> None:
         self._store = store
@@ -102,23 +115,31 @@ class BlobService:
                 raise InvalidArgument(DIGEST_MISMATCH)
             blob = StoredBlob(size=upload.size, digests=upload.digests)
             core_metadata = None
+            metadata_bytes = None
             if filename.lower().endswith(".whl"):
-                # Stored before the wheel, so a stored wheel always has its METADATA object.
-                core_metadata = await self._store_wheel_metadata(upload.path)
-            created = await self._store_once(blob, upload.path)
+                # Read before anything is stored: a wheel that is not a readable archive is
+                # refused without leaving an object behind.
+                metadata_bytes = await asyncio.to_thread(_wheel_metadata, upload.path)
+            if metadata_bytes is None:
+                created = await self._store_once(blob, upload.path)
+            else:
+                # The wheel and its METADATA object go up side by side (two S3 round trips
+                # cost one; issue 13). A PutBlob succeeds only when both are stored, so no
+                # file row ever references a wheel without its METADATA; an object left alone
+                # by a failure is the garbage collector's, and the next PutBlob of the wheel
+                # stores both again.
+                core_metadata = StoredBlob(
+                    size=len(metadata_bytes), digests=digests_of(metadata_bytes)
+                )
+                _, created = await _both(
+                    self._store_once(core_metadata, metadata_bytes),
+                    self._store_once(blob, upload.path),
+                )
         log.info(
             "blob.stored",
             extra={"sha256": blob.digests.sha256, "size": blob.size, "new_object": created},
         )
         return PutResult(blob=blob, created=created, core_metadata=core_metadata)
-
-    async def _store_wheel_metadata(self, path: Path) -> StoredBlob | None:
-        data = await asyncio.to_thread(_wheel_metadata, path)
-        if data is None:
-            return None
-        metadata = StoredBlob(size=len(data), digests=digests_of(data))
-        await self._store_once(metadata, data)
-        return metadata
 
     async def _store_once(self, blob: StoredBlob, source: Path | bytes) -> bool:
         # Content addressing makes an existing object under the key identical to ours.
