@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from packyard.blob.service import _both
 from packyard.common.errors import AlreadyExists, InvalidArgument, PermissionDenied
 from packyard.gateway.pypi.publish import _in_order
