@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from packyard.gateway.page_cache import CachedPage, PageCache
 from starlette.requests import Request
 
@@ -135,3 +138,119 @@ def test_a_cached_page_keeps_its_headers_and_answers_revalidation() -> None:
     assert revalidated.status_code == 304 and revalidated.body == b""
     assert revalidated.headers["X-Packyard-Stale"] == "true"
     assert page.response(_request({"If-None-Match": '"e0"'})).status_code == 200
+
+
+# -- loads shared by concurrent requests, and reloads before expiry (issue 13) ---------------
+
+
+class Loader:
+    """A page load that waits until the test lets it finish, counting its calls."""
+
+    def __init__(self, body: bytes = b"v1") -> None:
+        self.body = body
+        self.calls = 0
+        self.release = asyncio.Event()
+        self.fail: Exception | None = None
+
+    async def __call__(self) -> CachedPage:
+        self.calls += 1
+        body = self.body
+        await self.release.wait()
+        if self.fail is not None:
+            raise self.fail
+        return _page(body)
+
+
+async def test_concurrent_misses_share_one_load_and_keep_its_page() -> None:
+    cache, _ = _cache()
+    loader = Loader()
+    waiting = [asyncio.ensure_future(cache.load(KEY, loader)) for _ in range(8)]
+    await asyncio.sleep(0)
+    loader.release.set()
+    pages = await asyncio.gather(*waiting)
+    assert loader.calls == 1
+    assert all(p.body == b"v1" for p in pages)
+    assert cache.get(KEY) == _page(b"v1")
+
+
+async def test_a_request_after_a_drop_never_gets_a_load_that_began_before_it() -> None:
+    cache, _ = _cache()
+    old = Loader(b"before the upload")
+    first = asyncio.ensure_future(cache.load(KEY, old))
+    await asyncio.sleep(0)
+    cache.drop("main", "demo")  # an upload lands while the first load is reading
+    new = Loader(b"after the upload")
+    second = asyncio.ensure_future(cache.load(KEY, new))
+    await asyncio.sleep(0)
+    old.release.set()
+    new.release.set()
+    assert (await first).body == b"before the upload"
+    assert (await second).body == b"after the upload"
+    assert new.calls == 1
+    # Only the load that began after the drop was kept.
+    assert cache.get(KEY) == _page(b"after the upload")
+
+
+async def test_a_hit_late_in_a_pages_life_is_served_at_once_and_reloaded_once() -> None:
+    cache, clock = _cache(ttl=4.0)
+    first = Loader(b"v1")
+    first.release.set()
+    await cache.load(KEY, first)
+    clock.now += 2.9  # before 3/4 of the ttl: a plain hit
+    assert not cache.refresh_due(KEY)
+    reload = Loader(b"v2")
+    assert (await cache.load(KEY, reload)).body == b"v1"
+    assert reload.calls == 0
+    clock.now += 0.2  # past 3/4: served from the cache, reloaded behind it, only once
+    assert cache.refresh_due(KEY)
+    for _ in range(5):
+        assert (await cache.load(KEY, reload)).body == b"v1"
+    assert not cache.refresh_due(KEY)  # a reload is running
+    reload.release.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert reload.calls == 1
+    assert cache.get(KEY) == _page(b"v2")
+    clock.now += 3.5  # the reloaded page counts its life from its own read
+    assert cache.get(KEY) == _page(b"v2")
+
+
+async def test_a_failed_reload_leaves_the_kept_page_until_it_expires() -> None:
+    cache, clock = _cache(ttl=4.0)
+    first = Loader(b"v1")
+    first.release.set()
+    await cache.load(KEY, first)
+    clock.now += 3.5
+    broken = Loader(b"v2")
+    broken.fail = RuntimeError("metadata is down")
+    broken.release.set()
+    assert (await cache.load(KEY, broken)).body == b"v1"
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get(KEY) == _page(b"v1")
+    clock.now += 0.6  # expired: now a request's own load fails, and says so
+    with pytest.raises(RuntimeError, match="metadata is down"):
+        await cache.load(KEY, broken)
+
+
+async def test_a_client_that_leaves_does_not_cancel_the_load_others_wait_for() -> None:
+    cache, _ = _cache()
+    loader = Loader()
+    leaving = asyncio.ensure_future(cache.load(KEY, loader))
+    staying = asyncio.ensure_future(cache.load(KEY, loader))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    loader.release.set()
+    assert (await staying).body == b"v1"
+    assert loader.calls == 1
+    assert cache.get(KEY) == _page(b"v1")
+
+
+async def test_without_change_events_every_request_loads_for_itself() -> None:
+    cache, _ = _cache()
+    cache.set_live(False)
+    loader = Loader()
+    loader.release.set()
+    await asyncio.gather(cache.load(KEY, loader), cache.load(KEY, loader))
+    assert loader.calls == 2
+    assert cache.get(KEY) is None

@@ -13,13 +13,21 @@ request before they look here. A cached page never hides a change for longer tha
 A page whose load began before a drop of its project (or feed) is not stored: it may have
 been read before the change. Loads take a ``Ticket`` first and ``put`` checks it.
 Everything here runs on the event loop without awaiting, so each method is atomic.
+
+Routes load pages through ``load``: concurrent requests for a page that is not kept share one
+load (one that began before a drop of the page is never shared with a request that came after
+it), and a page hit late in its life is reloaded in the background while the kept one is still
+served. Without this, when a hot page expired every connection waiting on the worker loaded it
+anew, and each waited: a 500-file page's reload took 35-150 ms, the bench's p99 (issue 13).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -28,6 +36,13 @@ from fastapi.responses import Response
 from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
+
+log = logging.getLogger(__name__)
+
+# A hit in the last quarter of a page's life starts its reload in the background, so a hot
+# page is replaced before it expires: at most one reload per page every ttl * 0.75 while it
+# is read, none while it is not.
+REFRESH_AFTER = 0.75
 
 # Bookkeeping per entry beyond its body and headers, so empty pages still count.
 _ENTRY_OVERHEAD = 256
@@ -72,6 +87,13 @@ class _Entry:
     page: CachedPage
     expires: float
     size: int
+    refresh_at: float
+
+
+@dataclass
+class _Load:
+    task: asyncio.Future[CachedPage]
+    ticket: Ticket
 
 
 class PageCache:
@@ -99,6 +121,7 @@ class PageCache:
         self._floor = 0
         self._drops: dict[tuple[str, str], int] = {}
         self._live = False
+        self._loads: dict[PageKey, _Load] = {}
         self.hits = 0
         self.misses = 0
 
@@ -137,6 +160,50 @@ class PageCache:
         self.hits += 1
         return entry.page
 
+    def refresh_due(self, key: PageKey) -> bool:
+        """Whether a hit on ``key`` should start its reload (late in its life, none running)."""
+        entry = self._entries.get(key)
+        return entry is not None and key not in self._loads and self._clock() >= entry.refresh_at
+
+    async def load(self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]]) -> CachedPage:
+        """The page under ``key``: kept, or loaded by ``loader`` once for every request that
+        waits for it (and kept). ``loader`` must not depend on who asks: access is decided
+        before, per request. A failed load raises in every request that waited for it."""
+        if not self.enabled:
+            return await loader()
+        cached = self.get(key)
+        if cached is not None:
+            if self.refresh_due(key):
+                self._start(key, loader)
+            return cached
+        running = self._loads.get(key)
+        if running is None or self._outdated(key, running.ticket):
+            running = self._start(key, loader)
+        # Shielded: a client that goes away does not cancel the load the others wait for.
+        return await asyncio.shield(running.task)
+
+    def _start(self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]]) -> _Load:
+        ticket = self.ticket()
+
+        async def load_and_keep() -> CachedPage:
+            page = await loader()
+            self.put(key, ticket, page)
+            return page
+
+        started = _Load(asyncio.ensure_future(load_and_keep()), ticket)
+        self._loads[key] = started
+
+        def finished(task: asyncio.Future[CachedPage]) -> None:
+            if self._loads.get(key) is started:
+                del self._loads[key]
+            if not task.cancelled() and task.exception() is not None:
+                # Waiters, if any, got the error; a background reload's is only logged (the
+                # kept page is served until it expires, then a request's own load fails).
+                log.debug("page_cache.load_failed", extra={"feed": key[0], "project": key[1]})
+
+        started.task.add_done_callback(finished)
+        return started
+
     def put(self, key: PageKey, ticket: Ticket, page: CachedPage) -> None:
         """Keep ``page`` unless a change may have happened since ``ticket`` was taken."""
         if not self.enabled:
@@ -151,7 +218,8 @@ class PageCache:
             return
         if key in self._entries:
             self._remove(key)
-        self._entries[key] = _Entry(page, expires, size)
+        refresh_at = ticket.read_at + self._ttl * REFRESH_AFTER
+        self._entries[key] = _Entry(page, expires, size, refresh_at)
         self._by_project.setdefault((key[0], key[1]), set()).add(key)
         self._bytes += size
         while self._bytes > self._max_bytes:

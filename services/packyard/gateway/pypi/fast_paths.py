@@ -40,8 +40,13 @@ async def _cached_page(request: Request, feed: str, project: str) -> Response | 
     if normalize(project) != project or fmt is None:
         return None
     await request.state.auth.readable_feed(request, feed)
-    cached = page_cache(request).get(project_page_key(feed, project, fmt))
-    return cached.response(request) if cached is not None else None
+    pages = page_cache(request)
+    key = project_page_key(feed, project, fmt)
+    cached = pages.get(key)
+    # A page due for its background reload goes to the route, which starts it (page_cache.py).
+    if cached is None or pages.refresh_due(key):
+        return None
+    return cached.response(request)
 
 
 async def _hot_file(request: Request, feed: str, project: str, filename: str) -> Response | None:

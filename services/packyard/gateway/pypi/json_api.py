@@ -56,11 +56,7 @@ async def _answer(
     base = str(request.base_url)
     pages = page_cache(request)
     key = (feed, canonical, f"json:{version or ''}:{base}")
-    cached = pages.get(key)
-    if cached is None:
-        ticket = pages.ticket()
-        cached = await _render(feed, canonical, version, base, backends, pages)
-        pages.put(key, ticket, cached)
+    cached = await pages.load(key, lambda: _render(feed, canonical, version, base, backends, pages))
     return cached.response(request)
 
 

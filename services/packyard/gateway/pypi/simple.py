@@ -90,11 +90,7 @@ async def simple_project(
     # Access was decided above for this request; only the page itself is cached.
     pages = page_cache(request)
     key = project_page_key(feed, canonical, fmt)
-    cached = pages.get(key)
-    if cached is None:
-        ticket = pages.ticket()
-        cached = await _render_project(backends, pages, feed, canonical, fmt)
-        pages.put(key, ticket, cached)
+    cached = await pages.load(key, lambda: _render_project(backends, pages, feed, canonical, fmt))
     return cached.response(request)
 
 
