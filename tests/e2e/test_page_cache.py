@@ -324,3 +324,32 @@ def test_a_quarantined_projects_files_are_not_served_from_kept_rows(
         # A page read after the quarantine keeps no row to serve it from either.
         client.get(f"{gateway_b}/pypi/{feed}/simple/{project}/", headers=SIMPLE_JSON)
         assert client.get(url).status_code == 404
+
+
+def test_a_cached_page_answers_as_the_whole_stack_does(
+    stack: Stack, admin: httpx.Client, feed: str, tmp_path: Path
+) -> None:
+    # A request carrying a trace context goes through every layer of the gateway; one without
+    # it may be answered by the front door (front_door.py). Both must say the same.
+    project = _project(admin, feed, tmp_path, "1.0")
+    url = f"/pypi/{feed}/simple/{project}/"
+    traced = {"traceparent": f"00-{'3' * 32}-{'4' * 16}-01"}
+
+    def compared(method: str, **headers: str) -> httpx.Response:
+        plain = admin.request(method, url, headers=headers)
+        whole = admin.request(method, url, headers={**headers, **traced})
+        assert plain.status_code == whole.status_code
+        assert plain.content == whole.content
+        for reply in (plain, whole):
+            del reply.headers["date"]
+        assert list(plain.headers.multi_items()) == list(whole.headers.multi_items())
+        return plain
+
+    for accept in ({}, SIMPLE_JSON):
+        admin.get(url, headers=accept)  # kept from now on
+        page = compared("GET", **accept)
+        assert page.status_code == 200 and page.headers["x-content-type-options"] == "nosniff"
+        head = compared("HEAD", **accept)
+        assert head.content == b"" and head.headers["content-length"] == str(len(page.content))
+        revalidated = compared("GET", **accept, **{"If-None-Match": page.headers["etag"]})
+        assert revalidated.status_code == 304

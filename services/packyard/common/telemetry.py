@@ -226,6 +226,12 @@ def setup_telemetry(
     metrics.set_meter_provider(build_meter_provider(service, metric_reader))
 
 
+def traced_only_when_asked() -> bool:
+    """Whether an HTTP request without a trace context records nothing here: this process
+    exports neither traces nor metrics and no sampler was asked for (see TracedWhenAsked)."""
+    return _exporting is False and not os.environ.get("OTEL_TRACES_SAMPLER")
+
+
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 
@@ -289,7 +295,7 @@ def instrument_fastapi(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls=HTTP_EXCLUDED_URLS, exclude_spans=["receive", "send"]
     )
-    if _exporting is False and not os.environ.get("OTEL_TRACES_SAMPLER"):
+    if traced_only_when_asked():
         traced_stack = app.build_middleware_stack
 
         def build(self: Any) -> Any:

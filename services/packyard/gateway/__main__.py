@@ -16,7 +16,7 @@ import uvicorn
 from packyard.common.logging import setup_logging
 from packyard.common.spool_dirs import claim_spool_dir
 from packyard.common.telemetry import setup_telemetry
-from packyard.gateway.app import create_app
+from packyard.gateway.app import create_app, with_front_door
 from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
@@ -51,17 +51,20 @@ def serve(
         name_instance()
     setup_telemetry("gateway")
     # Outside the application's own error handling (see RequestLimits); the client as the
-    # trusted proxies name it before anything looks at it (TrustedProxies); outermost, each
-    # request in a context of its own (see FreshContext).
-    app = FreshContext(
-        TrustedProxies(
-            RequestLimits(
-                create_app(settings, siblings),
-                body_timeout=settings.body_timeout,
-                min_body_rate=settings.min_body_rate,
-                max_uploads=settings.max_uploads,
-            ),
-            parse_networks(settings.trusted_proxies),
+    # trusted proxies name it before anything looks at it (TrustedProxies); each request in a
+    # context of its own (FreshContext). Outermost, unless requests are recorded: cached pages
+    # whose answer none of those layers would change (front_door.py).
+    app = with_front_door(
+        FreshContext(
+            TrustedProxies(
+                RequestLimits(
+                    create_app(settings, siblings),
+                    body_timeout=settings.body_timeout,
+                    min_body_rate=settings.min_body_rate,
+                    max_uploads=settings.max_uploads,
+                ),
+                parse_networks(settings.trusted_proxies),
+            )
         )
     )
     config = uvicorn.Config(

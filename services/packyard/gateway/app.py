@@ -10,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from packyard.common.errors import PackyardError
 from packyard.common.heap import freeze_startup_heap
-from packyard.common.telemetry import instrument_fastapi
+from packyard.common.telemetry import instrument_fastapi, traced_only_when_asked
 from packyard.gateway import health
 from packyard.gateway.admin import connectors as admin_connectors
 from packyard.gateway.admin import governance as admin_governance
@@ -31,6 +32,7 @@ from packyard.gateway.head_requests import HeadAsGet
 from packyard.gateway.page_cache import PageCache
 from packyard.gateway.pypi import feed_root, files, json_api, provenance, simple, upload
 from packyard.gateway.pypi.fast_paths import FastPaths
+from packyard.gateway.pypi.front_door import FrontDoor
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
@@ -116,3 +118,9 @@ def create_app(settings: GatewaySettings, siblings: SiblingDrops | None = None) 
 
     instrument_fastapi(app)
     return app
+
+
+def with_front_door(app: ASGIApp) -> ASGIApp:
+    """``app`` behind the front door for cached pages (pypi/front_door.py), unless this process
+    records requests (then every request goes through the instrumented stack)."""
+    return FrontDoor(app, enabled=traced_only_when_asked())

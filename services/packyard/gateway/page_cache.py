@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from fastapi.responses import Response
 
+from packyard.gateway.security_headers import NOSNIFF
 from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
@@ -66,6 +67,23 @@ class CachedPage:
     @property
     def size(self) -> int:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers.items())
+
+    def answer(self, if_none_match: str | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, raw headers and body of ``response`` as an ASGI server sends them, the
+        security headers included (front_door.py)."""
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        if self.etag and if_none_match_matches(if_none_match, self.etag):
+            return 304, [*raw, NOSNIFF], b""
+        return (
+            200,
+            [
+                *raw,
+                (b"content-length", str(len(self.body)).encode()),
+                (b"content-type", self.media_type.encode("latin-1")),
+                NOSNIFF,
+            ],
+            self.body,
+        )
 
     def response(self, request: Request) -> Response:
         """The page, or 304 when the client already has this ETag."""

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from packyard.gateway.responses import error_response
 
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 def has_control_character(path: str) -> bool:
@@ -32,8 +32,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 # A route that set its own value (the UI's pages) keeps it.
-                if not any(name.lower() == _NOSNIFF[0] for name, _ in headers):
-                    message = {**message, "headers": [*headers, _NOSNIFF]}
+                if not any(name.lower() == NOSNIFF[0] for name, _ in headers):
+                    message = {**message, "headers": [*headers, NOSNIFF]}
             await send(message)
 
         # No feed, project or file name holds a control character: a decoded NUL, CR or LF

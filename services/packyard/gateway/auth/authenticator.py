@@ -203,6 +203,24 @@ class Authenticator:
             self._feeds[name] = (now + self.ttl, reply.feed)
         return reply.feed
 
+    def may_read_now(self, authorization: str | None, name: str) -> bool:
+        """True when what this gateway already knows lets the caller read feed ``name``: the
+        feed's settings and, unless anyone may read it, the caller's Basic credentials, both
+        cached now. False means "not known here yet, or refused": the request then goes through
+        ``readable_feed``, which asks, refuses and counts failures as always. No side effects
+        (front_door.py answers with it before the request has a context of its own)."""
+        now = time.monotonic()
+        known = self._feeds.get(name)
+        if known is None or known[0] <= now:
+            return False
+        feed = known[1]
+        if feed.anonymous_read:
+            return True
+        if not authorization:
+            return False  # a session cookie is resolved the full way
+        hit = self._cache.get(hashlib.sha256(authorization.encode()).digest())
+        return hit is not None and hit[0] > now and can_read(hit[1], feed)
+
     async def readable_feed(self, request: Request, name: str) -> metadata_pb2.Feed:
         """The feed, if the caller may read it: 401 without credentials, 403 without the right."""
         feed = await self.feed(name)
