@@ -21,6 +21,7 @@ from packyard.up import Stack
 from tests.fixtures.dists import build_wheel
 from tests.fixtures.gateways import gateway_process
 from tests.fixtures.polling import wait_until
+from tests.fixtures.relay import relay_to
 
 LONG = "60"
 CONNECTIONS = 20
@@ -126,3 +127,43 @@ def test_every_worker_sees_new_uploads_and_revocations(
         lambda: _refused({_fresh(page, auth=("api", key)).status_code for _ in range(CONNECTIONS)}),
         what="the revocation on every worker",
     )
+
+
+def test_a_page_one_worker_loaded_is_served_by_the_other_without_the_metadata_service(
+    stack: Stack, admin: httpx.Client, tmp_path: Path
+) -> None:
+    # Without the pages the workers share (shared_pages.py), half of the fresh connections
+    # below land on a worker that never loaded the page and would wait for the held relay.
+    feed = f"shared-{uuid.uuid4().hex[:8]}"
+    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": "shared pages"}))
+    project = f"shared_{uuid.uuid4().hex[:8]}"
+    _upload(admin, feed, tmp_path, project, "1.0")
+    auth = ("api", str(stack.admin_key))
+    with relay_to(stack.metadata_addr) as relay:
+        env = {
+            "PACKYARD_GATEWAY_WORKERS": "2",
+            "PACKYARD_METADATA_ADDR": relay.addr,
+            "PACKYARD_PAGE_CACHE_TTL": LONG,
+            "PACKYARD_AUTH_CACHE_TTL": LONG,
+            "PACKYARD_RPC_TIMEOUT": "3",
+        }
+        with gateway_process(stack, env, subscribed=True) as (_, url):
+            wait_until(
+                lambda: all(
+                    _fresh(f"{url}/readyz").json().get("events") == "connected"
+                    for _ in range(CONNECTIONS)
+                ),
+                what="every worker subscribed",
+            )
+            page = f"{url}/pypi/{feed}/simple/{project.replace('_', '-')}/"
+            # Each worker learns the key and the feed's settings (cached 60 s)...
+            for _ in range(CONNECTIONS):
+                assert _fresh(f"{url}/pypi/{feed}/simple/", auth=auth).status_code == 200
+            # ...and one connection loads the page, on whichever worker it lands.
+            with httpx.Client(auth=auth, timeout=10, headers=SIMPLE_JSON) as one:
+                loaded = _ok(one.get(page))
+            with relay.held():
+                for _ in range(CONNECTIONS):
+                    again = _fresh(page, auth=auth, headers=SIMPLE_JSON)
+                    assert again.status_code == 200
+                    assert again.content == loaded.content

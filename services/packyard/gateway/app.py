@@ -36,19 +36,28 @@ from packyard.gateway.pypi.front_door import FrontDoor
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
+from packyard.gateway.shared_pages import SharedPages
 from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.gateway.ui import routes as ui
 
 
-def create_app(settings: GatewaySettings, siblings: SiblingDrops | None = None) -> FastAPI:
-    """The gateway; ``siblings``: the drops ring its workers share (sibling_drops.py)."""
+def create_app(
+    settings: GatewaySettings,
+    siblings: SiblingDrops | None = None,
+    shared: SharedPages | None = None,
+) -> FastAPI:
+    """The gateway; ``siblings`` and ``shared``: the drops ring and the pages its workers
+    share (sibling_drops.py, shared_pages.py)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
             auth = Authenticator(backends, LockoutMemo(), ttl=settings.auth_cache_ttl)
             pages = PageCache(
-                settings.page_cache_ttl, settings.page_cache_max_bytes, siblings=siblings
+                settings.page_cache_ttl,
+                settings.page_cache_max_bytes,
+                siblings=siblings,
+                shared=shared,
             )
             reconciler = (
                 Reconciler(pages, backends.changes.serials, settings.reconcile_interval)

@@ -34,6 +34,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from packyard.gateway.security_headers import NOSNIFF
+from packyard.gateway.shared_pages import SharedPage, SharedPages
 from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.protocol.caching import if_none_match_matches
 from packyard.protocol.filenames import InvalidFilename, parse_distribution_filename
@@ -122,11 +123,17 @@ class PageCache:
         *,
         clock: Callable[[], float] = time.monotonic,
         siblings: SiblingDrops | None = None,
+        shared: SharedPages | None = None,
     ) -> None:
         # The other workers of this gateway (sibling_drops.py): their changes are dropped here
         # before anything is read or stored, and this worker's changes are told to them.
         self._siblings = siblings
         self._sibling_news = siblings.reader() if siblings is not None else None
+        # Pages the other workers loaded (shared_pages.py): taken only if read after every
+        # drop of their project or feed this cache knows of, so the times of drops are kept.
+        self._shared = shared
+        self._dropped_at: dict[tuple[str, str], float] = {}
+        self._floor_at = float("-inf")
         self._ttl = ttl
         self._max_bytes = max_bytes
         self._clock = clock
@@ -172,11 +179,32 @@ class PageCache:
         if entry is None or entry.expires <= self._clock():
             if entry is not None:
                 self._remove(key)
-            self.misses += 1
-            return None
+            adopted = self._from_siblings(key)
+            if adopted is None:
+                self.misses += 1
+                return None
+            entry = adopted
         self._entries.move_to_end(key)
         self.hits += 1
         return entry.page
+
+    def _from_siblings(self, key: PageKey, newer_than: float = float("-inf")) -> _Entry | None:
+        """The page another worker loaded (after ``newer_than``), kept here too, if this cache
+        may use it."""
+        if self._shared is None:
+            return None
+        feed, project, _ = key
+        read_after = max(
+            newer_than,
+            self._floor_at,
+            self._dropped_at.get((feed, project), self._floor_at),
+            self._dropped_at.get((feed, ""), self._floor_at),
+        )
+        found = self._shared.take(key, read_after=read_after, now=self._clock())
+        if found is None:
+            return None
+        page = CachedPage(found.body, found.media_type, found.headers)
+        return self._keep(key, found.read_at, page)
 
     def refresh_due(self, key: PageKey) -> bool:
         """Whether a hit on ``key`` should start its reload (late in its life, none running)."""
@@ -191,7 +219,7 @@ class PageCache:
             return await loader()
         cached = self.get(key)
         if cached is not None:
-            if self.refresh_due(key):
+            if self.refresh_due(key) and not self._fresher_from_siblings(key):
                 self._start(key, loader)
             return cached
         running = self._loads.get(key)
@@ -199,6 +227,12 @@ class PageCache:
             running = self._start(key, loader)
         # Shielded: a client that goes away does not cancel the load the others wait for.
         return await asyncio.shield(running.task)
+
+    def _fresher_from_siblings(self, key: PageKey) -> bool:
+        """Whether another worker's reload of ``key`` replaced the page kept here."""
+        entry = self._entries[key]
+        fresher = self._from_siblings(key, newer_than=entry.expires - self._ttl)
+        return fresher is not None and fresher.refresh_at > self._clock()
 
     def _start(self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]]) -> _Load:
         ticket = self.ticket()
@@ -229,27 +263,37 @@ class PageCache:
         self._absorb_sibling_drops()
         if self._outdated(key, ticket):
             return
-        expires = ticket.read_at + self._ttl
+        if self._keep(key, ticket.read_at, page) is not None and self._shared is not None:
+            shared = SharedPage(ticket.read_at, page.body, page.media_type, page.headers)
+            self._shared.offer(key, shared, self._clock())
+
+    def _keep(self, key: PageKey, read_at: float, page: CachedPage) -> _Entry | None:
+        expires = read_at + self._ttl
         size = page.size + _ENTRY_OVERHEAD
         # One huge page must not push out everything else.
         if expires <= self._clock() or size > self._max_bytes // 4:
-            return
+            return None
         if key in self._entries:
             self._remove(key)
-        refresh_at = ticket.read_at + self._ttl * REFRESH_AFTER
-        self._entries[key] = _Entry(page, expires, size, refresh_at)
+        entry = _Entry(page, expires, size, read_at + self._ttl * REFRESH_AFTER)
+        self._entries[key] = entry
         self._by_project.setdefault((key[0], key[1]), set()).add(key)
         self._bytes += size
         while self._bytes > self._max_bytes:
             self._remove(next(iter(self._entries)))
+        return entry
 
     def drop(self, feed: str, project: str = "") -> None:
         """Forget the pages of ``project`` in ``feed`` (every page of the feed if empty)."""
         self._generation += 1
+        now = self._clock()
         if len(self._drops) >= _MAX_REMEMBERED_DROPS:
             self._drops.clear()
             self._floor = self._generation
+            self._dropped_at.clear()
+            self._floor_at = now
         self._drops[(feed, project)] = self._generation
+        self._dropped_at[(feed, project)] = now
         if project:
             keys = list(self._by_project.get((feed, project), ()))
         else:
@@ -277,6 +321,8 @@ class PageCache:
         self._generation += 1
         self._floor = self._generation
         self._drops.clear()
+        self._dropped_at.clear()
+        self._floor_at = self._clock()
         self._entries.clear()
         self._by_project.clear()
         self._bytes = 0
