@@ -167,3 +167,28 @@ def test_a_page_one_worker_loaded_is_served_by_the_other_without_the_metadata_se
                     again = _fresh(page, auth=auth, headers=SIMPLE_JSON)
                     assert again.status_code == 200
                     assert again.content == loaded.content
+
+
+def test_a_file_one_worker_kept_is_served_by_the_other_without_the_blob_service(
+    stack: Stack, admin: httpx.Client, tmp_path: Path
+) -> None:
+    # Each worker keeps its copies in a directory of its own; without linking a sibling's copy
+    # (blob_cache.py), half of the fresh connections below would wait for the held relay.
+    feed = f"copies-{uuid.uuid4().hex[:8]}"
+    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": "shared copies"}))
+    project = f"copies_{uuid.uuid4().hex[:8]}"
+    _upload(admin, feed, tmp_path, project, "1.0")
+    filename = f"{project}-1.0-py3-none-any.whl"
+    wheel = (tmp_path / filename).read_bytes()
+    auth = ("api", str(stack.admin_key))
+    with relay_to(stack.blob_addr) as relay:
+        env = {"PACKYARD_GATEWAY_WORKERS": "2", "PACKYARD_BLOB_ADDR": relay.addr,
+               "PACKYARD_RPC_TIMEOUT": "3"}  # fmt: skip
+        with gateway_process(stack, env, subscribed=True) as (_, url):
+            file_url = f"{url}/pypi/{feed}/packages/{project.replace('_', '-')}/{filename}"
+            # One connection downloads the file: the worker it lands on keeps a copy.
+            assert _ok(_fresh(file_url, auth=auth)).content == wheel
+            with relay.held():
+                for _ in range(CONNECTIONS):
+                    again = _fresh(file_url, auth=auth)
+                    assert again.status_code == 200 and again.content == wheel

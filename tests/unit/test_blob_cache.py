@@ -79,3 +79,58 @@ def test_bytes_in_hand_are_kept_only_when_they_match_their_name(tmp_path: Path) 
     assert local is not None and local.read_bytes() == data
     # Written under a temporary name, renamed when complete: nothing else is left.
     assert [p.name for p in local.parent.iterdir()] == [sha]
+
+
+# -- copies shared by the workers of one gateway (worker_shares.py; issue 13) ----------------
+
+
+def test_a_copy_one_worker_kept_serves_the_other(tmp_path: Path) -> None:
+    first = BlobCache("", 1000, shared_root=tmp_path)
+    second = BlobCache("", 1000, shared_root=tmp_path)
+    data = b"wheel bytes" * 5
+    sha = hashlib.sha256(data).hexdigest()
+    assert second.lookup(sha) is None
+    _serve(first, sha, data)
+    linked = second.lookup(sha)
+    assert linked is not None and linked.read_bytes() == data
+    assert second.size(sha) == len(data)
+    # The link is the second worker's own copy: the first removing its name changes nothing.
+    first.drop(sha)
+    assert second.lookup(sha) == linked and linked.read_bytes() == data
+
+
+def test_each_worker_keeps_its_own_budget(tmp_path: Path) -> None:
+    first = BlobCache("", 100, shared_root=tmp_path)
+    second = BlobCache("", 100, shared_root=tmp_path)
+    blobs = [bytes([n]) * 20 for n in range(3)]
+    digests = [hashlib.sha256(b).hexdigest() for b in blobs]
+    for sha, data in zip(digests, blobs, strict=True):
+        _serve(first, sha, data)
+    for sha in digests:
+        assert second.lookup(sha) is not None
+    # The second worker's budget holds 5 copies of 20 bytes (a quarter of 100 each is the
+    # largest it keeps): a sixth blob pushes out its least recently used one, in its
+    # directory only.
+    extra = [bytes([n]) * 20 for n in range(3, 6)]
+    for data in extra:
+        _serve(second, hashlib.sha256(data).hexdigest(), data)
+    assert second.lookup(digests[0]) is not None  # linked again from the first worker
+    assert all(first.lookup(sha) is not None for sha in digests)
+
+
+def test_a_half_written_copy_of_a_sibling_is_never_taken(tmp_path: Path) -> None:
+    first = BlobCache("", 1000, shared_root=tmp_path)
+    second = BlobCache("", 1000, shared_root=tmp_path)
+    data = b"wheel bytes" * 5
+    sha = hashlib.sha256(data).hexdigest()
+    (first._dir / f"{sha}.part").write_bytes(data[:10])  # a download still arriving
+    assert second.lookup(sha) is None
+
+
+def test_the_directories_of_dead_workers_are_removed_by_a_new_one(tmp_path: Path) -> None:
+    dead = tmp_path / "worker-999999999-abc"
+    dead.mkdir()
+    (dead / ("0" * 64)).write_bytes(b"orphan")
+    alive = BlobCache("", 1000, shared_root=tmp_path)
+    assert not dead.exists()
+    assert alive.lookup("0" * 64) is None

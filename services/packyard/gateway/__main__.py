@@ -20,9 +20,8 @@ from packyard.gateway.app import create_app, with_front_door
 from packyard.gateway.request_context import FreshContext
 from packyard.gateway.server_limits import RequestLimits, uvicorn_options
 from packyard.gateway.settings import GatewaySettings
-from packyard.gateway.shared_pages import SharedPages
-from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.gateway.trusted_proxies import TrustedProxies, parse_networks
+from packyard.gateway.worker_shares import WorkerShares
 from packyard.gateway.workers import Supervisor, name_instance, share_budgets, worker_count
 
 
@@ -36,31 +35,20 @@ def main() -> int:
     if workers == 1:
         serve(settings, None)
         return 0
-    # Before the fork, so every worker shares them: the drops ring and the pages directory
-    # (sibling_drops.py, shared_pages.py; the directory within the page cache's budget).
-    siblings = SiblingDrops()
-    shared = (
-        SharedPages.create(
-            settings.blob_cache_dir, settings.page_cache_ttl, settings.page_cache_max_bytes
-        )
-        if settings.page_cache_ttl > 0 and settings.page_cache_max_bytes > 0
-        else None
-    )
+    shares = WorkerShares.create(settings)  # before the fork: every worker shares them
     share_budgets(settings, workers)
     try:
         return Supervisor(
-            workers, settings.host, settings.port, lambda s: serve(settings, s, siblings, shared)
+            workers, settings.host, settings.port, lambda s: serve(settings, s, shares)
         ).run()
     finally:
-        if shared is not None:
-            shared.remove()
+        shares.remove()
 
 
 def serve(
     settings: GatewaySettings,
     sock: socket.socket | None,
-    siblings: SiblingDrops | None = None,
-    shared: SharedPages | None = None,
+    shares: WorkerShares | None = None,
 ) -> None:
     """One gateway process: on ``sock`` (a worker) or on the configured address."""
     # Telemetry's export threads are started here, in the process that serves (after a fork).
@@ -75,7 +63,7 @@ def serve(
         FreshContext(
             TrustedProxies(
                 RequestLimits(
-                    create_app(settings, siblings, shared),
+                    create_app(settings, shares),
                     body_timeout=settings.body_timeout,
                     min_body_rate=settings.min_body_rate,
                     max_uploads=settings.max_uploads,

@@ -36,18 +36,15 @@ from packyard.gateway.pypi.front_door import FrontDoor
 from packyard.gateway.responses import error_response, response_for_error
 from packyard.gateway.security_headers import SecurityHeaders
 from packyard.gateway.settings import GatewaySettings
-from packyard.gateway.shared_pages import SharedPages
-from packyard.gateway.sibling_drops import SiblingDrops
 from packyard.gateway.ui import routes as ui
+from packyard.gateway.worker_shares import WorkerShares
 
 
 def create_app(
     settings: GatewaySettings,
-    siblings: SiblingDrops | None = None,
-    shared: SharedPages | None = None,
+    shares: WorkerShares | None = None,
 ) -> FastAPI:
-    """The gateway; ``siblings`` and ``shared``: the drops ring and the pages its workers
-    share (sibling_drops.py, shared_pages.py)."""
+    """The gateway; ``shares``: what its workers share (worker_shares.py), if it has several."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -56,8 +53,8 @@ def create_app(
             pages = PageCache(
                 settings.page_cache_ttl,
                 settings.page_cache_max_bytes,
-                siblings=siblings,
-                shared=shared,
+                siblings=shares.drops if shares is not None else None,
+                shared=shares.pages if shares is not None else None,
             )
             reconciler = (
                 Reconciler(pages, backends.changes.serials, settings.reconcile_interval)
@@ -68,7 +65,11 @@ def create_app(
             listener = ChangeListener(settings.nats_connect_url, pages, auth, reconciler)
             downloads = DownloadCounter(backends.catalog)
             blobs = (
-                BlobCache(settings.blob_cache_dir, settings.blob_cache_max_bytes)
+                BlobCache(
+                    settings.blob_cache_dir,
+                    settings.blob_cache_max_bytes,
+                    shared_root=shares.blobs_root if shares is not None else None,
+                )
                 if settings.blob_cache_max_bytes
                 else None
             )

@@ -12,6 +12,12 @@ after its hash matched, so a reader never sees part of one.
 Bounded by ``max_bytes`` (the worker's share of the gateway's budget, workers.py): the least
 recently served copies are removed first. The directory belongs to this process (made at
 start, removed at exit): several gateway processes never share an index of what is on disk.
+
+The workers of one gateway share their copies (worker_shares.py): each has a directory of its
+own under a root the supervisor made, and a worker that has no copy of a blob looks into its
+siblings' directories and hard-links one it finds into its own. The link is its copy from then
+on: a sibling that removes its name later frees nothing under this worker, and each worker
+still removes only its own names, within its own share of the budget.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -30,9 +37,14 @@ log = logging.getLogger(__name__)
 
 
 class BlobCache:
-    def __init__(self, parent: str, max_bytes: int) -> None:
+    def __init__(self, parent: str, max_bytes: int, *, shared_root: Path | None = None) -> None:
         self.max_bytes = max_bytes
-        self._dir = Path(tempfile.mkdtemp(prefix="packyard-blobs-", dir=parent or None))
+        self._shared_root = shared_root
+        if shared_root is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="packyard-blobs-", dir=parent or None))
+        else:
+            _remove_dead_siblings(shared_root)
+            self._dir = Path(tempfile.mkdtemp(prefix=f"worker-{os.getpid()}-", dir=shared_root))
         self._sizes: OrderedDict[str, int] = OrderedDict()  # sha256 -> size, oldest use first
         self._filling: set[str] = set()
         self._used = 0
@@ -40,9 +52,31 @@ class BlobCache:
     def lookup(self, sha256: str) -> Path | None:
         """The copy of ``sha256`` if this gateway has one (counts as a use)."""
         if sha256 not in self._sizes:
-            return None
+            return self._from_siblings(sha256)
         self._sizes.move_to_end(sha256)
         return self._path(sha256)
+
+    def _from_siblings(self, sha256: str) -> Path | None:
+        """A sibling worker's copy, linked into this worker's directory (see the docstring)."""
+        if self._shared_root is None or sha256 in self._filling:
+            return None
+        own = self._path(sha256)
+        try:
+            siblings = [e.path for e in os.scandir(self._shared_root) if e.path != str(self._dir)]
+        except OSError:
+            return None
+        for sibling in siblings:
+            try:
+                os.link(os.path.join(sibling, sha256), own)
+                size = own.stat().st_size
+            except FileExistsError:
+                own.unlink(missing_ok=True)  # not in the index: left by an earlier failure
+                continue
+            except OSError:
+                continue  # not there, or removed by its owner just now
+            self._keep(sha256, size)
+            return own if sha256 in self._sizes else None
+        return None
 
     def size(self, sha256: str) -> int | None:
         """The size of this gateway's copy of ``sha256``, if it has one."""
@@ -127,6 +161,14 @@ class BlobCache:
         shutil.rmtree(self._dir, ignore_errors=True)
         self._sizes.clear()
         self._used = 0
+
+
+def _remove_dead_siblings(root: Path) -> None:
+    """Directories of workers that died (a restarted worker starts a new one)."""
+    for entry in os.scandir(root):
+        pid = entry.name.split("-")[1] if entry.name.startswith("worker-") else ""
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _open_for_writing(path: Path) -> IO[bytes]:
