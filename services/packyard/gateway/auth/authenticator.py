@@ -9,9 +9,12 @@ at most ``DISCONNECTED_TTL`` so the bound holds without the event.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from fastapi import Request
 from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2
@@ -28,6 +31,8 @@ from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.auth.session_cookie import session_token
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
+
+T = TypeVar("T")
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.
@@ -69,6 +74,10 @@ class Authenticator:
         # Bumped by forget(): an answer whose RPC began before a forget() may predate the
         # change, so it is used once but not cached.
         self._generation = 0
+        # Lookups in flight, shared by the requests that miss the same entry at once (a burst
+        # of uv's parallel requests after an entry expired made one RPC each; issue 13). Only
+        # a lookup that began after the last forget() is joined.
+        self._asking: dict[object, tuple[int, asyncio.Future[Any]]] = {}
 
     @property
     def ttl(self) -> float:
@@ -117,12 +126,17 @@ class Authenticator:
         identity = credential_identity(creds.username, creds.password)
         self._lockouts.check(address, identity)
         began, generation = time.monotonic(), self._generation
-        # Authenticate carries the client's address: failed logins are counted per address.
-        act_for("", address)
-        try:
-            reply = await self._backends.access.authenticate(
+
+        async def authenticate() -> access_pb2.AuthenticateResponse:
+            # Authenticate carries the client's address: failed logins are counted per address.
+            act_for("", address)
+            return await self._backends.access.authenticate(
                 access_pb2.AuthenticateRequest(username=creds.username, password=creds.password)
             )
+
+        try:
+            # Shared only by requests from the same address with the same header.
+            reply = await self._once(("basic", key, address), authenticate)
         except Unauthenticated:
             raise Unauthenticated(BAD_CREDENTIALS) from None
         except ResourceExhausted as exc:
@@ -130,6 +144,24 @@ class Authenticator:
         return self._remember(
             key, began, generation, reply.principal, reply.principal_token, address
         )
+
+    async def _once(self, key: object, ask: Callable[[], Awaitable[T]]) -> T:
+        """``ask()``'s answer, shared with every request that asks the same while it runs."""
+        asking = self._asking.get(key)
+        if asking is None or asking[0] != self._generation:
+            task: asyncio.Future[Any] = asyncio.ensure_future(ask())
+            asking = (self._generation, task)
+            self._asking[key] = asking
+
+            def done(finished: asyncio.Future[Any]) -> None:
+                if self._asking.get(key) is asking:
+                    del self._asking[key]
+                if not finished.cancelled():
+                    finished.exception()  # retrieved: each waiter raises it itself
+
+            task.add_done_callback(done)
+        # Shielded: a client that goes away does not cancel the others' answer.
+        return cast(T, await asyncio.shield(asking[1]))
 
     async def _session(self, request: Request, token: str) -> common_pb2.Principal | None:
         """The principal of a live session; None (anonymous) without one or after it ended.
@@ -196,7 +228,10 @@ class Authenticator:
         if hit and hit[0] > now:
             return hit[1]
         generation = self._generation
-        reply = await self._backends.metadata.get_feed(metadata_pb2.GetFeedRequest(name=name))
+        reply = await self._once(
+            ("feed", name),
+            lambda: self._backends.metadata.get_feed(metadata_pb2.GetFeedRequest(name=name)),
+        )
         if generation == self._generation:
             if len(self._feeds) >= _MAX_CACHED:
                 self._feeds.clear()

@@ -114,20 +114,19 @@ async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed:
     in doubt True, so the connector is asked as it would be without this shortcut."""
     if pages is None or not pages.enabled:
         return True
-    key = (feed, "", CONNECTORS_VARIANT)
-    hit = pages.get(key)
-    if hit is not None:
-        return hit.body != b"0"
-    ticket = pages.ticket()
-    try:
+
+    async def load() -> CachedPage:
         reply = await backends.upstream.list_connectors(
             upstream_pb2.ListConnectorsRequest(feed=feed)
         )
+        return CachedPage(b"1" if reply.connectors else b"0", "text/plain")
+
+    try:
+        # Concurrent page loads that miss share one call (page_cache.py).
+        kept = await pages.load((feed, "", CONNECTORS_VARIANT), load)
     except PackyardError:
         return True
-    has = len(reply.connectors) > 0
-    pages.put(key, ticket, CachedPage(b"1" if has else b"0", "text/plain"))
-    return has
+    return kept.body != b"0"
 
 
 async def _nothing_upstream() -> None:

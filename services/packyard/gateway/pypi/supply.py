@@ -28,6 +28,7 @@ from packyard.gateway.page_cache import CachedPage, PageCache
 from packyard.protocol.licenses import Verdict, license_verdict, release_license
 
 POLICY_VARIANT = "supply-policy"
+_POLICY_TYPE = "application/x-protobuf"
 WARNING_HEADER = "X-Packyard-Vulnerabilities"
 LICENSE_HEADER = "X-Packyard-License-Policy"
 _ENFORCED = (advisories_pb2.POLICY_ACTION_WARN, advisories_pb2.POLICY_ACTION_BLOCK)
@@ -39,20 +40,15 @@ async def feed_policy(
     """The feed's supply-chain policy (everything IGNORE when no service answers)."""
     if backends.advisories is None:
         return advisories_pb2.SupplyPolicy(feed=feed)
-    cached = pages is not None and pages.enabled
-    key = (feed, "", POLICY_VARIANT)
-    if cached and pages is not None:
-        hit = pages.get(key)
-        if hit is not None:
-            return advisories_pb2.SupplyPolicy.FromString(hit.body)
-        ticket = pages.ticket()
-    reply = await backends.advisories.get_supply_policy(
-        advisories_pb2.GetSupplyPolicyRequest(feed=feed)
-    )
-    if cached and pages is not None:
-        body = reply.policy.SerializeToString(deterministic=True)
-        pages.put(key, ticket, CachedPage(body, "application/x-protobuf"))
-    return reply.policy
+    advisories = backends.advisories
+
+    async def load() -> CachedPage:
+        reply = await advisories.get_supply_policy(advisories_pb2.GetSupplyPolicyRequest(feed=feed))
+        return CachedPage(reply.policy.SerializeToString(deterministic=True), _POLICY_TYPE)
+
+    # Through the page cache: concurrent downloads that miss share one call (page_cache.py).
+    kept = await (pages.load((feed, "", POLICY_VARIANT), load) if pages is not None else load())
+    return advisories_pb2.SupplyPolicy.FromString(kept.body)
 
 
 async def check_versions(
