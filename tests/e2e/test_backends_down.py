@@ -26,7 +26,14 @@ from tests.fixtures.relay import Relay, relay_to, unix_relay_to
 from tests.fixtures.services import service_process
 
 JSON = {"Accept": "application/vnd.pypi.simple.v1+json, application/json"}
-NO_CACHES = {"PACKYARD_PAGE_CACHE_TTL": "0", "PACKYARD_AUTH_CACHE_TTL": "0"}
+# Every answer below must come from the backends: no kept pages or authentications, and no
+# local file copies (a gateway serves a file it keeps on disk whatever S3's state; its workers
+# share those copies, so the poll below would never meet a worker without one).
+NO_CACHES = {
+    "PACKYARD_PAGE_CACHE_TTL": "0",
+    "PACKYARD_AUTH_CACHE_TTL": "0",
+    "PACKYARD_BLOB_CACHE_MAX_BYTES": "0",
+}
 
 
 def _upload(base: str, auth: tuple[str, str], tmp_path: Path, project: str) -> httpx.Response:
