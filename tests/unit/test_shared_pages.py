@@ -29,7 +29,7 @@ def _page(body: bytes) -> CachedPage:
 
 
 def _workers(directory: Path, clock: Clock) -> tuple[PageCache, PageCache]:
-    shared = SharedPages(directory, TTL, 1 << 20)
+    shared = SharedPages(directory, TTL, 1 << 20, background=False)
     caches = []
     for _ in range(2):
         cache = PageCache(TTL, 1 << 20, clock=clock, shared=shared)
@@ -117,7 +117,7 @@ async def test_a_page_due_for_reload_takes_the_siblings_fresher_one_instead(
 
 
 def test_sweeping_removes_old_pages_and_keeps_the_budget(tmp_path: Path) -> None:
-    shared = SharedPages(tmp_path, TTL, 3000)
+    shared = SharedPages(tmp_path, TTL, 3000, background=False)
     for index in range(5):
         page = SharedPage(1.0, b"x" * 1000, "text/html", {})
         shared.offer(("main", f"p{index}", "simple"), page, now=0.0)

@@ -19,13 +19,16 @@ is kept under the page cache's memory budget, oldest first.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import queue
 import shutil
 import struct
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 PageKey = tuple[str, str, str]
 
 _MAGIC = b"PKP1"
+_MAX_QUEUED = 1000
 # magic, read_at, length of the media type, length of the headers (JSON)
 _HEAD = struct.Struct("<4sdHI")
 
@@ -77,11 +81,20 @@ def decode(data: bytes) -> SharedPage | None:
 
 
 class SharedPages:
-    def __init__(self, directory: Path, ttl: float, max_bytes: int) -> None:
+    def __init__(
+        self, directory: Path, ttl: float, max_bytes: int, *, background: bool = True
+    ) -> None:
         self.directory = directory
         self._ttl = ttl
         self._max_bytes = max_bytes
         self._next_sweep = 0.0
+        # Writes leave the event loop: a page load keeps up to 100 file rows besides the page,
+        # and writing them inline held a worker's loop for milliseconds (a p99 step every
+        # reload). One writer thread per worker, started on its first offer (after the fork);
+        # a full queue drops the offer (the other workers then load the page themselves).
+        self._background = background
+        self._queue: queue.Queue[tuple[Path, bytes, float]] | None = None
+        self._writer_pid = 0
 
     @classmethod
     def create(cls, parent: str, ttl: float, max_bytes: int) -> SharedPages:
@@ -93,11 +106,28 @@ class SharedPages:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def offer(self, key: PageKey, page: SharedPage, now: float) -> None:
-        """Write ``page`` for the other workers; never raises (they load it themselves)."""
-        path = self.directory / _name(key)
+        """Write ``page`` for the other workers (in the background); never raises."""
+        item = (self.directory / _name(key), encode(page), now)
+        if not self._background:
+            self._write(*item)
+            return
+        if self._queue is None or self._writer_pid != os.getpid():
+            self._queue, self._writer_pid = queue.Queue(_MAX_QUEUED), os.getpid()
+            threading.Thread(
+                target=self._write_queued, args=(self._queue,), daemon=True,
+                name="packyard-shared-pages",
+            ).start()  # fmt: skip
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(item)
+
+    def _write_queued(self, items: queue.Queue[tuple[Path, bytes, float]]) -> None:
+        while True:
+            self._write(*items.get())
+
+    def _write(self, path: Path, data: bytes, now: float) -> None:
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         try:
-            temporary.write_bytes(encode(page))
+            temporary.write_bytes(data)
             os.replace(temporary, path)
         except OSError as exc:
             log.debug("shared_pages.write_failed", extra={"error": str(exc)})

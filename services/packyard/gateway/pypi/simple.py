@@ -7,7 +7,7 @@ import hashlib
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from packyard_rpc.v1 import common_pb2
+from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, PageKey, page_cache
@@ -31,6 +31,8 @@ router = APIRouter()
 # Pages must be revalidated on every use: pip 26.2+ obeys max-age, and a cached page would
 # hide a fresh upload. The ETag makes revalidation a cheap 304.
 PAGE_CACHE_CONTROL = "no-cache"
+# Projects with more files than this render their pages in a worker thread.
+RENDER_ON_LOOP_FILES = 100
 NOT_ACCEPTABLE = (
     "None of the requested formats is available: "
     "use text/html or application/vnd.pypi.simple.v1+json."
@@ -94,6 +96,23 @@ async def simple_project(
     return cached.response(request)
 
 
+def _rendered(
+    found: metadata_pb2.Project, with_provenance: set[str], project: str, fmt: SimpleFormat
+) -> tuple[bytes, str]:
+    """The page's body and its sha256."""
+    page = project_page(
+        found,
+        {
+            f.filename: provenance_path(project, f.version, f.filename)
+            for f in found.files
+            if f.filename in with_provenance
+        },
+    )
+    content = dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
+    body = content if isinstance(content, bytes) else content.encode()
+    return body, hashlib.sha256(body).hexdigest()
+
+
 async def _render_project(
     backends: BackendsDep, pages: PageCache, feed: str, project: str, fmt: SimpleFormat
 ) -> CachedPage:
@@ -105,21 +124,17 @@ async def _render_project(
         provenance.cancel()
         raise
     with_provenance = await provenance
-    page = project_page(
-        found,
-        {
-            f.filename: provenance_path(project, f.version, f.filename)
-            for f in found.files
-            if f.filename in with_provenance
-        },
-    )
-    content = dumps_json(render_project_json(page)) if fmt.is_json else render_project_html(page)
-    body = content if isinstance(content, bytes) else content.encode()
+    # A large page renders in a worker thread: on the event loop a 500-file page held every
+    # other request of the worker for its 5-10 ms (issue 13's p99); the interpreter switches
+    # threads every few milliseconds, so the loop keeps answering meanwhile.
+    if len(found.files) > RENDER_ON_LOOP_FILES:
+        body, digest = await asyncio.to_thread(_rendered, found, with_provenance, project, fmt)
+    else:
+        body, digest = _rendered(found, with_provenance, project, fmt)
     # The body and headers, not only the serial: a feed policy or an advisory import changes
     # the page (yanked for a block, a warning header) without a new upload.
     etag = etag_for(
-        "simple", feed, project, found.serial, fmt.value,
-        hashlib.sha256(body).hexdigest(), sorted(extra_headers.items()),
+        "simple", feed, project, found.serial, fmt.value, digest, sorted(extra_headers.items()),
     )  # fmt: skip
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
     # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
