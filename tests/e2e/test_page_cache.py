@@ -353,3 +353,43 @@ def test_a_cached_page_answers_as_the_whole_stack_does(
         assert head.content == b"" and head.headers["content-length"] == str(len(page.content))
         revalidated = compared("GET", **accept, **{"If-None-Match": page.headers["etag"]})
         assert revalidated.status_code == 304
+
+
+def test_a_change_whose_event_never_arrives_shows_within_the_ttl_on_a_page_read_all_along(
+    stack: Stack, admin: httpx.Client, feed: str, tmp_path: Path
+) -> None:
+    # Gateway C listens to a NATS of its own: it is "connected", so it caches, but no change
+    # event ever reaches it, and it does not reconcile. A page read without pause is renewed
+    # before it expires, by a load or, while the feed's change serial stands still, by that
+    # serial alone (page_cache.py); a change moves the serial, so the renewal loads the page.
+    project = _project(admin, feed, tmp_path, "1.0")
+    nats = nats_engine(tmp_path / "nats", port=free_port())
+    nats.prepare()
+    nats.start()
+    env = {
+        "PACKYARD_NATS_URL": nats.url_for("gateway"),
+        "PACKYARD_PAGE_CACHE_TTL": "2",
+        "PACKYARD_RECONCILE_INTERVAL": "0",
+    }
+    try:
+        with (
+            extra_gateway(stack, env, subscribed=True) as url,
+            httpx.Client(auth=("api", str(stack.admin_key)), headers=SIMPLE_JSON) as client,
+        ):
+            page = f"{url}/pypi/{feed}/simple/{project}/"
+
+            def versions() -> list[str]:
+                return list(_ok(client.get(page)).json()["versions"])
+
+            deadline = time.monotonic() + 5  # two and a half TTLs of renewals
+            while time.monotonic() < deadline:
+                assert versions() == ["1.0"]
+                time.sleep(0.05)
+            wheel = build_wheel(tmp_path, project.replace("-", "_"), "2.0")
+            _upload(admin, feed, wheel, project, "2.0")
+            uploaded = time.monotonic()
+            while versions() != ["1.0", "2.0"]:
+                assert time.monotonic() - uploaded < 2 + 1, "the page outlived its TTL"
+                time.sleep(0.05)
+    finally:
+        nats.stop()

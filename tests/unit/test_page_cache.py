@@ -254,3 +254,123 @@ async def test_without_change_events_every_request_loads_for_itself() -> None:
     await asyncio.gather(cache.load(KEY, loader), cache.load(KEY, loader))
     assert loader.calls == 2
     assert cache.get(KEY) is None
+
+
+# -- renewal by the feed's change serial (issue 13) ---------------------------------------
+
+
+class Serials:
+    """The metadata service's feed change serials, as the test sets them; reads counted."""
+
+    def __init__(self) -> None:
+        self.current = {"main": 7, "other": 3}
+        self.reads = 0
+        self.fail = False
+
+    async def __call__(self) -> dict[str, int]:
+        self.reads += 1
+        await asyncio.sleep(0)
+        if self.fail:
+            raise RuntimeError("metadata is down")
+        return dict(self.current)
+
+
+def _renewing(ttl: float = 4.0) -> tuple[PageCache, Clock, Serials]:
+    clock, serials = Clock(), Serials()
+    cache = PageCache(ttl, 1 << 20, clock=clock, serials=serials)
+    cache.set_live(True)
+    cache.note_serials(dict(serials.current))  # as the reconciler's first round would
+    return cache, clock, serials
+
+
+def _loaded(body: bytes) -> Loader:
+    loader = Loader(body)
+    loader.release.set()
+    return loader
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_page_whose_feed_did_not_change_is_renewed_without_a_load() -> None:
+    cache, clock, serials = _renewing()
+    other_key = ("main", "other-project", "simple:text/html")
+    await cache.load(KEY, _loaded(b"v1"))
+    await cache.load(other_key, _loaded(b"o1"))
+    clock.now += 3.5  # both due for renewal
+    reload = _loaded(b"v2")
+    assert (await cache.load(KEY, reload)).body == b"v1"
+    await _settle()
+    assert reload.calls == 0 and serials.reads == 1
+    # Renewed from before the serials read: another TTL, for the other page of the feed too.
+    clock.now += 3.9
+    assert cache.get(KEY) == _page(b"v1")
+    assert cache.get(other_key) == _page(b"o1")
+
+
+async def test_a_page_whose_feed_changed_is_loaded_again() -> None:
+    cache, clock, serials = _renewing()
+    await cache.load(KEY, _loaded(b"v1"))
+    clock.now += 3.5
+    serials.current["main"] = 8  # a change whose event this gateway missed
+    reload = _loaded(b"v2")
+    assert (await cache.load(KEY, reload)).body == b"v1"
+    await _settle()
+    assert reload.calls == 1
+    assert cache.get(KEY) == _page(b"v2")
+
+
+async def test_another_feeds_change_does_not_matter_and_its_pages_are_not_renewed() -> None:
+    cache, clock, serials = _renewing()
+    elsewhere = ("other", "demo", "simple:text/html")
+    await cache.load(KEY, _loaded(b"v1"))
+    await cache.load(elsewhere, _loaded(b"e1"))
+    clock.now += 3.5
+    serials.current["other"] = 4
+    await cache.load(KEY, _loaded(b"never"))
+    await _settle()
+    clock.now += 1.0  # past the first TTL: the main page was renewed, the other was not
+    assert cache.get(KEY) == _page(b"v1")
+    assert cache.get(elsewhere) is None
+
+
+async def test_a_drop_during_the_serials_read_is_not_overridden() -> None:
+    cache, clock, _ = _renewing()
+    await cache.load(KEY, _loaded(b"v1"))
+    clock.now += 3.5
+    reload = _loaded(b"v2")
+    await cache.load(KEY, reload)  # the renewal starts reading the serials...
+    cache.drop("main", "demo")  # ...and the project's change event arrives meanwhile
+    await _settle()
+    # Nothing renewed the dropped page: the page is loaded again, after the drop.
+    assert reload.calls == 1 and cache.get(KEY) == _page(b"v2")
+
+
+async def test_without_serials_a_page_is_loaded_again() -> None:
+    cache, clock, serials = _renewing()
+    await cache.load(KEY, _loaded(b"v1"))
+    clock.now += 3.5
+    serials.fail = True
+    reload = _loaded(b"v2")
+    await cache.load(KEY, reload)
+    await _settle()
+    assert reload.calls == 1 and cache.get(KEY) == _page(b"v2")
+
+
+async def test_a_page_read_before_any_serials_is_loaded_again_then_renewed() -> None:
+    clock, serials = Clock(), Serials()
+    cache = PageCache(4.0, 1 << 20, clock=clock, serials=serials)
+    cache.set_live(True)
+    await cache.load(KEY, _loaded(b"v1"))  # no basis: nothing was read before it
+    clock.now += 3.5
+    second = _loaded(b"v2")
+    await cache.load(KEY, second)
+    await _settle()
+    assert second.calls == 1  # loaded again, now on the serial just read
+    clock.now += 3.5
+    third = _loaded(b"v3")
+    await cache.load(KEY, third)
+    await _settle()
+    assert third.calls == 0 and cache.get(KEY) == _page(b"v2")

@@ -119,7 +119,7 @@ async def test_a_page_due_for_reload_takes_the_siblings_fresher_one_instead(
 def test_sweeping_removes_old_pages_and_keeps_the_budget(tmp_path: Path) -> None:
     shared = SharedPages(tmp_path, TTL, 3000, background=False)
     for index in range(5):
-        page = SharedPage(1.0, b"x" * 1000, "text/html", {})
+        page = SharedPage(1.0, None, b"x" * 1000, "text/html", {})
         shared.offer(("main", f"p{index}", "simple"), page, now=0.0)
     old = tmp_path / "leftover"
     old.write_bytes(b"half a page of a killed worker")

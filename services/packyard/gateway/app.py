@@ -55,6 +55,7 @@ def create_app(
                 settings.page_cache_max_bytes,
                 siblings=shares.drops if shares is not None else None,
                 shared=shares.pages if shares is not None else None,
+                serials=backends.changes.serials if backends.changes is not None else None,
             )
             reconciler = (
                 Reconciler(pages, backends.changes.serials, settings.reconcile_interval)

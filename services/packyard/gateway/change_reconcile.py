@@ -115,6 +115,8 @@ class Reconciler:
         except Exception:  # a bug must not end the reconciler; the TTL still bounds pages
             log.exception("events.reconcile_failed")
             return []
+        # Also the basis of the pages read from now on (page_cache.py's revalidation).
+        self._pages.note_serials(current)
         stale = self._ledger.check(current)
         for feed in stale:
             self._pages.drop(feed)

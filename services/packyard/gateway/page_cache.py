@@ -16,9 +16,16 @@ Everything here runs on the event loop without awaiting, so each method is atomi
 
 Routes load pages through ``load``: concurrent requests for a page that is not kept share one
 load (one that began before a drop of the page is never shared with a request that came after
-it), and a page hit late in its life is reloaded in the background while the kept one is still
+it), and a page hit late in its life is renewed in the background while the kept one is still
 served. Without this, when a hot page expired every connection waiting on the worker loaded it
 anew, and each waited: a 500-file page's reload took 35-150 ms, the bench's p99 (issue 13).
+
+Renewal first revalidates: every change to a feed's pages raises the feed's change serial in
+the same transaction (metadata/change_events.py; reconciliation rests on the same rule). Each
+entry remembers the feed's serial last read before its data was (its ``basis``); if the serial
+read now is still that one, nothing changed since, and the entry (with every other entry of
+the feed on that basis) lives another TTL counted from before this read: one small query per
+feed instead of a page load per page. Otherwise the page is loaded again.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ log = logging.getLogger(__name__)
 # page is replaced before it expires: at most one reload per page every ttl * 0.75 while it
 # is read, none while it is not.
 REFRESH_AFTER = 0.75
+
+FetchSerials = Callable[[], Awaitable[Mapping[str, int]]]
 
 # Bookkeeping per entry beyond its body and headers, so empty pages still count.
 _ENTRY_OVERHEAD = 256
@@ -95,10 +104,12 @@ class CachedPage:
 
 @dataclass(frozen=True)
 class Ticket:
-    """Taken before a page's data is read: when it was read, and which drops came before."""
+    """Taken before a page's data is read: when it was read, which drops came before, and the
+    feeds' change serials read last before it (None: not read since the cache started)."""
 
     generation: int
     read_at: float
+    serials: Mapping[str, int] | None = None
 
 
 @dataclass
@@ -107,6 +118,7 @@ class _Entry:
     expires: float
     size: int
     refresh_at: float
+    basis: int | None  # the feed's change serial read before the data (None: unknown)
 
 
 @dataclass
@@ -124,6 +136,7 @@ class PageCache:
         clock: Callable[[], float] = time.monotonic,
         siblings: SiblingDrops | None = None,
         shared: SharedPages | None = None,
+        serials: FetchSerials | None = None,
     ) -> None:
         # The other workers of this gateway (sibling_drops.py): their changes are dropped here
         # before anything is read or stored, and this worker's changes are told to them.
@@ -147,6 +160,11 @@ class PageCache:
         self._drops: dict[tuple[str, str], int] = {}
         self._live = False
         self._loads: dict[PageKey, _Load] = {}
+        # The feeds' change serials: how to read them, the last read, and a read in flight
+        # (with the ticket taken before it).
+        self._fetch_serials = serials
+        self._serials: Mapping[str, int] | None = None
+        self._reading_serials: asyncio.Future[tuple[Ticket, Mapping[str, int]]] | None = None
         self.hits = 0
         self.misses = 0
 
@@ -169,7 +187,12 @@ class PageCache:
 
     def ticket(self) -> Ticket:
         self._absorb_sibling_drops()
-        return Ticket(self._generation, self._clock())
+        return Ticket(self._generation, self._clock(), self._serials)
+
+    def note_serials(self, serials: Mapping[str, int]) -> None:
+        """The feeds' change serials, just read (by the reconciler too): the basis of every
+        page whose data is read from now on."""
+        self._serials = serials
 
     def get(self, key: PageKey) -> CachedPage | None:
         if not self.enabled:
@@ -204,7 +227,7 @@ class PageCache:
         if found is None:
             return None
         page = CachedPage(found.body, found.media_type, found.headers)
-        return self._keep(key, found.read_at, page)
+        return self._keep(key, found.read_at, page, found.basis)
 
     def refresh_due(self, key: PageKey) -> bool:
         """Whether a hit on ``key`` should start its reload (late in its life, none running)."""
@@ -220,7 +243,7 @@ class PageCache:
         cached = self.get(key)
         if cached is not None:
             if self.refresh_due(key) and not self._fresher_from_siblings(key):
-                self._start(key, loader)
+                self._start(key, loader, renew=True)
             return cached
         running = self._loads.get(key)
         if running is None or self._outdated(key, running.ticket):
@@ -228,18 +251,78 @@ class PageCache:
         # Shielded: a client that goes away does not cancel the load the others wait for.
         return await asyncio.shield(running.task)
 
+    async def _revalidated(self, key: PageKey) -> CachedPage | None:
+        """The kept page of ``key`` if the feed's change serial says nothing changed since its
+        data was read (its life, and that of the feed's other entries on the same basis, then
+        extended); None when it must be loaded again."""
+        if self._fetch_serials is None or key not in self._entries:
+            return None
+        try:
+            before, serials = await self._read_serials()
+        except Exception as exc:  # the load that follows decides, and reports
+            log.debug("page_cache.serials_failed", extra={"error": type(exc).__name__})
+            return None
+        entry = self._entries.get(key)
+        current = serials.get(key[0], 0)
+        if entry is None or entry.basis != current or self._outdated(key, before):
+            return None
+        expires = before.read_at + self._ttl
+        for other_key, other in self._entries.items():
+            if (
+                other_key[0] == key[0]
+                and other.basis == current
+                and not self._outdated(other_key, before)
+            ):
+                other.expires = max(other.expires, expires)
+                other.refresh_at = max(other.refresh_at, before.read_at + self._ttl * REFRESH_AFTER)
+        return entry.page
+
+    async def _read_serials(self) -> tuple[Ticket, Mapping[str, int]]:
+        """The feeds' change serials, read once for every renewal that asks meanwhile, and the
+        ticket taken before the read (what they confirm is confirmed as of then)."""
+        assert self._fetch_serials is not None
+        if self._reading_serials is None:
+            fetch = self._fetch_serials
+            before = self.ticket()
+
+            async def read() -> tuple[Ticket, Mapping[str, int]]:
+                serials = await fetch()
+                self.note_serials(serials)
+                return before, serials
+
+            reading = asyncio.ensure_future(read())
+            self._reading_serials = reading
+
+            def finished(task: asyncio.Future[tuple[Ticket, Mapping[str, int]]]) -> None:
+                if self._reading_serials is task:
+                    self._reading_serials = None
+                if not task.cancelled():
+                    task.exception()  # retrieved: each waiter raises it itself
+
+            reading.add_done_callback(finished)
+        return await asyncio.shield(self._reading_serials)
+
     def _fresher_from_siblings(self, key: PageKey) -> bool:
         """Whether another worker's reload of ``key`` replaced the page kept here."""
         entry = self._entries[key]
         fresher = self._from_siblings(key, newer_than=entry.expires - self._ttl)
         return fresher is not None and fresher.refresh_at > self._clock()
 
-    def _start(self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]]) -> _Load:
+    def _start(
+        self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]], *, renew: bool = False
+    ) -> _Load:
         ticket = self.ticket()
 
         async def load_and_keep() -> CachedPage:
+            if renew:
+                still = await self._revalidated(key)
+                if still is not None:
+                    return still
+            # After a serials read above, a new ticket: the newest basis. (The load's first
+            # ticket, older, still decides who may join it.)
+            reading = self.ticket() if renew else ticket
             page = await loader()
-            self.put(key, ticket, page)
+            self.put(key, reading, page)
             return page
 
         started = _Load(asyncio.ensure_future(load_and_keep()), ticket)
@@ -263,11 +346,14 @@ class PageCache:
         self._absorb_sibling_drops()
         if self._outdated(key, ticket):
             return
-        if self._keep(key, ticket.read_at, page) is not None and self._shared is not None:
-            shared = SharedPage(ticket.read_at, page.body, page.media_type, page.headers)
+        basis = ticket.serials.get(key[0], 0) if ticket.serials is not None else None
+        if self._keep(key, ticket.read_at, page, basis) is not None and self._shared is not None:
+            shared = SharedPage(ticket.read_at, basis, page.body, page.media_type, page.headers)
             self._shared.offer(key, shared, self._clock())
 
-    def _keep(self, key: PageKey, read_at: float, page: CachedPage) -> _Entry | None:
+    def _keep(
+        self, key: PageKey, read_at: float, page: CachedPage, basis: int | None
+    ) -> _Entry | None:
         expires = read_at + self._ttl
         size = page.size + _ENTRY_OVERHEAD
         # One huge page must not push out everything else.
@@ -275,7 +361,7 @@ class PageCache:
             return None
         if key in self._entries:
             self._remove(key)
-        entry = _Entry(page, expires, size, read_at + self._ttl * REFRESH_AFTER)
+        entry = _Entry(page, expires, size, read_at + self._ttl * REFRESH_AFTER, basis)
         self._entries[key] = entry
         self._by_project.setdefault((key[0], key[1]), set()).add(key)
         self._bytes += size
@@ -318,6 +404,7 @@ class PageCache:
                 self.drop(*dropped)
 
     def clear(self) -> None:
+        self._serials = None  # start over: no basis from before
         self._generation += 1
         self._floor = self._generation
         self._drops.clear()

@@ -38,10 +38,10 @@ log = logging.getLogger(__name__)
 
 PageKey = tuple[str, str, str]
 
-_MAGIC = b"PKP1"
+_MAGIC = b"PKP2"
 _MAX_QUEUED = 1000
-# magic, read_at, length of the media type, length of the headers (JSON)
-_HEAD = struct.Struct("<4sdHI")
+# magic, read_at, basis (-1: none), length of the media type, length of the headers (JSON)
+_HEAD = struct.Struct("<4sdqHI")
 
 
 def _name(key: PageKey) -> str:
@@ -53,6 +53,7 @@ class SharedPage:
     """A page as page_cache.py keeps it, and when its data was read."""
 
     read_at: float
+    basis: int | None  # the feed's change serial read before the page (page_cache.py)
     body: bytes
     media_type: str
     headers: Mapping[str, str]
@@ -61,14 +62,15 @@ class SharedPage:
 def encode(page: SharedPage) -> bytes:
     media = page.media_type.encode()
     headers = json.dumps(dict(page.headers)).encode()
-    head = _HEAD.pack(_MAGIC, page.read_at, len(media), len(headers))
+    basis = -1 if page.basis is None else page.basis
+    head = _HEAD.pack(_MAGIC, page.read_at, basis, len(media), len(headers))
     return b"".join([head, media, headers, page.body])
 
 
 def decode(data: bytes) -> SharedPage | None:
     """The page in ``data``, or None for anything that is not one written by ``encode``."""
     try:
-        magic, read_at, media_len, headers_len = _HEAD.unpack_from(data)
+        magic, read_at, basis, media_len, headers_len = _HEAD.unpack_from(data)
         if magic != _MAGIC:
             return None
         start = _HEAD.size
@@ -77,7 +79,7 @@ def decode(data: bytes) -> SharedPage | None:
     except (struct.error, ValueError):
         return None
     body = data[start + media_len + headers_len :]
-    return SharedPage(read_at, body, media, headers)
+    return SharedPage(read_at, None if basis < 0 else basis, body, media, headers)
 
 
 class SharedPages:
