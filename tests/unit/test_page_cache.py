@@ -359,18 +359,28 @@ async def test_without_serials_a_page_is_loaded_again() -> None:
     assert reload.calls == 1 and cache.get(KEY) == _page(b"v2")
 
 
-async def test_a_page_read_before_any_serials_is_loaded_again_then_renewed() -> None:
+async def test_the_first_load_of_a_cache_reads_the_serials_so_it_can_be_renewed() -> None:
     clock, serials = Clock(), Serials()
     cache = PageCache(4.0, 1 << 20, clock=clock, serials=serials)
-    cache.set_live(True)
-    await cache.load(KEY, _loaded(b"v1"))  # no basis: nothing was read before it
+    cache.set_live(True)  # nothing read yet: no basis to renew anything on
+    await cache.load(KEY, _loaded(b"v1"))
+    assert serials.reads == 1  # read before the page, once
     clock.now += 3.5
     second = _loaded(b"v2")
     await cache.load(KEY, second)
     await _settle()
-    assert second.calls == 1  # loaded again, now on the serial just read
+    assert second.calls == 0 and cache.get(KEY) == _page(b"v1")
+    assert serials.reads == 2
+
+
+async def test_a_cache_that_cannot_read_serials_still_loads() -> None:
+    clock, serials = Clock(), Serials()
+    serials.fail = True
+    cache = PageCache(4.0, 1 << 20, clock=clock, serials=serials)
+    cache.set_live(True)
+    assert (await cache.load(KEY, _loaded(b"v1"))).body == b"v1"
     clock.now += 3.5
-    third = _loaded(b"v3")
-    await cache.load(KEY, third)
+    second = _loaded(b"v2")
+    await cache.load(KEY, second)
     await _settle()
-    assert third.calls == 0 and cache.get(KEY) == _page(b"v2")
+    assert second.calls == 1 and cache.get(KEY) == _page(b"v2")

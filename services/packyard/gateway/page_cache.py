@@ -31,6 +31,7 @@ feed instead of a page load per page. Otherwise the page is loaded again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -314,13 +315,19 @@ class PageCache:
         ticket = self.ticket()
 
         async def load_and_keep() -> CachedPage:
+            awaited = renew or (self._serials is None and self._fetch_serials is not None)
             if renew:
                 still = await self._revalidated(key)
                 if still is not None:
                     return still
+            elif awaited:
+                # The first loads of a (re)started cache: the serials first, so that what they
+                # read has a basis and its renewal can be a revalidation.
+                with contextlib.suppress(Exception):
+                    await self._read_serials()
             # After a serials read above, a new ticket: the newest basis. (The load's first
             # ticket, older, still decides who may join it.)
-            reading = self.ticket() if renew else ticket
+            reading = self.ticket() if awaited else ticket
             page = await loader()
             self.put(key, reading, page)
             return page
