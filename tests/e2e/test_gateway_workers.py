@@ -62,15 +62,18 @@ def workers_gateway(stack: Stack) -> Iterator[str]:
     }
     with gateway_process(stack, env, subscribed=True) as (proc, url):
         assert len(psutil.Process(proc.pid).children()) == 2
-        # Both workers receive change events (each answers readiness for itself).
-        wait_until(
-            lambda: all(
-                _fresh(f"{url}/readyz").json().get("events") == "connected"
-                for _ in range(CONNECTIONS)
-            ),
-            what="every worker subscribed",
-        )
+        _every_worker_subscribed(url)
         yield url
+
+
+def _every_worker_subscribed(url: str) -> None:
+    """Both workers receive change events (each answers readiness for itself)."""
+    wait_until(
+        lambda: all(
+            _fresh(f"{url}/readyz").json().get("events") == "connected" for _ in range(CONNECTIONS)
+        ),
+        what="every worker subscribed",
+    )
 
 
 def _upload(admin: httpx.Client, feed: str, tmp_path: Path, project: str, version: str) -> None:
@@ -92,6 +95,15 @@ def _upload(admin: httpx.Client, feed: str, tmp_path: Path, project: str, versio
             files={"content": (wheel.name, data, "application/octet-stream")},
         )
     )
+
+
+def _published(admin: httpx.Client, tmp_path: Path, prefix: str) -> tuple[str, str]:
+    """A new feed and a project with version 1.0 in it."""
+    feed = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": prefix}))
+    project = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    _upload(admin, feed, tmp_path, project, "1.0")
+    return feed, project
 
 
 def test_every_worker_sees_new_uploads_and_revocations(
@@ -134,10 +146,7 @@ def test_a_page_one_worker_loaded_is_served_by_the_other_without_the_metadata_se
 ) -> None:
     # Without the pages the workers share (shared_pages.py), half of the fresh connections
     # below land on a worker that never loaded the page and would wait for the held relay.
-    feed = f"shared-{uuid.uuid4().hex[:8]}"
-    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": "shared pages"}))
-    project = f"shared_{uuid.uuid4().hex[:8]}"
-    _upload(admin, feed, tmp_path, project, "1.0")
+    feed, project = _published(admin, tmp_path, "shared")
     auth = ("api", str(stack.admin_key))
     with relay_to(stack.metadata_addr) as relay:
         env = {
@@ -148,13 +157,7 @@ def test_a_page_one_worker_loaded_is_served_by_the_other_without_the_metadata_se
             "PACKYARD_RPC_TIMEOUT": "3",
         }
         with gateway_process(stack, env, subscribed=True) as (_, url):
-            wait_until(
-                lambda: all(
-                    _fresh(f"{url}/readyz").json().get("events") == "connected"
-                    for _ in range(CONNECTIONS)
-                ),
-                what="every worker subscribed",
-            )
+            _every_worker_subscribed(url)
             page = f"{url}/pypi/{feed}/simple/{project.replace('_', '-')}/"
             # Each worker learns the key and the feed's settings (cached 60 s)...
             for _ in range(CONNECTIONS):
@@ -174,10 +177,7 @@ def test_a_file_one_worker_kept_is_served_by_the_other_without_the_blob_service(
 ) -> None:
     # Each worker keeps its copies in a directory of its own; without linking a sibling's copy
     # (blob_cache.py), half of the fresh connections below would wait for the held relay.
-    feed = f"copies-{uuid.uuid4().hex[:8]}"
-    _ok(admin.post("/api/v1/feeds", json={"name": feed, "description": "shared copies"}))
-    project = f"copies_{uuid.uuid4().hex[:8]}"
-    _upload(admin, feed, tmp_path, project, "1.0")
+    feed, project = _published(admin, tmp_path, "copies")
     filename = f"{project}-1.0-py3-none-any.whl"
     wheel = (tmp_path / filename).read_bytes()
     auth = ("api", str(stack.admin_key))

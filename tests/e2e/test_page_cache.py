@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from packyard.engines import NatsEngine
 from packyard.engines.ports import free_port
 from packyard.up import Stack
 
@@ -93,6 +94,13 @@ def _project(admin: httpx.Client, feed: str, tmp_path: Path, *versions: str) -> 
     for version in versions:
         _upload(admin, feed, build_wheel(tmp_path, project, version), project, version)
     return project.replace("_", "-")
+
+
+def _nats_of_its_own(tmp_path: Path) -> NatsEngine:
+    """A NATS on a port of its own, not started; its passwords exist before it does."""
+    nats = nats_engine(tmp_path / "nats", port=free_port())
+    nats.prepare()
+    return nats
 
 
 def test_a_cached_page_is_served_without_the_metadata_service(
@@ -188,9 +196,7 @@ def test_a_gateway_serves_without_nats_and_subscribes_once_it_is_up(
     stack: Stack, admin: httpx.Client, feed: str, tmp_path: Path
 ) -> None:
     project = _project(admin, feed, tmp_path, "1.0")
-    # The NATS starts later on this port; its passwords exist before it does.
-    nats = nats_engine(tmp_path / "nats", port=free_port())
-    nats.prepare()
+    nats = _nats_of_its_own(tmp_path)  # started later
     with extra_gateway(stack, {"PACKYARD_NATS_URL": nats.url_for("gateway")}) as url:
         # Without change events the gateway still serves: ready, but degraded.
         ready = httpx.get(f"{url}/readyz")
@@ -363,8 +369,7 @@ def test_a_change_whose_event_never_arrives_shows_within_the_ttl_on_a_page_read_
     # before it expires, by a load or, while the feed's change serial stands still, by that
     # serial alone (page_cache.py); a change moves the serial, so the renewal loads the page.
     project = _project(admin, feed, tmp_path, "1.0")
-    nats = nats_engine(tmp_path / "nats", port=free_port())
-    nats.prepare()
+    nats = _nats_of_its_own(tmp_path)
     nats.start()
     env = {
         "PACKYARD_NATS_URL": nats.url_for("gateway"),

@@ -193,9 +193,7 @@ async def test_a_request_after_a_drop_never_gets_a_load_that_began_before_it() -
 
 async def test_a_hit_late_in_a_pages_life_is_served_at_once_and_reloaded_once() -> None:
     cache, clock = _cache(ttl=4.0)
-    first = Loader(b"v1")
-    first.release.set()
-    await cache.load(KEY, first)
+    await cache.load(KEY, _loaded(b"v1"))
     clock.now += 2.9  # before 3/4 of the ttl: a plain hit
     assert not cache.refresh_due(KEY)
     reload = Loader(b"v2")
@@ -217,9 +215,7 @@ async def test_a_hit_late_in_a_pages_life_is_served_at_once_and_reloaded_once() 
 
 async def test_a_failed_reload_leaves_the_kept_page_until_it_expires() -> None:
     cache, clock = _cache(ttl=4.0)
-    first = Loader(b"v1")
-    first.release.set()
-    await cache.load(KEY, first)
+    await cache.load(KEY, _loaded(b"v1"))
     clock.now += 3.5
     broken = Loader(b"v2")
     broken.fail = RuntimeError("metadata is down")
