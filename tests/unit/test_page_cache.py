@@ -25,7 +25,8 @@ def _cache(ttl: float = 5.0, max_bytes: int = 1 << 20) -> tuple[PageCache, Clock
 
 
 def _page(body: bytes = b"<html>", **headers: str) -> CachedPage:
-    return CachedPage(body, "text/html; charset=utf-8", {"ETag": '"e1"', **headers})
+    # Renewable: made of the metadata service's data alone (a hosted project's page).
+    return CachedPage(body, "text/html; charset=utf-8", {"ETag": '"e1"', **headers}, True)
 
 
 def _request(headers: dict[str, str] | None = None) -> Request:
@@ -380,3 +381,21 @@ async def test_a_cache_that_cannot_read_serials_still_loads() -> None:
     await cache.load(KEY, second)
     await _settle()
     assert second.calls == 1 and cache.get(KEY) == _page(b"v2")
+
+
+async def test_a_page_with_upstream_content_is_loaded_again_whatever_the_serial() -> None:
+    # The connector refreshes an upstream listing only when asked: the feed's serial cannot
+    # say that such a page is current.
+    cache, clock, _ = _renewing()
+    proxied = CachedPage(b"upstream listing", "text/html", {"ETag": '"u1"'})
+    loader = Loader()
+    loader.release.set()
+
+    async def load_proxied() -> CachedPage:
+        return proxied
+
+    await cache.load(KEY, load_proxied)
+    clock.now += 3.5
+    await cache.load(KEY, loader)
+    await _settle()
+    assert loader.calls == 1 and cache.get(KEY) == _page(b"v1")

@@ -70,6 +70,10 @@ class CachedPage:
     body: bytes
     media_type: str
     headers: Mapping[str, str] = field(default_factory=dict)  # ETag, Cache-Control, Vary, …
+    # Made of the metadata service's data alone, so the feed's change serial says whether it
+    # is still current (renewal by revalidation). A page with anything from an upstream is
+    # not: the connector refreshes a listing only when asked, so such a page is loaded again.
+    renewable: bool = False
 
     @property
     def etag(self) -> str:
@@ -227,7 +231,7 @@ class PageCache:
         found = self._shared.take(key, read_after=read_after, now=self._clock())
         if found is None:
             return None
-        page = CachedPage(found.body, found.media_type, found.headers)
+        page = CachedPage(found.body, found.media_type, found.headers, found.renewable)
         return self._keep(key, found.read_at, page, found.basis)
 
     def refresh_due(self, key: PageKey) -> bool:
@@ -265,12 +269,18 @@ class PageCache:
             return None
         entry = self._entries.get(key)
         current = serials.get(key[0], 0)
-        if entry is None or entry.basis != current or self._outdated(key, before):
+        if (
+            entry is None
+            or not entry.page.renewable
+            or entry.basis != current
+            or self._outdated(key, before)
+        ):
             return None
         expires = before.read_at + self._ttl
         for other_key, other in self._entries.items():
             if (
                 other_key[0] == key[0]
+                and other.page.renewable
                 and other.basis == current
                 and not self._outdated(other_key, before)
             ):
@@ -355,7 +365,9 @@ class PageCache:
             return
         basis = ticket.serials.get(key[0], 0) if ticket.serials is not None else None
         if self._keep(key, ticket.read_at, page, basis) is not None and self._shared is not None:
-            shared = SharedPage(ticket.read_at, basis, page.body, page.media_type, page.headers)
+            shared = SharedPage(
+                ticket.read_at, basis, page.body, page.media_type, page.headers, page.renewable
+            )
             self._shared.offer(key, shared, self._clock())
 
     def _keep(

@@ -38,10 +38,10 @@ log = logging.getLogger(__name__)
 
 PageKey = tuple[str, str, str]
 
-_MAGIC = b"PKP2"
+_MAGIC = b"PKP3"
 _MAX_QUEUED = 1000
-# magic, read_at, basis (-1: none), length of the media type, length of the headers (JSON)
-_HEAD = struct.Struct("<4sdqHI")
+# magic, read_at, basis (-1: none), renewable, length of the media type and of the headers
+_HEAD = struct.Struct("<4sdq?HI")
 
 
 def _name(key: PageKey) -> str:
@@ -57,20 +57,21 @@ class SharedPage:
     body: bytes
     media_type: str
     headers: Mapping[str, str]
+    renewable: bool = False
 
 
 def encode(page: SharedPage) -> bytes:
     media = page.media_type.encode()
     headers = json.dumps(dict(page.headers)).encode()
     basis = -1 if page.basis is None else page.basis
-    head = _HEAD.pack(_MAGIC, page.read_at, basis, len(media), len(headers))
+    head = _HEAD.pack(_MAGIC, page.read_at, basis, page.renewable, len(media), len(headers))
     return b"".join([head, media, headers, page.body])
 
 
 def decode(data: bytes) -> SharedPage | None:
     """The page in ``data``, or None for anything that is not one written by ``encode``."""
     try:
-        magic, read_at, basis, media_len, headers_len = _HEAD.unpack_from(data)
+        magic, read_at, basis, renewable, media_len, headers_len = _HEAD.unpack_from(data)
         if magic != _MAGIC:
             return None
         start = _HEAD.size
@@ -79,7 +80,8 @@ def decode(data: bytes) -> SharedPage | None:
     except (struct.error, ValueError):
         return None
     body = data[start + media_len + headers_len :]
-    return SharedPage(read_at, None if basis < 0 else basis, body, media, headers)
+    basis_or_none = None if basis < 0 else basis
+    return SharedPage(read_at, basis_or_none, body, media, headers, renewable)
 
 
 class SharedPages:

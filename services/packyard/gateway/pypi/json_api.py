@@ -13,7 +13,11 @@ from packyard_rpc.v1 import common_pb2
 from packyard.common.errors import NotFound
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, page_cache
-from packyard.gateway.pypi.offer import load_project, with_upstream_description
+from packyard.gateway.pypi.offer import (
+    feed_has_connectors,
+    load_project,
+    with_upstream_description,
+)
 from packyard.gateway.pypi.pages import json_api_releases
 from packyard.gateway.pypi.supply import vulnerabilities_by_version, warehouse_vulnerability
 from packyard.protocol.caching import etag_for
@@ -105,7 +109,9 @@ async def _render(
     digest = hashlib.sha256(data).hexdigest()
     etag = etag_for("json", feed, canonical, version or "", found.serial, digest)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-PyPI-Last-Serial": str(found.serial)}
-    return CachedPage(data, "application/json", headers)
+    # Only a hosted document can be renewed by its feed's change serial (page_cache.py).
+    hosted_only = not await feed_has_connectors(backends, pages, feed)
+    return CachedPage(data, "application/json", headers, renewable=hosted_only)
 
 
 def _same_version(a: str, b: str) -> bool:

@@ -119,7 +119,7 @@ async def feed_has_connectors(backends: Backends, pages: PageCache | None, feed:
         reply = await backends.upstream.list_connectors(
             upstream_pb2.ListConnectorsRequest(feed=feed)
         )
-        return CachedPage(b"1" if reply.connectors else b"0", "text/plain")
+        return CachedPage(b"1" if reply.connectors else b"0", "text/plain", renewable=True)
 
     try:
         # Concurrent page loads that miss share one call (page_cache.py).
@@ -305,7 +305,7 @@ def keep_file_rows(
             pages.put(
                 _file_key(feed, project, info.filename),
                 ticket,
-                CachedPage(info.SerializeToString(), _FILE_ROW_TYPE),
+                CachedPage(info.SerializeToString(), _FILE_ROW_TYPE, renewable=True),
             )
 
 

@@ -11,7 +11,11 @@ from packyard_rpc.v1 import common_pb2, metadata_pb2
 
 from packyard.gateway.deps import AuthDep, BackendsDep
 from packyard.gateway.page_cache import CachedPage, PageCache, PageKey, page_cache
-from packyard.gateway.pypi.offer import list_projects, load_project_with_headers
+from packyard.gateway.pypi.offer import (
+    feed_has_connectors,
+    list_projects,
+    load_project_with_headers,
+)
 from packyard.gateway.pypi.pages import index_entries, project_page
 from packyard.gateway.pypi.provenance import filenames_with_provenance, provenance_path
 from packyard.gateway.responses import error_response
@@ -139,7 +143,9 @@ async def _render_project(
     headers = {"Vary": "Accept", "Cache-Control": PAGE_CACHE_CONTROL, "ETag": etag}
     # Catalog's headers (X-Packyard-Stale for a listing served stale) stay with the page.
     headers.update(extra_headers)
-    return CachedPage(body, _content_type(fmt), headers)
+    # Only a hosted page can be renewed by its feed's change serial (page_cache.py).
+    hosted_only = not await feed_has_connectors(backends, pages, feed)
+    return CachedPage(body, _content_type(fmt), headers, renewable=hosted_only)
 
 
 @router.api_route("/pypi/{feed}/simple", methods=["GET", "HEAD"], include_in_schema=False)

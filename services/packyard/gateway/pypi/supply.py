@@ -44,7 +44,8 @@ async def feed_policy(
 
     async def load() -> CachedPage:
         reply = await advisories.get_supply_policy(advisories_pb2.GetSupplyPolicyRequest(feed=feed))
-        return CachedPage(reply.policy.SerializeToString(deterministic=True), _POLICY_TYPE)
+        policy = reply.policy.SerializeToString(deterministic=True)
+        return CachedPage(policy, _POLICY_TYPE, renewable=True)
 
     # Through the page cache: concurrent downloads that miss share one call (page_cache.py).
     kept = await (pages.load((feed, "", POLICY_VARIANT), load) if pages is not None else load())
