@@ -394,7 +394,9 @@ def test_a_change_whose_event_never_arrives_shows_within_the_ttl_on_a_page_read_
             _upload(admin, feed, wheel, project, "2.0")
             uploaded = time.monotonic()
             while versions() != ["1.0", "2.0"]:
-                assert time.monotonic() - uploaded < 2 + 1, "the page outlived its TTL"
+                # The TTL, plus room for one load on a busy machine: without the serial check
+                # the old page is renewed for ever and this fails whatever the room.
+                assert time.monotonic() - uploaded < 2 + 3, "the page outlived its TTL"
                 time.sleep(0.05)
     finally:
         nats.stop()
