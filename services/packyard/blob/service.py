@@ -6,10 +6,9 @@ import asyncio
 import logging
 import zipfile
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import urllib3
 
@@ -26,12 +25,10 @@ from packyard.blob.store import (
 )
 from packyard.common.errors import InvalidArgument, NotFound
 from packyard.common.metrics import record_quarantine
+from packyard.common.together import in_order
 from packyard.protocol.archives import InvalidDistribution, extract_wheel_metadata
 
 log = logging.getLogger(__name__)
-
-A = TypeVar("A")
-B = TypeVar("B")
 
 # Errors zipfile raises on archives it cannot read, beyond BadZipFile (unsupported
 # compression, encryption, truncated deflate streams).
@@ -84,15 +81,6 @@ def _wheel_metadata(path: Path) -> bytes | None:
         raise InvalidDistribution(f"Invalid distribution file. {exc}") from exc
 
 
-async def _both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
-    """Both results, after both finished; the first's error before the second's."""
-    a, b = await asyncio.gather(first, second, return_exceptions=True)
-    for result in (a, b):
-        if isinstance(result, BaseException):
-            raise result
-    return a, b  # type: ignore[return-value]
-
-
 class BlobService:
     def __init__(self, store: BlobStore, *, spool_dir: str | None, chunk_size: int) -> None:
         self._store = store
@@ -131,7 +119,7 @@ class BlobService:
                 core_metadata = StoredBlob(
                     size=len(metadata_bytes), digests=digests_of(metadata_bytes)
                 )
-                _, created = await _both(
+                _, created = await in_order(
                     self._store_once(core_metadata, metadata_bytes),
                     self._store_once(blob, upload.path),
                 )

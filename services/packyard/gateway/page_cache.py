@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from fastapi.responses import Response
 
+from packyard.common.together import SingleFlight
 from packyard.gateway.security_headers import NOSNIFF
 from packyard.gateway.shared_pages import SharedPage, SharedPages
 from packyard.gateway.sibling_drops import SiblingDrops
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 REFRESH_AFTER = 0.75
 
 FetchSerials = Callable[[], Awaitable[Mapping[str, int]]]
+_SERIALS = ("", "", "change-serials")  # the flight key of a serials read
 
 # Bookkeeping per entry beyond its body and headers, so empty pages still count.
 _ENTRY_OVERHEAD = 256
@@ -126,12 +128,6 @@ class _Entry:
     basis: int | None  # the feed's change serial read before the data (None: unknown)
 
 
-@dataclass
-class _Load:
-    task: asyncio.Future[CachedPage]
-    ticket: Ticket
-
-
 class PageCache:
     def __init__(
         self,
@@ -164,12 +160,11 @@ class PageCache:
         self._floor = 0
         self._drops: dict[tuple[str, str], int] = {}
         self._live = False
-        self._loads: dict[PageKey, _Load] = {}
-        # The feeds' change serials: how to read them, the last read, and a read in flight
-        # (with the ticket taken before it).
+        # Loads, and reads of the feeds' change serials, in flight (each shared by the
+        # requests that ask meanwhile); how to read the serials, and the last read.
+        self._flights = SingleFlight()
         self._fetch_serials = serials
         self._serials: Mapping[str, int] | None = None
-        self._reading_serials: asyncio.Future[tuple[Ticket, Mapping[str, int]]] | None = None
         self.hits = 0
         self.misses = 0
 
@@ -237,7 +232,11 @@ class PageCache:
     def refresh_due(self, key: PageKey) -> bool:
         """Whether a hit on ``key`` should start its reload (late in its life, none running)."""
         entry = self._entries.get(key)
-        return entry is not None and key not in self._loads and self._clock() >= entry.refresh_at
+        return (
+            entry is not None
+            and not self._flights.running(key)
+            and self._clock() >= entry.refresh_at
+        )
 
     async def load(self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]]) -> CachedPage:
         """The page under ``key``: kept, or loaded by ``loader`` once for every request that
@@ -250,11 +249,8 @@ class PageCache:
             if self.refresh_due(key) and not self._fresher_from_siblings(key):
                 self._start(key, loader, renew=True)
             return cached
-        running = self._loads.get(key)
-        if running is None or self._outdated(key, running.ticket):
-            running = self._start(key, loader)
         # Shielded: a client that goes away does not cancel the load the others wait for.
-        return await asyncio.shield(running.task)
+        return await asyncio.shield(self._start(key, loader))
 
     async def _revalidated(self, key: PageKey) -> CachedPage | None:
         """The kept page of ``key`` if the feed's change serial says nothing changed since its
@@ -292,26 +288,15 @@ class PageCache:
         """The feeds' change serials, read once for every renewal that asks meanwhile, and the
         ticket taken before the read (what they confirm is confirmed as of then)."""
         assert self._fetch_serials is not None
-        if self._reading_serials is None:
-            fetch = self._fetch_serials
-            before = self.ticket()
+        fetch = self._fetch_serials
+        before = self.ticket()  # a joiner gets the ticket of the read it joins
 
-            async def read() -> tuple[Ticket, Mapping[str, int]]:
-                serials = await fetch()
-                self.note_serials(serials)
-                return before, serials
+        async def read() -> tuple[Ticket, Mapping[str, int]]:
+            serials = await fetch()
+            self.note_serials(serials)
+            return before, serials
 
-            reading = asyncio.ensure_future(read())
-            self._reading_serials = reading
-
-            def finished(task: asyncio.Future[tuple[Ticket, Mapping[str, int]]]) -> None:
-                if self._reading_serials is task:
-                    self._reading_serials = None
-                if not task.cancelled():
-                    task.exception()  # retrieved: each waiter raises it itself
-
-            reading.add_done_callback(finished)
-        return await asyncio.shield(self._reading_serials)
+        return await self._flights.run(_SERIALS, read)
 
     def _fresher_from_siblings(self, key: PageKey) -> bool:
         """Whether another worker's reload of ``key`` replaced the page kept here."""
@@ -321,40 +306,45 @@ class PageCache:
 
     def _start(
         self, key: PageKey, loader: Callable[[], Awaitable[CachedPage]], *, renew: bool = False
-    ) -> _Load:
+    ) -> asyncio.Future[CachedPage]:
+        """The load of ``key`` in flight, or a new one: a load that began before a drop of the
+        page is not joined (its epoch, the drops that concern the page, moved)."""
         ticket = self.ticket()
 
         async def load_and_keep() -> CachedPage:
-            awaited = renew or (self._serials is None and self._fetch_serials is not None)
-            if renew:
-                still = await self._revalidated(key)
-                if still is not None:
-                    return still
-            elif awaited:
-                # The first loads of a (re)started cache: the serials first, so that what they
-                # read has a basis and its renewal can be a revalidation.
-                with contextlib.suppress(Exception):
-                    await self._read_serials()
-            # After a serials read above, a new ticket: the newest basis. (The load's first
-            # ticket, older, still decides who may join it.)
-            reading = self.ticket() if awaited else ticket
-            page = await loader()
+            reading = ticket
+            if renew or (self._serials is None and self._fetch_serials is not None):
+                if renew:
+                    still = await self._revalidated(key)
+                    if still is not None:
+                        return still
+                else:
+                    # The first loads of a (re)started cache: the serials first, so that what
+                    # they read has a basis and its renewal can be a revalidation.
+                    with contextlib.suppress(Exception):
+                        await self._read_serials()
+                reading = self.ticket()  # after the serials read: the newest basis
+            try:
+                page = await loader()
+            except Exception:
+                # Waiters, if any, get the error; a background renewal's is only logged (the
+                # kept page is served until it expires, then a request's own load fails).
+                log.debug("page_cache.load_failed", extra={"feed": key[0], "project": key[1]})
+                raise
             self.put(key, reading, page)
             return page
 
-        started = _Load(asyncio.ensure_future(load_and_keep()), ticket)
-        self._loads[key] = started
+        return self._flights.start(key, load_and_keep, epoch=self._drop_epoch(key))
 
-        def finished(task: asyncio.Future[CachedPage]) -> None:
-            if self._loads.get(key) is started:
-                del self._loads[key]
-            if not task.cancelled() and task.exception() is not None:
-                # Waiters, if any, got the error; a background reload's is only logged (the
-                # kept page is served until it expires, then a request's own load fails).
-                log.debug("page_cache.load_failed", extra={"feed": key[0], "project": key[1]})
-
-        started.task.add_done_callback(finished)
-        return started
+    def _drop_epoch(self, key: PageKey) -> tuple[int, int, int]:
+        """What changes when ``key``'s page is dropped (by a drop of its project or feed, or
+        by starting over): a load begun under another epoch may predate a change."""
+        feed, project, _ = key
+        return (
+            self._floor,
+            self._drops.get((feed, project), -1),
+            self._drops.get((feed, ""), -1),
+        )
 
     def put(self, key: PageKey, ticket: Ticket, page: CachedPage) -> None:
         """Keep ``page`` unless a change may have happened since ``ticket`` was taken."""

@@ -9,18 +9,16 @@ at most ``DISCONNECTED_TTL`` so the bound holds without the event.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
 
 from fastapi import Request
 from packyard_rpc.v1 import access_pb2, common_pb2, metadata_pb2
 
 from packyard.common.errors import PermissionDenied, ResourceExhausted, Unauthenticated
 from packyard.common.login_lockout import credential_identity
+from packyard.common.together import SingleFlight
 from packyard.gateway.auth.credentials import (
     BAD_CREDENTIALS,
     can_publish,
@@ -31,8 +29,6 @@ from packyard.gateway.auth.limits import LockoutMemo
 from packyard.gateway.auth.session_cookie import session_token
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.principal import act_for
-
-T = TypeVar("T")
 
 # Without the event, a cache entry lives half of the one-second bound so the RPC and clock
 # slack fit in the rest.
@@ -77,7 +73,7 @@ class Authenticator:
         # Lookups in flight, shared by the requests that miss the same entry at once (a burst
         # of uv's parallel requests after an entry expired made one RPC each; issue 13). Only
         # a lookup that began after the last forget() is joined.
-        self._asking: dict[object, tuple[int, asyncio.Future[Any]]] = {}
+        self._asking = SingleFlight()
 
     @property
     def ttl(self) -> float:
@@ -136,7 +132,9 @@ class Authenticator:
 
         try:
             # Shared only by requests from the same address with the same header.
-            reply = await self._once(("basic", key, address), authenticate)
+            reply = await self._asking.run(
+                ("basic", key, address), authenticate, epoch=self._generation
+            )
         except Unauthenticated:
             raise Unauthenticated(BAD_CREDENTIALS) from None
         except ResourceExhausted as exc:
@@ -144,24 +142,6 @@ class Authenticator:
         return self._remember(
             key, began, generation, reply.principal, reply.principal_token, address
         )
-
-    async def _once(self, key: object, ask: Callable[[], Awaitable[T]]) -> T:
-        """``ask()``'s answer, shared with every request that asks the same while it runs."""
-        asking = self._asking.get(key)
-        if asking is None or asking[0] != self._generation:
-            task: asyncio.Future[Any] = asyncio.ensure_future(ask())
-            asking = (self._generation, task)
-            self._asking[key] = asking
-
-            def done(finished: asyncio.Future[Any]) -> None:
-                if self._asking.get(key) is asking:
-                    del self._asking[key]
-                if not finished.cancelled():
-                    finished.exception()  # retrieved: each waiter raises it itself
-
-            task.add_done_callback(done)
-        # Shielded: a client that goes away does not cancel the others' answer.
-        return cast(T, await asyncio.shield(asking[1]))
 
     async def _session(self, request: Request, token: str) -> common_pb2.Principal | None:
         """The principal of a live session; None (anonymous) without one or after it ended.
@@ -228,9 +208,10 @@ class Authenticator:
         if hit and hit[0] > now:
             return hit[1]
         generation = self._generation
-        reply = await self._once(
+        reply = await self._asking.run(
             ("feed", name),
             lambda: self._backends.metadata.get_feed(metadata_pb2.GetFeedRequest(name=name)),
+            epoch=generation,
         )
         if generation == self._generation:
             if len(self._feeds) >= _MAX_CACHED:

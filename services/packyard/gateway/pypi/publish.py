@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 from packyard_rpc.v1 import blob_pb2, common_pb2, metadata_pb2
 
 from packyard.common.errors import AlreadyExists, InvalidArgument
 from packyard.common.grpc import CHUNK_SIZE
 from packyard.common.pb_fields import to_pb
+from packyard.common.together import in_order
 from packyard.gateway.backends import Backends
 from packyard.gateway.clients.calls import if_found
 from packyard.gateway.pypi.offer import check_publish_allowed
@@ -74,8 +74,9 @@ async def publish(
     # The remaining checks are independent: the description renders in a worker thread while
     # the origin policy, the feed's provenance policy and an existing file of the same name
     # are asked for at once (one round trip instead of four in a row; issue 13). Their errors
-    # are raised in the order the checks are listed, so a refusal never depends on timing.
-    _, _, provenance, existing = await _in_order(
+    # are raised in the order the checks are listed (``in_order``): a refusal never depends on
+    # timing.
+    _, _, provenance, existing = await in_order(
         asyncio.to_thread(
             _check_description, metadata.description, metadata.description_content_type
         ),
@@ -134,15 +135,6 @@ async def publish(
         },
     )
     return PublishResult(reply.file, reply.created)
-
-
-async def _in_order(*checks: Awaitable[Any]) -> list[Any]:
-    """Run ``checks`` together; their results, or the first listed check's error."""
-    results = await asyncio.gather(*checks, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 def _check_description(raw: str | None, description_content_type: str | None) -> None:
